@@ -1,0 +1,62 @@
+# `make run` and `make test` are the whole set-up on a fresh clone; everything else is optional.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+LOCALES_PO := $(wildcard locales/*/LC_MESSAGES/messages.po)
+LOCALES_MO := $(LOCALES_PO:.po=.mo)
+
+.PHONY: run test lint typecheck pytest i18n catalogs clean
+
+run: $(VENV)/.installed catalogs
+	@mkdir -p var
+	$(BIN)/mic db upgrade
+	$(BIN)/mic seed demo --if-empty
+	$(BIN)/mic run
+
+test: $(VENV)/.installed-dev catalogs lint typecheck pytest
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.installed-dev
+	$(BIN)/mypy
+
+# The whole suite on SQLite, then again on PostgreSQL when MIC_TEST_DATABASE_URL names one.
+pytest: $(VENV)/.installed-dev catalogs
+	@echo "== test suite on SQLite =="
+	env -u MIC_TEST_DATABASE_URL $(BIN)/pytest -q
+	@if [ -n "$$MIC_TEST_DATABASE_URL" ]; then \
+		echo "== test suite on PostgreSQL =="; \
+		$(BIN)/pytest -q || exit 1; \
+	else \
+		echo "MIC_TEST_DATABASE_URL is not set: PostgreSQL run skipped"; \
+	fi
+
+# Extract marked strings, merge them into every catalog, compile.
+i18n: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 -k N_ \
+		--project=MIC --copyright-holder="MIC contributors" --no-location --sort-output \
+		-o locales/messages.pot .
+	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching
+	$(MAKE) catalogs
+
+catalogs: $(LOCALES_MO)
+
+locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+clean:
+	rm -rf $(VENV) var build dist *.egg-info locales/*/LC_MESSAGES/*.mo locales/messages.pot

@@ -1,0 +1,1 @@
+"""Staff accounts, API tokens, roles and country scopes."""

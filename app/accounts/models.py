@@ -1,0 +1,57 @@
+"""Staff users and their API tokens (only keyed hashes of tokens are stored)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from app.core.db import UTCDateTime, enum_column, utcnow
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"  # everything, in every country
+    CDE = "cde"  # curates prices, leads, notices and producers of their countries
+    VIEWER = "viewer"  # reads their countries; phone numbers masked
+
+
+class StaffUser(SQLModel, table=True):
+    __tablename__ = "staff_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80, unique=True)
+    role: Role = Field(sa_column=enum_column(Role, nullable=False))
+    # ISO country codes this user may see; empty for an admin, who sees all.
+    countries: list[str] = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_user_id: int = Field(foreign_key="staff_user.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    prefix: str = Field(max_length=16)  # the first characters, to tell tokens apart in listings
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_used_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class TokenPublic(SQLModel):
+    id: int
+    name: str
+    role: Role
+    countries: list[str]
+    prefix: str
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+
+class StaffPublic(SQLModel):
+    name: str
+    role: Role
+    countries: list[str] | None  # None: every country

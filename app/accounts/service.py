@@ -1,0 +1,148 @@
+"""Issuing, listing, revoking and checking API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.accounts.models import ApiToken, Role, StaffUser, TokenPublic
+from app.catalogue.models import Country
+from app.core.db import utcnow
+from app.core.errors import Forbidden, InvalidInput, NotFound, Unauthorized
+from app.core.security import hash_token, new_token
+
+# Recording every use would turn each read into a write; a minute's precision is enough.
+_LAST_USED_PRECISION = dt.timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Staff:
+    """Who is calling: resolved from a bearer token for one request."""
+
+    user_id: int
+    name: str
+    role: Role
+    countries: frozenset[str] | None  # None: every country
+
+    def require_role(self, *roles: Role) -> None:
+        if self.role not in roles:
+            raise Forbidden(f"the {self.role} role cannot do this")
+
+    def can_see(self, country: str) -> bool:
+        return self.countries is None or country in self.countries
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str  # shown once, never stored
+    record: TokenPublic
+
+
+def _public(token: ApiToken, user: StaffUser) -> TokenPublic:
+    assert token.id is not None
+    return TokenPublic(
+        id=token.id,
+        name=user.name,
+        role=user.role,
+        countries=list(user.countries),
+        prefix=token.prefix,
+        created_at=token.created_at,
+        last_used_at=token.last_used_at,
+        revoked_at=token.revoked_at,
+    )
+
+
+async def create_token(
+    session: AsyncSession, *, name: str, role: Role, countries: list[str], key: str
+) -> IssuedToken:
+    """Issue a token for the staff user `name`, creating the user on first use."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput("a token needs a --name saying whose it is")
+    codes = sorted({c.strip().upper() for c in countries})
+    if role is Role.ADMIN and codes:
+        raise InvalidInput("an admin sees every country; leave out --country")
+    if role is not Role.ADMIN and not codes:
+        raise InvalidInput(f"a {role} token needs at least one --country (MM, KH, LA or VN)")
+    known = set((await session.exec(select(Country.code))).all())
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        listed = ", ".join(sorted(known)) or "none (run mic seed demo)"
+        raise InvalidInput(f"unknown country {', '.join(unknown)}; known: {listed}")
+    user = (await session.exec(select(StaffUser).where(StaffUser.name == name))).first()
+    if user is None:
+        user = StaffUser(name=name, role=role, countries=codes)
+        session.add(user)
+    elif user.role != role or sorted(user.countries) != codes:
+        raise InvalidInput(
+            f"staff user {name!r} already exists as {user.role} for "
+            f"{', '.join(user.countries) or 'all countries'}; use another name"
+        )
+    await session.flush()
+    assert user.id is not None
+    secret = new_token()
+    token = ApiToken(
+        staff_user_id=user.id, token_hash=hash_token(secret, key=key), prefix=secret[:12]
+    )
+    session.add(token)
+    await session.flush()
+    return IssuedToken(token=secret, record=_public(token, user))
+
+
+async def list_tokens(session: AsyncSession) -> list[TokenPublic]:
+    rows = await session.exec(
+        select(ApiToken, StaffUser)
+        .join(StaffUser, col(StaffUser.id) == col(ApiToken.staff_user_id))
+        .order_by(col(ApiToken.id))
+    )
+    return [_public(token, user) for token, user in rows]
+
+
+async def revoke_token(session: AsyncSession, *, token_ref: str) -> TokenPublic:
+    """Revoke by id or by the prefix shown in listings. Revoking twice is harmless."""
+    query = select(ApiToken, StaffUser).join(
+        StaffUser, col(StaffUser.id) == col(ApiToken.staff_user_id)
+    )
+    ref = token_ref.strip()
+    query = query.where(ApiToken.id == int(ref) if ref.isdigit() else col(ApiToken.prefix) == ref)
+    found = (await session.exec(query)).all()
+    if not found:
+        raise NotFound(f"no token {token_ref!r}")
+    if len(found) > 1:
+        raise InvalidInput(f"{token_ref!r} matches {len(found)} tokens; revoke by id")
+    token, user = found[0]
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        session.add(token)
+        await session.flush()
+    return _public(token, user)
+
+
+async def authenticate(session: AsyncSession, *, token: str, key: str) -> Staff:
+    row = (
+        await session.exec(
+            select(ApiToken, StaffUser)
+            .join(StaffUser, col(StaffUser.id) == col(ApiToken.staff_user_id))
+            .where(ApiToken.token_hash == hash_token(token, key=key))
+        )
+    ).first()
+    if row is None:
+        raise Unauthorized("unknown token")
+    api_token, user = row
+    if api_token.revoked_at is not None:
+        raise Unauthorized("this token was revoked")
+    now = utcnow()
+    if api_token.last_used_at is None or now - api_token.last_used_at > _LAST_USED_PRECISION:
+        api_token.last_used_at = now
+        session.add(api_token)
+        await session.flush()
+    assert user.id is not None
+    return Staff(
+        user_id=user.id,
+        name=user.name,
+        role=user.role,
+        countries=None if user.role is Role.ADMIN else frozenset(user.countries),
+    )

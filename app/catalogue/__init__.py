@@ -1,0 +1,1 @@
+"""The catalogue: countries, markets, commodities, varieties, units and their aliases."""

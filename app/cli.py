@@ -1,0 +1,249 @@
+"""The `mic` command: serve, migrate, seed and manage tokens, all on MIC_DATABASE_URL."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, ParamSpec, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.exc import DBAPIError
+
+from app.accounts import service as accounts
+from app.accounts.models import Role
+from app.catalogue import service as catalogue
+from app.core import migrations
+from app.core.config import Settings
+from app.core.db import Database, describe_connection_error, parse_database_url
+from app.core.errors import AppError
+from app.core.logging import configure_logging
+
+cli = typer.Typer(
+    name="mic",
+    help="Mekong Market Information Centre: market prices and buyer leads for CLMV producers.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_cli = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
+seed_cli = typer.Typer(help="Load reference data.", no_args_is_help=True)
+token_cli = typer.Typer(help="Staff API tokens.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+cli.add_typer(seed_cli, name="seed")
+cli.add_typer(token_cli, name="token")
+
+err = Console(stderr=True)
+out = Console()
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[bold red]mic: error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=1)
+
+
+def one_line_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Expected failures (bad settings, unreachable database, bad input) print one line, exit 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except AppError as exc:
+            raise _fail(str(exc.detail)) from None
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"MIC_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+                for e in exc.errors()
+            )
+            raise _fail(f"invalid setting: {problems}") from None
+        except DBAPIError as exc:
+            raise _fail(
+                describe_connection_error(exc, parse_database_url(Settings().database_url))
+            ) from None
+
+    return wrapper
+
+
+def _settings() -> Settings:
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return settings
+
+
+def _with_session(settings: Settings, work: Callable[[Any], Awaitable[R]]) -> R:
+    """Run one async unit of work in its own transaction, like an API request or a job."""
+
+    async def go() -> R:
+        database = Database(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+        try:
+            async with database.session() as session:
+                return await work(session)
+        finally:
+            await database.dispose()
+
+    return asyncio.run(go())
+
+
+@cli.command()
+@one_line_errors
+def run(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on (MIC_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (MIC_PORT)")] = None,
+) -> None:
+    """Serve the API (and, as they land, the bots and scheduled jobs)."""
+    import uvicorn
+
+    from app.main import create_app
+
+    settings = _settings()
+    settings.check_production_secrets()
+    url = parse_database_url(settings.database_url)
+    migrations.require_current_schema(url)
+    host = host or settings.host
+    port = port or settings.port
+    app = create_app(settings)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+    out.print(f"MIC {app.version} on {url.display()}", highlight=False)
+    out.print(f"  API:      http://{shown}:{port}/api/v1", highlight=False)
+    out.print(f"  API docs: http://{shown}:{port}/docs", highlight=False)
+    out.print(
+        "  Admin token: .venv/bin/mic token create --name YOUR-NAME --role admin", highlight=False
+    )
+    uvicorn.run(app, host=host, port=port, log_config=None, proxy_headers=True)
+
+
+@db_cli.command("upgrade")
+@one_line_errors
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision")] = "head",
+) -> None:
+    """Migrate the database to the newest schema. Running it again changes nothing."""
+    url = parse_database_url(_settings().database_url)
+    before, after = migrations.upgrade(url, revision)
+    if before == after:
+        out.print(f"database {url.display()} already at {after}; nothing to do", highlight=False)
+    else:
+        out.print(
+            f"database {url.display()} migrated {before or 'empty'} -> {after}", highlight=False
+        )
+
+
+@db_cli.command("downgrade")
+@one_line_errors
+def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision, or base")]) -> None:
+    """Step the schema back (data in dropped tables is lost)."""
+    url = parse_database_url(_settings().database_url)
+    migrations.downgrade(url, revision)
+    out.print(f"database {url.display()} now at {migrations.current_revision(url) or 'base'}")
+
+
+@db_cli.command("current")
+@one_line_errors
+def db_current() -> None:
+    """Show the schema revision of the database and the one this code needs."""
+    url = parse_database_url(_settings().database_url)
+    current, head = migrations.current_revision(url), migrations.head_revision()
+    state = "up to date" if current == head else "needs `mic db upgrade`"
+    out.print(
+        f"{url.display()}: {current or 'empty'} (code needs {head}; {state})", highlight=False
+    )
+
+
+@seed_cli.command("demo")
+@one_line_errors
+def seed_demo(
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Only load into a database with no catalogue yet")
+    ] = False,
+) -> None:
+    """Load the demo CLMV catalogue: countries, markets, commodities, varieties, units, aliases."""
+    settings = _settings()
+    migrations.require_current_schema(parse_database_url(settings.database_url))
+
+    async def work(session: Any) -> str:
+        if if_empty and not await catalogue.catalogue_is_empty(session):
+            return "catalogue present; demo not loaded"
+        report = await catalogue.load_demo_catalogue(session)
+        return report.summary()
+
+    out.print(_with_session(settings, work), highlight=False)
+
+
+@token_cli.command("create")
+@one_line_errors
+def token_create(
+    name: Annotated[
+        str, typer.Option(help="Whose token this is (a staff user, created on first use)")
+    ],
+    role: Annotated[Role, typer.Option(help="admin, cde or viewer")],
+    country: Annotated[
+        list[str] | None, typer.Option(help="Country the token may see (repeat for several)")
+    ] = None,
+) -> None:
+    """Issue an API token. It is printed once, alone on the last line; only a hash is kept."""
+    settings = _settings()
+    migrations.require_current_schema(parse_database_url(settings.database_url))
+
+    async def work(session: Any) -> accounts.IssuedToken:
+        return await accounts.create_token(
+            session,
+            name=name,
+            role=role,
+            countries=country or [],
+            key=settings.secret_key.get_secret_value(),
+        )
+
+    issued = _with_session(settings, work)
+    scope = ", ".join(issued.record.countries) or "all countries"
+    out.print(
+        f"token {issued.record.id} for {issued.record.name} ({issued.record.role}, {scope}); "
+        "store it now, it is not shown again:",
+        highlight=False,
+    )
+    print(issued.token)
+
+
+@token_cli.command("list")
+@one_line_errors
+def token_list() -> None:
+    """List tokens (never the tokens themselves)."""
+    settings = _settings()
+    migrations.require_current_schema(parse_database_url(settings.database_url))
+    tokens = _with_session(settings, accounts.list_tokens)
+    table = Table("id", "name", "role", "countries", "prefix", "created", "last used", "revoked")
+    for t in tokens:
+        table.add_row(
+            str(t.id),
+            t.name,
+            t.role,
+            ",".join(t.countries) or "all",
+            t.prefix,
+            f"{t.created_at:%Y-%m-%d %H:%M}",
+            f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "-",
+            f"{t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "-",
+        )
+    out.print(table)
+
+
+@token_cli.command("revoke")
+@one_line_errors
+def token_revoke(token: Annotated[str, typer.Argument(help="Token id or prefix")]) -> None:
+    """Revoke a token at once; requests with it get 401 from then on."""
+    settings = _settings()
+    migrations.require_current_schema(parse_database_url(settings.database_url))
+
+    async def work(session: Any) -> Any:
+        return await accounts.revoke_token(session, token_ref=token)
+
+    record = _with_session(settings, work)
+    out.print(f"token {record.id} of {record.name} revoked", highlight=False)
+
+
+def main() -> None:
+    cli()

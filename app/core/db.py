@@ -1,0 +1,235 @@
+"""Engines, sessions and column types shared by every table, on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Dialect, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import StaticPool
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.core.errors import ConfigurationError, DatabaseUnavailable
+
+# Deterministic constraint names: Alembic's batch mode on SQLite can only alter what it can name.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+_SQLITE_SCHEMES = {"sqlite", "sqlite+aiosqlite", "sqlite+pysqlite"}
+_POSTGRES_SCHEMES = {"postgres", "postgresql", "postgresql+psycopg", "postgresql+psycopg_async"}
+_URL_HINT = "expected sqlite:///path/to/file.db or postgresql://user:password@host:5432/dbname"
+
+
+@dataclass(frozen=True)
+class DatabaseUrl:
+    """One user-facing MIC_DATABASE_URL, with the driver URLs the async app and Alembic need."""
+
+    async_url: URL
+    sync_url: URL
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.async_url.get_backend_name() == "sqlite"
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        if not self.is_sqlite or self.async_url.database in (None, "", ":memory:"):
+            return None
+        return Path(str(self.async_url.database))
+
+    def display(self) -> str:
+        """The URL with its password hidden, safe for logs and error messages."""
+        return self.async_url.set(drivername=self.sync_url.drivername).render_as_string(
+            hide_password=True
+        )
+
+
+def parse_database_url(raw: str) -> DatabaseUrl:
+    try:
+        url = make_url(raw)
+    except (ArgumentError, ValueError) as exc:
+        raise ConfigurationError(
+            f"MIC_DATABASE_URL {raw!r} is not a database URL ({_URL_HINT})"
+        ) from exc
+    scheme = url.drivername
+    if scheme in _SQLITE_SCHEMES:
+        if url.host or url.port:
+            raise ConfigurationError(
+                f"MIC_DATABASE_URL {raw!r}: an SQLite URL has no host; use three slashes, "
+                "sqlite:///./var/mic.db"
+            )
+        return DatabaseUrl(url.set(drivername="sqlite+aiosqlite"), url.set(drivername="sqlite"))
+    if scheme in _POSTGRES_SCHEMES:
+        if not url.database:
+            raise ConfigurationError(f"MIC_DATABASE_URL {raw!r} names no database ({_URL_HINT})")
+        return DatabaseUrl(
+            url.set(drivername="postgresql+psycopg_async"),
+            url.set(drivername="postgresql+psycopg"),
+        )
+    raise ConfigurationError(
+        f"MIC_DATABASE_URL uses the unsupported scheme {scheme!r} ({_URL_HINT})"
+    )
+
+
+def describe_connection_error(exc: BaseException, url: DatabaseUrl) -> str:
+    """One line saying which database could not be reached and what the driver said."""
+    original = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    lines = [line.strip() for line in str(original).strip().splitlines() if line.strip()]
+    reason = lines[0] if lines else type(original).__name__
+    return f"cannot use the database {url.display()}: {reason}"
+
+
+def _configure_sqlite(engine: sa.Engine, busy_timeout_ms: int, *, foreign_keys: bool) -> None:
+    """WAL for concurrent readers, and BEGIN IMMEDIATE so a transaction owns the write lock.
+
+    SQLite ignores SELECT ... FOR UPDATE; taking the write lock when the transaction begins is
+    what makes claiming outbox rows exclusive, and it avoids the deadlock of two deferred
+    transactions that both try to upgrade from a read to a write lock.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from the sqlite3 module, which would otherwise
+        # emit its own deferred BEGIN lazily; the "begin" hook below emits ours.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: sa.Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Database:
+    """The async engine and session factory of one process."""
+
+    def __init__(
+        self,
+        url: str | DatabaseUrl,
+        *,
+        busy_timeout_ms: int = 5000,
+        pool_size: int = 5,
+        connect_timeout_s: int = 5,
+        echo: bool = False,
+    ) -> None:
+        self.url = url if isinstance(url, DatabaseUrl) else parse_database_url(url)
+        kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": True}
+        if self.url.is_sqlite:
+            path = self.url.sqlite_path
+            if path is None:
+                kwargs["poolclass"] = StaticPool  # one shared in-memory database
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            kwargs["connect_args"] = {"timeout": busy_timeout_ms / 1000}
+        else:
+            kwargs["pool_size"] = pool_size
+            kwargs["connect_args"] = {"connect_timeout": connect_timeout_s}
+        self.engine: AsyncEngine = create_async_engine(self.url.async_url, **kwargs)
+        if self.url.is_sqlite:
+            _configure_sqlite(self.engine.sync_engine, busy_timeout_ms, foreign_keys=True)
+        self.sessionmaker = async_sessionmaker(
+            self.engine, class_=AsyncSession, expire_on_commit=False
+        )
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """The transaction boundary: commit when the block succeeds, roll back when it raises.
+
+        Services below this boundary flush but never commit.
+        """
+        async with self.sessionmaker() as session:
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+
+    async def ping(self) -> None:
+        try:
+            async with self.engine.connect() as connection:
+                await connection.execute(sa.text("SELECT 1"))
+        except (DBAPIError, OSError) as exc:
+            raise DatabaseUnavailable(describe_connection_error(exc, self.url)) from exc
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def sync_engine(url: DatabaseUrl, *, busy_timeout_ms: int = 5000) -> sa.Engine:
+    """A synchronous engine for Alembic, which stays synchronous by design."""
+    if url.is_sqlite:
+        path = url.sqlite_path
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url.sync_url, connect_args={"timeout": busy_timeout_ms / 1000})
+        # Batch migrations recreate tables; enforcing foreign keys mid-copy would break them.
+        _configure_sqlite(engine, busy_timeout_ms, foreign_keys=False)
+        return engine
+    return sa.create_engine(url.sync_url, connect_args={"connect_timeout": 5})
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on every engine.
+
+    SQLite has no time zone type: values are stored as naive UTC and re-tagged on the way out.
+    A naive datetime is refused rather than guessed at.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: store aware UTC datetimes only")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+def enum_column(enum_cls: type[enum.Enum], **kwargs: Any) -> sa.Column[Any]:
+    """A VARCHAR-backed enum column storing the values, so new members need no type migration."""
+    return sa.Column(
+        sa.Enum(
+            enum_cls,
+            native_enum=False,
+            create_constraint=False,
+            length=32,
+            values_callable=lambda members: [member.value for member in members],
+            validate_strings=True,
+        ),
+        **kwargs,
+    )

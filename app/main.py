@@ -1,0 +1,67 @@
+"""The composition root: builds the FastAPI app and wires every part of the service together."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from app.api.errors import install_error_handlers
+from app.api.router import api_router
+from app.core.config import Settings, get_settings
+from app.core.db import Database
+from app.core.errors import DatabaseUnavailable
+from app.core.migrations import require_current_schema
+
+
+def _version() -> str:
+    try:
+        return version("mic")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    settings.check_production_secrets()
+    database = Database(
+        settings.database_url,
+        busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        pool_size=settings.db_pool_size,
+        connect_timeout_s=settings.db_connect_timeout_s,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await asyncio.to_thread(require_current_schema, database.url)
+        try:
+            yield
+        finally:
+            await database.dispose()
+
+    app = FastAPI(
+        title="Mekong Market Information Centre",
+        version=_version(),
+        summary="Market prices, buyer leads and notices for CLMV producers, curated by CDEs.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.database = database
+    install_error_handlers(app)
+    app.include_router(api_router)
+
+    @app.get("/healthz", tags=["operations"])
+    async def healthz() -> JSONResponse:
+        try:
+            await database.ping()
+        except DatabaseUnavailable as exc:
+            return JSONResponse(
+                status_code=503, content={"status": "error", "database": str(exc.detail)}
+            )
+        return JSONResponse({"status": "ok", "database": "ok", "version": app.version})
+
+    return app

@@ -1,0 +1,1 @@
+"""Text handling at the edge: normalisation, matching keys and SMS arithmetic."""

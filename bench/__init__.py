@@ -1,0 +1,1 @@
+"""Performance measurements (`python -m bench NAME --json`); reported as ratios to a baseline."""

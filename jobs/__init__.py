@@ -1,0 +1,1 @@
+"""Thin scheduled functions: collectors, the outbox dispatcher, digests and housekeeping."""

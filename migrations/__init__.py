@@ -1,0 +1,1 @@
+"""Alembic migrations of the MIC schema (run through `mic db upgrade`)."""

@@ -1,0 +1,135 @@
+"""Shared fixtures: a migrated database per test on SQLite, or on PostgreSQL when
+MIC_TEST_DATABASE_URL names a server (the whole suite then runs there instead)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+import sqlalchemy as sa
+from fastapi import FastAPI
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.catalogue.service import load_demo_catalogue
+from app.core.config import Settings
+from app.core.db import Database, parse_database_url, sync_engine
+from app.core.migrations import upgrade
+from app.main import create_app
+from app.schema import metadata
+
+POSTGRES_URL = os.environ.get("MIC_TEST_DATABASE_URL", "").strip()
+ENGINE = "postgresql" if POSTGRES_URL else "sqlite"
+
+
+def pytest_report_header() -> str:
+    return f"MIC test database engine: {ENGINE}"
+
+
+@contextmanager
+def empty_postgres_database() -> Iterator[str]:
+    """A new, empty database on the MIC_TEST_DATABASE_URL server, dropped afterwards."""
+    server = parse_database_url(POSTGRES_URL).sync_url
+    name = f"mic_test_{uuid.uuid4().hex[:10]}"
+    admin_dsn = server.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin_dsn, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def empty_database_url(tmp_path: Path) -> Iterator[str]:
+    """A database with no schema at all, on the engine under test."""
+    if not POSTGRES_URL:
+        yield f"sqlite:///{tmp_path / 'var' / 'empty.db'}"
+        return
+    with empty_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database migrated once per test run: an SQLite file to copy, or a PostgreSQL database."""
+    if not POSTGRES_URL:
+        path = tmp_path_factory.mktemp("template") / "mic.db"
+        url = f"sqlite:///{path}"
+        upgrade(parse_database_url(url))
+        yield url
+        return
+    with empty_postgres_database() as url:
+        upgrade(parse_database_url(url))
+        yield url
+
+
+@pytest.fixture
+def database_url(_migrated_template: str, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database of this test's own."""
+    if not POSTGRES_URL:
+        template = parse_database_url(_migrated_template).sqlite_path
+        assert template is not None
+        path = tmp_path / "mic.db"
+        shutil.copyfile(template, path)
+        yield f"sqlite:///{path}"
+        return
+    yield _migrated_template
+    engine = sync_engine(parse_database_url(_migrated_template))
+    try:
+        with engine.begin() as conn:
+            tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+            conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        env="test",
+        database_url=database_url,
+        secret_key="test-secret-key-not-a-placeholder",
+    )
+
+
+@pytest.fixture
+async def database(settings: Settings) -> AsyncIterator[Database]:
+    db = Database(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    yield db
+    await db.dispose()
+
+
+@pytest.fixture
+async def session(database: Database) -> AsyncIterator[AsyncSession]:
+    """A session inside one transaction that commits when the test body returns."""
+    async with database.session() as s:
+        yield s
+
+
+@pytest.fixture
+async def seeded(database: Database) -> None:
+    async with database.session() as s:
+        await load_demo_catalogue(s)
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://mic.test") as c:
+        yield c

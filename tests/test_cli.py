@@ -1,0 +1,85 @@
+"""The `mic` command as a user runs it: a real process, real exit codes, real output."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+MIC = [sys.executable, "-m", "app"]
+
+
+def mic(*args: str, database_url: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MIC_")}
+    env.update(MIC_DATABASE_URL=database_url, MIC_SECRET_KEY="cli-test-secret", COLUMNS="200")
+    return subprocess.run(
+        [*MIC, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+        cwd=cwd,
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], expected: str) -> None:
+    assert result.returncode == 1, result
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert expected in lines[0]
+
+
+def test_help_lists_every_command(tmp_path: Path) -> None:
+    result = mic("--help", database_url=f"sqlite:///{tmp_path}/x.db")
+    assert result.returncode == 0
+    for command in ("run", "db", "seed", "token"):
+        assert f" {command} " in result.stdout
+    sub = mic("db", "--help", database_url=f"sqlite:///{tmp_path}/x.db")
+    assert "upgrade" in sub.stdout and "current" in sub.stdout
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("nonsense", "MIC_DATABASE_URL 'nonsense' is not a database URL"),
+        ("mysql://root@localhost/mic", "unsupported scheme 'mysql'"),
+        (
+            "postgresql://mic@127.0.0.1:1/mic",
+            "cannot use the database postgresql+psycopg://mic@127.0.0.1:1/mic",
+        ),
+    ],
+)
+def test_bad_database_urls_fail_in_one_line(url: str, expected: str) -> None:
+    assert_one_line_error(mic("db", "upgrade", database_url=url), expected)
+
+
+def test_serving_an_unmigrated_database_is_refused(empty_database_url: str) -> None:
+    result = mic("run", "--port", "1", database_url=empty_database_url)
+    assert_one_line_error(result, "has no schema yet; run `mic db upgrade`")
+
+
+def test_upgrade_seed_and_token_from_the_shell(empty_database_url: str) -> None:
+    url = empty_database_url
+    first = mic("db", "upgrade", database_url=url)
+    assert first.returncode == 0 and "migrated empty -> " in first.stdout
+    again = mic("db", "upgrade", database_url=url)
+    assert again.returncode == 0 and "nothing to do" in again.stdout
+    seeded = mic("seed", "demo", "--if-empty", database_url=url)
+    assert "loaded demo catalogue: 4 countries" in seeded.stdout
+    skipped = mic("seed", "demo", "--if-empty", database_url=url)
+    assert "demo not loaded" in skipped.stdout
+    created = mic("token", "create", "--name", "ana", "--role", "admin", database_url=url)
+    assert created.returncode == 0, created.stderr
+    token = created.stdout.strip().splitlines()[-1]
+    assert token.startswith("mic_") and " " not in token
+    listing = mic("token", "list", database_url=url)
+    assert "ana" in listing.stdout and token not in listing.stdout
+    bad_role = mic("token", "create", "--name", "x", "--role", "boss", database_url=url)
+    assert bad_role.returncode != 0 and "Traceback" not in bad_role.stderr
+    revoked = mic("token", "revoke", token[:12], database_url=url)
+    assert revoked.returncode == 0 and "revoked" in revoked.stdout

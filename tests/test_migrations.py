@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from app.core.db import parse_database_url, sync_engine
+from app.core.errors import DatabaseUnavailable
+from app.core.migrations import (
+    current_revision,
+    downgrade,
+    head_revision,
+    require_current_schema,
+    upgrade,
+)
+from app.schema import metadata
+
+
+def test_models_and_migrations_describe_the_same_schema(database_url: str) -> None:
+    engine = sync_engine(parse_database_url(database_url))
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            diff = compare_metadata(context, metadata)
+    finally:
+        engine.dispose()
+    assert diff == [], "models changed without a migration: alembic revision --autogenerate"
+
+
+def test_upgrade_twice_is_a_no_op(database_url: str) -> None:
+    url = parse_database_url(database_url)
+    assert current_revision(url) == head_revision()
+    assert upgrade(url) == (head_revision(), head_revision())
+    require_current_schema(url)
+
+
+def test_an_unmigrated_database_is_refused_then_migrates_down_and_up(
+    empty_database_url: str,
+) -> None:
+    url = parse_database_url(empty_database_url)
+    with pytest.raises(DatabaseUnavailable, match="no schema yet; run `mic db upgrade`"):
+        require_current_schema(url)
+    assert upgrade(url) == (None, head_revision())
+    downgrade(url, "base")
+    assert current_revision(url) is None
+    upgrade(url)
+    require_current_schema(url)
+
+
+def test_an_unreachable_database_is_one_clear_error() -> None:
+    url = parse_database_url("postgresql://mic@127.0.0.1:1/mic")
+    with pytest.raises(
+        DatabaseUnavailable,
+        match=r"cannot use the database postgresql\+psycopg://mic@127.0.0.1:1/mic: ",
+    ):
+        current_revision(url)
+
+
+def test_replicas_migrating_at_once_take_turns(empty_database_url: str) -> None:
+    url = parse_database_url(empty_database_url)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(lambda _: upgrade(url), range(3)))
+    # Exactly one replica did the work; the others found the schema already at head.
+    assert sorted(results, key=str) == sorted(
+        [
+            (None, head_revision()),
+            (head_revision(), head_revision()),
+            (head_revision(), head_revision()),
+        ],
+        key=str,
+    )
+    require_current_schema(url)
