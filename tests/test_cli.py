@@ -12,17 +12,12 @@ import pytest
 MIC = [sys.executable, "-m", "app"]
 
 
-def mic(*args: str, database_url: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def mic(*args: str, database_url: str, **settings: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MIC_")}
     env.update(MIC_DATABASE_URL=database_url, MIC_SECRET_KEY="cli-test-secret", COLUMNS="200")
+    env.update(settings)
     return subprocess.run(
-        [*MIC, *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-        cwd=cwd,
+        [*MIC, *args], capture_output=True, text=True, env=env, timeout=120, check=False
     )
 
 
@@ -56,6 +51,16 @@ def test_help_lists_every_command(tmp_path: Path) -> None:
 )
 def test_bad_database_urls_fail_in_one_line(url: str, expected: str) -> None:
     assert_one_line_error(mic("db", "upgrade", database_url=url), expected)
+
+
+def test_production_will_not_start_on_a_placeholder_secret(database_url: str) -> None:
+    result = mic("run", database_url=database_url, MIC_ENV="production", MIC_SECRET_KEY="change-me")
+    assert_one_line_error(result, "MIC_SECRET_KEY is a placeholder")
+
+
+def test_invalid_settings_are_named(database_url: str) -> None:
+    result = mic("db", "current", database_url=database_url, MIC_PORT="eighty")
+    assert_one_line_error(result, "invalid setting: MIC_PORT")
 
 
 def test_serving_an_unmigrated_database_is_refused(empty_database_url: str) -> None:
