@@ -24,6 +24,7 @@ USER mic
 ENV PATH=/opt/mic/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     MIC_HOST=0.0.0.0 \
+    MIC_LOCALES_DIR=/srv/mic/locales \
     MIC_DATABASE_URL=sqlite:////srv/mic/var/mic.db
 VOLUME ["/srv/mic/var"]
 EXPOSE 8000

@@ -10,8 +10,6 @@ from sqlmodel import Field, SQLModel
 
 from app.core.db import enum_column
 
-LOCALES = ("en", "my", "km", "lo", "vi", "zh")
-
 
 class MarketKind(enum.StrEnum):
     BORDER = "border"

@@ -14,7 +14,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.catalogue import demo
 from app.catalogue.models import (
-    LOCALES,
     Alias,
     Commodity,
     CommodityPublic,
@@ -27,6 +26,7 @@ from app.catalogue.models import (
     Variety,
     VarietyPublic,
 )
+from app.core import i18n
 from app.core.errors import InvalidInput, NotFound
 from app.text.normalize import fold, normalize_text
 
@@ -41,9 +41,7 @@ def pick_name(names: Names, locale: str | None, fallback: str) -> str:
 
 
 def check_locale(locale: str | None) -> str | None:
-    if locale is not None and locale not in LOCALES:
-        raise InvalidInput(f"unknown locale {locale!r}; use one of {', '.join(LOCALES)}")
-    return locale
+    return None if locale is None else i18n.check_locale(locale)
 
 
 async def display_names(
@@ -222,8 +220,7 @@ class _AliasWriter:
         wanted = [(locale, text, True) for locale, text in names.items()]
         wanted += [(locale, text, False) for locale, texts in aliases.items() for text in texts]
         for locale, raw_text, display in wanted:
-            if locale not in LOCALES:
-                raise InvalidInput(f"alias {raw_text!r} has unknown locale {locale!r}")
+            i18n.check_locale(locale)
             text = normalize_text(raw_text)
             folded = fold(text)
             if (target, key, locale, folded) in self.texts:

@@ -14,6 +14,7 @@ from app.core.errors import ConfigurationError
 # Values shipped in .env.example and as defaults; a production deployment must replace them.
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "placeholder"})
 
+# The six languages MIC speaks; app.core.i18n.LOCALES is derived from this.
 Locale = Literal["en", "my", "km", "lo", "vi", "zh"]
 
 
@@ -30,6 +31,8 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
     default_locale: Locale = "en"
+    # Compiled message catalogs; unset means the locales/ folder of the source tree.
+    locales_dir: Path | None = None
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
     db_pool_size: int = Field(default=5, ge=1)
     db_connect_timeout_s: int = Field(default=5, ge=1)

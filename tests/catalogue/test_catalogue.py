@@ -175,3 +175,16 @@ async def test_health_and_docs(client: httpx.AsyncClient) -> None:
     assert {"/api/v1/markets", "/api/v1/commodities", "/api/v1/units", "/api/v1/countries"} <= set(
         paths
     )
+
+
+def test_demo_names_are_stored_exactly_as_written() -> None:
+    """Normalisation must never mistake a Unicode Burmese name for Zawgyi and mangle it."""
+    import unicodedata
+
+    from app.text.normalize import normalize_text
+
+    entries = [*demo.COUNTRIES, *demo.UNITS, *demo.MARKETS, *demo.COMMODITIES]
+    entries += [v for c in demo.COMMODITIES for v in c.varieties]
+    for entry in entries:
+        for text in entry.names.values():
+            assert normalize_text(text) == unicodedata.normalize("NFC", text), text

@@ -1,0 +1,1 @@
+"""Alerts: the messages producers receive, their rules, and the outbox they are sent from."""

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+
+import pytest
+
+from app.core.errors import ConfigurationError, InvalidInput
+from app.core.i18n import DEFAULT_LOCALES_DIR, LOCALES, check_locale, translator
+
+
+def test_each_locale_has_its_own_catalog() -> None:
+    assert translator("my").gettext("no change") == "မပြောင်းလဲ"
+    assert translator("km").gettext("no change") == "ដដែល"
+    assert translator("vi").gettext("no change") == "không đổi"
+    assert translator("zh").gettext("no change") == "持平"
+    assert translator("en").gettext("no change") == "no change"
+
+
+def test_unknown_locales_and_strings_fall_back_to_english() -> None:
+    assert translator("fr").locale == "en"
+    assert translator("km").gettext("a string nobody translated") == "a string nobody translated"
+    with pytest.raises(InvalidInput, match="unknown locale 'fr'"):
+        check_locale("fr")
+
+
+def test_plural_forms_follow_cldr() -> None:
+    vi = translator("vi")
+    # Vietnamese has CLDR's 'one' for 0 and 1 (the same words here, but a separate form).
+    assert vi.catalog.plural(1) == 0 and vi.catalog.plural(0) == 0 and vi.catalog.plural(2) == 1  # type: ignore[attr-defined]
+    for locale in ("my", "km", "lo", "zh"):
+        assert translator(locale).catalog.plural(5) == 0  # type: ignore[attr-defined]
+    en = translator("en")
+    assert (
+        en.ngettext("and {count} more price", "and {count} more prices", 1)
+        == "and {count} more price"
+    )
+    assert (
+        en.ngettext("and {count} more price", "and {count} more prices", 2)
+        == "and {count} more prices"
+    )
+
+
+async def test_concurrent_replies_in_different_languages_do_not_leak() -> None:
+    """Interleaved tasks each translate for their own reader; with a process-global locale
+    (gettext.install, setlocale) one task's language would bleed into the other's."""
+    expected = {locale: translator(locale).gettext("no change") for locale in LOCALES}
+    assert len(set(expected.values())) == len(LOCALES)
+
+    async def reply(locale: str) -> list[str]:
+        out = []
+        for _ in range(50):
+            t = translator(locale)
+            await asyncio.sleep(0)  # hand over to the other tasks between lookups
+            out.append(t.gettext("no change"))
+        return out
+
+    results = await asyncio.gather(*(reply(locale) for locale in LOCALES * 4))
+    for locale, replies in zip(LOCALES * 4, results, strict=True):
+        assert set(replies) == {expected[locale]}
+
+
+def test_uncompiled_catalogs_are_a_clear_error(tmp_path: Path) -> None:
+    shutil.copytree(DEFAULT_LOCALES_DIR, tmp_path / "locales")
+    (tmp_path / "locales" / "lo" / "LC_MESSAGES" / "messages.mo").unlink()
+    with pytest.raises(
+        ConfigurationError, match=r"lo/LC_MESSAGES/messages.mo is missing; run `make catalogs`"
+    ):
+        translator("lo", directory=tmp_path / "locales")

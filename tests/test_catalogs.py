@@ -1,0 +1,66 @@
+"""The catalog check itself, and proof that it fails on each kind of neglect."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.catalogs import ROOT, check
+
+
+def test_the_catalogs_are_complete() -> None:
+    assert check().problems == []
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    """A copy of the code and catalogs to break on purpose."""
+    for name in ("app", "locales"):
+        shutil.copytree(
+            ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("*.mo", "__pycache__")
+        )
+    return tmp_path
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_a_new_string_in_the_code_fails_until_translated(tree: Path) -> None:
+    (tree / "app" / "greeting.py").write_text('from app.core.i18n import N_\nHELLO = N_("Hello")\n')
+    problems = check(tree).problems
+    assert len(problems) == 6
+    assert "en: 'Hello' from app/greeting.py:2 is missing (run make i18n)" in problems
+
+
+def test_an_untranslated_or_fuzzy_entry_fails(tree: Path) -> None:
+    km = tree / "locales" / "km" / "LC_MESSAGES" / "messages.po"
+    edit(km, 'msgstr "ដដែល"', 'msgstr ""')
+    lo = tree / "locales" / "lo" / "LC_MESSAGES" / "messages.po"
+    edit(lo, 'msgid "no change"', '#, fuzzy\nmsgid "no change"')
+    problems = check(tree).problems
+    assert any(p.startswith("km: 'no change' is untranslated") for p in problems)
+    assert "lo: 'no change' is fuzzy" in problems
+
+
+def test_a_lost_placeholder_fails(tree: Path) -> None:
+    vi = tree / "locales" / "vi" / "LC_MESSAGES" / "messages.po"
+    edit(vi, 'msgstr "Giá ngày {date}:"', 'msgstr "Giá hôm nay:"')
+    assert check(tree).problems == [
+        "vi: 'Prices on {date}:' has placeholders [], expected ['date']"
+    ]
+
+
+def test_a_removed_string_and_a_wrong_plural_rule_fail(tree: Path) -> None:
+    vi = tree / "locales" / "vi" / "LC_MESSAGES" / "messages.po"
+    edit(vi, "nplurals=2; plural=((((n == 0)) || ((n == 1))) ? 0 : 1);", "nplurals=1; plural=0;")
+    edit(tree / "app" / "text" / "formatting.py", 'gettext("no change")', 'gettext("unchanged")')
+    problems = check(tree).problems
+    assert any(
+        p.startswith("vi: Plural-Forms 'nplurals=1; plural=0;' is not CLDR's") for p in problems
+    )
+    assert "zh: 'no change' is no longer in the code (run make i18n)" in problems
