@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from app.api.errors import install_error_handlers
+from app.api.limits import BodySizeLimit
 from app.api.router import api_router
 from app.core.config import Settings, get_settings
 from app.core.db import Database
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.database = database
     install_error_handlers(app)
+    app.add_middleware(BodySizeLimit)
     app.include_router(api_router)
 
     @app.get("/healthz", tags=["operations"])

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import datetime as dt
+from typing import Annotated
 
-from app.accounts import service
-from app.accounts.models import Role, StaffPublic, TokenPublic
+from fastapi import APIRouter, Query
+
+from app.accounts import audit, service
+from app.accounts.models import AuditPublic, Role, StaffPublic, TokenPublic
 from app.api.deps import SessionDep, StaffDep
+from app.core.pagination import Page
 
 router = APIRouter(tags=["accounts"])
 
@@ -15,6 +19,29 @@ router = APIRouter(tags=["accounts"])
 async def whoami(staff: StaffDep) -> StaffPublic:
     countries = sorted(staff.countries) if staff.countries is not None else None
     return StaffPublic(name=staff.name, role=staff.role, countries=countries)
+
+
+@router.get("/audit")
+async def list_audit(
+    session: SessionDep,
+    staff: StaffDep,
+    entity: str | None = None,
+    entity_id: int | None = None,
+    since: dt.datetime | None = None,
+    cursor: int | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Page[AuditPublic]:
+    """Every change, newest first: who, what, when, before and after. Admins see all; CDEs see
+    their countries."""
+    return await audit.list_audit(
+        session,
+        staff=staff,
+        entity=entity,
+        entity_id=entity_id,
+        since=since,
+        cursor=cursor,
+        limit=limit,
+    )
 
 
 @router.get("/tokens")

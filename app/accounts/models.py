@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -38,6 +39,36 @@ class ApiToken(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_used_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AuditLog(SQLModel, table=True):
+    """Every change: who, what, when, and the entity before and after."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    actor: str = Field(max_length=120)  # staff name, or "producer:<id>", or "job:<name>"
+    action: str = Field(max_length=64)  # e.g. price.publish
+    entity: str = Field(max_length=32)
+    entity_id: int
+    country_code: str | None = Field(default=None, max_length=2, index=True)
+    before: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(sa.JSON))
+    after: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(sa.JSON))
+
+    __table_args__ = (sa.Index("ix_audit_log_entity", "entity", "entity_id"),)
+
+
+class AuditPublic(SQLModel):
+    id: int
+    at: dt.datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: int
+    country: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
 
 
 class TokenPublic(SQLModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 from dataclasses import dataclass
 
 from sqlmodel import col, select
@@ -33,6 +34,32 @@ class Staff:
 
     def can_see(self, country: str) -> bool:
         return self.countries is None or country in self.countries
+
+    @property
+    def can_write(self) -> bool:
+        return self.role in (Role.ADMIN, Role.CDE)
+
+    def require_writer(self) -> None:
+        if not self.can_write:
+            raise Forbidden("viewers can read but not change anything")
+
+    def check_country(self, country: str, what: str = "this") -> None:
+        """Out-of-scope data is refused with 403, everywhere (never silently hidden as 404)."""
+        if not self.can_see(country):
+            allowed = ", ".join(sorted(self.countries or ()))
+            raise Forbidden(f"{what} is in {country}; your token covers {allowed}")
+
+    def visible_countries(self, requested: str | None = None) -> frozenset[str] | None:
+        """Countries a list may show: the requested one if allowed, else the whole scope."""
+        if requested is not None:
+            code = requested.strip().upper()
+            self.check_country(code, f"country {code}")
+            return frozenset({code})
+        return self.countries
+
+    def sees_personal_data(self, country: str) -> bool:
+        """Phone numbers and buyer contacts: admins, and CDEs of that country."""
+        return self.role is Role.ADMIN or (self.role is Role.CDE and self.can_see(country))
 
 
 @dataclass(frozen=True)
@@ -132,6 +159,9 @@ async def authenticate(session: AsyncSession, *, token: str, key: str) -> Staff:
     if row is None:
         raise Unauthorized("unknown token")
     api_token, user = row
+    # The lookup is by keyed hash; comparing again in constant time costs nothing.
+    if not hmac.compare_digest(api_token.token_hash, hash_token(token, key=key)):
+        raise Unauthorized("unknown token")
     if api_token.revoked_at is not None:
         raise Unauthorized("this token was revoked")
     now = utcnow()

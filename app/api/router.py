@@ -4,7 +4,15 @@ from fastapi import APIRouter
 
 from app.accounts.api import router as accounts_router
 from app.catalogue.api import router as catalogue_router
+from app.leads.api import router as leads_router
+from app.notices.api import router as notices_router
+from app.prices.api import router as prices_router
+from app.producers.api import router as producers_router
 
 api_router = APIRouter(prefix="/api/v1")
 api_router.include_router(catalogue_router)
+api_router.include_router(prices_router)
+api_router.include_router(leads_router)
+api_router.include_router(notices_router)
+api_router.include_router(producers_router)
 api_router.include_router(accounts_router)

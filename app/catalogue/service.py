@@ -337,3 +337,90 @@ async def load_demo_catalogue(session: AsyncSession) -> SeedReport:
             aliases.add(session, "variety_id", variety.id, vs.names, vs.aliases)
     await session.flush()
     return report
+
+
+# --- resolving what people call things ---------------------------------------------------------
+
+
+@dataclass
+class CatalogueIndex:
+    """Every catalogue entry by slug and by each of its aliases (folded), loaded once per
+    request or import so that resolving a thousand CSV rows costs no extra queries."""
+
+    commodities: dict[str, set[int]]
+    varieties: dict[tuple[int, str], set[int]]
+    markets: dict[str, set[int]]
+    units: dict[str, set[int]]
+    commodity_by_id: dict[int, Commodity]
+    variety_by_id: dict[int, Variety]
+    market_by_id: dict[int, Market]
+    unit_by_id: dict[int, Unit]
+
+    @staticmethod
+    def _one(found: set[int] | None, kind: str, text: str, names: dict[int, str]) -> int:
+        if not found:
+            raise InvalidInput(f"unknown {kind} {text!r}")
+        if len(found) > 1:
+            options = ", ".join(sorted(names[i] for i in found))
+            raise InvalidInput(f"{kind} {text!r} is ambiguous: {options}")
+        return next(iter(found))
+
+    def commodity(self, text: str) -> Commodity:
+        names = {i: c.slug for i, c in self.commodity_by_id.items()}
+        return self.commodity_by_id[
+            self._one(self.commodities.get(fold(text)), "commodity", text, names)
+        ]
+
+    def variety(self, commodity: Commodity, text: str) -> Variety:
+        assert commodity.id is not None
+        names = {i: v.slug for i, v in self.variety_by_id.items()}
+        found = self.varieties.get((commodity.id, fold(text)))
+        return self.variety_by_id[self._one(found, f"{commodity.slug} variety", text, names)]
+
+    def market(self, text: str) -> Market:
+        names = {i: m.slug for i, m in self.market_by_id.items()}
+        return self.market_by_id[self._one(self.markets.get(fold(text)), "market", text, names)]
+
+    def unit(self, text: str) -> Unit:
+        names = {i: u.code for i, u in self.unit_by_id.items()}
+        return self.unit_by_id[self._one(self.units.get(fold(text)), "unit", text, names)]
+
+
+async def load_index(session: AsyncSession) -> CatalogueIndex:
+    commodities = {c.id: c for c in (await session.exec(select(Commodity))).all() if c.id}
+    varieties = {v.id: v for v in (await session.exec(select(Variety))).all() if v.id}
+    markets = {m.id: m for m in (await session.exec(select(Market))).all() if m.id}
+    units = {u.id: u for u in (await session.exec(select(Unit))).all() if u.id}
+    index = CatalogueIndex(
+        defaultdict(set),
+        defaultdict(set),
+        defaultdict(set),
+        defaultdict(set),
+        commodities,
+        varieties,
+        markets,
+        units,
+    )
+    for i, c in commodities.items():
+        index.commodities[fold(c.slug)].add(i)
+        index.commodities[fold(c.name)].add(i)
+    for i, v in varieties.items():
+        index.varieties[(v.commodity_id, fold(v.slug))].add(i)
+        index.varieties[(v.commodity_id, fold(v.name))].add(i)
+    for i, m in markets.items():
+        index.markets[fold(m.slug)].add(i)
+        index.markets[fold(m.name)].add(i)
+    for i, u in units.items():
+        index.units[fold(u.code)].add(i)
+        index.units[fold(u.name)].add(i)
+    for alias in (await session.exec(select(Alias))).all():
+        if alias.commodity_id:
+            index.commodities[alias.normalized].add(alias.commodity_id)
+        elif alias.variety_id and alias.variety_id in varieties:
+            key = (varieties[alias.variety_id].commodity_id, alias.normalized)
+            index.varieties[key].add(alias.variety_id)
+        elif alias.market_id:
+            index.markets[alias.normalized].add(alias.market_id)
+        elif alias.unit_id:
+            index.units[alias.normalized].add(alias.unit_id)
+    return index

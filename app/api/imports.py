@@ -1,0 +1,33 @@
+"""The response of every CSV import: accepted rows and rejected rows, each by line."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from app.core.csvfile import ImportReport
+
+
+class ImportedRow(BaseModel):
+    line: int
+    id: int
+
+
+class RejectedRow(BaseModel):
+    line: int
+    error: str
+
+
+class ImportResult(BaseModel):
+    accepted_count: int
+    rejected_count: int
+    accepted: list[ImportedRow]
+    rejected: list[RejectedRow]
+
+
+def import_result(report: ImportReport) -> ImportResult:
+    return ImportResult(
+        accepted_count=len(report.accepted),
+        rejected_count=len(report.rejected),
+        accepted=[ImportedRow(line=r.line, id=r.id or 0) for r in report.accepted],
+        rejected=[RejectedRow(line=r.line, error=r.error or "") for r in report.rejected],
+    )

@@ -1,0 +1,1 @@
+"""Market notices: disruptions and news ("Muse gate closed") for a segment of producers."""

@@ -1,0 +1,44 @@
+"""Market notice endpoints."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.api.deps import SessionDep, StaffDep
+from app.core.pagination import Page
+from app.notices import service
+from app.notices.models import NoticeCreate, NoticePublic, NoticeStatus
+
+router = APIRouter(tags=["notices"])
+
+
+@router.post("/notices", status_code=201)
+async def create_notice(session: SessionDep, staff: StaffDep, data: NoticeCreate) -> NoticePublic:
+    """Post a notice to a segment (countries, and optionally commodities and markets). Urgent
+    notices skip quiet hours and daily caps; `send_at` schedules it for later."""
+    return service.to_public(await service.create_notice(session, data=data, staff=staff))
+
+
+@router.get("/notices")
+async def list_notices(
+    session: SessionDep,
+    staff: StaffDep,
+    status: NoticeStatus | None = None,
+    cursor: int | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Page[NoticePublic]:
+    return await service.list_notices(
+        session, staff=staff, status=status, cursor=cursor, limit=limit
+    )
+
+
+@router.get("/notices/{notice_id}")
+async def get_notice(session: SessionDep, staff: StaffDep, notice_id: int) -> NoticePublic:
+    return service.to_public(await service.get_notice(session, notice_id=notice_id, staff=staff))
+
+
+@router.post("/notices/{notice_id}/cancel")
+async def cancel_notice(session: SessionDep, staff: StaffDep, notice_id: int) -> NoticePublic:
+    return service.to_public(await service.cancel_notice(session, notice_id=notice_id, staff=staff))

@@ -1,0 +1,139 @@
+"""Posting and cancelling notices. Sending them belongs to app/alerts."""
+
+from __future__ import annotations
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.accounts import audit
+from app.accounts.service import Staff
+from app.catalogue.models import Country
+from app.catalogue.service import load_index
+from app.core import i18n
+from app.core.db import utcnow
+from app.core.errors import Conflict, InvalidInput, NotFound
+from app.core.events import NoticeCreated, bus
+from app.core.pagination import MAX_LIMIT, Page
+from app.notices.models import Notice, NoticeCreate, NoticePublic, NoticeStatus
+from app.text.normalize import normalize_text
+
+
+def to_public(notice: Notice) -> NoticePublic:
+    return NoticePublic(id=notice.id or 0, **notice.model_dump(exclude={"id"}))
+
+
+async def create_notice(session: AsyncSession, *, data: NoticeCreate, staff: Staff) -> Notice:
+    staff.require_writer()
+    if not data.texts:
+        raise InvalidInput("a notice needs its text in at least one language")
+    texts = {i18n.check_locale(locale): normalize_text(text) for locale, text in data.texts.items()}
+    if not data.countries:
+        raise InvalidInput("a notice needs at least one target country")
+    countries = sorted(set(data.countries))
+    known = set((await session.exec(select(Country.code))).all())
+    for code in countries:
+        if code not in known:
+            raise InvalidInput(f"unknown country {code!r}")
+        staff.check_country(code, f"country {code}")
+    index = await load_index(session)
+    commodities = sorted({index.commodity(c).slug for c in data.commodities})
+    markets = []
+    for name in data.markets:
+        market = index.market(name)
+        if market.country_code not in countries:
+            raise InvalidInput(
+                f"market {market.slug} is in {market.country_code}, not in the target countries"
+            )
+        markets.append(market.slug)
+    if data.send_at is not None and data.send_at < utcnow():
+        raise InvalidInput(
+            f"send_at {data.send_at.isoformat()} is in the past; leave it out to send now"
+        )
+    notice = Notice(
+        texts=texts,
+        countries=countries,
+        commodities=commodities,
+        markets=sorted(set(markets)),
+        urgent=data.urgent,
+        send_at=data.send_at,
+        created_by=staff.name,
+    )
+    session.add(notice)
+    await session.flush()
+    assert notice.id is not None
+    await audit.record(
+        session,
+        actor=staff,
+        action="notice.create",
+        entity="notice",
+        entity_id=notice.id,
+        country=countries[0] if len(countries) == 1 else None,
+        after=audit.snapshot(notice),
+    )
+    await bus.emit(session, NoticeCreated(notice.id))
+    return notice
+
+
+async def get_notice(session: AsyncSession, *, notice_id: int, staff: Staff) -> Notice:
+    notice = await session.get(Notice, notice_id)
+    if notice is None:
+        raise NotFound(f"no notice {notice_id}")
+    for code in notice.countries:
+        staff.check_country(code, f"notice {notice_id}")
+    return notice
+
+
+async def cancel_notice(session: AsyncSession, *, notice_id: int, staff: Staff) -> Notice:
+    staff.require_writer()
+    notice = await get_notice(session, notice_id=notice_id, staff=staff)
+    if notice.status is not NoticeStatus.SCHEDULED:
+        raise Conflict(
+            f"notice {notice_id} is {notice.status}; only scheduled notices can be cancelled"
+        )
+    before = audit.snapshot(notice)
+    notice.status = NoticeStatus.CANCELLED
+    notice.cancelled_by = staff.name
+    notice.cancelled_at = utcnow()
+    session.add(notice)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=staff,
+        action="notice.cancel",
+        entity="notice",
+        entity_id=notice_id,
+        country=notice.countries[0] if len(notice.countries) == 1 else None,
+        before=before,
+        after=audit.snapshot(notice),
+    )
+    return notice
+
+
+async def list_notices(
+    session: AsyncSession,
+    *,
+    staff: Staff,
+    status: NoticeStatus | None = None,
+    cursor: int | None = None,
+    limit: int = 50,
+) -> Page[NoticePublic]:
+    """Notices whose every target country the caller may see, newest first."""
+    limit = max(1, min(limit, MAX_LIMIT))
+    query = select(Notice).order_by(col(Notice.id).desc())
+    if status:
+        query = query.where(Notice.status == status)
+    if cursor is not None:
+        query = query.where(col(Notice.id) < cursor)
+    shown: list[Notice] = []
+    more = False
+    # Country lists are JSON, so scope is applied here; notices are few, and we stop at a page.
+    for notice in (await session.exec(query)).all():
+        if all(staff.can_see(c) for c in notice.countries):
+            if len(shown) == limit:
+                more = True
+                break
+            shown.append(notice)
+    return Page(
+        items=[to_public(n) for n in shown],
+        next_cursor=shown[-1].id if more and shown else None,
+    )

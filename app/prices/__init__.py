@@ -1,0 +1,1 @@
+"""Prices: observations and their curation, exchange rates, latest prices and series."""

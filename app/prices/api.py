@@ -1,0 +1,203 @@
+"""Price curation endpoints for CDEs; exchange rates; the audit trail of a price."""
+
+from __future__ import annotations
+
+import datetime as dt
+from importlib import resources
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query, Request
+from fastapi.responses import Response
+
+from app.accounts import audit
+from app.accounts.models import AuditPublic
+from app.api.deps import SessionDep, StaffDep
+from app.api.imports import ImportResult, import_result
+from app.core.pagination import Page
+from app.prices import service
+from app.prices.models import (
+    FxRateIn,
+    FxRatePublic,
+    LatestPrice,
+    PriceCreate,
+    PricePublic,
+    PriceStatus,
+    PriceType,
+    PriceUpdate,
+    PublishRequest,
+    RejectRequest,
+    Series,
+)
+
+router = APIRouter(tags=["prices"])
+
+FromQuery = Annotated[dt.date | None, Query(alias="from", description="Observed on or after")]
+ToQuery = Annotated[dt.date | None, Query(alias="to", description="Observed on or before")]
+
+
+async def _one(session: SessionDep, staff: StaffDep, price_id: int) -> PricePublic:
+    price = await service.get_price(session, price_id=price_id, staff=staff)
+    return (await service.to_public(session, [price]))[0]
+
+
+@router.post("/prices", status_code=201)
+async def create_price(session: SessionDep, staff: StaffDep, data: PriceCreate) -> PricePublic:
+    """Submit a price. It waits as `pending` for a CDE, unless a CDE sends `"publish": true`."""
+    price = await service.create_price(session, data=data, staff=staff)
+    return (await service.to_public(session, [price]))[0]
+
+
+@router.get("/prices")
+async def list_prices(
+    session: SessionDep,
+    staff: StaffDep,
+    commodity: str | None = None,
+    variety: str | None = None,
+    market: str | None = None,
+    country: str | None = None,
+    status: PriceStatus | None = None,
+    price_type: PriceType | None = None,
+    observed_from: FromQuery = None,
+    observed_to: ToQuery = None,
+    cursor: int | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Page[PricePublic]:
+    """Newest first; pass `next_cursor` back as `cursor` for the next page."""
+    filters = service.PriceFilter(
+        commodity, variety, market, country, status, price_type, observed_from, observed_to
+    )
+    return await service.list_prices(
+        session, staff=staff, filters=filters, cursor=cursor, limit=limit
+    )
+
+
+@router.get("/prices/latest")
+async def latest_prices(
+    session: SessionDep, staff: StaffDep, commodity: str, market: str
+) -> list[LatestPrice]:
+    """The newest published price per variety and price type, with the one before and the
+    change."""
+    return await service.latest_prices(session, staff=staff, commodity=commodity, market=market)
+
+
+@router.get("/prices/series")
+async def price_series(
+    session: SessionDep,
+    staff: StaffDep,
+    commodity: str,
+    market: str,
+    variety: str | None = None,
+    unit: str | None = None,
+    currency: str | None = None,
+    price_type: PriceType | None = None,
+    observed_from: FromQuery = None,
+    observed_to: ToQuery = None,
+) -> Series:
+    """Published prices of one series, oldest first, in one unit and currency."""
+    return await service.price_series(
+        session,
+        staff=staff,
+        commodity=commodity,
+        market=market,
+        variety=variety,
+        unit=unit,
+        currency=currency,
+        price_type=price_type,
+        observed_from=observed_from,
+        observed_to=observed_to,
+    )
+
+
+@router.get("/prices/import/example", response_class=Response)
+async def import_example() -> Response:
+    """A CSV with every column the import understands, to copy and fill in."""
+    content = resources.files("app.prices").joinpath("import_example.csv").read_bytes()
+    return Response(content, media_type="text/csv")
+
+
+@router.post(
+    "/prices/import",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "text/csv": {
+                    "schema": {"type": "string"},
+                    "example": (
+                        "commodity,variety,market,price,currency,unit,price_type,observed_on\n"
+                        "mango,sein-ta-lone,muse,12600,CNY,tonne,border,2026-11-20\n"
+                    ),
+                }
+            },
+            "required": True,
+        }
+    },
+)
+async def import_prices(
+    request: Request, session: SessionDep, staff: StaffDep, publish: bool = False
+) -> ImportResult:
+    """Upload a CSV (comma, semicolon or tab separated; UTF-8 with or without BOM) as the
+    request body. Required columns: commodity, market, price, currency, unit, price_type,
+    observed_on; optional: variety, price_min, price_max, note, external_key. Good rows are
+    stored, bad rows are listed by line; a file that cannot be read stores nothing."""
+    report = await service.import_prices_csv(
+        session, content=await request.body(), staff=staff, publish=publish
+    )
+    return import_result(report)
+
+
+@router.get("/prices/{price_id}")
+async def get_price(session: SessionDep, staff: StaffDep, price_id: int) -> PricePublic:
+    return await _one(session, staff, price_id)
+
+
+@router.patch("/prices/{price_id}")
+async def correct_price(
+    session: SessionDep, staff: StaffDep, price_id: int, data: PriceUpdate
+) -> PricePublic:
+    """Correct a price; earlier versions stay in `/prices/{id}/history`."""
+    await service.correct_price(session, price_id=price_id, staff=staff, data=data)
+    return await _one(session, staff, price_id)
+
+
+@router.post("/prices/{price_id}/publish")
+async def publish_price(
+    session: SessionDep,
+    staff: StaffDep,
+    price_id: int,
+    data: Annotated[PublishRequest | None, Body()] = None,
+) -> PricePublic:
+    """Publish: producers who follow this series are alerted."""
+    confirm = data.confirm_outlier if data else False
+    await service.publish_price(session, price_id=price_id, staff=staff, confirm_outlier=confirm)
+    return await _one(session, staff, price_id)
+
+
+@router.post("/prices/{price_id}/reject")
+async def reject_price(
+    session: SessionDep, staff: StaffDep, price_id: int, data: RejectRequest
+) -> PricePublic:
+    await service.reject_price(session, price_id=price_id, staff=staff, reason=data.reason)
+    return await _one(session, staff, price_id)
+
+
+@router.get("/prices/{price_id}/history")
+async def price_history(session: SessionDep, staff: StaffDep, price_id: int) -> list[AuditPublic]:
+    """Every change of this price, newest first, with the values before and after."""
+    await service.get_price(session, price_id=price_id, staff=staff)
+    page = await audit.list_audit(
+        session, staff=staff, entity="price", entity_id=price_id, limit=200
+    )
+    return page.items
+
+
+@router.post("/fx-rates", status_code=201, tags=["exchange rates"])
+async def add_fx_rate(session: SessionDep, staff: StaffDep, data: FxRateIn) -> FxRatePublic:
+    rate = await service.add_fx_rate(session, data=data, staff=staff)
+    return FxRatePublic(**rate.model_dump())
+
+
+@router.get("/fx-rates", tags=["exchange rates"])
+async def list_fx_rates(
+    session: SessionDep, staff: StaffDep, base: str | None = None, quote: str | None = None
+) -> list[FxRatePublic]:
+    return await service.list_fx_rates(session, base=base, quote=quote)

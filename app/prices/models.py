@@ -1,0 +1,268 @@
+"""Price observations and exchange rates, with their request and response shapes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+from typing import Annotated
+
+import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict, JsonValue, StringConstraints, field_validator
+from sqlmodel import Field, SQLModel
+
+from app.core.db import UTCDateTime, enum_column, utcnow
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+
+
+class PriceType(enum.StrEnum):
+    FARMGATE = "farmgate"
+    WHOLESALE = "wholesale"
+    RETAIL = "retail"
+    BORDER = "border"
+    EXPORT = "export"
+
+
+class PriceStatus(enum.StrEnum):
+    PENDING = "pending"
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+
+
+class PriceObservation(SQLModel, table=True):
+    """One price as observed: stored in its own unit and currency, never converted in place."""
+
+    __tablename__ = "price_observation"
+    __table_args__ = (
+        sa.Index(
+            "ix_price_series", "commodity_id", "market_id", "variety_id", "status", "observed_on"
+        ),
+        sa.CheckConstraint("price > 0", name="price_positive"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    commodity_id: int = Field(foreign_key="commodity.id")
+    variety_id: int | None = Field(default=None, foreign_key="variety.id")
+    market_id: int = Field(foreign_key="market.id")
+    country_code: str = Field(foreign_key="country.code", max_length=2, index=True)
+    price: Decimal = Field(sa_type=sa.Numeric(18, 4))
+    price_min: Decimal | None = Field(default=None, sa_type=sa.Numeric(18, 4))
+    price_max: Decimal | None = Field(default=None, sa_type=sa.Numeric(18, 4))
+    currency: str = Field(max_length=3)
+    unit_id: int = Field(foreign_key="unit.id")
+    price_type: PriceType = Field(sa_column=enum_column(PriceType, nullable=False))
+    observed_on: dt.date
+    status: PriceStatus = Field(
+        default=PriceStatus.PENDING, sa_column=enum_column(PriceStatus, nullable=False, index=True)
+    )
+    outlier: bool = False
+    source: str = Field(default="api", max_length=64)
+    created_by: str = Field(max_length=120)
+    reviewed_by: str | None = Field(default=None, max_length=120)
+    reviewed_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reject_reason: str | None = Field(default=None, max_length=500)
+    note: str | None = Field(default=None, max_length=500)
+    external_key: str | None = Field(default=None, max_length=200, unique=True)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class FxRate(SQLModel, table=True):
+    """1 `base` = `rate` `quote` on `on_date`, as published by `source`."""
+
+    __tablename__ = "fx_rate"
+    __table_args__ = (sa.UniqueConstraint("base", "quote", "on_date", "source"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    base: str = Field(max_length=3)
+    quote: str = Field(max_length=3)
+    rate: Decimal = Field(sa_type=sa.Numeric(24, 10))
+    on_date: dt.date = Field(index=True)
+    source: str = Field(max_length=64)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# --- requests -----------------------------------------------------------------------------------
+
+_PRICE_EXAMPLE: dict[str, JsonValue] = {
+    "commodity": "mango",
+    "variety": "sein-ta-lone",
+    "market": "muse",
+    "price": "12600",
+    "currency": "CNY",
+    "unit": "tonne",
+    "price_type": "border",
+    "observed_on": "2026-11-27",
+    "note": "Chinese buyers at the 105th Mile gate, morning",
+}
+
+
+class PriceIn(BaseModel):
+    """A price as a CDE or a collector submits it; names may be slugs or any alias."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_PRICE_EXAMPLE]})
+
+    commodity: Text
+    variety: Text | None = None
+    market: Text
+    price: Decimal
+    price_min: Decimal | None = None
+    price_max: Decimal | None = None
+    currency: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, max_length=3)]
+    unit: Text
+    price_type: PriceType
+    observed_on: dt.date
+    note: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+class PriceCreate(PriceIn):
+    model_config = ConfigDict(json_schema_extra={"examples": [{**_PRICE_EXAMPLE, "publish": True}]})
+
+    publish: bool = False
+    confirm_outlier: bool = False
+
+
+class PriceUpdate(BaseModel):
+    """A correction: only the fields given change; the audit log keeps what they were."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"price": "12400", "note": "typo"}]})
+
+    price: Decimal | None = None
+    price_min: Decimal | None = None
+    price_max: Decimal | None = None
+    currency: (
+        Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, max_length=3)] | None
+    ) = None
+    unit: Text | None = None
+    price_type: PriceType | None = None
+    observed_on: dt.date | None = None
+    note: Annotated[str, StringConstraints(max_length=500)] | None = None
+    confirm_outlier: bool = False
+
+
+class PublishRequest(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"confirm_outlier": False}]})
+
+    confirm_outlier: bool = False
+
+
+class RejectRequest(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"reason": "Reporter confused viss and kg"}]}
+    )
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class FxRateIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "base": "USD",
+                    "quote": "MMK",
+                    "rate": "2100",
+                    "on_date": "2026-11-27",
+                    "source": "cbm",
+                }
+            ]
+        }
+    )
+
+    base: Annotated[
+        str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=3, max_length=3)
+    ]
+    quote: Annotated[
+        str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=3, max_length=3)
+    ]
+    rate: Decimal
+    on_date: dt.date
+    source: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)
+    ] = "manual"
+
+    @field_validator("rate")
+    @classmethod
+    def _positive(cls, value: Decimal) -> Decimal:
+        if not value.is_finite() or value <= 0:
+            raise ValueError("a rate must be a positive number")
+        return value
+
+
+# --- responses ----------------------------------------------------------------------------------
+
+
+class Equivalents(SQLModel):
+    """The price in other terms, derived with the unit's kg factor and the FX rate in force."""
+
+    per_kg: Decimal | None = None  # original currency per kilogram
+    usd: Decimal | None = None  # per original unit
+    usd_per_kg: Decimal | None = None
+    local_currency: str | None = None  # the market country's currency
+    local: Decimal | None = None
+    local_per_kg: Decimal | None = None
+    fx_date: dt.date | None = None  # the date of the oldest rate used: how fresh the conversion is
+
+
+class PricePublic(SQLModel):
+    id: int
+    commodity: str
+    variety: str | None
+    market: str
+    country: str
+    price: Decimal
+    price_min: Decimal | None
+    price_max: Decimal | None
+    currency: str
+    unit: str
+    price_type: PriceType
+    observed_on: dt.date
+    status: PriceStatus
+    outlier: bool
+    source: str
+    created_by: str
+    reviewed_by: str | None
+    reviewed_at: dt.datetime | None
+    reject_reason: str | None
+    note: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    equivalents: Equivalents
+
+
+class LatestPrice(SQLModel):
+    """The newest published price of one series, with the one before it."""
+
+    variety: str | None
+    price_type: PriceType
+    unit: str
+    currency: str
+    latest: PricePublic
+    previous: PricePublic | None
+    change_percent: Decimal | None
+
+
+class SeriesPoint(SQLModel):
+    observed_on: dt.date
+    price: Decimal
+    price_id: int
+
+
+class Series(SQLModel):
+    commodity: str
+    variety: str | None
+    market: str
+    unit: str
+    currency: str
+    price_type: PriceType | None
+    points: list[SeriesPoint]
+
+
+class FxRatePublic(SQLModel):
+    id: int
+    base: str
+    quote: str
+    rate: Decimal
+    on_date: dt.date
+    source: str

@@ -1,0 +1,687 @@
+"""Price curation: submit, validate, flag outliers, publish, reject, correct, and read back."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Any
+
+from babel.numbers import list_currencies
+from pydantic import ValidationError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.accounts import audit
+from app.accounts.service import Staff
+from app.catalogue.models import Commodity, Country, Market, Unit, Variety
+from app.catalogue.service import CatalogueIndex, load_index
+from app.core.csvfile import ImportReport, RowResult, first_error, read_csv
+from app.core.db import utcnow
+from app.core.errors import AppError, Conflict, InvalidInput, NotFound
+from app.core.events import PricePublished, bus
+from app.core.pagination import MAX_LIMIT, Page
+from app.prices import plausibility
+from app.prices.fx import PIVOT, FxBook
+from app.prices.models import (
+    Equivalents,
+    FxRate,
+    FxRateIn,
+    FxRatePublic,
+    LatestPrice,
+    PriceCreate,
+    PriceIn,
+    PriceObservation,
+    PricePublic,
+    PriceStatus,
+    PriceType,
+    PriceUpdate,
+    Series,
+    SeriesPoint,
+)
+
+MAX_AGE_DAYS = 365
+_FOUR_PLACES = Decimal("0.0001")
+
+
+@lru_cache(maxsize=1)
+def known_currencies() -> frozenset[str]:
+    return frozenset(list_currencies())
+
+
+def _today_at(market: Market) -> dt.date:
+    return dt.datetime.now(zoneinfo.ZoneInfo(market.timezone)).date()
+
+
+def _check_amount(name: str, value: Decimal | None) -> None:
+    if value is None:
+        return
+    if not value.is_finite():
+        raise InvalidInput(f"{name} must be a number, not {value}")
+    if value <= 0:
+        raise InvalidInput(f"{name} must be more than zero (got {value})")
+    if value >= Decimal("1e14"):
+        raise InvalidInput(f"{name} {value} is too large to be a price")
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A submitted price with its catalogue references resolved and every value checked."""
+
+    commodity: Commodity
+    variety: Variety | None
+    market: Market
+    unit: Unit
+
+
+def validate(data: PriceIn, index: CatalogueIndex) -> Resolved:
+    """Everything a CDE can get wrong, each with a message that says what and how to fix it."""
+    commodity = index.commodity(data.commodity)
+    variety = index.variety(commodity, data.variety) if data.variety else None
+    market = index.market(data.market)
+    unit = index.unit(data.unit)
+    for name in ("price", "price_min", "price_max"):
+        _check_amount(name, getattr(data, name))
+    if data.price_min is not None and data.price_min > data.price:
+        raise InvalidInput(f"price_min {data.price_min} is above the price {data.price}")
+    if data.price_max is not None and data.price_max < data.price:
+        raise InvalidInput(f"price_max {data.price_max} is below the price {data.price}")
+    if data.currency not in known_currencies():
+        raise InvalidInput(
+            f"unknown currency {data.currency!r}; use an ISO code such as MMK, CNY, USD"
+        )
+    today = _today_at(market)
+    if data.observed_on > today:
+        raise InvalidInput(
+            f"observed_on {data.observed_on} is in the future (today in {market.slug} is {today})"
+        )
+    if data.observed_on < today - dt.timedelta(days=MAX_AGE_DAYS):
+        raise InvalidInput(f"observed_on {data.observed_on} is more than a year ago")
+    return Resolved(commodity, variety, market, unit)
+
+
+async def _history(session: AsyncSession, price: PriceObservation) -> list[Decimal]:
+    since = price.observed_on - dt.timedelta(days=plausibility.WINDOW_DAYS)
+    query = select(col(PriceObservation.price)).where(
+        PriceObservation.commodity_id == price.commodity_id,
+        PriceObservation.market_id == price.market_id,
+        PriceObservation.unit_id == price.unit_id,
+        PriceObservation.currency == price.currency,
+        PriceObservation.status == PriceStatus.PUBLISHED,
+        col(PriceObservation.observed_on) >= since,
+        col(PriceObservation.observed_on) <= price.observed_on,
+    )
+    query = query.where(
+        col(PriceObservation.variety_id).is_(None)
+        if price.variety_id is None
+        else PriceObservation.variety_id == price.variety_id
+    )
+    if price.id is not None:
+        query = query.where(PriceObservation.id != price.id)
+    return [Decimal(p) for p in (await session.exec(query)).all()]
+
+
+async def _flag(session: AsyncSession, price: PriceObservation) -> list[Decimal]:
+    history = await _history(session, price)
+    price.outlier = plausibility.is_outlier(Decimal(price.price), history)
+    return history
+
+
+def _refuse_unconfirmed_outlier(price: PriceObservation, history: list[Decimal]) -> None:
+    raise InvalidInput(
+        f"implausible price: {plausibility.explain(Decimal(price.price), history)}. "
+        'Check it, then publish again with "confirm_outlier": true'
+    )
+
+
+async def _mark_published(session: AsyncSession, price: PriceObservation, staff: Staff) -> None:
+    price.status = PriceStatus.PUBLISHED
+    price.reviewed_by = staff.name
+    price.reviewed_at = price.updated_at = utcnow()
+    session.add(price)
+    await session.flush()
+    assert price.id is not None
+    await bus.emit(session, PricePublished(price.id))
+
+
+async def create_price(
+    session: AsyncSession,
+    *,
+    data: PriceCreate,
+    staff: Staff,
+    source: str = "api",
+    external_key: str | None = None,
+    index: CatalogueIndex | None = None,
+) -> PriceObservation:
+    """Store a submitted price as pending, or published at once when a CDE asks for it."""
+    staff.require_writer()
+    resolved = validate(data, index or await load_index(session))
+    staff.check_country(resolved.market.country_code, f"market {resolved.market.slug}")
+    if external_key is not None:
+        existing = await session.exec(
+            select(PriceObservation.id).where(PriceObservation.external_key == external_key)
+        )
+        if existing.first() is not None:
+            raise Conflict(f"a price with external key {external_key!r} was already imported")
+    price = PriceObservation(
+        commodity_id=resolved.commodity.id,  # type: ignore[arg-type]
+        variety_id=resolved.variety.id if resolved.variety else None,
+        market_id=resolved.market.id,  # type: ignore[arg-type]
+        country_code=resolved.market.country_code,
+        price=data.price,
+        price_min=data.price_min,
+        price_max=data.price_max,
+        currency=data.currency,
+        unit_id=resolved.unit.id,  # type: ignore[arg-type]
+        price_type=data.price_type,
+        observed_on=data.observed_on,
+        source=source,
+        created_by=staff.name,
+        note=data.note,
+        external_key=external_key,
+    )
+    history = await _flag(session, price)
+    if data.publish and price.outlier and not data.confirm_outlier:
+        _refuse_unconfirmed_outlier(price, history)
+    session.add(price)
+    await session.flush()
+    assert price.id is not None
+    await audit.record(
+        session,
+        actor=staff,
+        action="price.create",
+        entity="price",
+        entity_id=price.id,
+        country=price.country_code,
+        after=audit.snapshot(price),
+    )
+    if data.publish:
+        await _mark_published(session, price, staff)
+        await audit.record(
+            session,
+            actor=staff,
+            action="price.publish",
+            entity="price",
+            entity_id=price.id,
+            country=price.country_code,
+            after=audit.snapshot(price),
+        )
+    return price
+
+
+async def get_price(session: AsyncSession, *, price_id: int, staff: Staff) -> PriceObservation:
+    price = await session.get(PriceObservation, price_id)
+    if price is None:
+        raise NotFound(f"no price {price_id}")
+    staff.check_country(price.country_code, f"price {price_id}")
+    return price
+
+
+async def publish_price(
+    session: AsyncSession, *, price_id: int, staff: Staff, confirm_outlier: bool = False
+) -> PriceObservation:
+    staff.require_writer()
+    price = await get_price(session, price_id=price_id, staff=staff)
+    if price.status is not PriceStatus.PENDING:
+        raise Conflict(f"price {price_id} is {price.status}; only pending prices can be published")
+    before = audit.snapshot(price)
+    history = await _flag(session, price)  # the series may have moved since it was submitted
+    if price.outlier and not confirm_outlier:
+        _refuse_unconfirmed_outlier(price, history)
+    await _mark_published(session, price, staff)
+    await audit.record(
+        session,
+        actor=staff,
+        action="price.publish",
+        entity="price",
+        entity_id=price_id,
+        country=price.country_code,
+        before=before,
+        after=audit.snapshot(price),
+    )
+    return price
+
+
+async def reject_price(
+    session: AsyncSession, *, price_id: int, staff: Staff, reason: str
+) -> PriceObservation:
+    """Reject a pending price, or withdraw a published one that turned out to be wrong."""
+    staff.require_writer()
+    price = await get_price(session, price_id=price_id, staff=staff)
+    if price.status is PriceStatus.REJECTED:
+        raise Conflict(f"price {price_id} is already rejected")
+    before = audit.snapshot(price)
+    price.status = PriceStatus.REJECTED
+    price.reject_reason = reason
+    price.reviewed_by = staff.name
+    price.reviewed_at = price.updated_at = utcnow()
+    session.add(price)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=staff,
+        action="price.reject",
+        entity="price",
+        entity_id=price_id,
+        country=price.country_code,
+        before=before,
+        after=audit.snapshot(price),
+    )
+    return price
+
+
+async def correct_price(
+    session: AsyncSession, *, price_id: int, staff: Staff, data: PriceUpdate
+) -> PriceObservation:
+    """Apply a correction. The audit log keeps every earlier version of a published price."""
+    staff.require_writer()
+    price = await get_price(session, price_id=price_id, staff=staff)
+    if price.status is PriceStatus.REJECTED:
+        raise Conflict(f"price {price_id} is rejected; submit a new price instead")
+    changes = data.model_dump(exclude_unset=True, exclude={"confirm_outlier"})
+    if not changes:
+        raise InvalidInput("nothing to change: send at least one field")
+    index = await load_index(session)
+    merged = PriceIn(
+        commodity=index.commodity_by_id[price.commodity_id].slug,
+        variety=index.variety_by_id[price.variety_id].slug if price.variety_id else None,
+        market=index.market_by_id[price.market_id].slug,
+        **{**_editable(price, index), **changes},
+    )
+    resolved = validate(merged, index)
+    before = audit.snapshot(price)
+    price.price, price.price_min, price.price_max = merged.price, merged.price_min, merged.price_max
+    price.currency, price.unit_id = merged.currency, resolved.unit.id  # type: ignore[assignment]
+    price.price_type, price.observed_on, price.note = (
+        merged.price_type,
+        merged.observed_on,
+        merged.note,
+    )
+    price.updated_at = utcnow()
+    history = await _flag(session, price)
+    if price.status is PriceStatus.PUBLISHED and price.outlier and not data.confirm_outlier:
+        _refuse_unconfirmed_outlier(price, history)
+    session.add(price)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=staff,
+        action="price.correct",
+        entity="price",
+        entity_id=price_id,
+        country=price.country_code,
+        before=before,
+        after=audit.snapshot(price),
+    )
+    return price
+
+
+def _editable(price: PriceObservation, index: CatalogueIndex) -> dict[str, Any]:
+    return {
+        "price": price.price,
+        "price_min": price.price_min,
+        "price_max": price.price_max,
+        "currency": price.currency,
+        "unit": index.unit_by_id[price.unit_id].code,
+        "price_type": price.price_type,
+        "observed_on": price.observed_on,
+        "note": price.note,
+    }
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+async def to_public(
+    session: AsyncSession, prices: Sequence[PriceObservation], *, staff: Staff | None = None
+) -> list[PricePublic]:
+    """Public shapes for many prices, with names and kg/USD/local equivalents, in few queries."""
+    if not prices:
+        return []
+    index = await load_index(session)
+    countries = {c.code: c.currency for c in (await session.exec(select(Country))).all()}
+    currencies = {p.currency for p in prices} | set(countries.values())
+    book = await FxBook.load(session, currencies, max(p.observed_on for p in prices))
+    out = []
+    for p in prices:
+        unit = index.unit_by_id[p.unit_id]
+        out.append(
+            PricePublic(
+                id=p.id or 0,
+                commodity=index.commodity_by_id[p.commodity_id].slug,
+                variety=index.variety_by_id[p.variety_id].slug if p.variety_id else None,
+                market=index.market_by_id[p.market_id].slug,
+                country=p.country_code,
+                price=Decimal(p.price),
+                price_min=p.price_min,
+                price_max=p.price_max,
+                currency=p.currency,
+                unit=unit.code,
+                price_type=p.price_type,
+                observed_on=p.observed_on,
+                status=p.status,
+                outlier=p.outlier,
+                source=p.source,
+                created_by=p.created_by,
+                reviewed_by=p.reviewed_by,
+                reviewed_at=p.reviewed_at,
+                reject_reason=p.reject_reason,
+                note=p.note,
+                created_at=p.created_at,
+                updated_at=p.updated_at,
+                equivalents=equivalents(p, unit, countries.get(p.country_code), book),
+            )
+        )
+    return out
+
+
+def _q(value: Decimal) -> Decimal:
+    return value.quantize(_FOUR_PLACES, ROUND_HALF_UP)
+
+
+def equivalents(
+    price: PriceObservation, unit: Unit, local_currency: str | None, book: FxBook
+) -> Equivalents:
+    amount = Decimal(price.price)
+    factor = Decimal(unit.kg_factor) if unit.kg_factor else None
+    result = Equivalents(local_currency=local_currency)
+    if factor:
+        result.per_kg = _q(amount / factor)
+    fx_dates = []
+    usd = book.convert(amount, price.currency, PIVOT, price.observed_on)
+    if usd:
+        result.usd = _q(usd[0])
+        result.usd_per_kg = _q(usd[0] / factor) if factor else None
+        fx_dates.append(usd[1])
+    if local_currency:
+        local = book.convert(amount, price.currency, local_currency, price.observed_on)
+        if local:
+            result.local = _q(local[0])
+            result.local_per_kg = _q(local[0] / factor) if factor else None
+            fx_dates.append(local[1])
+    result.fx_date = min(fx_dates) if fx_dates else None
+    return result
+
+
+@dataclass
+class PriceFilter:
+    commodity: str | None = None
+    variety: str | None = None
+    market: str | None = None
+    country: str | None = None
+    status: PriceStatus | None = None
+    price_type: PriceType | None = None
+    observed_from: dt.date | None = None
+    observed_to: dt.date | None = None
+
+
+async def list_prices(
+    session: AsyncSession,
+    *,
+    staff: Staff,
+    filters: PriceFilter,
+    cursor: int | None = None,
+    limit: int = 50,
+) -> Page[PricePublic]:
+    limit = max(1, min(limit, MAX_LIMIT))
+    index = await load_index(session)
+    query = select(PriceObservation).order_by(col(PriceObservation.id).desc()).limit(limit + 1)
+    countries = staff.visible_countries(filters.country)
+    if countries is not None:
+        query = query.where(col(PriceObservation.country_code).in_(countries))
+    if filters.commodity:
+        commodity = index.commodity(filters.commodity)
+        query = query.where(PriceObservation.commodity_id == commodity.id)
+        if filters.variety:
+            variety = index.variety(commodity, filters.variety)
+            query = query.where(PriceObservation.variety_id == variety.id)
+    elif filters.variety:
+        raise InvalidInput("filtering by variety needs the commodity too")
+    if filters.market:
+        query = query.where(PriceObservation.market_id == index.market(filters.market).id)
+    if filters.status:
+        query = query.where(PriceObservation.status == filters.status)
+    if filters.price_type:
+        query = query.where(PriceObservation.price_type == filters.price_type)
+    if filters.observed_from:
+        query = query.where(col(PriceObservation.observed_on) >= filters.observed_from)
+    if filters.observed_to:
+        query = query.where(col(PriceObservation.observed_on) <= filters.observed_to)
+    if cursor is not None:
+        query = query.where(col(PriceObservation.id) < cursor)
+    rows = list((await session.exec(query)).all())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(
+        items=await to_public(session, rows, staff=staff),
+        next_cursor=rows[-1].id if more and rows else None,
+    )
+
+
+def _change(latest: Decimal, previous: Decimal | None) -> Decimal | None:
+    if previous is None or previous == 0:
+        return None
+    return ((latest - previous) / previous * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+async def latest_prices(
+    session: AsyncSession, *, staff: Staff | None, commodity: str, market: str
+) -> list[LatestPrice]:
+    """Per variety, price type, unit and currency: the newest published price and the one before."""
+    index = await load_index(session)
+    c, m = index.commodity(commodity), index.market(market)
+    if staff is not None:
+        staff.check_country(m.country_code, f"market {m.slug}")
+    rows = (
+        await session.exec(
+            select(PriceObservation)
+            .where(
+                PriceObservation.commodity_id == c.id,
+                PriceObservation.market_id == m.id,
+                PriceObservation.status == PriceStatus.PUBLISHED,
+            )
+            .order_by(col(PriceObservation.observed_on).desc(), col(PriceObservation.id).desc())
+        )
+    ).all()
+    series: dict[tuple[Any, ...], list[PriceObservation]] = defaultdict(list)
+    for p in rows:
+        key = (p.variety_id, p.price_type, p.unit_id, p.currency)
+        if len(series[key]) < 2:
+            series[key].append(p)
+    shown = await to_public(session, [p for pair in series.values() for p in pair])
+    by_id = {p.id: p for p in shown}
+    result = []
+    for pair in series.values():
+        latest, previous = (
+            by_id[pair[0].id or 0],
+            (by_id[pair[1].id or 0] if len(pair) > 1 else None),
+        )
+        result.append(
+            LatestPrice(
+                variety=latest.variety,
+                price_type=latest.price_type,
+                unit=latest.unit,
+                currency=latest.currency,
+                latest=latest,
+                previous=previous,
+                change_percent=_change(latest.price, previous.price if previous else None),
+            )
+        )
+    return sorted(result, key=lambda r: (r.variety or "", r.price_type, r.unit, r.currency))
+
+
+async def price_series(
+    session: AsyncSession,
+    *,
+    staff: Staff | None,
+    commodity: str,
+    market: str,
+    variety: str | None = None,
+    unit: str | None = None,
+    currency: str | None = None,
+    price_type: PriceType | None = None,
+    observed_from: dt.date | None = None,
+    observed_to: dt.date | None = None,
+) -> Series:
+    """Published prices of one series over time, oldest first, for charts."""
+    index = await load_index(session)
+    c, m = index.commodity(commodity), index.market(market)
+    if staff is not None:
+        staff.check_country(m.country_code, f"market {m.slug}")
+    v = index.variety(c, variety) if variety else None
+    query = select(PriceObservation).where(
+        PriceObservation.commodity_id == c.id,
+        PriceObservation.market_id == m.id,
+        PriceObservation.status == PriceStatus.PUBLISHED,
+        col(PriceObservation.variety_id).is_(None)
+        if v is None
+        else PriceObservation.variety_id == v.id,
+    )
+    if price_type:
+        query = query.where(PriceObservation.price_type == price_type)
+    if observed_from:
+        query = query.where(col(PriceObservation.observed_on) >= observed_from)
+    if observed_to:
+        query = query.where(col(PriceObservation.observed_on) <= observed_to)
+    rows = list((await session.exec(query.order_by(col(PriceObservation.observed_on)))).all())
+    # One series has one unit and currency: the one asked for, else the most recent one used.
+    u = index.unit(unit) if unit else (index.unit_by_id[rows[-1].unit_id] if rows else None)
+    cur = currency.upper() if currency else (rows[-1].currency if rows else None)
+    points = [
+        SeriesPoint(observed_on=p.observed_on, price=Decimal(p.price), price_id=p.id or 0)
+        for p in rows
+        if u is not None and p.unit_id == u.id and p.currency == cur
+    ]
+    return Series(
+        commodity=c.slug,
+        variety=v.slug if v else None,
+        market=m.slug,
+        unit=u.code if u else "",
+        currency=cur or "",
+        price_type=price_type,
+        points=points,
+    )
+
+
+# --- CSV import ---------------------------------------------------------------------------------
+
+CSV_REQUIRED = ("commodity", "market", "price", "currency", "unit", "price_type", "observed_on")
+CSV_OPTIONAL = ("variety", "price_min", "price_max", "note", "external_key")
+
+
+def _decimal(value: str, name: str) -> Decimal | None:
+    """Plain numbers only: "1,500" could be fifteen hundred or one and a half, so no guessing."""
+    if not value:
+        return None
+    if "," in value:
+        raise InvalidInput(
+            f"{name} {value!r}: write numbers without thousands separators, "
+            "with a point for decimals"
+        )
+    try:
+        return Decimal(value)
+    except InvalidOperation as exc:
+        raise InvalidInput(f"{name} {value!r} is not a number") from exc
+
+
+async def import_prices_csv(
+    session: AsyncSession, *, content: bytes, staff: Staff, publish: bool = False
+) -> ImportReport:
+    """Validate every row; store the good ones (all in this one transaction), report the rest
+    by line. A file that is not a readable CSV of the documented columns stores nothing."""
+    staff.require_writer()
+    csv_file = read_csv(content, required=CSV_REQUIRED, optional=CSV_OPTIONAL)
+    index = await load_index(session)
+    report = ImportReport()
+    for row in csv_file.rows:
+        if row.error:
+            report.rejected.append(RowResult(row.line, error=row.error))
+            continue
+        v = row.values
+        try:
+            data = PriceCreate(
+                commodity=v["commodity"],
+                variety=v.get("variety") or None,
+                market=v["market"],
+                price=_decimal(v["price"], "price"),
+                price_min=_decimal(v.get("price_min", ""), "price_min"),
+                price_max=_decimal(v.get("price_max", ""), "price_max"),
+                currency=v["currency"],
+                unit=v["unit"],
+                price_type=v["price_type"],
+                observed_on=v["observed_on"],
+                note=v.get("note") or None,
+                publish=publish,
+            )
+            async with session.begin_nested():  # a failing row leaves no trace of itself
+                price = await create_price(
+                    session,
+                    data=data,
+                    staff=staff,
+                    source="csv",
+                    external_key=v.get("external_key") or None,
+                    index=index,
+                )
+            report.accepted.append(RowResult(row.line, id=price.id))
+        except ValidationError as exc:
+            report.rejected.append(RowResult(row.line, error=first_error(exc)))
+        except AppError as exc:  # unknown names, bad values, out of scope, duplicates
+            report.rejected.append(RowResult(row.line, error=str(exc.detail)))
+    return report
+
+
+# --- exchange rates -----------------------------------------------------------------------------
+
+
+async def add_fx_rate(session: AsyncSession, *, data: FxRateIn, staff: Staff) -> FxRate:
+    staff.require_writer()
+    for code in (data.base, data.quote):
+        if code not in known_currencies():
+            raise InvalidInput(f"unknown currency {code!r}")
+    if data.base == data.quote:
+        raise InvalidInput("base and quote are the same currency")
+    existing = (
+        await session.exec(
+            select(FxRate).where(
+                FxRate.base == data.base,
+                FxRate.quote == data.quote,
+                FxRate.on_date == data.on_date,
+                FxRate.source == data.source,
+            )
+        )
+    ).first()
+    if existing is not None:
+        raise Conflict(
+            f"{data.source} already has {data.base}/{data.quote} for {data.on_date} "
+            f"(rate {existing.rate})"
+        )
+    rate = FxRate(**data.model_dump())
+    session.add(rate)
+    await session.flush()
+    assert rate.id is not None
+    await audit.record(
+        session,
+        actor=staff,
+        action="fx_rate.create",
+        entity="fx_rate",
+        entity_id=rate.id,
+        country=None,
+        after=audit.snapshot(rate),
+    )
+    return rate
+
+
+async def list_fx_rates(
+    session: AsyncSession, *, base: str | None = None, quote: str | None = None, limit: int = 100
+) -> list[FxRatePublic]:
+    query = select(FxRate).order_by(col(FxRate.on_date).desc(), col(FxRate.id).desc())
+    if base:
+        query = query.where(FxRate.base == base.upper())
+    if quote:
+        query = query.where(FxRate.quote == quote.upper())
+    rows = (await session.exec(query.limit(max(1, min(limit, MAX_LIMIT))))).all()
+    return [FxRatePublic(**r.model_dump()) for r in rows]

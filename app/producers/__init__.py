@@ -1,0 +1,1 @@
+"""Producers: who they are, how to reach them (addresses), what they follow, and their consent."""

@@ -1,0 +1,151 @@
+"""Producer registration and care for CDEs: addresses, subscriptions, consent, imports."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from app.api.deps import SessionDep, StaffDep
+from app.api.imports import ImportResult, import_result
+from app.core.pagination import Page
+from app.producers import service
+from app.producers.models import (
+    ConsentIn,
+    ProducerCreate,
+    ProducerKind,
+    ProducerPublic,
+    ProducerStatus,
+    ProducerUpdate,
+    StopIn,
+    SubscriptionCreate,
+    SubscriptionPublic,
+)
+
+router = APIRouter(tags=["producers"])
+
+
+async def _one(session: SessionDep, staff: StaffDep, producer_id: int) -> ProducerPublic:
+    producer = await service.get_producer(session, producer_id=producer_id, staff=staff)
+    return (await service.to_public(session, [producer], staff=staff))[0]
+
+
+@router.post("/producers", status_code=201)
+async def create_producer(
+    session: SessionDep, staff: StaffDep, data: ProducerCreate
+) -> ProducerPublic:
+    """Register a producer. The phone is read as written in their country and stored in E.164;
+    record their consent (when, and through which channel) or they will not be messaged."""
+    producer = await service.create_producer(session, data=data, staff=staff)
+    return (await service.to_public(session, [producer], staff=staff))[0]
+
+
+@router.get("/producers")
+async def list_producers(
+    session: SessionDep,
+    staff: StaffDep,
+    country: str | None = None,
+    status: ProducerStatus | None = None,
+    kind: ProducerKind | None = None,
+    cursor: int | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Page[ProducerPublic]:
+    return await service.list_producers(
+        session,
+        staff=staff,
+        country=country,
+        status=status,
+        kind=kind,
+        cursor=cursor,
+        limit=limit,
+    )
+
+
+@router.post(
+    "/producers/import",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "text/csv": {
+                    "schema": {"type": "string"},
+                    "example": (
+                        "name,country,kind,phone,locale,consent_channel\n"
+                        "Daw Khin Myo,MM,farmer,09 123 456 789,my,paper\n"
+                    ),
+                }
+            },
+            "required": True,
+        }
+    },
+)
+async def import_producers(request: Request, session: SessionDep, staff: StaffDep) -> ImportResult:
+    """CSV body. Required: name, country, kind; optional: phone, telegram_chat_id, locale,
+    script, digits, roles (separated by |), quiet_hours, daily_cap, consent_channel, consent_at."""
+    report = await service.import_producers_csv(session, content=await request.body(), staff=staff)
+    return import_result(report)
+
+
+@router.get("/producers/{producer_id}")
+async def get_producer(session: SessionDep, staff: StaffDep, producer_id: int) -> ProducerPublic:
+    return await _one(session, staff, producer_id)
+
+
+@router.patch("/producers/{producer_id}")
+async def update_producer(
+    session: SessionDep, staff: StaffDep, producer_id: int, data: ProducerUpdate
+) -> ProducerPublic:
+    await service.update_producer(session, producer_id=producer_id, staff=staff, data=data)
+    return await _one(session, staff, producer_id)
+
+
+@router.delete("/producers/{producer_id}", status_code=204)
+async def delete_producer(session: SessionDep, staff: StaffDep, producer_id: int) -> Response:
+    """Erase the producer, their addresses and subscriptions."""
+    await service.delete_producer(session, producer_id=producer_id, staff=staff)
+    return Response(status_code=204)
+
+
+@router.post("/producers/{producer_id}/stop")
+async def stop_producer(
+    session: SessionDep, staff: StaffDep, producer_id: int, data: StopIn
+) -> ProducerPublic:
+    """Record an opt-out; nothing more is sent until a new consent."""
+    await service.stop_producer(session, producer_id=producer_id, staff=staff, data=data)
+    return await _one(session, staff, producer_id)
+
+
+@router.post("/producers/{producer_id}/consent")
+async def record_consent(
+    session: SessionDep, staff: StaffDep, producer_id: int, data: ConsentIn
+) -> ProducerPublic:
+    """Record a (new) consent: when, and through which channel. Re-activates a stopped producer."""
+    await service.record_consent(session, producer_id=producer_id, staff=staff, data=data)
+    return await _one(session, staff, producer_id)
+
+
+@router.get("/producers/{producer_id}/subscriptions")
+async def list_subscriptions(
+    session: SessionDep, staff: StaffDep, producer_id: int
+) -> list[SubscriptionPublic]:
+    return (await _one(session, staff, producer_id)).subscriptions
+
+
+@router.post("/producers/{producer_id}/subscriptions", status_code=201)
+async def add_subscription(
+    session: SessionDep, staff: StaffDep, producer_id: int, data: SubscriptionCreate
+) -> SubscriptionPublic:
+    subscription = await service.add_subscription(
+        session, producer_id=producer_id, staff=staff, data=data
+    )
+    shown = (await _one(session, staff, producer_id)).subscriptions
+    return next(s for s in shown if s.id == subscription.id)
+
+
+@router.delete("/producers/{producer_id}/subscriptions/{subscription_id}", status_code=204)
+async def remove_subscription(
+    session: SessionDep, staff: StaffDep, producer_id: int, subscription_id: int
+) -> Response:
+    await service.remove_subscription(
+        session, producer_id=producer_id, subscription_id=subscription_id, staff=staff
+    )
+    return Response(status_code=204)

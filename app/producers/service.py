@@ -1,0 +1,534 @@
+"""Registering producers, reaching them, their subscriptions, and their consent."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+import phonenumbers
+from pydantic import ValidationError
+from sqlmodel import col, delete, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.accounts import audit
+from app.accounts.service import Staff
+from app.catalogue.models import Country
+from app.catalogue.service import CatalogueIndex, load_index
+from app.core import i18n
+from app.core.csvfile import ImportReport, RowResult, first_error, read_csv
+from app.core.db import utcnow
+from app.core.errors import AppError, Conflict, InvalidInput, NotFound
+from app.core.pagination import MAX_LIMIT, Page
+from app.producers.models import (
+    Address,
+    ConsentIn,
+    Digits,
+    Producer,
+    ProducerCreate,
+    ProducerKind,
+    ProducerPublic,
+    ProducerStatus,
+    ProducerUpdate,
+    Rule,
+    StopIn,
+    Subscription,
+    SubscriptionCreate,
+    SubscriptionPublic,
+)
+from app.text.digits import to_ascii_digits
+from app.text.formatting import Script
+from app.text.normalize import normalize_text
+
+_REASONS = {
+    phonenumbers.ValidationResult.TOO_SHORT: "too short",
+    phonenumbers.ValidationResult.TOO_LONG: "too long",
+    phonenumbers.ValidationResult.INVALID_COUNTRY_CODE: "unknown country code",
+    phonenumbers.ValidationResult.INVALID_LENGTH: "wrong length",
+}
+
+
+def normalize_phone(raw: str, country: str) -> str:
+    """E.164 for a number as people write it in `country` (`09 123 456 789` in MM)."""
+    text = to_ascii_digits(raw).strip()
+    try:
+        number = phonenumbers.parse(text, country)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidInput(f"phone {raw!r} is not a phone number") from exc
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    if reason not in (
+        phonenumbers.ValidationResult.IS_POSSIBLE,
+        phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY,
+    ):
+        raise InvalidInput(
+            f"phone {raw!r} is not a valid {country} number: {_REASONS.get(reason, 'invalid')}"
+        )
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidInput(f"phone {raw!r} is not a valid {country} number: no such number range")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def mask_phone(e164: str) -> str:
+    """+959123456789 -> +95 9••••••789: enough to recognise, not enough to call."""
+    number = phonenumbers.parse(e164)
+    national = str(number.national_number)
+    return f"+{number.country_code} {national[0]}{'•' * max(len(national) - 4, 1)}{national[-3:]}"
+
+
+def tel_urn(e164: str) -> str:
+    return f"tel:{e164}"
+
+
+def telegram_urn(chat_id: int) -> str:
+    return f"telegram:{chat_id}"
+
+
+async def _claim_urn(session: AsyncSession, urn: str, producer_id: int | None) -> None:
+    """An address belongs to one producer; a second claim is refused naming the first."""
+    row = (
+        await session.exec(
+            select(Address, Producer)
+            .join(Producer, col(Producer.id) == col(Address.producer_id))
+            .where(Address.urn == urn)
+        )
+    ).first()
+    if row is not None and row[1].id != producer_id:
+        raise Conflict(f"{urn} already belongs to producer {row[1].id} ({row[1].name})")
+
+
+async def _set_address(
+    session: AsyncSession, producer: Producer, scheme: str, urn: str | None
+) -> None:
+    assert producer.id is not None
+    existing = (
+        await session.exec(
+            select(Address).where(
+                Address.producer_id == producer.id, col(Address.urn).startswith(f"{scheme}:")
+            )
+        )
+    ).all()
+    for address in existing:
+        if address.urn != urn:
+            await session.delete(address)
+    await session.flush()
+    if urn is not None and all(a.urn != urn for a in existing):
+        await _claim_urn(session, urn, producer.id)
+        session.add(Address(producer_id=producer.id, urn=urn))
+        await session.flush()
+
+
+async def _country(session: AsyncSession, code: str) -> Country:
+    country = await session.get(Country, code)
+    if country is None:
+        raise InvalidInput(f"unknown country {code!r}")
+    return country
+
+
+async def create_producer(
+    session: AsyncSession, *, data: ProducerCreate, staff: Staff, via: str = "api"
+) -> Producer:
+    staff.require_writer()
+    country = await _country(session, data.country)
+    staff.check_country(country.code, f"country {country.code}")
+    locale = i18n.check_locale(data.locale or country.default_locale)
+    phone = normalize_phone(data.phone, country.code) if data.phone else None
+    urns = [
+        u
+        for u in (
+            phone and tel_urn(phone),
+            data.telegram_chat_id and telegram_urn(data.telegram_chat_id),
+        )
+        if u
+    ]
+    if not urns:
+        raise InvalidInput("a producer needs a phone or a telegram_chat_id to be reached")
+    for urn in urns:
+        await _claim_urn(session, urn, None)
+    producer = Producer(
+        name=normalize_text(data.name, max_chars=120),
+        country_code=country.code,
+        locale=locale,
+        script=data.script or Script.UNICODE,
+        digits=data.digits or Digits.LATIN,
+        kind=data.kind,
+        roles=sorted({r.value for r in data.roles or []}),
+        quiet_hours=data.quiet_hours or "21:00-06:00",
+        daily_cap=5 if data.daily_cap is None else data.daily_cap,
+        consent_at=(data.consent.at or utcnow()) if data.consent else None,
+        consent_channel=data.consent.channel if data.consent else None,
+    )
+    session.add(producer)
+    await session.flush()
+    assert producer.id is not None
+    for urn in urns:
+        session.add(Address(producer_id=producer.id, urn=urn))
+    await session.flush()
+    await audit.record(
+        session,
+        actor=staff,
+        action=f"producer.create.{via}",
+        entity="producer",
+        entity_id=producer.id,
+        country=producer.country_code,
+        after=audit.snapshot(producer),
+    )
+    return producer
+
+
+async def get_producer(session: AsyncSession, *, producer_id: int, staff: Staff) -> Producer:
+    producer = await session.get(Producer, producer_id)
+    if producer is None:
+        raise NotFound(f"no producer {producer_id}")
+    staff.check_country(producer.country_code, f"producer {producer_id}")
+    return producer
+
+
+async def update_producer(
+    session: AsyncSession, *, producer_id: int, staff: Staff, data: ProducerUpdate
+) -> Producer:
+    staff.require_writer()
+    producer = await get_producer(session, producer_id=producer_id, staff=staff)
+    changes = data.model_dump(exclude_unset=True)
+    if not changes:
+        raise InvalidInput("nothing to change: send at least one field")
+    before = audit.snapshot(producer)
+    if "phone" in changes:
+        phone = normalize_phone(data.phone, producer.country_code) if data.phone else None
+        await _set_address(session, producer, "tel", tel_urn(phone) if phone else None)
+    if "telegram_chat_id" in changes:
+        chat = data.telegram_chat_id
+        await _set_address(session, producer, "telegram", telegram_urn(chat) if chat else None)
+    for name in ("kind", "script", "digits", "quiet_hours", "daily_cap"):
+        if changes.get(name) is not None:
+            setattr(producer, name, getattr(data, name))
+    if data.name is not None:
+        producer.name = normalize_text(data.name, max_chars=120)
+    if data.locale is not None:
+        producer.locale = i18n.check_locale(data.locale)
+    if data.roles is not None:
+        producer.roles = sorted({r.value for r in data.roles})
+    producer.updated_at = utcnow()
+    session.add(producer)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=staff,
+        action="producer.update",
+        entity="producer",
+        entity_id=producer_id,
+        country=producer.country_code,
+        before=before,
+        after=audit.snapshot(producer),
+    )
+    return producer
+
+
+async def delete_producer(session: AsyncSession, *, producer_id: int, staff: Staff) -> None:
+    """Erase a producer and everything that identifies them (the audit keeps the erasure)."""
+    staff.require_writer()
+    producer = await get_producer(session, producer_id=producer_id, staff=staff)
+    await session.exec(delete(Subscription).where(col(Subscription.producer_id) == producer_id))
+    await session.exec(delete(Address).where(col(Address.producer_id) == producer_id))
+    await session.delete(producer)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=staff,
+        action="producer.delete",
+        entity="producer",
+        entity_id=producer_id,
+        country=producer.country_code,
+        before={"id": producer_id, "name": "(erased)"},
+    )
+
+
+async def stop_producer(
+    session: AsyncSession, *, producer_id: int, staff: Staff | str, data: StopIn
+) -> Producer:
+    """Opt out: nothing is sent to a stopped producer until they consent again."""
+    producer = await session.get(Producer, producer_id)
+    if producer is None:
+        raise NotFound(f"no producer {producer_id}")
+    if isinstance(staff, Staff):
+        staff.require_writer()
+        staff.check_country(producer.country_code, f"producer {producer_id}")
+    before = audit.snapshot(producer)
+    producer.status = ProducerStatus.STOPPED
+    producer.stopped_at = producer.updated_at = utcnow()
+    session.add(producer)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=staff,
+        action=f"producer.stop.{data.channel}",
+        entity="producer",
+        entity_id=producer_id,
+        country=producer.country_code,
+        before=before,
+        after=audit.snapshot(producer),
+    )
+    return producer
+
+
+async def record_consent(
+    session: AsyncSession, *, producer_id: int, staff: Staff, data: ConsentIn
+) -> Producer:
+    """A new consent (when and how), which also re-activates a producer who had stopped."""
+    staff.require_writer()
+    producer = await get_producer(session, producer_id=producer_id, staff=staff)
+    before = audit.snapshot(producer)
+    producer.consent_at = data.at or utcnow()
+    producer.consent_channel = data.channel
+    producer.status = ProducerStatus.ACTIVE
+    producer.stopped_at = None
+    producer.updated_at = utcnow()
+    session.add(producer)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=staff,
+        action="producer.consent",
+        entity="producer",
+        entity_id=producer_id,
+        country=producer.country_code,
+        before=before,
+        after=audit.snapshot(producer),
+    )
+    return producer
+
+
+# --- subscriptions ------------------------------------------------------------------------------
+
+
+def _check_rule(data: SubscriptionCreate) -> None:
+    if data.rule in (Rule.CHANGE_PCT, Rule.ABOVE, Rule.BELOW):
+        if data.threshold is None or not data.threshold.is_finite() or data.threshold <= 0:
+            raise InvalidInput(f"rule {data.rule} needs a positive threshold")
+    elif data.threshold is not None:
+        raise InvalidInput(f"rule {data.rule} takes no threshold")
+    if data.rule is Rule.DIGEST and data.digest_time is None:
+        raise InvalidInput("rule digest needs digest_time (HH:MM, the producer's local time)")
+
+
+async def add_subscription(
+    session: AsyncSession, *, producer_id: int, staff: Staff, data: SubscriptionCreate
+) -> Subscription:
+    staff.require_writer()
+    producer = await get_producer(session, producer_id=producer_id, staff=staff)
+    if producer.status is ProducerStatus.STOPPED:
+        raise Conflict(
+            f"producer {producer_id} opted out on {producer.stopped_at:%Y-%m-%d}; record a new "
+            "consent (POST /producers/{id}/consent) before subscribing them again"
+        )
+    if producer.consent_at is None:
+        raise Conflict(
+            f"producer {producer_id} has not consented to messages; record consent first"
+        )
+    _check_rule(data)
+    index = await load_index(session)
+    commodity = index.commodity(data.commodity)
+    variety = index.variety(commodity, data.variety) if data.variety else None
+    market = index.market(data.market) if data.market else None
+    subscription = Subscription(
+        producer_id=producer_id,
+        commodity_id=commodity.id,  # type: ignore[arg-type]
+        variety_id=variety.id if variety else None,
+        market_id=market.id if market else None,
+        rule=data.rule,
+        threshold=data.threshold,
+        digest_time=data.digest_time,
+        leads=data.leads,
+    )
+    duplicate = (
+        await session.exec(
+            select(Subscription.id).where(
+                Subscription.producer_id == producer_id,
+                Subscription.commodity_id == subscription.commodity_id,
+                Subscription.variety_id == subscription.variety_id,
+                Subscription.market_id == subscription.market_id,
+                Subscription.rule == subscription.rule,
+            )
+        )
+    ).first()
+    if duplicate is not None:
+        raise Conflict(f"producer {producer_id} already has this subscription ({duplicate})")
+    session.add(subscription)
+    await session.flush()
+    assert subscription.id is not None
+    await audit.record(
+        session,
+        actor=staff,
+        action="subscription.create",
+        entity="producer",
+        entity_id=producer_id,
+        country=producer.country_code,
+        after={"subscription": audit.snapshot(subscription)},
+    )
+    return subscription
+
+
+async def remove_subscription(
+    session: AsyncSession, *, producer_id: int, subscription_id: int, staff: Staff
+) -> None:
+    staff.require_writer()
+    producer = await get_producer(session, producer_id=producer_id, staff=staff)
+    subscription = await session.get(Subscription, subscription_id)
+    if subscription is None or subscription.producer_id != producer_id:
+        raise NotFound(f"producer {producer_id} has no subscription {subscription_id}")
+    before = audit.snapshot(subscription)
+    await session.delete(subscription)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=staff,
+        action="subscription.delete",
+        entity="producer",
+        entity_id=producer_id,
+        country=producer.country_code,
+        before={"subscription": before},
+    )
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+async def to_public(
+    session: AsyncSession, producers: Sequence[Producer], *, staff: Staff
+) -> list[ProducerPublic]:
+    ids = [p.id for p in producers if p.id is not None]
+    addresses: dict[int, list[str]] = defaultdict(list)
+    subscriptions: dict[int, list[Subscription]] = defaultdict(list)
+    if ids:
+        for a in (
+            await session.exec(select(Address).where(col(Address.producer_id).in_(ids)))
+        ).all():
+            addresses[a.producer_id].append(a.urn)
+        for s in (
+            await session.exec(select(Subscription).where(col(Subscription.producer_id).in_(ids)))
+        ).all():
+            subscriptions[s.producer_id].append(s)
+    index = await load_index(session) if subscriptions else None
+    out = []
+    for p in producers:
+        assert p.id is not None
+        phone = next((u[4:] for u in addresses[p.id] if u.startswith("tel:")), None)
+        chat = next((int(u[9:]) for u in addresses[p.id] if u.startswith("telegram:")), None)
+        if phone and not staff.sees_personal_data(p.country_code):
+            phone = mask_phone(phone)
+        out.append(
+            ProducerPublic(
+                id=p.id,
+                name=p.name,
+                country=p.country_code,
+                locale=p.locale,
+                phone=phone,
+                telegram_chat_id=chat,
+                kind=p.kind,
+                script=p.script,
+                digits=p.digits,
+                quiet_hours=p.quiet_hours,
+                roles=p.roles,
+                daily_cap=p.daily_cap,
+                status=p.status,
+                consent_at=p.consent_at,
+                consent_channel=p.consent_channel,
+                stopped_at=p.stopped_at,
+                created_at=p.created_at,
+                subscriptions=[
+                    _subscription_public(s, index) for s in subscriptions[p.id] if index
+                ],
+            )
+        )
+    return out
+
+
+def _subscription_public(s: Subscription, index: CatalogueIndex) -> SubscriptionPublic:
+    assert s.id is not None
+    return SubscriptionPublic(
+        id=s.id,
+        commodity=index.commodity_by_id[s.commodity_id].slug,
+        variety=index.variety_by_id[s.variety_id].slug if s.variety_id else None,
+        market=index.market_by_id[s.market_id].slug if s.market_id else None,
+        rule=s.rule,
+        threshold=s.threshold,
+        digest_time=s.digest_time,
+        leads=s.leads,
+    )
+
+
+async def list_producers(
+    session: AsyncSession,
+    *,
+    staff: Staff,
+    country: str | None = None,
+    status: ProducerStatus | None = None,
+    kind: ProducerKind | None = None,
+    cursor: int | None = None,
+    limit: int = 50,
+) -> Page[ProducerPublic]:
+    limit = max(1, min(limit, MAX_LIMIT))
+    query = select(Producer).order_by(col(Producer.id).desc()).limit(limit + 1)
+    countries = staff.visible_countries(country)
+    if countries is not None:
+        query = query.where(col(Producer.country_code).in_(countries))
+    if status:
+        query = query.where(Producer.status == status)
+    if kind:
+        query = query.where(Producer.kind == kind)
+    if cursor is not None:
+        query = query.where(col(Producer.id) < cursor)
+    rows = list((await session.exec(query)).all())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(
+        items=await to_public(session, rows, staff=staff),
+        next_cursor=rows[-1].id if more and rows else None,
+    )
+
+
+# --- CSV import ---------------------------------------------------------------------------------
+
+CSV_REQUIRED = ("name", "country", "kind")
+CSV_OPTIONAL = (
+    "phone",
+    "telegram_chat_id",
+    "locale",
+    "script",
+    "digits",
+    "roles",
+    "quiet_hours",
+    "daily_cap",
+    "consent_channel",
+    "consent_at",
+)
+
+
+async def import_producers_csv(
+    session: AsyncSession, *, content: bytes, staff: Staff
+) -> ImportReport:
+    """Same contract as the price import: good rows stored, bad rows reported by line."""
+    staff.require_writer()
+    csv_file = read_csv(content, required=CSV_REQUIRED, optional=CSV_OPTIONAL)
+    report = ImportReport()
+    for row in csv_file.rows:
+        if row.error:
+            report.rejected.append(RowResult(row.line, error=row.error))
+            continue
+        v = {k: value for k, value in row.values.items() if value}
+        fields: dict[str, Any] = {
+            k: v[k] for k in v if k not in ("roles", "consent_channel", "consent_at")
+        }
+        if "roles" in v:
+            fields["roles"] = [r.strip() for r in v["roles"].split("|") if r.strip()]
+        if "consent_channel" in v:
+            fields["consent"] = {"channel": v["consent_channel"], "at": v.get("consent_at")}
+        try:
+            data = ProducerCreate.model_validate(fields)
+            async with session.begin_nested():
+                producer = await create_producer(session, data=data, staff=staff, via="csv")
+            report.accepted.append(RowResult(row.line, id=producer.id))
+        except ValidationError as exc:
+            report.rejected.append(RowResult(row.line, error=first_error(exc)))
+        except AppError as exc:
+            report.rejected.append(RowResult(row.line, error=str(exc.detail)))
+    return report
