@@ -8,6 +8,7 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -133,3 +134,37 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://mic.test") as c:
         yield c
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """Authorization headers for one staff member of each kind."""
+
+    admin: dict[str, str]
+    cde_mm: dict[str, str]
+    cde_kh: dict[str, str]
+    viewer_mm: dict[str, str]
+
+
+@pytest.fixture
+async def tokens(database: Database, settings: Settings, seeded: None) -> Tokens:
+    from app.accounts.models import Role
+    from app.accounts.service import create_token
+
+    async def issue(name: str, role: Role, countries: list[str]) -> dict[str, str]:
+        async with database.session() as s:
+            issued = await create_token(
+                s,
+                name=name,
+                role=role,
+                countries=countries,
+                key=settings.secret_key.get_secret_value(),
+            )
+        return {"Authorization": f"Bearer {issued.token}"}
+
+    return Tokens(
+        admin=await issue("ana", Role.ADMIN, []),
+        cde_mm=await issue("thida", Role.CDE, ["MM"]),
+        cde_kh=await issue("sokha", Role.CDE, ["KH"]),
+        viewer_mm=await issue("min", Role.VIEWER, ["MM"]),
+    )

@@ -43,6 +43,7 @@ from app.prices.models import (
     Series,
     SeriesPoint,
 )
+from app.text.normalize import normalize_text
 
 MAX_AGE_DAYS = 365
 _FOUR_PLACES = Decimal("0.0001")
@@ -181,8 +182,8 @@ async def create_price(
         observed_on=data.observed_on,
         source=source,
         created_by=staff.name,
-        note=data.note,
         external_key=external_key,
+        note=normalize_text(data.note, max_chars=500) if data.note else None,
     )
     history = await _flag(session, price)
     if data.publish and price.outlier and not data.confirm_outlier:
@@ -296,11 +297,8 @@ async def correct_price(
     before = audit.snapshot(price)
     price.price, price.price_min, price.price_max = merged.price, merged.price_min, merged.price_max
     price.currency, price.unit_id = merged.currency, resolved.unit.id  # type: ignore[assignment]
-    price.price_type, price.observed_on, price.note = (
-        merged.price_type,
-        merged.observed_on,
-        merged.note,
-    )
+    price.price_type, price.observed_on = merged.price_type, merged.observed_on
+    price.note = normalize_text(merged.note, max_chars=500) if merged.note else None
     price.updated_at = utcnow()
     history = await _flag(session, price)
     if price.status is PriceStatus.PUBLISHED and price.outlier and not data.confirm_outlier:

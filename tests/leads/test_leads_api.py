@@ -1,0 +1,124 @@
+"""Buyer leads: only verified leads count, contacts are personal data, expired leads vanish."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import httpx
+import pytest
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.core.db import Database
+from app.core.events import LeadVerified, bus
+from app.leads.models import BuyerLead
+from tests.conftest import Tokens
+
+
+def offer(**overrides: Any) -> dict[str, Any]:
+    body = {
+        "kind": "buy",
+        "commodity": "mango",
+        "variety": "sein-ta-lone",
+        "quantity": "20",
+        "unit": "tonne",
+        "price": "11800",
+        "currency": "CNY",
+        "destination": "Ruili",
+        "buyer_name": "Ruili Fruit Trading Co.",
+        "contact": "+86 692 000 0000",
+        "country": "MM",
+    }
+    return {**body, **overrides}
+
+
+async def test_lifecycle_and_the_verified_event(client: httpx.AsyncClient, tokens: Tokens) -> None:
+    heard: list[int] = []
+
+    async def handler(_s: AsyncSession, event: LeadVerified) -> None:
+        heard.append(event.lead_id)
+
+    bus.subscribe(LeadVerified, handler)
+    try:
+        created = await client.post("/api/v1/leads", headers=tokens.cde_mm, json=offer())
+        assert created.status_code == 201, created.text
+        lead = created.json()
+        assert lead["status"] == "pending" and heard == []
+        verified = await client.post(f"/api/v1/leads/{lead['id']}/verify", headers=tokens.cde_mm)
+        assert verified.json()["status"] == "verified" and heard == [lead["id"]]
+    finally:
+        bus.unsubscribe(LeadVerified, handler)
+    changed = await client.patch(
+        f"/api/v1/leads/{lead['id']}", headers=tokens.cde_mm, json={"price": "11500"}
+    )
+    assert changed.json()["status"] == "pending"  # new terms are checked again
+    closed = await client.post(
+        f"/api/v1/leads/{lead['id']}/close", headers=tokens.cde_mm, json={"reason": "signed"}
+    )
+    assert closed.json()["status"] == "closed"
+    assert (
+        await client.post(f"/api/v1/leads/{lead['id']}/verify", headers=tokens.cde_mm)
+    ).status_code == 409
+
+
+async def test_contacts_only_for_admins_and_the_countrys_cdes(
+    client: httpx.AsyncClient, tokens: Tokens
+) -> None:
+    lead = (await client.post("/api/v1/leads", headers=tokens.cde_mm, json=offer())).json()
+    assert lead["contact"] == "+86 692 000 0000"
+    assert (await client.get(f"/api/v1/leads/{lead['id']}", headers=tokens.admin)).json()["contact"]
+    assert (await client.get(f"/api/v1/leads/{lead['id']}", headers=tokens.viewer_mm)).json()[
+        "contact"
+    ] is None
+    assert (
+        await client.get(f"/api/v1/leads/{lead['id']}", headers=tokens.cde_kh)
+    ).status_code == 403
+
+
+async def test_expired_leads_stop_showing(
+    client: httpx.AsyncClient, tokens: Tokens, database: Database
+) -> None:
+    lead = (await client.post("/api/v1/leads", headers=tokens.cde_mm, json=offer())).json()
+    async with database.session() as s:
+        row = await s.get(BuyerLead, lead["id"])
+        assert row is not None
+        row.expires_on = dt.date.today() - dt.timedelta(days=3)
+        s.add(row)
+    assert (await client.get("/api/v1/leads", headers=tokens.cde_mm)).json()["items"] == []
+    expired = (await client.get("/api/v1/leads?status=expired", headers=tokens.cde_mm)).json()[
+        "items"
+    ]
+    assert [(x["id"], x["status"]) for x in expired] == [(lead["id"], "expired")]
+    assert (
+        await client.post(f"/api/v1/leads/{lead['id']}/verify", headers=tokens.cde_mm)
+    ).status_code == 409
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"price": None, "currency": None}, 'give a price, or "negotiable": true'),
+        ({"quantity": "0"}, "quantity must be more than zero"),
+        ({"currency": None}, "a price needs its currency"),
+        ({"expires_on": "2020-01-01"}, "is already past"),
+        (
+            {"expires_on": (dt.date.today() + dt.timedelta(days=400)).isoformat()},
+            "180 days at most",
+        ),
+        ({"commodity": "unicorn"}, "unknown commodity 'unicorn'"),
+    ],
+)
+async def test_bad_leads(
+    client: httpx.AsyncClient, tokens: Tokens, overrides: dict[str, Any], message: str
+) -> None:
+    r = await client.post("/api/v1/leads", headers=tokens.cde_mm, json=offer(**overrides))
+    assert r.status_code == 422 and message in str(r.json()["detail"]), r.text
+
+
+async def test_negotiable_offers_need_no_price(client: httpx.AsyncClient, tokens: Tokens) -> None:
+    r = await client.post(
+        "/api/v1/leads",
+        headers=tokens.cde_mm,
+        json=offer(kind="sell", price=None, currency=None, negotiable=True),
+    )
+    assert r.status_code == 201 and r.json()["negotiable"] is True

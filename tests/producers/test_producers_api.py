@@ -1,0 +1,254 @@
+"""Producers: reachable, deduplicated, scoped, masked for viewers, messaged only with consent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from app.core.errors import InvalidInput
+from app.producers.service import mask_phone, normalize_phone
+from tests.conftest import Tokens
+
+
+def farmer(**overrides: Any) -> dict[str, Any]:
+    body = {
+        "name": "Daw Khin Myo",
+        "country": "MM",
+        "phone": "09 123 456 789",
+        "kind": "farmer",
+        "consent": {"channel": "paper"},
+    }
+    return {**body, **overrides}
+
+
+@pytest.mark.parametrize(
+    ("raw", "country", "e164"),
+    [
+        ("09 123 456 789", "MM", "+959123456789"),
+        ("၀၉ ၁၂၃ ၄၅၆ ၇၈၉", "MM", "+959123456789"),  # typed with Burmese digits
+        ("+95 9 123 456 789", "MM", "+959123456789"),
+        ("012 345 678", "KH", "+85512345678"),
+        ("020 5555 1234", "LA", "+8562055551234"),
+        ("0912 345 678", "VN", "+84912345678"),
+    ],
+)
+def test_phone_numbers_are_normalised_to_e164(raw: str, country: str, e164: str) -> None:
+    assert normalize_phone(raw, country) == e164
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [("09 12", "too short"), ("hello", "not a phone number"), ("09 123 456 789 123 4", "too long")],
+)
+def test_invalid_phone_numbers_say_why(raw: str, reason: str) -> None:
+    with pytest.raises(InvalidInput, match=reason):
+        normalize_phone(raw, "MM")
+
+
+def test_masking() -> None:
+    assert mask_phone("+959123456789") == "+95 9••••••789"
+
+
+async def test_create_read_update_delete(client: httpx.AsyncClient, tokens: Tokens) -> None:
+    created = await client.post(
+        "/api/v1/producers", headers=tokens.cde_mm, json=farmer(telegram_chat_id=555123)
+    )
+    assert created.status_code == 201, created.text
+    p = created.json()
+    assert (p["phone"], p["telegram_chat_id"], p["locale"], p["status"]) == (
+        "+959123456789",
+        555123,
+        "my",
+        "active",
+    )
+    assert p["consent_channel"] == "paper" and p["consent_at"]
+    updated = await client.patch(
+        f"/api/v1/producers/{p['id']}",
+        headers=tokens.cde_mm,
+        json={"script": "zawgyi", "digits": "native", "quiet_hours": "20:00-05:30", "phone": None},
+    )
+    assert updated.status_code == 200, updated.text
+    u = updated.json()
+    assert (u["script"], u["digits"], u["quiet_hours"], u["phone"]) == (
+        "zawgyi",
+        "native",
+        "20:00-05:30",
+        None,
+    )
+    assert (
+        await client.delete(f"/api/v1/producers/{p['id']}", headers=tokens.cde_mm)
+    ).status_code == 204
+    assert (
+        await client.get(f"/api/v1/producers/{p['id']}", headers=tokens.cde_mm)
+    ).status_code == 404
+
+
+async def test_duplicates_are_refused_naming_the_existing_producer(
+    client: httpx.AsyncClient, tokens: Tokens
+) -> None:
+    first = (await client.post("/api/v1/producers", headers=tokens.cde_mm, json=farmer())).json()
+    again = await client.post(
+        "/api/v1/producers",
+        headers=tokens.cde_mm,
+        json=farmer(name="U Aung", phone="+959123456789"),
+    )
+    assert again.status_code == 409
+    assert (
+        again.json()["detail"]
+        == f"tel:+959123456789 already belongs to producer {first['id']} (Daw Khin Myo)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"phone": "12"}, "is not a valid MM number"),
+        ({"phone": None}, "needs a phone or a telegram_chat_id"),
+        ({"country": "TH"}, "unknown country 'TH'"),
+        ({"locale": "fr"}, "unknown locale 'fr'"),
+        ({"quiet_hours": "9pm-6am"}, "quiet_hours is HH:MM-HH:MM"),
+        ({"kind": "astronaut"}, "kind"),
+        ({"name": "x" * 10_000}, "name"),
+    ],
+)
+async def test_bad_producers_get_a_clear_422(
+    client: httpx.AsyncClient, tokens: Tokens, overrides: dict[str, Any], message: str
+) -> None:
+    response = await client.post(
+        "/api/v1/producers", headers=tokens.cde_mm, json=farmer(**overrides)
+    )
+    assert response.status_code == 422, response.text
+    assert message in str(response.json()["detail"])
+
+
+async def test_scope_and_masking(client: httpx.AsyncClient, tokens: Tokens) -> None:
+    kh = (
+        await client.post(
+            "/api/v1/producers",
+            headers=tokens.cde_kh,
+            json=farmer(country="KH", phone="012 345 678", kind="weaver"),
+        )
+    ).json()
+    mm = (await client.post("/api/v1/producers", headers=tokens.cde_mm, json=farmer())).json()
+    refused = await client.get(f"/api/v1/producers/{kh['id']}", headers=tokens.cde_mm)
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == f"producer {kh['id']} is in KH; your token covers MM"
+    assert (
+        await client.patch(
+            f"/api/v1/producers/{kh['id']}", headers=tokens.cde_mm, json={"kind": "trader"}
+        )
+    ).status_code == 403
+    assert (
+        await client.post(
+            "/api/v1/producers",
+            headers=tokens.cde_mm,
+            json=farmer(country="KH", phone="012 345 679"),
+        )
+    ).status_code == 403
+    listed = (await client.get("/api/v1/producers", headers=tokens.cde_mm)).json()["items"]
+    assert [p["id"] for p in listed] == [mm["id"]]
+    seen_by_viewer = (
+        await client.get(f"/api/v1/producers/{mm['id']}", headers=tokens.viewer_mm)
+    ).json()
+    assert seen_by_viewer["phone"] == "+95 9••••••789"
+    assert (
+        await client.post(
+            "/api/v1/producers", headers=tokens.viewer_mm, json=farmer(phone="09 987 654 321")
+        )
+    ).status_code == 403
+
+
+async def test_opted_out_producers_need_a_new_consent(
+    client: httpx.AsyncClient, tokens: Tokens
+) -> None:
+    p = (await client.post("/api/v1/producers", headers=tokens.cde_mm, json=farmer())).json()
+    sub = {"commodity": "mango", "market": "muse", "rule": "change_pct", "threshold": "10"}
+    created = await client.post(
+        f"/api/v1/producers/{p['id']}/subscriptions", headers=tokens.cde_mm, json=sub
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["market"] == "muse"
+    stopped = await client.post(
+        f"/api/v1/producers/{p['id']}/stop", headers=tokens.cde_mm, json={"channel": "sms"}
+    )
+    assert stopped.json()["status"] == "stopped"
+    refused = await client.post(
+        f"/api/v1/producers/{p['id']}/subscriptions",
+        headers=tokens.cde_mm,
+        json={**sub, "rule": "every", "threshold": None},
+    )
+    assert refused.status_code == 409 and "record a new consent" in refused.json()["detail"]
+    consent = await client.post(
+        f"/api/v1/producers/{p['id']}/consent", headers=tokens.cde_mm, json={"channel": "verbal"}
+    )
+    assert consent.json()["status"] == "active" and consent.json()["consent_channel"] == "verbal"
+    again = await client.post(
+        f"/api/v1/producers/{p['id']}/subscriptions",
+        headers=tokens.cde_mm,
+        json={**sub, "rule": "every", "threshold": None},
+    )
+    assert again.status_code == 201
+
+
+async def test_producers_without_consent_cannot_be_subscribed(
+    client: httpx.AsyncClient, tokens: Tokens
+) -> None:
+    p = (
+        await client.post("/api/v1/producers", headers=tokens.cde_mm, json=farmer(consent=None))
+    ).json()
+    r = await client.post(
+        f"/api/v1/producers/{p['id']}/subscriptions",
+        headers=tokens.cde_mm,
+        json={"commodity": "mango"},
+    )
+    assert r.status_code == 409 and "not consented" in r.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("sub", "message"),
+    [
+        ({"commodity": "mango", "rule": "above"}, "needs a positive threshold"),
+        ({"commodity": "mango", "rule": "every", "threshold": "5"}, "takes no threshold"),
+        ({"commodity": "mango", "rule": "digest"}, "needs digest_time"),
+        ({"commodity": "gold"}, "unknown commodity 'gold'"),
+    ],
+)
+async def test_bad_subscriptions(
+    client: httpx.AsyncClient, tokens: Tokens, sub: dict[str, Any], message: str
+) -> None:
+    p = (await client.post("/api/v1/producers", headers=tokens.cde_mm, json=farmer())).json()
+    r = await client.post(
+        f"/api/v1/producers/{p['id']}/subscriptions", headers=tokens.cde_mm, json=sub
+    )
+    assert r.status_code == 422 and message in r.json()["detail"]
+
+
+async def test_producer_import_reports_rows(client: httpx.AsyncClient, tokens: Tokens) -> None:
+    content = "\n".join(
+        [
+            "name,country,kind,phone,locale,roles,consent_channel",
+            "Daw Khin Myo,MM,farmer,09 123 456 789,my,reporter,paper",
+            "U Aung,MM,fisher,09 12,my,,paper",
+            "Ma Hla,MM,trader,09 123 456 789,my,,paper",
+            "Ko Zaw,MM,fisher,09 765 432 198,my,reporter|trusted_reporter,verbal",
+        ]
+    )
+    report = (
+        await client.post(
+            "/api/v1/producers/import",
+            headers={**tokens.cde_mm, "Content-Type": "text/csv"},
+            content=content,
+        )
+    ).json()
+    assert report["accepted_count"] == 2
+    errors = {r["line"]: r["error"] for r in report["rejected"]}
+    assert "not a valid MM number" in errors[3]
+    assert "already belongs to producer" in errors[4]
+    ko = next(
+        p
+        for p in (await client.get("/api/v1/producers", headers=tokens.cde_mm)).json()["items"]
+        if p["name"] == "Ko Zaw"
+    )
+    assert ko["roles"] == ["reporter", "trusted_reporter"]
