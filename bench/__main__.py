@@ -7,9 +7,9 @@ import asyncio
 import json
 import sys
 
-from bench import catalogue
+from bench import catalogue, price_import
 
-BENCHMARKS = {"catalogue": catalogue.run}
+BENCHMARKS = {"catalogue": catalogue.run, "price_import": price_import.run}
 
 
 def main() -> int:

@@ -19,7 +19,7 @@ def snapshot(obj: SQLModel | BaseModel | None) -> dict[str, Any] | None:
     return None if obj is None else obj.model_dump(mode="json")
 
 
-async def record(
+def record(
     session: AsyncSession,
     *,
     actor: Staff | str,
@@ -41,7 +41,6 @@ async def record(
             after=after,
         )
     )
-    await session.flush()
 
 
 async def list_audit(

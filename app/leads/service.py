@@ -89,7 +89,7 @@ async def create_lead(session: AsyncSession, *, data: LeadCreate, staff: Staff) 
     session.add(lead)
     await session.flush()
     assert lead.id is not None
-    await audit.record(
+    audit.record(
         session,
         actor=staff,
         action="lead.create",
@@ -130,7 +130,7 @@ async def update_lead(
     lead.updated_at = utcnow()
     session.add(lead)
     await session.flush()
-    await audit.record(
+    audit.record(
         session,
         actor=staff,
         action="lead.update",
@@ -183,7 +183,7 @@ async def _decide(
     lead.reviewed_at = lead.updated_at = utcnow()
     session.add(lead)
     await session.flush()
-    await audit.record(
+    audit.record(
         session,
         actor=staff,
         action=f"lead.{status}",
@@ -329,7 +329,7 @@ async def delete_lead(session: AsyncSession, *, lead_id: int, staff: Staff) -> N
     before = audit.snapshot(lead)
     await session.delete(lead)
     await session.flush()
-    await audit.record(
+    audit.record(
         session,
         actor=staff,
         action="lead.delete",

@@ -61,7 +61,7 @@ async def create_notice(session: AsyncSession, *, data: NoticeCreate, staff: Sta
     session.add(notice)
     await session.flush()
     assert notice.id is not None
-    await audit.record(
+    audit.record(
         session,
         actor=staff,
         action="notice.create",
@@ -96,7 +96,7 @@ async def cancel_notice(session: AsyncSession, *, notice_id: int, staff: Staff) 
     notice.cancelled_at = utcnow()
     session.add(notice)
     await session.flush()
-    await audit.record(
+    audit.record(
         session,
         actor=staff,
         action="notice.cancel",

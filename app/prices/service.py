@@ -139,14 +139,72 @@ def _refuse_unconfirmed_outlier(price: PriceObservation, history: list[Decimal])
     )
 
 
-async def _mark_published(session: AsyncSession, price: PriceObservation, staff: Staff) -> None:
-    price.status = PriceStatus.PUBLISHED
-    price.reviewed_by = staff.name
-    price.reviewed_at = price.updated_at = utcnow()
-    session.add(price)
+async def _publish(session: AsyncSession, prices: Sequence[PriceObservation], staff: Staff) -> None:
+    """Publish, audit, and tell the rest of the service (alerts) about each price."""
+    now = utcnow()
+    befores = [audit.snapshot(p) for p in prices]
+    for price in prices:
+        price.status = PriceStatus.PUBLISHED
+        price.reviewed_by = staff.name
+        price.reviewed_at = price.updated_at = now
+        session.add(price)
     await session.flush()
-    assert price.id is not None
-    await bus.emit(session, PricePublished(price.id))
+    for price, before in zip(prices, befores, strict=True):
+        assert price.id is not None
+        audit.record(
+            session,
+            actor=staff,
+            action="price.publish",
+            entity="price",
+            entity_id=price.id,
+            country=price.country_code,
+            before=before,
+            after=audit.snapshot(price),
+        )
+        await bus.emit(session, PricePublished(price.id))
+
+
+def _build_price(
+    data: PriceCreate, resolved: Resolved, staff: Staff, source: str, external_key: str | None
+) -> PriceObservation:
+    return PriceObservation(
+        commodity_id=resolved.commodity.id,  # type: ignore[arg-type]
+        variety_id=resolved.variety.id if resolved.variety else None,
+        market_id=resolved.market.id,  # type: ignore[arg-type]
+        country_code=resolved.market.country_code,
+        price=data.price,
+        price_min=data.price_min,
+        price_max=data.price_max,
+        currency=data.currency,
+        unit_id=resolved.unit.id,  # type: ignore[arg-type]
+        price_type=data.price_type,
+        observed_on=data.observed_on,
+        source=source,
+        created_by=staff.name,
+        external_key=external_key,
+        note=normalize_text(data.note, max_chars=500) if data.note else None,
+    )
+
+
+async def _store(
+    session: AsyncSession, prices: Sequence[PriceObservation], staff: Staff, *, publish: bool
+) -> None:
+    """Insert checked prices with their audit entries; publish them too if asked."""
+    session.add_all(prices)
+    await session.flush()
+    for price in prices:
+        assert price.id is not None
+        audit.record(
+            session,
+            actor=staff,
+            action="price.create",
+            entity="price",
+            entity_id=price.id,
+            country=price.country_code,
+            after=audit.snapshot(price),
+        )
+    if publish:
+        await _publish(session, prices, staff)
 
 
 async def create_price(
@@ -168,49 +226,11 @@ async def create_price(
         )
         if existing.first() is not None:
             raise Conflict(f"a price with external key {external_key!r} was already imported")
-    price = PriceObservation(
-        commodity_id=resolved.commodity.id,  # type: ignore[arg-type]
-        variety_id=resolved.variety.id if resolved.variety else None,
-        market_id=resolved.market.id,  # type: ignore[arg-type]
-        country_code=resolved.market.country_code,
-        price=data.price,
-        price_min=data.price_min,
-        price_max=data.price_max,
-        currency=data.currency,
-        unit_id=resolved.unit.id,  # type: ignore[arg-type]
-        price_type=data.price_type,
-        observed_on=data.observed_on,
-        source=source,
-        created_by=staff.name,
-        external_key=external_key,
-        note=normalize_text(data.note, max_chars=500) if data.note else None,
-    )
+    price = _build_price(data, resolved, staff, source, external_key)
     history = await _flag(session, price)
     if data.publish and price.outlier and not data.confirm_outlier:
         _refuse_unconfirmed_outlier(price, history)
-    session.add(price)
-    await session.flush()
-    assert price.id is not None
-    await audit.record(
-        session,
-        actor=staff,
-        action="price.create",
-        entity="price",
-        entity_id=price.id,
-        country=price.country_code,
-        after=audit.snapshot(price),
-    )
-    if data.publish:
-        await _mark_published(session, price, staff)
-        await audit.record(
-            session,
-            actor=staff,
-            action="price.publish",
-            entity="price",
-            entity_id=price.id,
-            country=price.country_code,
-            after=audit.snapshot(price),
-        )
+    await _store(session, [price], staff, publish=data.publish)
     return price
 
 
@@ -229,21 +249,10 @@ async def publish_price(
     price = await get_price(session, price_id=price_id, staff=staff)
     if price.status is not PriceStatus.PENDING:
         raise Conflict(f"price {price_id} is {price.status}; only pending prices can be published")
-    before = audit.snapshot(price)
     history = await _flag(session, price)  # the series may have moved since it was submitted
     if price.outlier and not confirm_outlier:
         _refuse_unconfirmed_outlier(price, history)
-    await _mark_published(session, price, staff)
-    await audit.record(
-        session,
-        actor=staff,
-        action="price.publish",
-        entity="price",
-        entity_id=price_id,
-        country=price.country_code,
-        before=before,
-        after=audit.snapshot(price),
-    )
+    await _publish(session, [price], staff)
     return price
 
 
@@ -262,7 +271,7 @@ async def reject_price(
     price.reviewed_at = price.updated_at = utcnow()
     session.add(price)
     await session.flush()
-    await audit.record(
+    audit.record(
         session,
         actor=staff,
         action="price.reject",
@@ -305,7 +314,7 @@ async def correct_price(
         _refuse_unconfirmed_outlier(price, history)
     session.add(price)
     await session.flush()
-    await audit.record(
+    audit.record(
         session,
         actor=staff,
         action="price.correct",
@@ -586,49 +595,121 @@ def _decimal(value: str, name: str) -> Decimal | None:
         raise InvalidInput(f"{name} {value!r} is not a number") from exc
 
 
+class _SeriesHistory:
+    """Published prices of the series an import touches, loaded in one query, so that each
+    row's plausibility check needs no query of its own."""
+
+    def __init__(self, rows: Sequence[PriceObservation]) -> None:
+        self._by_series: dict[tuple[Any, ...], list[PriceObservation]] = defaultdict(list)
+        for row in rows:
+            self.add(row)
+
+    @staticmethod
+    def _key(p: PriceObservation) -> tuple[Any, ...]:
+        return (p.commodity_id, p.variety_id, p.market_id, p.unit_id, p.currency)
+
+    @classmethod
+    async def load(
+        cls, session: AsyncSession, prices: Sequence[PriceObservation]
+    ) -> _SeriesHistory:
+        if not prices:
+            return cls([])
+        since = min(p.observed_on for p in prices) - dt.timedelta(days=plausibility.WINDOW_DAYS)
+        rows = await session.exec(
+            select(PriceObservation).where(
+                PriceObservation.status == PriceStatus.PUBLISHED,
+                col(PriceObservation.commodity_id).in_({p.commodity_id for p in prices}),
+                col(PriceObservation.market_id).in_({p.market_id for p in prices}),
+                col(PriceObservation.observed_on) >= since,
+                col(PriceObservation.observed_on) <= max(p.observed_on for p in prices),
+            )
+        )
+        return cls(rows.all())
+
+    def add(self, price: PriceObservation) -> None:
+        self._by_series[self._key(price)].append(price)
+
+    def window(self, price: PriceObservation) -> list[Decimal]:
+        since = price.observed_on - dt.timedelta(days=plausibility.WINDOW_DAYS)
+        return [
+            Decimal(p.price)
+            for p in self._by_series[self._key(price)]
+            if since <= p.observed_on <= price.observed_on
+        ]
+
+
+async def _taken_keys(session: AsyncSession, keys: Sequence[str]) -> set[str]:
+    taken: set[str] = set()
+    for start in range(0, len(keys), 500):  # stay well under every engine's parameter limit
+        chunk = keys[start : start + 500]
+        found = await session.exec(
+            select(col(PriceObservation.external_key)).where(
+                col(PriceObservation.external_key).in_(chunk)
+            )
+        )
+        taken.update(k for k in found.all() if k)
+    return taken
+
+
 async def import_prices_csv(
     session: AsyncSession, *, content: bytes, staff: Staff, publish: bool = False
 ) -> ImportReport:
-    """Validate every row; store the good ones (all in this one transaction), report the rest
-    by line. A file that is not a readable CSV of the documented columns stores nothing."""
+    """Check every row first, then store the good ones in one go (in this one transaction) and
+    report the rest by line. A file that is not a readable CSV of the documented columns, or a
+    failure while storing, stores nothing at all."""
     staff.require_writer()
     csv_file = read_csv(content, required=CSV_REQUIRED, optional=CSV_OPTIONAL)
     index = await load_index(session)
     report = ImportReport()
+    keys = [row.values["external_key"] for row in csv_file.rows if row.values.get("external_key")]
+    taken = await _taken_keys(session, keys)
+    checked: list[tuple[int, PriceObservation]] = []
     for row in csv_file.rows:
         if row.error:
             report.rejected.append(RowResult(row.line, error=row.error))
             continue
         v = row.values
         try:
-            data = PriceCreate(
-                commodity=v["commodity"],
-                variety=v.get("variety") or None,
-                market=v["market"],
-                price=_decimal(v["price"], "price"),
-                price_min=_decimal(v.get("price_min", ""), "price_min"),
-                price_max=_decimal(v.get("price_max", ""), "price_max"),
-                currency=v["currency"],
-                unit=v["unit"],
-                price_type=v["price_type"],
-                observed_on=v["observed_on"],
-                note=v.get("note") or None,
-                publish=publish,
+            data = PriceCreate.model_validate(
+                {
+                    **{k: (value or None) for k, value in v.items() if k != "external_key"},
+                    "price": _decimal(v["price"], "price"),
+                    "price_min": _decimal(v.get("price_min", ""), "price_min"),
+                    "price_max": _decimal(v.get("price_max", ""), "price_max"),
+                }
             )
-            async with session.begin_nested():  # a failing row leaves no trace of itself
-                price = await create_price(
-                    session,
-                    data=data,
-                    staff=staff,
-                    source="csv",
-                    external_key=v.get("external_key") or None,
-                    index=index,
-                )
-            report.accepted.append(RowResult(row.line, id=price.id))
+            resolved = validate(data, index)
+            staff.check_country(resolved.market.country_code, f"market {resolved.market.slug}")
+            key = v.get("external_key") or None
+            if key in taken:
+                raise Conflict(f"a price with external key {key!r} was already imported")
+            if key:
+                taken.add(key)
+            checked.append((row.line, _build_price(data, resolved, staff, "csv", key)))
         except ValidationError as exc:
             report.rejected.append(RowResult(row.line, error=first_error(exc)))
         except AppError as exc:  # unknown names, bad values, out of scope, duplicates
             report.rejected.append(RowResult(row.line, error=str(exc.detail)))
+    history = await _SeriesHistory.load(session, [p for _, p in checked])
+    accepted: list[tuple[int, PriceObservation]] = []
+    for line, price in checked:
+        past = history.window(price)
+        price.outlier = plausibility.is_outlier(Decimal(price.price), past)
+        if publish and price.outlier:
+            report.rejected.append(
+                RowResult(
+                    line,
+                    error=f"implausible price: {plausibility.explain(Decimal(price.price), past)}; "
+                    "import it unpublished, check it, then publish it with confirm_outlier",
+                )
+            )
+            continue
+        accepted.append((line, price))
+        if publish:
+            history.add(price)  # what this file publishes is history for its later rows
+    await _store(session, [p for _, p in accepted], staff, publish=publish)
+    report.accepted = [RowResult(line, id=p.id) for line, p in accepted]
+    report.rejected.sort(key=lambda r: r.line)
     return report
 
 
@@ -661,7 +742,7 @@ async def add_fx_rate(session: AsyncSession, *, data: FxRateIn, staff: Staff) ->
     session.add(rate)
     await session.flush()
     assert rate.id is not None
-    await audit.record(
+    audit.record(
         session,
         actor=staff,
         action="fx_rate.create",

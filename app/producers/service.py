@@ -167,7 +167,7 @@ async def create_producer(
     for urn in urns:
         session.add(Address(producer_id=producer.id, urn=urn))
     await session.flush()
-    await audit.record(
+    audit.record(
         session,
         actor=staff,
         action=f"producer.create.{via}",
@@ -214,7 +214,7 @@ async def update_producer(
     producer.updated_at = utcnow()
     session.add(producer)
     await session.flush()
-    await audit.record(
+    audit.record(
         session,
         actor=staff,
         action="producer.update",
@@ -235,7 +235,7 @@ async def delete_producer(session: AsyncSession, *, producer_id: int, staff: Sta
     await session.exec(delete(Address).where(col(Address.producer_id) == producer_id))
     await session.delete(producer)
     await session.flush()
-    await audit.record(
+    audit.record(
         session,
         actor=staff,
         action="producer.delete",
@@ -261,7 +261,7 @@ async def stop_producer(
     producer.stopped_at = producer.updated_at = utcnow()
     session.add(producer)
     await session.flush()
-    await audit.record(
+    audit.record(
         session,
         actor=staff,
         action=f"producer.stop.{data.channel}",
@@ -288,7 +288,7 @@ async def record_consent(
     producer.updated_at = utcnow()
     session.add(producer)
     await session.flush()
-    await audit.record(
+    audit.record(
         session,
         actor=staff,
         action="producer.consent",
@@ -359,7 +359,7 @@ async def add_subscription(
     session.add(subscription)
     await session.flush()
     assert subscription.id is not None
-    await audit.record(
+    audit.record(
         session,
         actor=staff,
         action="subscription.create",
@@ -382,7 +382,7 @@ async def remove_subscription(
     before = audit.snapshot(subscription)
     await session.delete(subscription)
     await session.flush()
-    await audit.record(
+    audit.record(
         session,
         actor=staff,
         action="subscription.delete",
