@@ -83,3 +83,30 @@ async def list_audit(
         for r in rows
     ]
     return Page(items=items, next_cursor=rows[-1].id if more and rows else None)
+
+
+async def save(
+    session: AsyncSession,
+    obj: SQLModel,
+    *,
+    actor: Staff | str,
+    action: str,
+    entity: str,
+    country: str | None,
+    before: dict[str, Any] | None = None,
+) -> None:
+    """Write a changed entity and its audit entry (with the entity as it now is) together."""
+    session.add(obj)
+    await session.flush()
+    entity_id = getattr(obj, "id", None)
+    assert isinstance(entity_id, int)
+    record(
+        session,
+        actor=actor,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        country=country,
+        before=before,
+        after=snapshot(obj),
+    )

@@ -86,17 +86,13 @@ async def create_lead(session: AsyncSession, *, data: LeadCreate, staff: Staff) 
         created_by=staff.name,
     )
     _check_terms(lead, today)
-    session.add(lead)
-    await session.flush()
-    assert lead.id is not None
-    audit.record(
+    await audit.save(
         session,
+        lead,
         actor=staff,
         action="lead.create",
         entity="lead",
-        entity_id=lead.id,
         country=lead.country_code,
-        after=audit.snapshot(lead),
     )
     return lead
 
@@ -128,17 +124,14 @@ async def update_lead(
         # Changed terms are new terms: a CDE checks them again before producers see them.
         lead.status = LeadStatus.PENDING
     lead.updated_at = utcnow()
-    session.add(lead)
-    await session.flush()
-    audit.record(
+    await audit.save(
         session,
+        lead,
         actor=staff,
         action="lead.update",
         entity="lead",
-        entity_id=lead_id,
         country=lead.country_code,
         before=before,
-        after=audit.snapshot(lead),
     )
     return lead
 
@@ -181,17 +174,14 @@ async def _decide(
     lead.reason = reason
     lead.reviewed_by = staff.name
     lead.reviewed_at = lead.updated_at = utcnow()
-    session.add(lead)
-    await session.flush()
-    audit.record(
+    await audit.save(
         session,
+        lead,
         actor=staff,
         action=f"lead.{status}",
         entity="lead",
-        entity_id=lead_id,
         country=lead.country_code,
         before=before,
-        after=audit.snapshot(lead),
     )
     return lead
 

@@ -58,18 +58,15 @@ async def create_notice(session: AsyncSession, *, data: NoticeCreate, staff: Sta
         send_at=data.send_at,
         created_by=staff.name,
     )
-    session.add(notice)
-    await session.flush()
-    assert notice.id is not None
-    audit.record(
+    await audit.save(
         session,
+        notice,
         actor=staff,
         action="notice.create",
         entity="notice",
-        entity_id=notice.id,
         country=countries[0] if len(countries) == 1 else None,
-        after=audit.snapshot(notice),
     )
+    assert notice.id is not None
     await bus.emit(session, NoticeCreated(notice.id))
     return notice
 
@@ -94,17 +91,14 @@ async def cancel_notice(session: AsyncSession, *, notice_id: int, staff: Staff) 
     notice.status = NoticeStatus.CANCELLED
     notice.cancelled_by = staff.name
     notice.cancelled_at = utcnow()
-    session.add(notice)
-    await session.flush()
-    audit.record(
+    await audit.save(
         session,
+        notice,
         actor=staff,
         action="notice.cancel",
         entity="notice",
-        entity_id=notice_id,
         country=notice.countries[0] if len(notice.countries) == 1 else None,
         before=before,
-        after=audit.snapshot(notice),
     )
     return notice
 

@@ -269,17 +269,14 @@ async def reject_price(
     price.reject_reason = reason
     price.reviewed_by = staff.name
     price.reviewed_at = price.updated_at = utcnow()
-    session.add(price)
-    await session.flush()
-    audit.record(
+    await audit.save(
         session,
+        price,
         actor=staff,
         action="price.reject",
         entity="price",
-        entity_id=price_id,
         country=price.country_code,
         before=before,
-        after=audit.snapshot(price),
     )
     return price
 
@@ -312,17 +309,14 @@ async def correct_price(
     history = await _flag(session, price)
     if price.status is PriceStatus.PUBLISHED and price.outlier and not data.confirm_outlier:
         _refuse_unconfirmed_outlier(price, history)
-    session.add(price)
-    await session.flush()
-    audit.record(
+    await audit.save(
         session,
+        price,
         actor=staff,
         action="price.correct",
         entity="price",
-        entity_id=price_id,
         country=price.country_code,
         before=before,
-        after=audit.snapshot(price),
     )
     return price
 
@@ -739,17 +733,13 @@ async def add_fx_rate(session: AsyncSession, *, data: FxRateIn, staff: Staff) ->
             f"(rate {existing.rate})"
         )
     rate = FxRate(**data.model_dump())
-    session.add(rate)
-    await session.flush()
-    assert rate.id is not None
-    audit.record(
+    await audit.save(
         session,
+        rate,
         actor=staff,
         action="fx_rate.create",
         entity="fx_rate",
-        entity_id=rate.id,
         country=None,
-        after=audit.snapshot(rate),
     )
     return rate
 

@@ -212,17 +212,14 @@ async def update_producer(
     if data.roles is not None:
         producer.roles = sorted({r.value for r in data.roles})
     producer.updated_at = utcnow()
-    session.add(producer)
-    await session.flush()
-    audit.record(
+    await audit.save(
         session,
+        producer,
         actor=staff,
         action="producer.update",
         entity="producer",
-        entity_id=producer_id,
         country=producer.country_code,
         before=before,
-        after=audit.snapshot(producer),
     )
     return producer
 
@@ -259,17 +256,14 @@ async def stop_producer(
     before = audit.snapshot(producer)
     producer.status = ProducerStatus.STOPPED
     producer.stopped_at = producer.updated_at = utcnow()
-    session.add(producer)
-    await session.flush()
-    audit.record(
+    await audit.save(
         session,
+        producer,
         actor=staff,
         action=f"producer.stop.{data.channel}",
         entity="producer",
-        entity_id=producer_id,
         country=producer.country_code,
         before=before,
-        after=audit.snapshot(producer),
     )
     return producer
 
@@ -286,17 +280,14 @@ async def record_consent(
     producer.status = ProducerStatus.ACTIVE
     producer.stopped_at = None
     producer.updated_at = utcnow()
-    session.add(producer)
-    await session.flush()
-    audit.record(
+    await audit.save(
         session,
+        producer,
         actor=staff,
         action="producer.consent",
         entity="producer",
-        entity_id=producer_id,
         country=producer.country_code,
         before=before,
-        after=audit.snapshot(producer),
     )
     return producer
 
