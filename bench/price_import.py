@@ -46,10 +46,16 @@ async def run(*, requests: int) -> dict[str, Any]:
                 start = time.perf_counter()
                 session.add_all(
                     PriceObservation(
-                        commodity_id=market.id or 0, market_id=market.id or 0,
-                        country_code="MM", price=Decimal(18000 + i % 40), currency="MMK",
-                        unit_id=index.unit("viss").id or 0, price_type=PriceType.WHOLESALE,
-                        observed_on=day, status=PriceStatus.PENDING, created_by="bench",
+                        commodity_id=index.commodity("fish").id or 0,
+                        market_id=market.id or 0,
+                        country_code="MM",
+                        price=Decimal(18000 + i % 40),
+                        currency="MMK",
+                        unit_id=index.unit("viss").id or 0,
+                        price_type=PriceType.WHOLESALE,
+                        observed_on=day,
+                        status=PriceStatus.PENDING,
+                        created_by="bench",
                     )
                     for i in range(rows)
                 )
