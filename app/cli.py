@@ -245,5 +245,55 @@ def token_revoke(token: Annotated[str, typer.Argument(help="Token id or prefix")
     out.print(f"token {record.id} of {record.name} revoked", highlight=False)
 
 
+@cli.command()
+@one_line_errors
+def ask(
+    text: Annotated[str, typer.Argument(help="The message, as a producer would type it")],
+    sender: Annotated[
+        str, typer.Option("--from", help="The sender's phone (+959...) or telegram:<chat id>")
+    ] = "+959000000000",
+    locale: Annotated[
+        str | None, typer.Option(help="Answer in this language (en, my, km, lo, vi, zh)")
+    ] = None,
+    channel: Annotated[str, typer.Option(help="sms or telegram: how replies are shaped")] = "sms",
+) -> None:
+    """Talk to the bot without any gateway: the whole path, as if SENDER had sent TEXT."""
+    from app.commands.handle import Sender, handle_text
+    from app.commands.parse import load_parser
+    from app.core.i18n import check_locale
+
+    settings = _settings()
+    migrations.require_current_schema(parse_database_url(settings.database_url))
+    if locale is not None:
+        check_locale(locale)
+    if channel not in ("sms", "telegram"):
+        raise typer.BadParameter("--channel is sms or telegram")
+    urn = sender if sender.startswith("telegram:") else f"tel:{normalize_e164(sender)}"
+
+    async def work(session: Any) -> list[str]:
+        parser = await load_parser(session)
+        return await handle_text(
+            session, parser=parser, text=text, sender=Sender(urn, channel, locale)
+        )
+
+    for reply in _with_session(settings, work):
+        print(reply)
+        print()
+
+
+def normalize_e164(number: str) -> str:
+    import phonenumbers
+
+    from app.core.errors import InvalidInput
+
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidInput(
+            f"--from {number!r}: give the phone in international form, +959..."
+        ) from exc
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
 def main() -> None:
     cli()

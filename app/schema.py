@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 from app.accounts import models as accounts_models
 from app.catalogue import models as catalogue_models
+from app.commands import models as commands_models
 from app.leads import models as leads_models
 from app.notices import models as notices_models
 from app.prices import models as prices_models
@@ -16,5 +17,6 @@ TABLE_MODULES = (
     leads_models,
     notices_models,
     producers_models,
+    commands_models,
 )
 metadata = SQLModel.metadata

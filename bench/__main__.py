@@ -7,9 +7,13 @@ import asyncio
 import json
 import sys
 
-from bench import catalogue, price_import
+from bench import catalogue, parse, price_import
 
-BENCHMARKS = {"catalogue": catalogue.run, "price_import": price_import.run}
+BENCHMARKS = {
+    "catalogue": catalogue.run,
+    "parse": parse.run,
+    "price_import": price_import.run,
+}
 
 
 def main() -> int:

@@ -88,3 +88,17 @@ def test_upgrade_seed_and_token_from_the_shell(empty_database_url: str) -> None:
     assert bad_role.returncode != 0 and "Traceback" not in bad_role.stderr
     revoked = mic("token", "revoke", token[:12], database_url=url)
     assert revoked.returncode == 0 and "revoked" in revoked.stdout
+
+
+def test_ask_answers_as_the_bot_would(database_url: str) -> None:
+    seeded = mic("seed", "demo", database_url=database_url)
+    assert seeded.returncode == 0, seeded.stderr
+    result = mic("ask", "--from", "+959250123456", "JOIN သရက်သီး မူဆယ်", database_url=database_url)
+    assert result.returncode == 0, result.stderr
+    assert "သတိပေးချက် ထားပြီး: သရက်သီး မူဆယ်" in result.stdout
+    english = mic(
+        "ask", "--from", "+959250123456", "--locale", "en", "mango muse", database_url=database_url
+    )
+    assert english.stdout.strip() == "No recent price for Mango at Muse."
+    bad = mic("ask", "--from", "not-a-phone", "mango", database_url=database_url)
+    assert_one_line_error(bad, "give the phone in international form")

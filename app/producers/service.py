@@ -22,6 +22,7 @@ from app.core.errors import AppError, Conflict, InvalidInput, NotFound
 from app.core.pagination import MAX_LIMIT, Page
 from app.producers.models import (
     Address,
+    ConsentChannel,
     ConsentIn,
     Digits,
     Producer,
@@ -527,3 +528,150 @@ async def import_producers_csv(
         except AppError as exc:
             report.rejected.append(RowResult(row.line, error=str(exc.detail)))
     return report
+
+
+# --- producers acting for themselves (commands by SMS or Telegram) -------------------------------
+
+COUNTRY_LOCALES = {"MM": "my", "KH": "km", "LA": "lo", "VN": "vi"}
+
+
+async def find_by_urn(session: AsyncSession, urn: str) -> Producer | None:
+    row = (
+        await session.exec(
+            select(Producer)
+            .join(Address, col(Address.producer_id) == col(Producer.id))
+            .where(Address.urn == urn, col(Address.active))
+        )
+    ).first()
+    return row
+
+
+def country_of_phone(e164: str) -> str | None:
+    try:
+        region = phonenumbers.region_code_for_number(phonenumbers.parse(e164))
+    except phonenumbers.NumberParseException:
+        return None
+    return region if region in COUNTRY_LOCALES else None
+
+
+async def register_from_message(
+    session: AsyncSession, *, urn: str, channel: str, locale: str | None
+) -> Producer | None:
+    """JOIN from an unknown phone: a producer whose consent is that very message. Country and
+    language come from the number's prefix (a language written in wins when given)."""
+    if not urn.startswith("tel:"):
+        return None
+    country = country_of_phone(urn[4:])
+    if country is None:
+        return None
+    producer = Producer(
+        name=urn[4:],
+        country_code=country,
+        locale=locale or COUNTRY_LOCALES[country],
+        kind=ProducerKind.FARMER,
+        consent_at=utcnow(),
+        consent_channel=ConsentChannel(channel) if channel in ("sms", "telegram") else None,
+    )
+    session.add(producer)
+    await session.flush()
+    assert producer.id is not None
+    session.add(Address(producer_id=producer.id, urn=urn))
+    await audit.save(
+        session,
+        producer,
+        actor=urn,
+        action=f"producer.join.{channel}",
+        entity="producer",
+        country=country,
+    )
+    return producer
+
+
+async def consent_from_message(session: AsyncSession, *, producer: Producer, channel: str) -> None:
+    """The producer themselves sent JOIN: that is a new consent."""
+    before = audit.snapshot(producer)
+    producer.status = ProducerStatus.ACTIVE
+    producer.stopped_at = None
+    producer.consent_at = producer.updated_at = utcnow()
+    producer.consent_channel = ConsentChannel(channel) if channel in ("sms", "telegram") else None
+    await audit.save(
+        session,
+        producer,
+        actor=f"producer:{producer.id}",
+        action="producer.consent.message",
+        entity="producer",
+        country=producer.country_code,
+        before=before,
+    )
+
+
+async def subscribe_self(
+    session: AsyncSession, *, producer: Producer, subscription: Subscription
+) -> Subscription:
+    """A subscription the producer asked for; the same one twice is kept once."""
+    assert producer.id is not None
+    existing = (
+        await session.exec(
+            select(Subscription).where(
+                Subscription.producer_id == producer.id,
+                Subscription.commodity_id == subscription.commodity_id,
+                Subscription.variety_id == subscription.variety_id,
+                Subscription.market_id == subscription.market_id,
+                Subscription.rule == subscription.rule,
+            )
+        )
+    ).first()
+    if existing is not None:
+        existing.threshold = subscription.threshold
+        subscription = existing
+    subscription.producer_id = producer.id
+    await audit.save(
+        session,
+        subscription,
+        actor=f"producer:{producer.id}",
+        action="subscription.self",
+        entity="subscription",
+        country=producer.country_code,
+    )
+    return subscription
+
+
+async def unsubscribe_self(
+    session: AsyncSession, *, producer: Producer, commodity_id: int | None, channel: str
+) -> int:
+    """STOP alone opts out of everything; STOP MANGO ends the mango alerts. Returns how many
+    subscriptions ended (0 for a full opt-out, which keeps them for a later JOIN)."""
+    assert producer.id is not None
+    if commodity_id is None:
+        await stop_producer(
+            session,
+            producer_id=producer.id,
+            staff=f"producer:{producer.id}",
+            data=StopIn(
+                channel=ConsentChannel(channel)
+                if channel in ("sms", "telegram")
+                else ConsentChannel.VERBAL
+            ),
+        )
+        return 0
+    rows = (
+        await session.exec(
+            select(Subscription).where(
+                Subscription.producer_id == producer.id, Subscription.commodity_id == commodity_id
+            )
+        )
+    ).all()
+    for row in rows:
+        before = audit.snapshot(row)
+        await session.delete(row)
+        audit.record(
+            session,
+            actor=f"producer:{producer.id}",
+            action="subscription.stop",
+            entity="subscription",
+            entity_id=row.id or 0,
+            country=producer.country_code,
+            before=before,
+        )
+    await session.flush()
+    return len(rows)

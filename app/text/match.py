@@ -39,7 +39,8 @@ class TermMatcher(Generic[T]):
             # ငါ ("I") is not a match inside ငါး ("fish").
             f"{re.escape(k)}(?![{DEPENDENT_SIGNS}])"
             if is_unspaced(k)
-            else rf"(?<!\w){re.escape(k)}(?!\w)"
+            # Latin terms stand as words; a digit is a boundary too ("20kg", "70usd").
+            else rf"(?<![^\W\d]){re.escape(k)}(?![^\W\d])"
             for k in keys
         ]
         self._pattern = re.compile("|".join(parts)) if parts else None

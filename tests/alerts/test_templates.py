@@ -28,6 +28,12 @@ SAMPLE = {
     "change": "▲ +5.0%",
     "unit": "tonne",
     "count": 3,
+    "what": "Mango Muse",
+    "source": "MIC",
+    "markets": "Mandalay",
+    "buyer": "Ruili Co.",
+    "quantity": "20 tonne",
+    "contact": "+86 692 000 0000",
 }
 
 

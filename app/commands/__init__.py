@@ -1,0 +1,1 @@
+"""Commands: what producers type (any channel, any of six languages) and what MIC answers."""

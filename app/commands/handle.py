@@ -1,0 +1,510 @@
+"""Command + sender -> replies, in the reader's language, script and digits. Every channel
+(SMS, Telegram, `mic ask`) comes through here; none of them decides what to answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.accounts import audit
+from app.accounts.models import Role
+from app.accounts.service import Staff
+from app.alerts.templates import COMMODITY_VARIETY, name_in
+from app.catalogue.models import Country, Market
+from app.catalogue.service import display_names
+from app.commands import replies as r
+from app.commands.keywords import Intent
+from app.commands.models import InboundMessage
+from app.commands.parse import Command, Parser
+from app.core.errors import AppError
+from app.leads import service as leads
+from app.leads.models import BuyerLead, LeadCreate, LeadKind, LeadStatus
+from app.prices import service as prices
+from app.prices.models import PriceCreate, PriceObservation, PricePublic, PriceStatus, PriceType
+from app.producers import service as producers
+from app.producers.models import Digits, Producer, ProducerRole, ProducerStatus, Rule, Subscription
+from app.text import sms
+from app.text.formatting import Formatter, Reader, present
+
+FRESH_DAYS = 14
+MAX_MESSAGES = 3
+SMS_SEGMENTS = 2
+
+
+@dataclass(frozen=True)
+class Sender:
+    urn: str  # tel:+959..., telegram:<chat id>, or cli:<name>
+    channel: str  # sms, telegram, cli
+    locale: str | None = None  # forces the reply language (mic ask --locale)
+
+
+class _Turn:
+    """One inbound message being answered: who, in which language, for which channel."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        parser: Parser,
+        command: Command,
+        sender: Sender,
+        producer: Producer | None,
+    ) -> None:
+        self.session, self.parser, self.command = session, parser, command
+        self.sender, self.producer = sender, producer
+        locale = sender.locale or (producer.locale if producer else command.locale)
+        self.reader = Reader(
+            locale,
+            producer.script if producer else Reader().script,
+            native_digits=bool(producer and producer.digits is Digits.NATIVE),
+        )
+        self.f = Formatter(locale)
+        self.sms = sender.channel == "sms"
+
+    def say(self, message: str, **values: Any) -> str:
+        return self.f.t.gettext(message).format(**values)
+
+    @property
+    def actor(self) -> Staff:
+        """A reporter acts as a writer for their own country, and nowhere else."""
+        assert self.producer is not None
+        return Staff(
+            user_id=0,
+            name=f"producer:{self.producer.id}",
+            role=Role.CDE,
+            countries=frozenset({self.producer.country_code}),
+        )
+
+    def finish(self, texts: Sequence[str]) -> list[str]:
+        """At most three messages, each within two SMS segments on SMS, most useful first."""
+        shown = [present(t, self.reader, sms=self.sms) for t in texts if t]
+        if not self.sms:
+            return ["\n".join(shown)] if shown else []
+        messages: list[str] = []
+        for text in shown:
+            joined = f"{messages[-1]}\n{text}" if messages else text
+            if messages and sms.segments(joined) <= SMS_SEGMENTS:
+                messages[-1] = joined
+            elif len(messages) < MAX_MESSAGES:
+                messages.append(text)
+        return messages
+
+
+async def handle_text(
+    session: AsyncSession, *, parser: Parser, text: str, sender: Sender
+) -> list[str]:
+    """Parse, answer, and record the exchange. Never raises for anything a user can type."""
+    command = parser.parse(text)
+    producer = await producers.find_by_urn(session, sender.urn)
+    turn = _Turn(session, parser, command, sender, producer)
+    answers = await _answer(turn)
+    session.add(
+        InboundMessage(
+            urn=sender.urn,
+            channel=sender.channel,
+            text=command.text[:1000],
+            intent=command.intent.value,
+            locale=turn.reader.locale,
+            producer_id=turn.producer.id if turn.producer else None,
+            replies=answers,
+        )
+    )
+    await session.flush()
+    return answers
+
+
+async def _answer(turn: _Turn) -> list[str]:
+    command = turn.command
+    if command.problem == "too_long":
+        return turn.finish([turn.say(r.TOO_LONG)])
+    intent = command.intent
+    if intent is Intent.PRICE:
+        texts = await _price(turn)
+        if turn.producer is None:
+            texts.append(turn.say(r.REGISTER_HINT))  # nobody is refused a price
+        return turn.finish(texts)
+    if intent is Intent.SUBSCRIBE:
+        return turn.finish(await _subscribe(turn))
+    if intent is Intent.UNSUBSCRIBE:
+        return turn.finish(await _unsubscribe(turn))
+    if intent is Intent.REPORT:
+        return turn.finish(await _report(turn))
+    if intent in (Intent.SELL, Intent.BUY):
+        return turn.finish(await _offer(turn))
+    if intent is Intent.LEADS:
+        return turn.finish(await _leads(turn))
+    if intent is Intent.LANGUAGE:
+        return turn.finish(await _language(turn))
+    if intent is Intent.HELP:
+        return turn.finish([turn.say(r.HELP)])
+    return turn.finish([turn.say(r.UNKNOWN)])
+
+
+# --- prices -------------------------------------------------------------------------------------
+
+
+async def _names(turn: _Turn, column: str, ids: set[int]) -> dict[int, str]:
+    found = await display_names(turn.session, column, ids)
+    return {i: name_in(found[i], turn.f.locale) if found.get(i) else "" for i in ids}
+
+
+async def _price(turn: _Turn) -> list[str]:
+    c, session = turn.command, turn.session
+    index = turn.parser.index
+    query = select(PriceObservation).where(PriceObservation.status == PriceStatus.PUBLISHED)
+    if c.commodity_id:
+        query = query.where(PriceObservation.commodity_id == c.commodity_id)
+    if c.variety_id:
+        query = query.where(PriceObservation.variety_id == c.variety_id)
+    if c.market_id:
+        query = query.where(col(PriceObservation.market_id).in_([c.market_id, *c.extra_markets]))
+    elif turn.producer is not None and not c.variety_id:
+        query = query.where(PriceObservation.country_code == turn.producer.country_code)
+    rows = (
+        await session.exec(
+            query.order_by(
+                col(PriceObservation.observed_on).desc(), col(PriceObservation.id).desc()
+            ).limit(200)
+        )
+    ).all()
+    series: dict[tuple[Any, ...], list[PriceObservation]] = {}
+    for p in rows:
+        key = (p.commodity_id, p.variety_id, p.market_id, p.price_type, p.unit_id, p.currency)
+        if len(series.setdefault(key, [])) < 2:
+            series[key].append(p)
+    if not series:
+        return await _no_price(turn)
+    shown = {
+        p.id: p for p in await prices.to_public(session, [p for s in series.values() for p in s])
+    }
+    names = {
+        "commodity": await _names(turn, "commodity_id", {k[0] for k in series}),
+        "variety": await _names(turn, "variety_id", {k[1] for k in series if k[1]}),
+        "market": await _names(turn, "market_id", {k[2] for k in series}),
+        "unit": await _names(turn, "unit_id", {k[4] for k in series}),
+    }
+    countries = {x.code: x.currency for x in (await session.exec(select(Country))).all()}
+    lines = []
+    for key, pair in list(series.items())[:6]:
+        latest = shown[pair[0].id or 0]
+        previous = shown[pair[1].id or 0] if len(pair) > 1 else None
+        lines.append(_price_line(turn, key, latest, previous, names, countries, index))
+    return lines
+
+
+def _price_line(
+    turn: _Turn,
+    key: tuple[Any, ...],
+    latest: PricePublic,
+    previous: PricePublic | None,
+    names: dict[str, dict[int, str]],
+    countries: dict[str, str],
+    index: Any,
+) -> str:
+    f = turn.f
+    commodity = names["commodity"][key[0]]
+    if key[1]:
+        commodity = turn.say(
+            COMMODITY_VARIETY, commodity=commodity, variety=names["variety"][key[1]]
+        )
+    parts = [
+        turn.say(
+            r.PRICE_LINE,
+            commodity=commodity,
+            market=names["market"][key[2]],
+            price=f.price(latest.price, latest.currency, names["unit"][key[4]]),
+        )
+    ]
+    eq = latest.equivalents
+    local = countries.get(latest.country)
+    if local and latest.currency != local and eq.local_per_kg is not None and eq.fx_date:
+        parts.append(
+            turn.say(
+                r.LOCAL_EQUIVALENT, price=f.money(eq.local_per_kg, local), date=f.date(eq.fx_date)
+            )
+        )
+    elif latest.unit != "kg" and eq.per_kg is not None:
+        parts.append(turn.say(r.PER_KG, price=f.money(eq.per_kg, latest.currency)))
+    if previous is not None and previous.price:
+        change = (latest.price - previous.price) / previous.price * 100
+        parts.append(f.change(change))
+    source = turn.say(r.REPORTER) if latest.source in ("sms", "telegram") else "MIC"
+    stale = latest.observed_on < dt.date.today() - dt.timedelta(days=FRESH_DAYS)
+    as_of = turn.say(r.AS_OF, date=f.date(latest.observed_on), source=source)
+    if stale:
+        as_of = f"{as_of} ({turn.say(r.STALE)})"
+    return " ".join(parts) + "; " + as_of
+
+
+async def _no_price(turn: _Turn) -> list[str]:
+    c = turn.command
+    index = turn.parser.index
+    commodity_id = c.commodity_id
+    if commodity_id is None:
+        if c.market_id is None:
+            return [turn.say(r.UNKNOWN)]
+        market = (await _names(turn, "market_id", {c.market_id}))[c.market_id]
+        return [turn.say(r.NO_PRICE_MARKET, market=market)]
+    commodity = (await _names(turn, "commodity_id", {commodity_id}))[commodity_id]
+    if c.market_id is None:
+        return [turn.say(r.NO_PRICE, commodity=commodity)]
+    asked = index.market_by_id[c.market_id]
+    market = (await _names(turn, "market_id", {c.market_id}))[c.market_id]
+    texts = [turn.say(r.NO_PRICE_AT, commodity=commodity, market=market)]
+    since = dt.date.today() - dt.timedelta(days=FRESH_DAYS)
+    with_price = set(
+        (
+            await turn.session.exec(
+                select(PriceObservation.market_id).where(
+                    PriceObservation.commodity_id == commodity_id,
+                    PriceObservation.status == PriceStatus.PUBLISHED,
+                    col(PriceObservation.observed_on) >= since,
+                )
+            )
+        ).all()
+    )
+    nearest = sorted(
+        (index.market_by_id[m] for m in with_price if m != c.market_id),
+        key=lambda m: _distance_km(asked, m),
+    )[:2]
+    if nearest:
+        labels = await _names(turn, "market_id", {m.id for m in nearest if m.id})
+        texts.append(turn.say(r.NEAREST, markets=", ".join(labels[m.id] for m in nearest if m.id)))
+    return texts
+
+
+def _distance_km(a: Market, b: Market) -> float:
+    if None in (a.latitude, a.longitude, b.latitude, b.longitude):
+        return math.inf
+    lat1, lon1, lat2, lon2 = map(math.radians, (a.latitude, a.longitude, b.latitude, b.longitude))  # type: ignore[arg-type]
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 12742 * math.asin(math.sqrt(h))
+
+
+# --- subscriptions ------------------------------------------------------------------------------
+
+
+async def _what(turn: _Turn) -> str:
+    """ "Mango Muse ±10%": what a subscription or report is about, in the reader's words."""
+    c = turn.command
+    bits = []
+    if c.commodity_id:
+        bits.append((await _names(turn, "commodity_id", {c.commodity_id}))[c.commodity_id])
+    if c.variety_id:
+        bits.append((await _names(turn, "variety_id", {c.variety_id}))[c.variety_id])
+    if c.market_id:
+        bits.append((await _names(turn, "market_id", {c.market_id}))[c.market_id])
+    return " ".join(b for b in bits if b)
+
+
+async def _subscribe(turn: _Turn) -> list[str]:
+    c, texts = turn.command, []
+    if turn.producer is None:
+        turn.producer = await producers.register_from_message(
+            turn.session,
+            urn=turn.sender.urn,
+            channel=turn.sender.channel,
+            locale=turn.sender.locale or c.locale,
+        )
+        if turn.producer is None:
+            return [turn.say(r.REGISTER_HINT)]
+        texts.append(turn.say(r.WELCOME))
+    elif turn.producer.status is ProducerStatus.STOPPED or turn.producer.consent_at is None:
+        await producers.consent_from_message(
+            turn.session, producer=turn.producer, channel=turn.sender.channel
+        )
+        texts.append(turn.say(r.WELCOME))
+    if c.commodity_id is None:
+        return [*texts, turn.say(r.NEED_COMMODITY)]
+    rule, threshold = Rule.EVERY, None
+    what = await _what(turn)
+    if c.percent is not None and c.percent > 0:
+        rule, threshold = Rule.CHANGE_PCT, c.percent
+        what = f"{what} ±{turn.f.number(c.percent)}%"
+    elif c.threshold and c.amount is not None and c.amount > 0:
+        rule, threshold = (Rule.ABOVE if c.threshold == "above" else Rule.BELOW), c.amount
+        what = f"{what} {'>' if rule is Rule.ABOVE else '<'} {turn.f.number(c.amount)}"
+    await producers.subscribe_self(
+        turn.session,
+        producer=turn.producer,
+        subscription=Subscription(
+            producer_id=turn.producer.id or 0,
+            commodity_id=c.commodity_id,
+            variety_id=c.variety_id,
+            market_id=c.market_id,
+            rule=rule,
+            threshold=threshold,
+        ),
+    )
+    return [*texts, turn.say(r.SUBSCRIBED, what=what)]
+
+
+async def _unsubscribe(turn: _Turn) -> list[str]:
+    if turn.producer is None:
+        return [turn.say(r.STOPPED_ALL)]  # nothing to stop; say so the way a carrier expects
+    ended = await producers.unsubscribe_self(
+        turn.session,
+        producer=turn.producer,
+        commodity_id=turn.command.commodity_id,
+        channel=turn.sender.channel,
+    )
+    if turn.command.commodity_id is None or not ended:
+        return (
+            [turn.say(r.STOPPED_ALL)]
+            if turn.command.commodity_id is None
+            else [turn.say(r.STOPPED_ONE, what=await _what(turn))]
+        )
+    return [turn.say(r.STOPPED_ONE, what=await _what(turn))]
+
+
+# --- field reports and offers -------------------------------------------------------------------
+
+
+async def _report(turn: _Turn) -> list[str]:
+    c, producer = turn.command, turn.producer
+    if producer is None or not (
+        {ProducerRole.REPORTER, ProducerRole.TRUSTED_REPORTER} & set(producer.roles)
+    ):
+        return [turn.say(r.REPORT_NOT_ALLOWED)]
+    if None in (c.commodity_id, c.market_id, c.amount, c.currency, c.unit_id) or c.problem:
+        return [turn.say(r.REPORT_HOW)]
+    index = turn.parser.index
+    market = index.market_by_id[c.market_id]  # type: ignore[index]
+    if market.country_code != producer.country_code:
+        return [turn.say(r.OTHER_COUNTRY)]
+    trusted = ProducerRole.TRUSTED_REPORTER in producer.roles
+    kind = (
+        PriceType.BORDER
+        if market.kind.value == "border"
+        else PriceType(
+            market.kind.value if market.kind.value in PriceType._value2member_map_ else "wholesale"
+        )
+    )
+    try:
+        data = PriceCreate(
+            commodity=index.commodity_by_id[c.commodity_id].slug,  # type: ignore[index]
+            variety=index.variety_by_id[c.variety_id].slug if c.variety_id else None,
+            market=market.slug,
+            price=c.amount,
+            currency=c.currency or "",
+            unit=index.unit_by_id[c.unit_id].code,  # type: ignore[index]
+            price_type=kind,
+            observed_on=dt.date.today(),
+            publish=trusted,
+        )
+        async with turn.session.begin_nested():
+            await prices.create_price(
+                turn.session, data=data, staff=turn.actor, source=turn.sender.channel, index=index
+            )
+    except (AppError, ValueError):
+        return [turn.say(r.REPORT_REFUSED)]
+    assert c.unit_id is not None and c.amount is not None and c.currency is not None
+    unit = (await _names(turn, "unit_id", {c.unit_id}))[c.unit_id]
+    what = f"{await _what(turn)} {turn.f.price(c.amount, c.currency, unit)}"
+    return [turn.say(r.REPORT_PUBLISHED if trusted else r.REPORT_PENDING, what=what)]
+
+
+async def _offer(turn: _Turn) -> list[str]:
+    c, producer = turn.command, turn.producer
+    if producer is None:
+        return [turn.say(r.REGISTER_HINT)]
+    if c.commodity_id is None or c.quantity is None or c.quantity_unit_id is None:
+        return [turn.say(r.OFFER_HOW)]
+    index = turn.parser.index
+    contact = (
+        turn.sender.urn.split(":", 1)[1] if turn.sender.urn.startswith("tel:") else turn.sender.urn
+    )
+    try:
+        data = LeadCreate(
+            kind=LeadKind.SELL if c.intent is Intent.SELL else LeadKind.BUY,
+            commodity=index.commodity_by_id[c.commodity_id].slug,
+            variety=index.variety_by_id[c.variety_id].slug if c.variety_id else None,
+            quantity=c.quantity,
+            unit=index.unit_by_id[c.quantity_unit_id].code,
+            price=c.amount if c.currency else None,
+            currency=c.currency,
+            negotiable=c.amount is None or c.currency is None,
+            buyer_name=producer.name,
+            contact=contact,
+            country=producer.country_code,
+        )
+        async with turn.session.begin_nested():
+            await leads.create_lead(turn.session, data=data, staff=turn.actor)
+    except (AppError, ValueError):
+        return [turn.say(r.OFFER_HOW)]
+    return [turn.say(r.OFFER_RECEIVED, what=await _what(turn))]
+
+
+async def _leads(turn: _Turn) -> list[str]:
+    producer = turn.producer
+    if producer is None:
+        return [turn.say(r.REGISTER_HINT)]
+    followed = set(
+        (
+            await turn.session.exec(
+                select(Subscription.commodity_id).where(Subscription.producer_id == producer.id)
+            )
+        ).all()
+    )
+    query = select(BuyerLead).where(
+        BuyerLead.country_code == producer.country_code,
+        BuyerLead.status == LeadStatus.VERIFIED,
+        col(BuyerLead.expires_on) >= dt.date.today(),
+    )
+    if followed:
+        query = query.where(col(BuyerLead.commodity_id).in_(followed))
+    rows = (await turn.session.exec(query.order_by(col(BuyerLead.id).desc()).limit(3))).all()
+    if not rows:
+        return [turn.say(r.NO_LEADS)]
+    commodities = await _names(turn, "commodity_id", {x.commodity_id for x in rows})
+    units = await _names(turn, "unit_id", {x.unit_id for x in rows})
+    texts = []
+    for lead in rows:
+        price = (
+            turn.f.price(Decimal(lead.price), lead.currency, units[lead.unit_id])
+            if lead.price is not None and lead.currency
+            else turn.say(r.NEGOTIABLE)
+        )
+        template = r.LEAD_BUYS if lead.kind is LeadKind.BUY else r.LEAD_SELLS
+        texts.append(
+            turn.say(
+                template,
+                buyer=lead.buyer_name,
+                commodity=commodities[lead.commodity_id],
+                quantity=f"{turn.f.number(Decimal(lead.quantity))} {units[lead.unit_id]}",
+                price=price,
+                contact=lead.contact,
+            )
+        )
+    return texts
+
+
+async def _language(turn: _Turn) -> list[str]:
+    language = turn.command.language
+    if language is None:
+        return [turn.say(r.LANGUAGE_HOW)]
+    if turn.producer is not None:
+        before = turn.producer.locale
+        turn.producer.locale = language
+        turn.producer.updated_at = dt.datetime.now(dt.UTC)
+        await audit.save(
+            turn.session,
+            turn.producer,
+            actor=f"producer:{turn.producer.id}",
+            action="producer.language",
+            entity="producer",
+            country=turn.producer.country_code,
+            before={"locale": before},
+        )
+    turn.reader = Reader(language, turn.reader.script, turn.reader.native_digits)
+    turn.f = Formatter(language)
+    return [turn.say(r.LANGUAGE_SET)]

@@ -1,0 +1,25 @@
+"""What producers sent and what they were answered: the record of every conversation turn."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from app.core.db import UTCDateTime, utcnow
+
+
+class InboundMessage(SQLModel, table=True):
+    __tablename__ = "inbound_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    urn: str = Field(max_length=64, index=True)
+    channel: str = Field(max_length=16)  # sms, telegram, cli
+    text: str = Field(max_length=1000)
+    intent: str = Field(max_length=16)
+    locale: str = Field(max_length=5)
+    producer_id: int | None = Field(default=None, foreign_key="producer.id", index=True)
+    replies: list[Any] = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
+    received_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,0 +1,258 @@
+"""Answers: in the asker's language, for known and unknown senders, and safe on bad input."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+import pytest
+from sqlmodel import select
+
+from app.accounts.models import Role
+from app.accounts.service import Staff
+from app.commands.handle import Sender, handle_text
+from app.commands.models import InboundMessage
+from app.commands.parse import load_parser
+from app.core.db import Database
+from app.leads.models import BuyerLead
+from app.prices.models import FxRateIn, PriceCreate, PriceObservation, PriceStatus
+from app.prices.service import add_fx_rate, create_price
+from app.producers.models import Producer, ProducerStatus, Subscription
+from app.producers.service import find_by_urn
+
+ADMIN = Staff(user_id=0, name="ana", role=Role.ADMIN, countries=None)
+YESTERDAY = dt.date.today() - dt.timedelta(days=1)
+PHONE = "tel:+959250123456"
+
+
+@pytest.fixture
+async def published(database: Database, seeded: None) -> None:
+    async with database.session() as s:
+        for base, quote, rate in (("USD", "MMK", "2100"), ("USD", "CNY", "7.2")):
+            await add_fx_rate(
+                s,
+                data=FxRateIn(
+                    base=base,
+                    quote=quote,
+                    rate=Decimal(rate),
+                    on_date=YESTERDAY - dt.timedelta(days=5),
+                    source="cbm",
+                ),
+                staff=ADMIN,
+            )
+        for days, price in ((3, "12000"), (1, "12600")):
+            await create_price(
+                s,
+                staff=ADMIN,
+                data=PriceCreate(
+                    commodity="mango",
+                    variety="sein-ta-lone",
+                    market="muse",
+                    price=Decimal(price),
+                    currency="CNY",
+                    unit="tonne",
+                    price_type="border",
+                    observed_on=dt.date.today() - dt.timedelta(days=days),
+                    publish=True,
+                ),
+            )
+
+
+async def ask(
+    database: Database, text: str, urn: str = PHONE, channel: str = "sms", locale: str | None = None
+) -> list[str]:
+    async with database.session() as s:
+        parser = await load_parser(s)
+        return await handle_text(s, parser=parser, text=text, sender=Sender(urn, channel, locale))
+
+
+@pytest.mark.usefixtures("published")
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "latest Muse mango price",
+            "Mango (Sein Ta Lone) at Muse: CN¥12,600/tonne ≈ MMK3,675 per kg",
+        ),
+        ("မူဆယ် သရက်သီးဈေး ဘယ်လောက်လဲ", "မူဆယ် သရက်သီး (စိန်တစ်လုံး): 12,600\u00a0CN¥/တန် ≈ တစ်ကီလို 3,675\u00a0K"),
+        ("မူဆယ္ သရက္သီးေဈး ဘယ္ေလာက္လဲ", "မူဆယ် သရက်သီး (စိန်တစ်လုံး): 12,600\u00a0CN¥/တန်"),
+        ("តម្លៃស្វាយ មូសេ", "ស្វាយ (Sein Ta Lone) នៅមូសេ: 12,600CN¥/តោន"),
+        ("ລາຄາໝາກມ່ວງ ມູເຊ", "ໝາກມ່ວງ (Sein Ta Lone) ຢູ່ມູເຊ: CN¥12.600/ໂຕນ"),
+        ("giá xoài muse", "Xoài (Sein Ta Lone) tại Muse: 12.600\u00a0CN¥/tấn"),
+        ("gia xoai muse", "Xoài (Sein Ta Lone) tại Muse: 12.600\u00a0CN¥/tấn"),
+        ("芒果 木姐 价格", "木姐芒果（钻石芒）：¥12,600/吨"),
+    ],
+)
+async def test_a_price_question_is_answered_in_the_language_it_was_asked(
+    database: Database, text: str, expected: str
+) -> None:
+    replies = await ask(database, text, channel="telegram")
+    assert replies[0].startswith(expected), replies
+    assert re.search(r"\+5[.,]0%", replies[0])  # the change since the previous published price
+
+
+@pytest.mark.usefixtures("published")
+async def test_unknown_senders_get_the_price_and_one_line_on_registering(
+    database: Database,
+) -> None:
+    replies = await ask(database, "mango muse")
+    assert replies[-1].endswith("Send JOIN to get price alerts.")
+    async with database.session() as s:
+        logged = (await s.exec(select(InboundMessage))).one()
+    assert (logged.urn, logged.intent, logged.producer_id) == (PHONE, "price", None)
+    assert logged.replies == replies
+
+
+@pytest.mark.usefixtures("published")
+async def test_sms_replies_in_khmer_fit_two_segments_each(database: Database) -> None:
+    from app.text.sms import segments
+
+    replies = await ask(database, "តម្លៃស្វាយ មូសេ")
+    assert 1 <= len(replies) <= 3
+    assert all(segments(r) <= 2 for r in replies), [segments(r) for r in replies]
+
+
+async def test_no_price_is_said_honestly_with_the_nearest_market(
+    database: Database, seeded: None
+) -> None:
+    async with database.session() as s:
+        await create_price(
+            s,
+            staff=ADMIN,
+            data=PriceCreate(
+                commodity="mango",
+                market="mandalay",
+                price=Decimal("5000"),
+                currency="MMK",
+                unit="viss",
+                price_type="wholesale",
+                observed_on=YESTERDAY,
+                publish=True,
+            ),
+        )
+    replies = await ask(database, "mango muse", channel="telegram")
+    assert replies[0].startswith(
+        "No recent price for Mango at Muse.\nNearest with a price: Mandalay."
+    )
+
+
+async def test_join_from_an_unknown_phone_registers_with_consent(
+    database: Database, seeded: None
+) -> None:
+    replies = await ask(database, "JOIN သရက်သီး မူဆယ်")
+    assert replies == [
+        "MIC မှ ကြိုဆိုပါသည်။ ရပ်လိုလျှင် STOP ပို့ပါ။\nသတိပေးချက် ထားပြီး: သရက်သီး မူဆယ်။ ရပ်ရန် STOP ပို့ပါ။"
+    ]
+    async with database.session() as s:
+        producer = await find_by_urn(s, PHONE)
+        assert producer is not None
+        assert (producer.country_code, producer.locale, producer.consent_channel) == (
+            "MM",
+            "my",
+            "sms",
+        )
+        subscription = (await s.exec(select(Subscription))).one()
+        assert subscription.producer_id == producer.id
+    stop = await ask(database, "STOP")
+    assert stop == ["နောက်ထပ် စာ မပို့တော့ပါ။ ပြန်စရန် JOIN ပို့ပါ။"]
+    async with database.session() as s:
+        assert (await s.get(Producer, producer.id)).status is ProducerStatus.STOPPED  # type: ignore[union-attr]
+    await ask(database, "JOIN")
+    async with database.session() as s:
+        assert (await s.get(Producer, producer.id)).status is ProducerStatus.ACTIVE  # type: ignore[union-attr]
+
+
+async def test_subscription_rules_from_text(database: Database, seeded: None) -> None:
+    await ask(database, "alert me when hilsa at San Pya moves 10%")
+    await ask(database, "alert me when mango at muse above 13000")
+    async with database.session() as s:
+        rules = {(x.rule.value, x.threshold) for x in (await s.exec(select(Subscription))).all()}
+    assert rules == {("change_pct", Decimal("10")), ("above", Decimal("13000"))}
+
+
+async def reporter(database: Database, roles: list[str]) -> None:
+    await ask(database, "JOIN")
+    async with database.session() as s:
+        producer = await find_by_urn(s, PHONE)
+        assert producer is not None
+        producer.roles = roles
+        s.add(producer)
+
+
+async def test_a_field_report_becomes_a_pending_price(database: Database, seeded: None) -> None:
+    await reporter(database, ["reporter"])
+    replies = await ask(database, "REPORT MANGO MUSE 12000 CNY/TON")
+    assert replies == [
+        "Thank you. Received: Mango Muse CN¥12,000/tonne. A CDE will check it."
+    ] or replies[0].startswith("ကျေးဇူးပါ။ ရပြီး")
+    async with database.session() as s:
+        price = (await s.exec(select(PriceObservation))).one()
+    assert (price.status, price.currency, price.price, price.source) == (
+        PriceStatus.PENDING,
+        "CNY",
+        Decimal("12000"),
+        "sms",
+    )
+
+
+async def test_a_trusted_reporter_publishes_directly(database: Database, seeded: None) -> None:
+    await reporter(database, ["reporter", "trusted_reporter"])
+    await ask(database, "+P muse mango 1500000 kyat/basket")
+    async with database.session() as s:
+        price = (await s.exec(select(PriceObservation))).one()
+    assert price.status is PriceStatus.PUBLISHED
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "REPORT MANGO MUSE 0 CNY/TON",
+        "REPORT MANGO MUSE -5 CNY/TON",
+        "REPORT MANGO MUSE 1e309 CNY/TON",
+        "REPORT SILK PHNOM SROK 75 USD/KG",
+        "REPORT MANGO 12000",
+    ],
+)
+async def test_bad_reports_get_a_short_reply_and_store_nothing(
+    database: Database, seeded: None, text: str
+) -> None:
+    await reporter(database, ["reporter"])
+    replies = await ask(database, text)
+    assert len(replies) == 1 and len(replies[0]) < 120
+    async with database.session() as s:
+        assert (await s.exec(select(PriceObservation))).all() == []
+
+
+async def test_only_reporters_report(database: Database, seeded: None) -> None:
+    replies = await ask(database, "REPORT MANGO MUSE 12000 CNY/TON", locale="en")
+    assert replies == ["Only registered reporters can send prices."]
+
+
+async def test_a_sale_offer_becomes_a_pending_lead(database: Database, seeded: None) -> None:
+    await ask(database, "JOIN")
+    replies = await ask(database, "SELL SILK FINE 20KG 70USD", locale="en")
+    assert replies == ["Thank you. Offer received: Silk Fine silk yarn. A CDE will check it."]
+    async with database.session() as s:
+        lead = (await s.exec(select(BuyerLead))).one()
+    assert (lead.kind.value, lead.status.value, lead.quantity, lead.price, lead.currency) == (
+        "sell",
+        "pending",
+        Decimal("20"),
+        Decimal("70"),
+        "USD",
+    )
+
+
+@pytest.mark.parametrize("text", ["", "🥭🥭", "x" * 5000, "\x00\x07", "\u0301", "hello"])
+async def test_nonsense_gets_a_short_localised_hint(
+    database: Database, seeded: None, text: str
+) -> None:
+    replies = await ask(database, text)
+    assert len(replies) == 1 and 0 < len(replies[0]) < 80
+
+
+async def test_language_change(database: Database, seeded: None) -> None:
+    await ask(database, "JOIN")
+    assert await ask(database, "language khmer") == ["បានប្ដូរភាសា។"]
+    assert await ask(database, "help") == ["សួរ: ស្វាយ មូសេ។ ដំណឹង: JOIN ស្វាយ មូសេ។ ឈប់: STOP"]
