@@ -224,9 +224,13 @@ def _price_line(
     eq = latest.equivalents
     local = countries.get(latest.country)
     if local and latest.currency != local and eq.local_per_kg is not None and eq.fx_date:
+        rate = eq.local / latest.price if eq.local is not None and latest.price else None
         parts.append(
             turn.say(
-                r.LOCAL_EQUIVALENT, price=f.money(eq.local_per_kg, local), date=f.date(eq.fx_date)
+                r.LOCAL_EQUIVALENT,
+                price=f.money(eq.local_per_kg, local),
+                rate=f.number(rate, decimals=2) if rate else "?",
+                date=f.date(eq.fx_date),
             )
         )
     elif latest.unit != "kg" and eq.per_kg is not None:

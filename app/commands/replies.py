@@ -6,7 +6,7 @@ from app.core.i18n import N_
 
 PRICE_LINE = N_("{commodity} at {market}: {price}")
 PER_KG = N_("({price} per kg)")
-LOCAL_EQUIVALENT = N_("≈ {price} per kg (rate of {date})")
+LOCAL_EQUIVALENT = N_("≈ {price} per kg (rate {rate}, {date})")
 AS_OF = N_("as of {date}, {source}")
 STALE = N_("old price")
 REPORTER = N_("field reporter")

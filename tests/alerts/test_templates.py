@@ -34,6 +34,7 @@ SAMPLE = {
     "buyer": "Ruili Co.",
     "quantity": "20 tonne",
     "contact": "+86 692 000 0000",
+    "rate": "291.67",
 }
 
 

@@ -274,6 +274,12 @@ CORPUS: list[tuple[str, str, str, E]] = [
         e("mango", None, "muse", amount=12000, currency="CNY", unit="tonne"),
     ),
     ("km", "JOIN ស្វាយ", "subscribe", e("mango")),
+    (
+        "km",
+        "រាយការណ៍ សូត្រ ភ្នំស្រុក 300000៛/គីឡូ",
+        "report",
+        e("silk", None, "phnom-srok", amount=300000, currency="KHR", unit="kg"),
+    ),
     ("lo", "STOP", "unsubscribe", e()),
     ("vi", "STOP", "unsubscribe", e()),
     ("zh", "STOP", "unsubscribe", e()),
