@@ -41,6 +41,7 @@ _TRANSLITERATE: Final = str.maketrans(
         "\u00a0": " ",
         "\u202f": " ",
         "×": "x",
+        "≈": "~",
         "•": "-",
         "·": "-",
     }
