@@ -73,7 +73,7 @@ async def ask(
     [
         (
             "latest Muse mango price",
-            "Mango (Sein Ta Lone) at Muse: CN¥12,600/tonne ≈ MMK3,675 per kg",
+            "Mango (Sein Ta Lone) at Muse: CN¥12,600/tonne ~MMK3,675 per kg",
         ),
         ("မူဆယ် သရက်သီးဈေး ဘယ်လောက်လဲ", "မူဆယ် သရက်သီး (စိန်တစ်လုံး): 12,600\u00a0CN¥/တန် ≈ တစ်ကီလို 3,675\u00a0K"),
         ("မူဆယ္ သရက္သီးေဈး ဘယ္ေလာက္လဲ", "မူဆယ် သရက်သီး (စိန်တစ်လုံး): 12,600\u00a0CN¥/တန်"),
