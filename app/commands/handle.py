@@ -355,18 +355,14 @@ async def _subscribe(turn: _Turn) -> list[str]:
 async def _unsubscribe(turn: _Turn) -> list[str]:
     if turn.producer is None:
         return [turn.say(r.STOPPED_ALL)]  # nothing to stop; say so the way a carrier expects
-    ended = await producers.unsubscribe_self(
+    await producers.unsubscribe_self(
         turn.session,
         producer=turn.producer,
         commodity_id=turn.command.commodity_id,
         channel=turn.sender.channel,
     )
-    if turn.command.commodity_id is None or not ended:
-        return (
-            [turn.say(r.STOPPED_ALL)]
-            if turn.command.commodity_id is None
-            else [turn.say(r.STOPPED_ONE, what=await _what(turn))]
-        )
+    if turn.command.commodity_id is None:
+        return [turn.say(r.STOPPED_ALL)]
     return [turn.say(r.STOPPED_ONE, what=await _what(turn))]
 
 
@@ -386,13 +382,8 @@ async def _report(turn: _Turn) -> list[str]:
     if market.country_code != producer.country_code:
         return [turn.say(r.OTHER_COUNTRY)]
     trusted = ProducerRole.TRUSTED_REPORTER in producer.roles
-    kind = (
-        PriceType.BORDER
-        if market.kind.value == "border"
-        else PriceType(
-            market.kind.value if market.kind.value in PriceType._value2member_map_ else "wholesale"
-        )
-    )
+    # A market's kind names the price taken there: border at Muse, farmgate at Phnom Srok.
+    kind = PriceType(market.kind.value)
     try:
         data = PriceCreate(
             commodity=index.commodity_by_id[c.commodity_id].slug,  # type: ignore[index]

@@ -256,3 +256,16 @@ async def test_language_change(database: Database, seeded: None) -> None:
     await ask(database, "JOIN")
     assert await ask(database, "language khmer") == ["បានប្ដូរភាសា។"]
     assert await ask(database, "help") == ["សួរ: ស្វាយ មូសេ។ ដំណឹង: JOIN ស្វាយ មូសេ។ ឈប់: STOP"]
+
+
+async def test_stop_with_a_commodity_ends_only_those_alerts(
+    database: Database, seeded: None
+) -> None:
+    await ask(database, "JOIN MANGO MUSE", locale="en")
+    await ask(database, "JOIN HILSA", locale="en")
+    assert await ask(database, "STOP MANGO", locale="en") == ["Alert ended: Mango."]
+    async with database.session() as s:
+        producer = await find_by_urn(s, PHONE)
+        left = (await s.exec(select(Subscription))).all()
+    assert producer is not None and producer.status is ProducerStatus.ACTIVE
+    assert [x.variety_id is not None for x in left] == [True]  # hilsa remains
