@@ -271,7 +271,7 @@ def ask(
     urn = sender if sender.startswith("telegram:") else f"tel:{normalize_e164(sender)}"
 
     async def work(session: Any) -> list[str]:
-        parser = await load_parser(session)
+        parser = await load_parser(session, default_locale=settings.default_locale)
         return await handle_text(
             session, parser=parser, text=text, sender=Sender(urn, channel, locale)
         )

@@ -98,8 +98,11 @@ def _levenshtein_at_most_one(a: str, b: str) -> bool:
 
 
 class Parser:
-    def __init__(self, index: CatalogueIndex, aliases: Iterable[Alias]) -> None:
+    def __init__(
+        self, index: CatalogueIndex, aliases: Iterable[Alias], *, default_locale: str = "en"
+    ) -> None:
         self.index = index
+        self.default_locale = default_locale
         terms: list[tuple[str, Term]] = []
         for intent, by_locale in KEYWORDS.items():
             for locale, words in by_locale.items():
@@ -161,9 +164,8 @@ class Parser:
         try:
             text = normalize_text(raw, max_chars=1000)
         except InvalidInput:
-            return Command(
-                Intent.UNKNOWN, _script_locale(raw[:200]) or "en", raw[:200], problem="too_long"
-            )
+            locale = _script_locale(raw[:200]) or self.default_locale
+            return Command(Intent.UNKNOWN, locale, raw[:200], problem="too_long")
         folded = fold(text)
         matches = self.matcher.find(text)
         matches += self._typos(folded, [(m.start, m.end) for m in matches])
@@ -172,7 +174,9 @@ class Parser:
             _Number(m.start(), m.end(), _to_decimal(m.group(1)), bool(m.group(2)))
             for m in _NUMBER.finditer(folded)
         ]
-        command = Command(Intent.UNKNOWN, _detect_locale(text, matches), text)
+        command = Command(
+            Intent.UNKNOWN, _detect_locale(text, matches) or self.default_locale, text
+        )
         self._entities(command, matches)
         self._numbers(command, folded, matches, numbers)
         command.intent = _intent(command, matches)
@@ -274,20 +278,25 @@ def _script_locale(text: str) -> str | None:
     return None
 
 
-def _detect_locale(text: str, matches: list[Match[Term]]) -> str:
-    """The language to answer in: by script, then Vietnamese accents or Vietnamese words."""
+def _detect_locale(text: str, matches: list[Match[Term]]) -> str | None:
+    """The language to answer in: by script, then Vietnamese accents or Vietnamese words, then
+    English words; None when nothing tells (the deployment's default language then)."""
     by_script = _script_locale(text)
     if by_script:
         return by_script
-    if _VIETNAMESE.search(text) or any(
-        m.value.locale == "vi" for m in matches if m.value.kind == "keyword"
-    ):
+    if _VIETNAMESE.search(text):
         return "vi"
-    return "en"
+    locales_by_span: dict[tuple[int, int], set[str | None]] = {}
+    for m in matches:
+        locales_by_span.setdefault((m.start, m.end), set()).add(m.value.locale)
+    # "gia xoai": words that are only Vietnamese (not also English, as "Muse" is).
+    if any("vi" in found and "en" not in found for found in locales_by_span.values()):
+        return "vi"
+    return "en" if matches else None
 
 
-async def load_parser(session: AsyncSession) -> Parser:
+async def load_parser(session: AsyncSession, *, default_locale: str = "en") -> Parser:
     """Index the catalogue and every alias once; reuse the parser for many messages."""
     index = await load_index(session)
     aliases = (await session.exec(select(Alias))).all()
-    return Parser(index, aliases)
+    return Parser(index, aliases, default_locale=default_locale)

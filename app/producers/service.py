@@ -348,17 +348,13 @@ async def add_subscription(
     ).first()
     if duplicate is not None:
         raise Conflict(f"producer {producer_id} already has this subscription ({duplicate})")
-    session.add(subscription)
-    await session.flush()
-    assert subscription.id is not None
-    audit.record(
+    await audit.save(
         session,
+        subscription,
         actor=staff,
         action="subscription.create",
-        entity="producer",
-        entity_id=producer_id,
+        entity="subscription",
         country=producer.country_code,
-        after={"subscription": audit.snapshot(subscription)},
     )
     return subscription
 
@@ -378,10 +374,10 @@ async def remove_subscription(
         session,
         actor=staff,
         action="subscription.delete",
-        entity="producer",
-        entity_id=producer_id,
+        entity="subscription",
+        entity_id=subscription_id,
         country=producer.country_code,
-        before={"subscription": before},
+        before=before,
     )
 
 

@@ -81,3 +81,14 @@ async def test_bad_input_never_raises(database: Database, seeded: None) -> None:
         assert command.intent.value in {"unknown", "price", "report"}
     assert parser.parse("x" * 5000).problem == "too_long"
     assert parser.parse("report mango muse 1e309 cny/ton").problem == "bad_number"
+
+
+async def test_the_deployment_language_answers_messages_that_show_none(
+    database: Database, seeded: None
+) -> None:
+    async with database.session() as s:
+        parser = await load_parser(s, default_locale="vi")
+    assert parser.parse("hello").locale == "vi"
+    assert parser.parse("mango muse").locale == "en"
+    assert parser.parse("xoai muse").locale == "vi"
+    assert parser.parse("木姐").locale == "zh"
