@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -176,3 +177,21 @@ async def authenticate(session: AsyncSession, *, token: str, key: str) -> Staff:
         role=user.role,
         countries=None if user.role is Role.ADMIN else frozenset(user.countries),
     )
+
+
+class _CountryScoped(Protocol):
+    country_code: str
+
+
+Scoped = TypeVar("Scoped", bound=_CountryScoped)
+
+
+async def get_in_scope(
+    session: AsyncSession, model: type[Scoped], entity_id: int, *, staff: Staff, noun: str
+) -> Scoped:
+    """An entity by id: 404 when there is none, 403 when it is outside the caller's countries."""
+    entity = await session.get(model, entity_id)
+    if entity is None:
+        raise NotFound(f"no {noun} {entity_id}")
+    staff.check_country(entity.country_code, f"{noun} {entity_id}")
+    return entity

@@ -10,11 +10,11 @@ from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts import audit
-from app.accounts.service import Staff
+from app.accounts.service import Staff, get_in_scope
 from app.catalogue.models import Country
 from app.catalogue.service import CatalogueIndex, load_index
 from app.core.db import utcnow
-from app.core.errors import Conflict, InvalidInput, NotFound
+from app.core.errors import Conflict, InvalidInput
 from app.core.events import LeadVerified, bus
 from app.core.pagination import MAX_LIMIT, Page
 from app.leads.models import (
@@ -98,11 +98,7 @@ async def create_lead(session: AsyncSession, *, data: LeadCreate, staff: Staff) 
 
 
 async def get_lead(session: AsyncSession, *, lead_id: int, staff: Staff) -> BuyerLead:
-    lead = await session.get(BuyerLead, lead_id)
-    if lead is None:
-        raise NotFound(f"no lead {lead_id}")
-    staff.check_country(lead.country_code, f"lead {lead_id}")
-    return lead
+    return await get_in_scope(session, BuyerLead, lead_id, staff=staff, noun="lead")
 
 
 async def update_lead(

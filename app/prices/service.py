@@ -17,12 +17,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts import audit
-from app.accounts.service import Staff
+from app.accounts.service import Staff, get_in_scope
 from app.catalogue.models import Commodity, Country, Market, Unit, Variety
 from app.catalogue.service import CatalogueIndex, load_index
 from app.core.csvfile import ImportReport, RowResult, first_error, read_csv
 from app.core.db import utcnow
-from app.core.errors import AppError, Conflict, InvalidInput, NotFound
+from app.core.errors import AppError, Conflict, InvalidInput
 from app.core.events import PricePublished, bus
 from app.core.pagination import MAX_LIMIT, Page
 from app.prices import plausibility
@@ -235,11 +235,7 @@ async def create_price(
 
 
 async def get_price(session: AsyncSession, *, price_id: int, staff: Staff) -> PriceObservation:
-    price = await session.get(PriceObservation, price_id)
-    if price is None:
-        raise NotFound(f"no price {price_id}")
-    staff.check_country(price.country_code, f"price {price_id}")
-    return price
+    return await get_in_scope(session, PriceObservation, price_id, staff=staff, noun="price")
 
 
 async def publish_price(

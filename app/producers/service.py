@@ -12,7 +12,7 @@ from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts import audit
-from app.accounts.service import Staff
+from app.accounts.service import Staff, get_in_scope
 from app.catalogue.models import Country
 from app.catalogue.service import CatalogueIndex, load_index
 from app.core import i18n
@@ -181,11 +181,7 @@ async def create_producer(
 
 
 async def get_producer(session: AsyncSession, *, producer_id: int, staff: Staff) -> Producer:
-    producer = await session.get(Producer, producer_id)
-    if producer is None:
-        raise NotFound(f"no producer {producer_id}")
-    staff.check_country(producer.country_code, f"producer {producer_id}")
-    return producer
+    return await get_in_scope(session, Producer, producer_id, staff=staff, noun="producer")
 
 
 async def update_producer(
