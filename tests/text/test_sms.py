@@ -26,6 +26,21 @@ KHMER = "ក"
         ("😀" * 36, Encoding.UCS2, 2),
         ("", Encoding.GSM7, 0),
     ],
+    ids=[
+        "160 GSM",
+        "161 GSM",
+        "306 GSM",
+        "307 GSM",
+        "70 Khmer",
+        "71 Khmer",
+        "134 Khmer",
+        "135 Khmer",
+        "80 euro",
+        "81 euro",
+        "35 emoji",
+        "36 emoji",
+        "empty",
+    ],
 )
 def test_segment_boundaries(text: str, encoding: Encoding, expected: int) -> None:
     info = analyse(text)
