@@ -40,8 +40,8 @@ SMS_SEGMENTS = 2
 
 @dataclass(frozen=True)
 class Sender:
-    urn: str  # tel:+959..., telegram:<chat id>, or cli:<name>
-    channel: str  # sms, telegram, cli
+    urn: str  # tel:+959... or telegram:<chat id>
+    channel: str  # sms or telegram: decides how replies are shaped
     locale: str | None = None  # forces the reply language (mic ask --locale)
 
 
@@ -63,9 +63,17 @@ class _Turn:
             locale,
             producer.script if producer else Reader().script,
             native_digits=bool(producer and producer.digits is Digits.NATIVE),
+            plain_sms=bool(producer and producer.plain_sms),
         )
         self.f = Formatter(locale)
         self.sms = sender.channel == "sms"
+
+    def speak(self, locale: str) -> None:
+        """Answer in `locale` from here on (after JOIN or LANGUAGE)."""
+        self.reader = Reader(
+            locale, self.reader.script, self.reader.native_digits, self.reader.plain_sms
+        )
+        self.f = Formatter(locale)
 
     def say(self, message: str, **values: Any) -> str:
         return self.f.t.gettext(message).format(**values)
@@ -317,10 +325,13 @@ async def _subscribe(turn: _Turn) -> list[str]:
             turn.session,
             urn=turn.sender.urn,
             channel=turn.sender.channel,
-            locale=turn.sender.locale or c.locale,
+            # "JOIN" is the same word everywhere: only a message in a local language says more
+            # than the number's prefix does.
+            locale=turn.sender.locale or (c.locale if c.locale != "en" else None),
         )
         if turn.producer is None:
             return [turn.say(r.REGISTER_HINT)]
+        turn.speak(turn.sender.locale or turn.producer.locale)
         texts.append(turn.say(r.WELCOME))
     elif turn.producer.status is ProducerStatus.STOPPED or turn.producer.consent_at is None:
         await producers.consent_from_message(
@@ -500,6 +511,5 @@ async def _language(turn: _Turn) -> list[str]:
             country=turn.producer.country_code,
             before={"locale": before},
         )
-    turn.reader = Reader(language, turn.reader.script, turn.reader.native_digits)
-    turn.f = Formatter(language)
+    turn.speak(language)
     return [turn.say(r.LANGUAGE_SET)]

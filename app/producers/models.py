@@ -64,6 +64,8 @@ class Producer(SQLModel, table=True):
     locale: str = Field(max_length=5)
     script: Script = Field(default=Script.UNICODE, sa_column=enum_column(Script, nullable=False))
     digits: Digits = Field(default=Digits.LATIN, sa_column=enum_column(Digits, nullable=False))
+    # One cheap GSM-7 SMS without diacritics rather than a dearer one with them (Vietnamese).
+    plain_sms: bool = False
     kind: ProducerKind = Field(sa_column=enum_column(ProducerKind, nullable=False))
     roles: list[str] = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
     status: ProducerStatus = Field(
@@ -135,6 +137,7 @@ class ProducerFields(BaseModel):
     kind: ProducerKind | None = None
     script: Script | None = None
     digits: Digits | None = None
+    plain_sms: bool | None = None
     quiet_hours: str | None = None
     roles: list[ProducerRole] | None = None
     daily_cap: Annotated[int, Field(ge=0, le=50)] | None = None
@@ -227,6 +230,7 @@ class ProducerPublic(BaseModel):
     kind: ProducerKind
     script: Script
     digits: Digits
+    plain_sms: bool
     quiet_hours: str
     roles: list[str]
     daily_cap: int

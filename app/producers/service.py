@@ -155,6 +155,7 @@ async def create_producer(
         locale=locale,
         script=data.script or Script.UNICODE,
         digits=data.digits or Digits.LATIN,
+        plain_sms=bool(data.plain_sms),
         kind=data.kind,
         roles=sorted({r.value for r in data.roles or []}),
         quiet_hours=data.quiet_hours or "21:00-06:00",
@@ -199,7 +200,7 @@ async def update_producer(
     if "telegram_chat_id" in changes:
         chat = data.telegram_chat_id
         await _set_address(session, producer, "telegram", telegram_urn(chat) if chat else None)
-    for name in ("kind", "script", "digits", "quiet_hours", "daily_cap"):
+    for name in ("kind", "script", "digits", "plain_sms", "quiet_hours", "daily_cap"):
         if changes.get(name) is not None:
             setattr(producer, name, getattr(data, name))
     if data.name is not None:
@@ -414,6 +415,7 @@ async def to_public(
                 kind=p.kind,
                 script=p.script,
                 digits=p.digits,
+                plain_sms=p.plain_sms,
                 quiet_hours=p.quiet_hours,
                 roles=p.roles,
                 daily_cap=p.daily_cap,
@@ -483,6 +485,7 @@ CSV_OPTIONAL = (
     "locale",
     "script",
     "digits",
+    "plain_sms",
     "roles",
     "quiet_hours",
     "daily_cap",

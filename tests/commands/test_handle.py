@@ -269,3 +269,18 @@ async def test_stop_with_a_commodity_ends_only_those_alerts(
         left = (await s.exec(select(Subscription))).all()
     assert producer is not None and producer.status is ProducerStatus.ACTIVE
     assert [x.variety_id is not None for x in left] == [True]  # hilsa remains
+
+
+@pytest.mark.usefixtures("published")
+async def test_a_producer_who_prefers_plain_sms_gets_one_cheap_segment(database: Database) -> None:
+    from app.text.sms import analyse
+
+    await ask(database, "JOIN", urn="tel:+84912345678")
+    async with database.session() as s:
+        producer = await find_by_urn(s, "tel:+84912345678")
+        assert producer is not None and producer.locale == "vi"
+        producer.plain_sms = True
+        s.add(producer)
+    replies = await ask(database, "gia xoai muse", urn="tel:+84912345678")
+    assert replies[0].startswith("Xoai (Sein Ta Lone) tai Muse: 12.600 CN¥/tan")
+    assert all(analyse(r).encoding == "gsm7" for r in replies)
