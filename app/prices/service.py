@@ -333,9 +333,7 @@ def _editable(price: PriceObservation, index: CatalogueIndex) -> dict[str, Any]:
 # --- reading ------------------------------------------------------------------------------------
 
 
-async def to_public(
-    session: AsyncSession, prices: Sequence[PriceObservation], *, staff: Staff | None = None
-) -> list[PricePublic]:
+async def to_public(session: AsyncSession, prices: Sequence[PriceObservation]) -> list[PricePublic]:
     """Public shapes for many prices, with names and kg/USD/local equivalents, in few queries."""
     if not prices:
         return []
@@ -454,7 +452,7 @@ async def list_prices(
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(
-        items=await to_public(session, rows, staff=staff),
+        items=await to_public(session, rows),
         next_cursor=rows[-1].id if more and rows else None,
     )
 
