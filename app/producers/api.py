@@ -80,7 +80,8 @@ async def list_producers(
 )
 async def import_producers(request: Request, session: SessionDep, staff: StaffDep) -> ImportResult:
     """CSV body. Required: name, country, kind; optional: phone, telegram_chat_id, locale,
-    script, digits, roles (separated by |), quiet_hours, daily_cap, consent_channel, consent_at."""
+    script, digits, plain_sms, roles (separated by |), quiet_hours, daily_cap, consent_channel,
+    consent_at."""
     report = await service.import_producers_csv(session, content=await request.body(), staff=staff)
     return import_result(report)
 
