@@ -255,7 +255,9 @@ async def test_nonsense_gets_a_short_localised_hint(
 async def test_language_change(database: Database, seeded: None) -> None:
     await ask(database, "JOIN")
     assert await ask(database, "language khmer") == ["បានប្ដូរភាសា។"]
-    assert await ask(database, "help") == ["សួរ: ស្វាយ មូសេ។ ដំណឹង: JOIN ស្វាយ មូសេ។ ឈប់: STOP"]
+    assert await ask(database, "help") == [
+        "សួរ: ស្វាយ មូសេ។ ដំណឹង: JOIN ស្វាយ មូសេ។ ឈប់: STOP។ លក់: SELL សូត្រ 20KG 70USD"
+    ]
 
 
 async def test_stop_with_a_commodity_ends_only_those_alerts(
@@ -284,3 +286,16 @@ async def test_a_producer_who_prefers_plain_sms_gets_one_cheap_segment(database:
     replies = await ask(database, "gia xoai muse", urn="tel:+84912345678")
     assert replies[0].startswith("Xoai (Sein Ta Lone) tai Muse: 12.600 CN¥/tan")
     assert all(analyse(r).encoding == "gsm7" for r in replies)
+
+
+def test_every_fixed_reply_fits_two_sms_segments_in_every_language() -> None:
+    from app.commands import replies
+    from app.core.i18n import LOCALES, translator
+    from app.text.sms import segments
+
+    fixed = [v for k, v in vars(replies).items() if k.isupper() and "{" not in v]
+    assert len(fixed) > 10
+    for locale in LOCALES:
+        for message in fixed:
+            text = translator(locale).gettext(message)
+            assert segments(text) <= 2, (locale, text)
