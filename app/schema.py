@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 from app.accounts import models as accounts_models
+from app.alerts import models as alerts_models
 from app.catalogue import models as catalogue_models
 from app.commands import models as commands_models
 from app.leads import models as leads_models
@@ -18,5 +19,6 @@ TABLE_MODULES = (
     notices_models,
     producers_models,
     commands_models,
+    alerts_models,
 )
 metadata = SQLModel.metadata

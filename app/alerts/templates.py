@@ -19,6 +19,9 @@ PRICE_CHANGED = N_("{commodity} at {market} ({date}): {price} ({change})")
 PRICE_FIRST = N_("{commodity} at {market} ({date}): {price}")
 COMMODITY_VARIETY = N_("{commodity} ({variety})")
 DIGEST_HEADER = N_("Prices on {date}:")
+LEAD_BUYS = N_("{buyer} buys {commodity}: {quantity}, {price}. Contact: {contact}")
+LEAD_SELLS = N_("{buyer} sells {commodity}: {quantity}, {price}. Contact: {contact}")
+NEGOTIABLE = N_("price negotiable")
 
 TEMPLATES = (PRICE_CHANGED, PRICE_FIRST, COMMODITY_VARIETY, DIGEST_HEADER)
 
@@ -26,6 +29,37 @@ TEMPLATES = (PRICE_CHANGED, PRICE_FIRST, COMMODITY_VARIETY, DIGEST_HEADER)
 def name_in(names: Names, locale: str) -> str:
     """The display name for `locale`, else English; catalogue entries always have English."""
     return names.get(locale) or names["en"]
+
+
+@dataclass(frozen=True)
+class LeadOffer:
+    """A verified buy or sell offer, as producers read it."""
+
+    buys: bool
+    buyer: str
+    contact: str
+    commodity: Names
+    unit: Names
+    quantity: Decimal
+    price: Decimal | None
+    currency: str | None
+
+
+def render_lead(lead: LeadOffer, locale: str) -> str:
+    """One lead in `locale`; the caller applies `present()` for the reader and channel."""
+    f = Formatter(locale)
+    unit = name_in(lead.unit, f.locale)
+    if lead.price is not None and lead.currency:
+        price = f.price(lead.price, lead.currency, unit)
+    else:
+        price = f.t.gettext(NEGOTIABLE)
+    return f.t.gettext(LEAD_BUYS if lead.buys else LEAD_SELLS).format(
+        buyer=lead.buyer,
+        commodity=name_in(lead.commodity, f.locale),
+        quantity=f"{f.number(lead.quantity)} {unit}",
+        price=price,
+        contact=lead.contact,
+    )
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from sqlmodel import col, select
@@ -16,7 +15,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.accounts import audit
 from app.accounts.models import Role
 from app.accounts.service import Staff
-from app.alerts.templates import COMMODITY_VARIETY, name_in
+from app.alerts.content import lead_offer
+from app.alerts.templates import COMMODITY_VARIETY, name_in, render_lead
 from app.catalogue.models import Country, Market
 from app.catalogue.service import display_names
 from app.commands import replies as r
@@ -471,26 +471,14 @@ async def _leads(turn: _Turn) -> list[str]:
     rows = (await turn.session.exec(query.order_by(col(BuyerLead.id).desc()).limit(3))).all()
     if not rows:
         return [turn.say(r.NO_LEADS)]
-    commodities = await _names(turn, "commodity_id", {x.commodity_id for x in rows})
-    units = await _names(turn, "unit_id", {x.unit_id for x in rows})
-    texts = []
-    for lead in rows:
-        price = (
-            turn.f.price(Decimal(lead.price), lead.currency, units[lead.unit_id])
-            if lead.price is not None and lead.currency
-            else turn.say(r.NEGOTIABLE)
+    commodities = await display_names(turn.session, "commodity_id", {x.commodity_id for x in rows})
+    units = await display_names(turn.session, "unit_id", {x.unit_id for x in rows})
+    texts = [
+        render_lead(
+            lead_offer(lead, commodities[lead.commodity_id], units[lead.unit_id]), turn.f.locale
         )
-        template = r.LEAD_BUYS if lead.kind is LeadKind.BUY else r.LEAD_SELLS
-        texts.append(
-            turn.say(
-                template,
-                buyer=lead.buyer_name,
-                commodity=commodities[lead.commodity_id],
-                quantity=f"{turn.f.number(Decimal(lead.quantity))} {units[lead.unit_id]}",
-                price=price,
-                contact=lead.contact,
-            )
-        )
+        for lead in rows
+    ]
     return texts
 
 

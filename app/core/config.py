@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -36,6 +37,42 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
     db_pool_size: int = Field(default=5, ge=1)
     db_connect_timeout_s: int = Field(default=5, ge=1)
+
+    # Alerts and the outbox dispatcher.
+    dispatcher: bool = (
+        True  # run the dispatcher in the app process (`mic dispatcher` runs one alone)
+    )
+    sms_cost_currency: str = "USD"
+    # Price of one SMS segment and the daily SMS budget, per country, in sms_cost_currency.
+    sms_segment_price: dict[str, Decimal] = Field(
+        default_factory=lambda: {
+            "MM": Decimal("0.025"),
+            "KH": Decimal("0.02"),
+            "LA": Decimal("0.02"),
+            "VN": Decimal("0.015"),
+        }
+    )
+    sms_daily_budget: dict[str, Decimal] = Field(
+        default_factory=lambda: {
+            "MM": Decimal(50),
+            "KH": Decimal(50),
+            "LA": Decimal(50),
+            "VN": Decimal(50),
+        }
+    )
+    digest_time: str = Field(default="18:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    telegram_rate: float = Field(default=25.0, ge=0)  # messages per second per bot; 0: no limit
+    sms_rate: float = Field(default=10.0, ge=0)  # per gateway; 0: no limit
+    recipient_interval_s: float = Field(default=1.0, ge=0)  # between two messages to one chat
+    dispatch_batch: int = Field(default=100, ge=1, le=1000)
+    dispatch_concurrency: int = Field(default=32, ge=1, le=1000)
+    dispatch_max_attempts: int = Field(default=8, ge=1)
+    dispatch_lease_s: int = Field(default=120, ge=5)
+    dispatch_backoff_s: float = Field(default=30.0, gt=0)  # first retry; doubles each time
+    dispatch_poll_s: float = Field(default=1.0, gt=0)
+
+    def channel_rate(self, channel: str) -> float:
+        return self.telegram_rate if channel == "telegram" else self.sms_rate
 
     @field_validator("database_url")
     @classmethod

@@ -28,11 +28,6 @@ class LeadVerified:
     lead_id: int
 
 
-@dataclass(frozen=True)
-class NoticeCreated:
-    notice_id: int
-
-
 class EventBus:
     def __init__(self) -> None:
         self._handlers: dict[type, list[Handler]] = defaultdict(list)
@@ -41,6 +36,19 @@ class EventBus:
         self, event_type: type[E], handler: Callable[[AsyncSession, E], Awaitable[None]]
     ) -> None:
         self._handlers[event_type].append(handler)
+
+    def replace(
+        self, event_type: type[E], handler: Callable[[AsyncSession, E], Awaitable[None]]
+    ) -> None:
+        """Subscribe `handler` instead of any earlier handler with the same qualified name.
+
+        Each app built by create_app() wires its own handlers (they carry its settings); the
+        last app built wins rather than every app's handler running.
+        """
+        name = handler.__qualname__
+        handlers = self._handlers[event_type]
+        handlers[:] = [h for h in handlers if h.__qualname__ != name]
+        handlers.append(handler)
 
     def unsubscribe(
         self, event_type: type[E], handler: Callable[[AsyncSession, E], Awaitable[None]]

@@ -17,7 +17,8 @@ MAX_TEXT = 1000
 
 
 class NoticeStatus(enum.StrEnum):
-    SCHEDULED = "scheduled"  # waiting for its send time (or for the dispatcher)
+    DRAFT = "draft"  # no send time: waits for POST /notices/{id}/send (after a preview)
+    SCHEDULED = "scheduled"  # sent by the dispatcher when send_at comes
     SENT = "sent"
     CANCELLED = "cancelled"
 

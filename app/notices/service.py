@@ -12,7 +12,6 @@ from app.catalogue.service import load_index
 from app.core import i18n
 from app.core.db import utcnow
 from app.core.errors import Conflict, InvalidInput, NotFound
-from app.core.events import NoticeCreated, bus
 from app.core.pagination import MAX_LIMIT, Page
 from app.notices.models import Notice, NoticeCreate, NoticePublic, NoticeStatus
 from app.text.normalize import normalize_text
@@ -56,6 +55,7 @@ async def create_notice(session: AsyncSession, *, data: NoticeCreate, staff: Sta
         markets=sorted(set(markets)),
         urgent=data.urgent,
         send_at=data.send_at,
+        status=NoticeStatus.DRAFT if data.send_at is None else NoticeStatus.SCHEDULED,
         created_by=staff.name,
     )
     await audit.save(
@@ -66,8 +66,6 @@ async def create_notice(session: AsyncSession, *, data: NoticeCreate, staff: Sta
         entity="notice",
         country=countries[0] if len(countries) == 1 else None,
     )
-    assert notice.id is not None
-    await bus.emit(session, NoticeCreated(notice.id))
     return notice
 
 
@@ -83,9 +81,10 @@ async def get_notice(session: AsyncSession, *, notice_id: int, staff: Staff) -> 
 async def cancel_notice(session: AsyncSession, *, notice_id: int, staff: Staff) -> Notice:
     staff.require_writer()
     notice = await get_notice(session, notice_id=notice_id, staff=staff)
-    if notice.status is not NoticeStatus.SCHEDULED:
+    if notice.status not in (NoticeStatus.DRAFT, NoticeStatus.SCHEDULED):
         raise Conflict(
-            f"notice {notice_id} is {notice.status}; only scheduled notices can be cancelled"
+            f"notice {notice_id} is {notice.status}; only draft and scheduled notices can be "
+            "cancelled (cancel a sent notice's waiting deliveries with POST /deliveries/cancel)"
         )
     before = audit.snapshot(notice)
     notice.status = NoticeStatus.CANCELLED
@@ -101,6 +100,23 @@ async def cancel_notice(session: AsyncSession, *, notice_id: int, staff: Staff) 
         before=before,
     )
     return notice
+
+
+async def mark_sent(session: AsyncSession, *, notice: Notice, staff: Staff) -> None:
+    """Record that the notice went out; its broadcast now belongs to app/alerts."""
+    if notice.status not in (NoticeStatus.DRAFT, NoticeStatus.SCHEDULED):
+        raise Conflict(f"notice {notice.id} is {notice.status}; it cannot be sent")
+    before = audit.snapshot(notice)
+    notice.status = NoticeStatus.SENT
+    await audit.save(
+        session,
+        notice,
+        actor=staff,
+        action="notice.send",
+        entity="notice",
+        country=notice.countries[0] if len(notice.countries) == 1 else None,
+        before=before,
+    )
 
 
 async def list_notices(

@@ -89,6 +89,9 @@ class Address(SQLModel, table=True):
     producer_id: int = Field(foreign_key="producer.id", index=True)
     urn: str = Field(max_length=64, unique=True)
     active: bool = True
+    # Per-recipient pacing: no message to this address before this time (the dispatcher sets
+    # it when it claims a delivery and again after sending).
+    next_send_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

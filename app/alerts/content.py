@@ -1,0 +1,203 @@
+"""What a broadcast says: its payload (captured once, when it is created) and its text for
+one variant of reader and channel.
+
+The payload holds display names and values rather than ids, so a fallback SMS or a digest
+rendered hours later says the same thing even if the catalogue changed in between.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.alerts.models import BroadcastKind, ChannelName
+from app.alerts.templates import (
+    LeadOffer,
+    Names,
+    PriceAlert,
+    render_digest,
+    render_lead,
+    render_price_alert,
+)
+from app.catalogue.service import display_names
+from app.leads.models import BuyerLead, LeadKind
+from app.notices.models import Notice
+from app.prices.models import PriceObservation, PriceStatus
+from app.text import sms
+from app.text.formatting import Reader, Script, present
+
+Payload = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One way of reading a broadcast: every recipient with the same variant gets the same text."""
+
+    locale: str
+    script: Script
+    digits: str
+    plain_sms: bool
+    channel: ChannelName
+
+    @property
+    def reader(self) -> Reader:
+        return Reader(
+            locale=self.locale,
+            script=self.script,
+            native_digits=self.digits == "native",
+            plain_sms=self.plain_sms,
+        )
+
+
+@dataclass(frozen=True)
+class Rendered:
+    text: str
+    segments: int  # 0 for Telegram
+    encoding: str
+
+
+def render(kind: BroadcastKind, payload: Payload, variant: Variant) -> Rendered:
+    is_sms = variant.channel is ChannelName.SMS
+    reader = variant.reader
+    if kind is BroadcastKind.PRICE:
+        text = render_price_alert(alert_from_payload(payload), reader, sms=is_sms)
+    elif kind is BroadcastKind.DIGEST:
+        alerts = [alert_from_payload(p) for p in payload["alerts"]]
+        day = dt.date.fromisoformat(payload["day"])
+        text = render_digest(alerts, day, reader, sms=is_sms)
+    elif kind is BroadcastKind.LEAD:
+        text = present(render_lead(lead_from_payload(payload), variant.locale), reader, sms=is_sms)
+    else:
+        texts: dict[str, str] = payload["texts"]
+        chosen = texts.get(variant.locale) or texts.get("en") or next(iter(texts.values()))
+        text = present(chosen, reader, sms=is_sms)
+    if not is_sms:
+        return Rendered(text=text, segments=0, encoding="")
+    info = sms.analyse(text)
+    return Rendered(text=text, segments=info.segments, encoding=str(info.encoding))
+
+
+def lead_offer(lead: BuyerLead, commodity: Names, unit: Names) -> LeadOffer:
+    return LeadOffer(
+        buys=lead.kind is LeadKind.BUY,
+        buyer=lead.buyer_name,
+        contact=lead.contact,
+        commodity=commodity,
+        unit=unit,
+        quantity=Decimal(lead.quantity),
+        price=None if lead.price is None else Decimal(lead.price),
+        currency=lead.currency,
+    )
+
+
+# --- payloads -----------------------------------------------------------------------------------
+
+
+def alert_to_payload(alert: PriceAlert) -> Payload:
+    return {
+        "commodity": alert.commodity,
+        "variety": alert.variety,
+        "market": alert.market,
+        "unit": alert.unit,
+        "price": str(alert.price),
+        "currency": alert.currency,
+        "observed_on": alert.observed_on.isoformat(),
+        "previous": None if alert.previous is None else str(alert.previous),
+    }
+
+
+def alert_from_payload(payload: Payload) -> PriceAlert:
+    return PriceAlert(
+        commodity=payload["commodity"],
+        variety=payload["variety"],
+        market=payload["market"],
+        unit=payload["unit"],
+        price=Decimal(payload["price"]),
+        currency=payload["currency"],
+        observed_on=dt.date.fromisoformat(payload["observed_on"]),
+        previous=None if payload["previous"] is None else Decimal(payload["previous"]),
+    )
+
+
+async def previous_price(session: AsyncSession, price: PriceObservation) -> Decimal | None:
+    """The last published price of the same series (place, thing, unit, currency) before it."""
+    query = (
+        select(col(PriceObservation.price))
+        .where(
+            PriceObservation.commodity_id == price.commodity_id,
+            PriceObservation.market_id == price.market_id,
+            PriceObservation.unit_id == price.unit_id,
+            PriceObservation.currency == price.currency,
+            PriceObservation.price_type == price.price_type,
+            PriceObservation.status == PriceStatus.PUBLISHED,
+            PriceObservation.id != price.id,
+            col(PriceObservation.observed_on) <= price.observed_on,
+        )
+        .order_by(col(PriceObservation.observed_on).desc(), col(PriceObservation.id).desc())
+        .limit(1)
+    )
+    query = query.where(
+        col(PriceObservation.variety_id).is_(None)
+        if price.variety_id is None
+        else PriceObservation.variety_id == price.variety_id
+    )
+    found = (await session.exec(query)).first()
+    return None if found is None else Decimal(found)
+
+
+async def price_payload(session: AsyncSession, price: PriceObservation) -> Payload:
+    async def names(column: str, key: Any) -> Names:
+        return (await display_names(session, column, [key])).get(key) or {"en": str(key)}
+
+    alert = PriceAlert(
+        commodity=await names("commodity_id", price.commodity_id),
+        variety=None if price.variety_id is None else await names("variety_id", price.variety_id),
+        market=await names("market_id", price.market_id),
+        unit=await names("unit_id", price.unit_id),
+        price=Decimal(price.price),
+        currency=price.currency,
+        observed_on=price.observed_on,
+        previous=await previous_price(session, price),
+    )
+    return alert_to_payload(alert)
+
+
+async def lead_payload(session: AsyncSession, lead: BuyerLead) -> Payload:
+    async def names(column: str, key: Any) -> Names:
+        return (await display_names(session, column, [key])).get(key) or {"en": str(key)}
+
+    offer = lead_offer(
+        lead, await names("commodity_id", lead.commodity_id), await names("unit_id", lead.unit_id)
+    )
+    return {
+        "buys": offer.buys,
+        "buyer": offer.buyer,
+        "contact": offer.contact,
+        "commodity": offer.commodity,
+        "unit": offer.unit,
+        "quantity": str(offer.quantity),
+        "price": None if offer.price is None else str(offer.price),
+        "currency": offer.currency,
+    }
+
+
+def lead_from_payload(payload: Payload) -> LeadOffer:
+    return LeadOffer(
+        buys=payload["buys"],
+        buyer=payload["buyer"],
+        contact=payload["contact"],
+        commodity=payload["commodity"],
+        unit=payload["unit"],
+        quantity=Decimal(payload["quantity"]),
+        price=None if payload["price"] is None else Decimal(payload["price"]),
+        currency=payload["currency"],
+    )
+
+
+def notice_payload(notice: Notice) -> Payload:
+    return {"texts": dict(notice.texts)}

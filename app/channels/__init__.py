@@ -1,0 +1,1 @@
+"""Outbound channels: what the dispatcher sends through (Telegram, SMS gateways, the console)."""
