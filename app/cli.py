@@ -96,7 +96,8 @@ def run(
     host: Annotated[str | None, typer.Option(help="Interface to listen on (MIC_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on (MIC_PORT)")] = None,
 ) -> None:
-    """Serve the API (and, as they land, the bots and scheduled jobs)."""
+    """Serve the API with the outbox dispatcher (MIC_DISPATCHER=false leaves it to
+    `mic dispatcher` processes)."""
     import uvicorn
 
     from app.main import create_app
@@ -116,6 +117,19 @@ def run(
         "  Admin token: .venv/bin/mic token create --name YOUR-NAME --role admin", highlight=False
     )
     uvicorn.run(app, host=host, port=port, log_config=None, proxy_headers=True)
+
+
+@cli.command()
+@one_line_errors
+def dispatcher() -> None:
+    """Run an outbox dispatcher alone (any number of them may share a PostgreSQL database)."""
+    from jobs.dispatcher import console_channels, run_dispatcher
+
+    settings = _settings()
+    url = parse_database_url(settings.database_url)
+    migrations.require_current_schema(url)
+    out.print(f"dispatcher on {url.display()}; Ctrl-C stops it", highlight=False)
+    asyncio.run(run_dispatcher(settings, console_channels()))
 
 
 @db_cli.command("upgrade")

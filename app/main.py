@@ -10,13 +10,16 @@ from importlib.metadata import PackageNotFoundError, version
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
+from app.alerts import service as alerts
 from app.api.errors import install_error_handlers
 from app.api.limits import BodySizeLimit
 from app.api.router import api_router
 from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.errors import DatabaseUnavailable
+from app.core.events import bus
 from app.core.migrations import require_current_schema
+from jobs.dispatcher import Dispatcher, console_channels
 
 
 def _version() -> str:
@@ -39,9 +42,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(require_current_schema, database.url)
+        dispatcher: asyncio.Task[None] | None = None
+        if settings.dispatcher:
+            app.state.dispatcher = Dispatcher(database, settings, console_channels())
+            dispatcher = asyncio.create_task(app.state.dispatcher.run())
         try:
-            yield
+            with alerts.alerts_wired(bus, settings):
+                yield
         finally:
+            if dispatcher is not None:
+                app.state.dispatcher.stop()
+                await dispatcher
             await database.dispose()
 
     app = FastAPI(

@@ -99,6 +99,7 @@ def settings(database_url: str) -> Settings:
         env="test",
         database_url=database_url,
         secret_key="test-secret-key-not-a-placeholder",
+        dispatcher=False,  # tests that send run their own Dispatcher and wait for it
     )
 
 

@@ -36,7 +36,7 @@ from app.alerts.models import (
 )
 from app.catalogue.models import Commodity, Country, Market
 from app.core.config import Settings
-from app.core.db import UTCDateTime, utcnow
+from app.core.db import UTCDateTime, run_core, utcnow
 from app.leads.models import BuyerLead
 from app.notices.models import Notice
 from app.prices.models import PriceObservation
@@ -213,7 +213,8 @@ async def _facts(
     r, p = audience.recipients, PROD
     digest_time = sa.func.coalesce(r.c.digest_time, settings.digest_time)
     rows = (
-        await session.execute(
+        await run_core(
+            session,
             sa.select(
                 p.locale,
                 p.script,
@@ -225,14 +226,14 @@ async def _facts(
             )
             .join(r, r.c.producer_id == p.id)
             .where(p.status == ProducerStatus.ACTIVE)
-            .distinct()
+            .distinct(),
         )
     ).all()
     if not rows:
         return None
     countries = _table(Country).c
     zones: dict[str, str] = dict(
-        (await session.execute(sa.select(countries.code, countries.timezone))).all()
+        (await run_core(session, sa.select(countries.code, countries.timezone))).all()
     )
     windows, digests = set(), set()
     for row in rows:
@@ -370,7 +371,8 @@ async def preview(
     channel = _channel(c)
     is_sms = c.c.tg_id.is_(None)
     rows = (
-        await session.execute(
+        await run_core(
+            session,
             sa.select(
                 c.c.locale,
                 c.c.script,
@@ -393,7 +395,7 @@ async def preview(
                 channel,
                 c.c.country_code,
                 c.c.sms_price,
-            )
+            ),
         )
     ).all()
     by_variant: dict[Variant, list[int]] = defaultdict(lambda: [0, 0])
@@ -476,7 +478,7 @@ async def fan_out(
     ]
     session.add_all(texts)
     await session.flush()
-    await session.execute(_insert_deliveries(broadcast.id, audience, facts, settings, now))
+    await run_core(session, _insert_deliveries(broadcast.id, audience, facts, settings, now))
     return broadcast
 
 

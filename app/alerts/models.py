@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel, model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 from sqlmodel import Field, SQLModel
 
 from app.core.db import UTCDateTime, enum_column, utcnow
@@ -153,6 +153,8 @@ class SmsSpend(SQLModel, table=True):
 class PreviewIn(BaseModel):
     """What to preview: exactly one of a published price, a verified lead or a notice."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"price_id": 42}]})
+
     price_id: int | None = None
     lead_id: int | None = None
     notice_id: int | None = None
@@ -167,6 +169,8 @@ class PreviewIn(BaseModel):
 
 class DeliverySelection(BaseModel):
     """Held (or pending) deliveries to release or cancel: by ids, or all of a country's."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"country": "MM"}]})
 
     ids: list[int] | None = None
     country: str | None = None

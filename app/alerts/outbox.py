@@ -37,7 +37,7 @@ from app.alerts.models import (
 from app.catalogue.models import Country
 from app.channels.base import ChannelError, ErrorKind, SendResult
 from app.core.config import Settings
-from app.core.db import utcnow
+from app.core.db import run_core, utcnow
 from app.producers.models import Address, Producer, ProducerStatus
 from app.text.formatting import Script
 
@@ -93,7 +93,7 @@ def is_postgres(session: AsyncSession) -> bool:
 async def _lock(session: AsyncSession, query: Any) -> Any:
     if is_postgres(session):
         query = query.with_for_update()
-    return (await session.execute(query)).first()
+    return (await run_core(session, query)).first()
 
 
 async def _take_tokens(
@@ -103,8 +103,8 @@ async def _take_tokens(
     row = await _lock(session, sa.select(PACE).where(PACE.c.channel == channel))
     if row is None:
         capacity = bucket_capacity(rate)
-        await session.execute(
-            sa.insert(PACE).values(channel=channel, tokens=capacity, refreshed_at=now)
+        await run_core(
+            session, sa.insert(PACE).values(channel=channel, tokens=capacity, refreshed_at=now)
         )
         tokens, paused = capacity, None
         refreshed = now
@@ -117,29 +117,32 @@ async def _take_tokens(
     elapsed = max(0.0, (now - refreshed).total_seconds())
     tokens = min(bucket_capacity(rate), tokens + elapsed * rate)
     granted = min(want, math.floor(tokens))
-    await session.execute(
+    await run_core(
+        session,
         sa.update(PACE)
         .where(PACE.c.channel == channel)
-        .values(tokens=tokens, refreshed_at=now, paused_until=None)
+        .values(tokens=tokens, refreshed_at=now, paused_until=None),
     )
     return granted, 0.0 if granted else (1 - tokens) / rate
 
 
 async def _spend_tokens(session: AsyncSession, channel: str, used: int) -> None:
     if used:
-        await session.execute(
-            sa.update(PACE).where(PACE.c.channel == channel).values(tokens=PACE.c.tokens - used)
+        await run_core(
+            session,
+            sa.update(PACE).where(PACE.c.channel == channel).values(tokens=PACE.c.tokens - used),
         )
 
 
 async def pause_channel(session: AsyncSession, channel: str, until: dt.datetime) -> None:
-    await session.execute(
+    await run_core(
+        session,
         sa.update(PACE)
         .where(
             PACE.c.channel == channel,
             sa.or_(PACE.c.paused_until.is_(None), PACE.c.paused_until < until),
         )
-        .values(paused_until=until)
+        .values(paused_until=until),
     )
 
 
@@ -187,7 +190,7 @@ async def claim(
     )
     if is_postgres(session):
         query = query.with_for_update(of=[D, A], skip_locked=True)
-    rows = (await session.execute(query)).all()
+    rows = (await run_core(session, query)).all()
     chosen: list[Any] = []
     seen: set[int] = set()
     dead: list[int] = []
@@ -207,7 +210,8 @@ async def claim(
         return Claim([], settings.dispatch_poll_s)
     lease = now + dt.timedelta(seconds=settings.dispatch_lease_s)
     ids = [row.id for row in chosen]
-    await session.execute(
+    await run_core(
+        session,
         sa.update(D)
         .where(D.c.id.in_(ids))
         .values(
@@ -216,20 +220,22 @@ async def claim(
             next_attempt_at=lease,
             claimed_by=worker,
             updated_at=now,
-        )
+        ),
     )
-    await session.execute(
+    await run_core(
+        session,
         sa.update(A)
         .where(A.c.id.in_([row.address_id for row in chosen]))
-        .values(next_send_at=lease)
+        .values(next_send_at=lease),
     )
     await _spend_tokens(session, channel, len(chosen))
-    texts = await session.execute(
+    texts = await run_core(
+        session,
         sa.select(D.c.id, A.c.urn, T.c.text, D.c.silent, D.c.attempts)
         .join(A, A.c.id == D.c.address_id)
         .join(T, T.c.id == D.c.text_id)
         .where(D.c.id.in_(ids))
-        .order_by(D.c.id)
+        .order_by(D.c.id),
     )
     return Claim(
         [
@@ -252,7 +258,8 @@ async def _finish_unsendable(
 ) -> None:
     """Deliveries whose address died or whose producer opted out since the fan-out."""
     if dead:
-        await session.execute(
+        await run_core(
+            session,
             sa.update(D)
             .where(D.c.id.in_(dead))
             .values(
@@ -260,10 +267,11 @@ async def _finish_unsendable(
                 reason="address no longer active",
                 next_attempt_at=None,
                 updated_at=now,
-            )
+            ),
         )
     if stopped:
-        await session.execute(
+        await run_core(
+            session,
             sa.update(D)
             .where(D.c.id.in_(stopped))
             .values(
@@ -271,7 +279,7 @@ async def _finish_unsendable(
                 reason="producer stopped alerts",
                 next_attempt_at=None,
                 updated_at=now,
-            )
+            ),
         )
 
 
@@ -280,7 +288,9 @@ async def _charge_budget(
 ) -> list[Any]:
     """Charge first attempts to their country's SMS budget for the local day; hold the rest."""
     zones = dict(
-        (await session.execute(sa.select(_table(Country).c.code, _table(Country).c.timezone))).all()
+        (
+            await run_core(session, sa.select(_table(Country).c.code, _table(Country).c.timezone))
+        ).all()
     )
     by_country: dict[str, list[Any]] = defaultdict(list)
     for row in rows:
@@ -296,8 +306,8 @@ async def _charge_budget(
         key = sa.and_(SPEND.c.country_code == country, SPEND.c.day == day)
         row = await _lock(session, sa.select(SPEND.c.spent).where(key))
         if row is None:
-            await session.execute(
-                sa.insert(SPEND).values(country_code=country, day=day, spent=0, held=0)
+            await run_core(
+                session, sa.insert(SPEND).values(country_code=country, day=day, spent=0, held=0)
             )
             spent = Decimal(0)
         else:
@@ -310,11 +320,12 @@ async def _charge_budget(
             else:
                 spent += cost
                 kept.append(item)
-        await session.execute(
-            sa.update(SPEND).where(key).values(spent=spent, held=SPEND.c.held + len(held))
+        await run_core(
+            session, sa.update(SPEND).where(key).values(spent=spent, held=SPEND.c.held + len(held))
         )
         if held:
-            await session.execute(
+            await run_core(
+                session,
                 sa.update(D)
                 .where(D.c.id.in_(held))
                 .values(
@@ -323,7 +334,7 @@ async def _charge_budget(
                     reason=f"daily SMS budget for {country} reached "
                     f"({budget} {settings.sms_cost_currency})",
                     updated_at=now,
-                )
+                ),
             )
     return kept
 
@@ -401,7 +412,8 @@ async def record(
         return []
     for group in _by_keys(updates):
         columns = [k for k in group[0] if not k.startswith("_")]
-        await session.execute(
+        await run_core(
+            session,
             sa.update(D)
             .where(
                 D.c.id == sa.bindparam("_id"),
@@ -414,15 +426,17 @@ async def record(
     address_of = (
         sa.select(D.c.address_id).where(D.c.id == sa.bindparam("_delivery")).scalar_subquery()
     )
-    await session.execute(
+    await run_core(
+        session,
         sa.update(A).where(A.c.id == address_of).values(next_send_at=sa.bindparam("next_send_at")),
         addresses,
     )
     if dead_addresses:
-        await session.execute(
+        await run_core(
+            session,
             sa.update(A)
             .where(A.c.id.in_(sa.select(D.c.address_id).where(D.c.id.in_(dead_addresses))))
-            .values(active=False)
+            .values(active=False),
         )
     return fallbacks
 
@@ -452,20 +466,22 @@ async def fall_back_to_sms(
     if producer is None or broadcast is None or producer.status is not ProducerStatus.ACTIVE:
         return None
     phone = (
-        await session.execute(
+        await run_core(
+            session,
             sa.select(A.c.id)
             .where(A.c.producer_id == producer.id, A.c.active, A.c.urn.like("tel:%"))
             .order_by(A.c.id)
-            .limit(1)
+            .limit(1),
         )
     ).scalar()
     existing = (
-        await session.execute(
+        await run_core(
+            session,
             sa.select(D.c.id).where(
                 D.c.broadcast_id == broadcast.id,
                 D.c.producer_id == producer.id,
                 D.c.channel == ChannelName.SMS.value,
-            )
+            ),
         )
     ).scalar()
     if phone is None or existing is not None:

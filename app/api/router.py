@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from app.accounts.api import router as accounts_router
+from app.alerts.api import router as alerts_router
 from app.catalogue.api import router as catalogue_router
 from app.leads.api import router as leads_router
 from app.notices.api import router as notices_router
@@ -15,4 +16,5 @@ api_router.include_router(prices_router)
 api_router.include_router(leads_router)
 api_router.include_router(notices_router)
 api_router.include_router(producers_router)
+api_router.include_router(alerts_router)
 api_router.include_router(accounts_router)

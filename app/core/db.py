@@ -256,3 +256,12 @@ def enum_column(enum_cls: type[enum.Enum], **kwargs: Any) -> sa.Column[Any]:
         ),
         **kwargs,
     )
+
+
+async def run_core(
+    session: AsyncSession, statement: Any, parameters: list[dict[str, Any]] | None = None
+) -> Any:
+    """A Core statement (INSERT ... SELECT, bulk UPDATE, a plain SELECT of columns) in the
+    session's transaction; sqlmodel's session.exec() is for ORM selects."""
+    connection = await session.connection()
+    return await connection.execute(statement, parameters)

@@ -37,19 +37,6 @@ class EventBus:
     ) -> None:
         self._handlers[event_type].append(handler)
 
-    def replace(
-        self, event_type: type[E], handler: Callable[[AsyncSession, E], Awaitable[None]]
-    ) -> None:
-        """Subscribe `handler` instead of any earlier handler with the same qualified name.
-
-        Each app built by create_app() wires its own handlers (they carry its settings); the
-        last app built wins rather than every app's handler running.
-        """
-        name = handler.__qualname__
-        handlers = self._handlers[event_type]
-        handlers[:] = [h for h in handlers if h.__qualname__ != name]
-        handlers.append(handler)
-
     def unsubscribe(
         self, event_type: type[E], handler: Callable[[AsyncSession, E], Awaitable[None]]
     ) -> None:

@@ -16,8 +16,10 @@ router = APIRouter(tags=["notices"])
 
 @router.post("/notices", status_code=201)
 async def create_notice(session: SessionDep, staff: StaffDep, data: NoticeCreate) -> NoticePublic:
-    """Post a notice to a segment (countries, and optionally commodities and markets). Urgent
-    notices skip quiet hours and daily caps; `send_at` schedules it for later."""
+    """Post a notice to a segment (countries, and optionally commodities and markets). Without
+    `send_at` it is a draft: preview it with POST /broadcasts/preview, then POST
+    /notices/{id}/send. With `send_at` it goes out then by itself. Urgent notices skip quiet
+    hours."""
     return service.to_public(await service.create_notice(session, data=data, staff=staff))
 
 

@@ -23,7 +23,7 @@ async def test_post_list_and_cancel(client: httpx.AsyncClient, tokens: Tokens) -
     created = await client.post("/api/v1/notices", headers=tokens.cde_mm, json=gate_closed())
     assert created.status_code == 201, created.text
     notice = created.json()
-    assert notice["status"] == "scheduled" and notice["urgent"] is True
+    assert notice["status"] == "draft" and notice["urgent"] is True
     assert notice["texts"]["my"] == "မူဆယ် ဂိတ် ယနေ့ ပိတ်သည်။"  # Zawgyi stored as Unicode
     assert [
         n["id"]

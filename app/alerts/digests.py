@@ -1,0 +1,136 @@
+"""Daily digests: price alerts merged past a producer's daily cap, and the prices of series a
+producer follows as a digest, go out together at the producer's digest time."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.alerts import clock
+from app.alerts.content import Variant
+from app.alerts.models import Broadcast, BroadcastKind, ChannelName, Delivery, DeliveryStatus
+from app.alerts.outbox import text_for
+from app.catalogue.models import Country
+from app.core.config import Settings
+from app.core.db import run_core, utcnow
+from app.producers.models import Address, Producer, ProducerStatus
+from app.text.formatting import Script
+
+
+async def build_due_digests(
+    session: AsyncSession, settings: Settings, *, now: dt.datetime | None = None, limit: int = 200
+) -> int:
+    """Turn the merged deliveries that are due into one digest delivery per producer."""
+    now = now or utcnow()
+    producer_ids = (
+        await session.exec(
+            select(Delivery.producer_id)
+            .where(
+                Delivery.status == DeliveryStatus.MERGED,
+                col(Delivery.merged_into).is_(None),
+                col(Delivery.next_attempt_at) <= now,
+            )
+            .distinct()
+            .limit(limit)
+        )
+    ).all()
+    for producer_id in producer_ids:
+        await _digest_for(session, producer_id, settings, now)
+    return len(producer_ids)
+
+
+async def _digest_for(
+    session: AsyncSession, producer_id: int, settings: Settings, now: dt.datetime
+) -> None:
+    rows = (
+        await session.exec(
+            select(Delivery, Broadcast)
+            .join(Broadcast, col(Broadcast.id) == Delivery.broadcast_id)
+            .where(
+                Delivery.producer_id == producer_id,
+                Delivery.status == DeliveryStatus.MERGED,
+                col(Delivery.merged_into).is_(None),
+                col(Delivery.next_attempt_at) <= now,
+            )
+            .order_by(col(Delivery.id))
+        )
+    ).all()
+    producer = await session.get(Producer, producer_id)
+    if not rows or producer is None:
+        return
+    items = [d for d, _ in rows]
+    if producer.status is not ProducerStatus.ACTIVE:
+        await _close(session, items, DeliveryStatus.CANCELLED, "producer stopped alerts", now)
+        return
+    address = (
+        await session.exec(
+            select(Address)
+            .where(Address.producer_id == producer_id, col(Address.active))
+            .order_by(col(Address.urn).like("tel:%"), col(Address.id))  # Telegram first
+        )
+    ).first()
+    if address is None:
+        await _close(session, items, DeliveryStatus.FAILED, "no active address", now)
+        return
+    country = await session.get(Country, producer.country_code)
+    tz = country.timezone if country else "UTC"
+    first = items[0].id
+    broadcast = Broadcast(
+        kind=BroadcastKind.DIGEST,
+        key=f"digest:{producer_id}:{first}",
+        countries=[producer.country_code],
+        payload={
+            "alerts": [b.payload for _, b in rows if b.kind is BroadcastKind.PRICE],
+            "day": clock.local_date(now, tz).isoformat(),
+        },
+        created_by="digest",
+    )
+    session.add(broadcast)
+    await session.flush()
+    channel = ChannelName.TELEGRAM if address.urn.startswith("telegram:") else ChannelName.SMS
+    variant = Variant(
+        producer.locale, Script(producer.script), str(producer.digits), producer.plain_sms, channel
+    )
+    text = await text_for(session, broadcast, variant)
+    quiet = clock.quiet_until(now, tz, producer.quiet_hours)
+    is_sms = channel is ChannelName.SMS
+    digest = Delivery(
+        broadcast_id=broadcast.id or 0,
+        producer_id=producer_id,
+        address_id=address.id or 0,
+        country_code=producer.country_code,
+        channel=channel,
+        text_id=text.id or 0,
+        silent=quiet is not None and not is_sms,
+        segments=text.segments,
+        cost=text.segments * settings.sms_segment_price.get(producer.country_code, Decimal(0)),
+        next_attempt_at=quiet if quiet is not None and is_sms else now,
+    )
+    session.add(digest)
+    await session.flush()
+    await run_core(
+        session,
+        sa.update(Delivery.__table__)  # type: ignore[attr-defined]
+        .where(col(Delivery.id).in_([d.id for d in items]))
+        .values(merged_into=digest.id, next_attempt_at=None, updated_at=now),
+    )
+
+
+async def _close(
+    session: AsyncSession,
+    items: list[Delivery],
+    status: DeliveryStatus,
+    reason: str,
+    now: dt.datetime,
+) -> None:
+    for item in items:
+        item.status = status
+        item.reason = reason
+        item.next_attempt_at = None
+        item.updated_at = now
+        session.add(item)
+    await session.flush()

@@ -1,0 +1,252 @@
+"""The outbox dispatcher: claims due deliveries, sends them through their channel, records the
+result. Started by the app's lifespan, or alone with `mic dispatcher`; any number of them may
+run against one PostgreSQL database.
+
+Each channel has its own loop: claim as many deliveries as the channel's shared token bucket
+and the free sending slots allow, send each in its own task (outside any transaction), and let
+one writer task record results in batches. A delivery is in flight from its claim until its
+result is written; if the process dies in between, the claim's lease runs out and another
+dispatcher sends it again, so a crash can repeat at most the in-flight window, never lose it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Mapping
+
+import sqlalchemy as sa
+
+from app.alerts import digests, outbox
+from app.alerts.models import ChannelName
+from app.alerts.outbox import Claimed, Outcome
+from app.alerts.service import send_due_notices
+from app.channels.base import Channel, ChannelError, ErrorKind, OutboundMessage
+from app.channels.console import ConsoleChannel
+from app.core.config import Settings
+from app.core.db import Database, run_core, utcnow
+
+log = logging.getLogger("mic.dispatcher")
+
+SEND_TIMEOUT_S = 30.0
+HOUSEKEEPING_S = 5.0
+# Any constant works: it only has to be the same for every dispatcher of a deployment.
+HOUSEKEEPING_LOCK = 0x6D6963_0001
+
+
+def console_channels() -> dict[ChannelName, Channel]:
+    """What sends until the Telegram bot or an SMS gateway is configured."""
+    return {name: ConsoleChannel(name.value) for name in ChannelName}
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        database: Database,
+        settings: Settings,
+        channels: Mapping[ChannelName, Channel],
+        *,
+        worker: str | None = None,
+        housekeeping: bool = True,
+    ) -> None:
+        self.database = database
+        self.settings = settings
+        self.channels = dict(channels)
+        self.worker = worker or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.housekeeping = housekeeping
+        self.sent = 0
+        self.in_flight_max = 0
+        self._stop = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._slot_freed = asyncio.Event()
+        self._results_ready = asyncio.Event()
+        self._busy: dict[ChannelName, int] = dict.fromkeys(self.channels, 0)
+        self._paused_until: dict[ChannelName, float] = {}
+        self._outcomes: list[Outcome] = []
+        self._sends: set[asyncio.Task[None]] = set()
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        loops = [asyncio.create_task(self._channel_loop(n, c)) for n, c in self.channels.items()]
+        writer = asyncio.create_task(self._writer())
+        if self.housekeeping:
+            loops.append(asyncio.create_task(self._housekeeping_loop()))
+        log.info("dispatcher %s started for %s", self.worker, ", ".join(self.channels))
+        try:
+            await self._stop.wait()
+        finally:
+            for task in loops:
+                task.cancel()
+            await asyncio.gather(*loops, return_exceptions=True)
+            # Let what is being sent finish and be recorded, so a clean stop repeats nothing.
+            if self._sends:
+                await asyncio.wait(self._sends, timeout=SEND_TIMEOUT_S)
+            self._results_ready.set()
+            writer.cancel()
+            await asyncio.gather(writer, return_exceptions=True)
+            await self._write_all()
+            log.info("dispatcher %s stopped after %d messages", self.worker, self.sent)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def wake(self) -> None:
+        """Look for due deliveries now rather than at the next poll."""
+        self._wake.set()
+
+    async def _nap(self, seconds: float) -> None:
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=max(0.001, seconds))
+
+    # --- claiming and sending -------------------------------------------------------------------
+
+    async def _channel_loop(self, name: ChannelName, channel: Channel) -> None:
+        settings = self.settings
+        loop = asyncio.get_running_loop()
+        while not self._stop.is_set():
+            paused = self._paused_until.get(name, 0.0) - loop.time()
+            if paused > 0:
+                await asyncio.sleep(paused)
+                continue
+            free = settings.dispatch_concurrency - self._busy[name]
+            if free <= 0:
+                self._slot_freed.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._slot_freed.wait(), settings.dispatch_poll_s)
+                continue
+            try:
+                async with self.database.session() as session:
+                    claim = await outbox.claim(
+                        session,
+                        channel=name,
+                        worker=self.worker,
+                        limit=min(settings.dispatch_batch, free),
+                        settings=settings,
+                    )
+            except Exception:
+                log.exception("claiming %s deliveries failed; retrying", name)
+                await asyncio.sleep(settings.dispatch_poll_s)
+                continue
+            if not claim.deliveries:
+                await self._nap(min(claim.wait_s, settings.dispatch_poll_s))
+                continue
+            for claimed in claim.deliveries:
+                self._busy[name] += 1
+                task = asyncio.create_task(self._send(channel, claimed))
+                self._sends.add(task)
+                task.add_done_callback(self._sends.discard)
+            in_flight = sum(self._busy.values()) + len(self._outcomes)
+            self.in_flight_max = max(self.in_flight_max, in_flight)
+
+    async def _send(self, channel: Channel, claimed: Claimed) -> None:
+        message = OutboundMessage(
+            delivery_id=claimed.delivery_id,
+            urn=claimed.urn,
+            text=claimed.text,
+            silent=claimed.silent,
+        )
+        try:
+            result = await asyncio.wait_for(channel.send(message), SEND_TIMEOUT_S)
+            outcome = Outcome(claimed, utcnow(), result=result)
+        except ChannelError as exc:
+            outcome = Outcome(claimed, utcnow(), error=exc)
+            if exc.kind is ErrorKind.RATE_LIMITED:
+                loop = asyncio.get_running_loop()
+                until = loop.time() + (exc.retry_after or 1.0)
+                self._paused_until[claimed.channel] = max(
+                    until, self._paused_until.get(claimed.channel, 0.0)
+                )
+        except TimeoutError:
+            error = ChannelError(ErrorKind.TRANSIENT, f"no answer within {SEND_TIMEOUT_S:.0f} s")
+            outcome = Outcome(claimed, utcnow(), error=error)
+        except Exception as exc:  # a channel bug must cost one retry, not the dispatcher
+            log.exception("channel %s raised unexpectedly", claimed.channel)
+            error = ChannelError(ErrorKind.TRANSIENT, f"{type(exc).__name__}: {exc}")
+            outcome = Outcome(claimed, utcnow(), error=error)
+        finally:
+            self._busy[claimed.channel] -= 1
+            self._slot_freed.set()
+        self._outcomes.append(outcome)
+        self._results_ready.set()
+
+    # --- recording ------------------------------------------------------------------------------
+
+    async def _writer(self) -> None:
+        while True:
+            await self._results_ready.wait()
+            self._results_ready.clear()
+            await asyncio.sleep(0.02)  # gather a batch
+            await self._write_all()
+
+    async def _write_all(self) -> None:
+        while self._outcomes:
+            batch = self._outcomes[:500]
+            try:
+                async with self.database.session() as session:
+                    fallbacks = await outbox.record(
+                        session, batch, worker=self.worker, settings=self.settings
+                    )
+                    for delivery_id in fallbacks:
+                        await outbox.fall_back_to_sms(session, delivery_id, settings=self.settings)
+            except Exception:
+                # The claims' leases still protect these deliveries; keep the results and retry.
+                log.exception("recording %d results failed; retrying", len(batch))
+                await asyncio.sleep(self.settings.dispatch_poll_s)
+                if self._stop.is_set():
+                    return
+                continue
+            del self._outcomes[: len(batch)]
+            self.sent += sum(1 for o in batch if o.error is None)
+
+    # --- digests and scheduled notices ----------------------------------------------------------
+
+    async def _housekeeping_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                await self.housekeep()
+            except Exception:
+                log.exception("building digests or sending due notices failed")
+            await asyncio.sleep(HOUSEKEEPING_S)
+
+    async def housekeep(self) -> None:
+        async with self.database.session() as session:
+            if outbox.is_postgres(session):
+                # One dispatcher at a time builds digests; the others skip this round.
+                got = await run_core(
+                    session, sa.select(sa.func.pg_try_advisory_xact_lock(HOUSEKEEPING_LOCK))
+                )
+                if not got.scalar():
+                    return
+            built = await digests.build_due_digests(session, self.settings)
+            notices = await send_due_notices(session, self.settings)
+        if built or notices:
+            log.info("built %d digests, sent %d scheduled notices", built, notices)
+            self.wake()
+
+
+async def run_dispatcher(settings: Settings, channels: Mapping[ChannelName, Channel]) -> None:
+    """`mic dispatcher`: run until SIGINT or SIGTERM."""
+    import signal
+
+    database = Database(
+        settings.database_url,
+        busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        pool_size=settings.db_pool_size,
+        connect_timeout_s=settings.db_connect_timeout_s,
+    )
+    dispatcher = Dispatcher(database, settings, channels)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, dispatcher.stop)
+    try:
+        await dispatcher.run()
+    finally:
+        for channel in channels.values():
+            await channel.close()
+        await database.dispose()
