@@ -225,7 +225,7 @@ async def _facts(
                 digest_time,
             )
             .join(r, r.c.producer_id == p.id)
-            .where(p.status == ProducerStatus.ACTIVE)
+            .where(p.status == ProducerStatus.ACTIVE, p.consent_at.is_not(None))
             .distinct(),
         )
     ).all()
@@ -328,7 +328,7 @@ def _candidates(audience: Audience, facts: _Facts, settings: Settings) -> Any:
         .join(_table(Producer), p.id == r.c.producer_id)
         .join(w, sa.and_(w.c.country_code == p.country_code, w.c.quiet_hours == p.quiet_hours))
         .join(d, sa.and_(d.c.country_code == p.country_code, d.c.digest_time == digest_time))
-        .where(p.status == ProducerStatus.ACTIVE)
+        .where(p.status == ProducerStatus.ACTIVE, p.consent_at.is_not(None))
         .cte("c")
         .prefix_with("MATERIALIZED")
     )
