@@ -73,23 +73,26 @@ class Dispatcher:
 
     async def run(self) -> None:
         loops = [asyncio.create_task(self._channel_loop(n, c)) for n, c in self.channels.items()]
-        writer = asyncio.create_task(self._writer())
         if self.housekeeping:
             loops.append(asyncio.create_task(self._housekeeping_loop()))
+        writer = asyncio.create_task(self._writer())
         log.info("dispatcher %s started for %s", self.worker, ", ".join(self.channels))
         try:
             await self._stop.wait()
         finally:
-            for task in loops:
-                task.cancel()
+            # Loops are never cancelled in the middle of a claim: they see the stop and return.
+            self._stop.set()
+            self._wake.set()
+            self._slot_freed.set()
             await asyncio.gather(*loops, return_exceptions=True)
             # Let what is being sent finish and be recorded, so a clean stop repeats nothing.
             if self._sends:
                 await asyncio.wait(self._sends, timeout=SEND_TIMEOUT_S)
+            for task in list(self._sends):  # hung sends: their leases hand them on
+                task.cancel()
+            await asyncio.gather(*self._sends, return_exceptions=True)
             self._results_ready.set()
-            writer.cancel()
-            await asyncio.gather(writer, return_exceptions=True)
-            await self._write_all()
+            await writer
             log.info("dispatcher %s stopped after %d messages", self.worker, self.sent)
 
     def stop(self) -> None:
@@ -100,6 +103,9 @@ class Dispatcher:
         self._wake.set()
 
     async def _nap(self, seconds: float) -> None:
+        """Sleep until the timeout, a wake() or a stop()."""
+        if self._stop.is_set():
+            return
         self._wake.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=max(0.001, seconds))
@@ -112,7 +118,7 @@ class Dispatcher:
         while not self._stop.is_set():
             paused = self._paused_until.get(name, 0.0) - loop.time()
             if paused > 0:
-                await asyncio.sleep(paused)
+                await self._nap(paused)
                 continue
             free = settings.dispatch_concurrency - self._busy[name]
             if free <= 0:
@@ -181,8 +187,11 @@ class Dispatcher:
         while True:
             await self._results_ready.wait()
             self._results_ready.clear()
-            await asyncio.sleep(0.02)  # gather a batch
+            if not self._stop.is_set():
+                await asyncio.sleep(0.02)  # gather a batch
             await self._write_all()
+            if self._stop.is_set() and not self._sends and not self._outcomes:
+                return
 
     async def _write_all(self) -> None:
         while self._outcomes:
@@ -197,9 +206,9 @@ class Dispatcher:
             except Exception:
                 # The claims' leases still protect these deliveries; keep the results and retry.
                 log.exception("recording %d results failed; retrying", len(batch))
-                await asyncio.sleep(self.settings.dispatch_poll_s)
                 if self._stop.is_set():
                     return
+                await asyncio.sleep(self.settings.dispatch_poll_s)
                 continue
             del self._outcomes[: len(batch)]
             self.sent += sum(1 for o in batch if o.error is None)
@@ -212,7 +221,8 @@ class Dispatcher:
                 await self.housekeep()
             except Exception:
                 log.exception("building digests or sending due notices failed")
-            await asyncio.sleep(HOUSEKEEPING_S)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), HOUSEKEEPING_S)
 
     async def housekeep(self) -> None:
         async with self.database.session() as session:

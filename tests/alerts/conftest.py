@@ -125,13 +125,13 @@ async def dispatch_until(
     channels: Mapping[ChannelName, Channel],
     condition: Callable[[], Awaitable[bool]],
     *,
-    timeout: float = 15.0,
+    within: float = 15.0,
 ) -> Dispatcher:
     """Run a dispatcher until `condition` holds (checked against the database), then stop it."""
     dispatcher = Dispatcher(database, settings, channels, housekeeping=False)
     task = asyncio.create_task(dispatcher.run())
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(within):
             while not await condition():
                 if task.done():
                     task.result()

@@ -60,7 +60,9 @@ async def test_a_published_price_reaches_three_producers_in_their_languages(
     assert waiting.status is DeliveryStatus.QUEUED
     assert waiting.next_attempt_at is not None and waiting.next_attempt_at > dt.datetime.now(dt.UTC)
     assert waiting.segments >= 1 and waiting.cost == waiting.segments * fast.sms_segment_price["MM"]
-    page = (await client.get("/api/v1/deliveries", headers=tokens.cde_mm, params={"producer": li})).json()
+    page = (
+        await client.get("/api/v1/deliveries", headers=tokens.cde_mm, params={"producer": li})
+    ).json()
     assert "木姐" in page["items"][0]["text"] and page["items"][0]["status"] == "queued"
 
     # Publishing the same price again creates nothing: one broadcast per price.
