@@ -7,10 +7,11 @@ import asyncio
 import json
 import sys
 
-from bench import catalogue, parse, price_import
+from bench import catalogue, fanout, parse, price_import
 
 BENCHMARKS = {
     "catalogue": catalogue.run,
+    "fanout": fanout.run,
     "parse": parse.run,
     "price_import": price_import.run,
 }
@@ -21,8 +22,16 @@ def main() -> int:
     parser.add_argument("name", choices=sorted(BENCHMARKS))
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--subscribers", type=int, default=10_000, help="fanout")
+    parser.add_argument("--messages", type=int, default=3000, help="dispatch, crash")
+    parser.add_argument("--rate", type=float, default=100, help="dispatch: messages/s, 0 = none")
+    parser.add_argument("--dispatchers", type=int, default=1, help="dispatch: worker processes")
+    parser.add_argument(
+        "--database", default=None, help="a PostgreSQL server URL; default: a temporary SQLite file"
+    )
     args = parser.parse_args()
-    result = asyncio.run(BENCHMARKS[args.name](requests=args.requests))
+    options = {k: v for k, v in vars(args).items() if k not in ("name", "json")}
+    result = asyncio.run(BENCHMARKS[args.name](**options))
     if args.json:
         print(json.dumps(result, indent=2))
     else:

@@ -21,7 +21,7 @@ from app.main import create_app
 from bench.timing import sample, summary
 
 
-async def run(*, requests: int) -> dict[str, Any]:
+async def run(*, requests: int, **_: Any) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"
         upgrade(parse_database_url(url))

@@ -16,7 +16,7 @@ from app.text.normalize import fold
 from tests.commands.corpus import CORPUS
 
 
-async def run(*, requests: int) -> dict[str, Any]:
+async def run(*, requests: int, **_: Any) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"
         upgrade(parse_database_url(url))

@@ -30,7 +30,7 @@ def make_csv(rows: int, day: dt.date) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-async def run(*, requests: int) -> dict[str, Any]:
+async def run(*, requests: int, **_: Any) -> dict[str, Any]:
     rows = max(requests, 100)
     day = dt.date.today() - dt.timedelta(days=1)
     with tempfile.TemporaryDirectory() as tmp:

@@ -286,12 +286,15 @@ def _candidates(audience: Audience, facts: _Facts, settings: Settings) -> Any:
     """
     r, p, w, d = audience.recipients, PROD, facts.windows, facts.digests
 
-    def address(prefix: str) -> Any:
-        return (
-            sa.select(sa.func.min(ADDR.id))
-            .where(ADDR.producer_id == p.id, ADDR.active, ADDR.urn.like(prefix))
-            .scalar_subquery()
-        )
+    # Telegram when the producer has an active chat, else their phone: one index look-up.
+    is_chat = ADDR.urn.like("telegram:%")
+    address = (
+        sa.select(ADDR.id)
+        .where(ADDR.producer_id == p.id, ADDR.active, sa.or_(is_chat, ADDR.urn.like("tel:%")))
+        .order_by(sa.case((is_chat, 0), else_=1), ADDR.id)
+        .limit(1)
+        .scalar_subquery()
+    )
 
     merged: Any = r.c.immediate == 0
     if audience.capped:
@@ -316,8 +319,7 @@ def _candidates(audience: Audience, facts: _Facts, settings: Settings) -> Any:
             col(p.script).label("script"),
             col(p.digits).label("digits"),
             col(p.plain_sms).label("plain_sms"),
-            address("telegram:%").label("tg_id"),
-            address("tel:%").label("tel_id"),
+            address.label("address_id"),
             sa.case((merged, 1), else_=0).label("merged"),
             w.c.quiet,
             w.c.quiet_end,
@@ -334,10 +336,16 @@ def _candidates(audience: Audience, facts: _Facts, settings: Settings) -> Any:
     )
 
 
-def _channel(c: Any) -> Any:
+def _channel() -> Any:
+    """The channel of a candidate row joined to its address (`_with_address`)."""
     return sa.case(
-        (c.c.tg_id.is_not(None), ChannelName.TELEGRAM.value), else_=ChannelName.SMS.value
+        (ADDR.urn.like("telegram:%"), ChannelName.TELEGRAM.value), else_=ChannelName.SMS.value
     )
+
+
+def _with_address(c: Any) -> Any:
+    """Candidates joined to their chosen address; those with none are left out."""
+    return c.join(_table(Address), ADDR.id == c.c.address_id)
 
 
 # --- preview ------------------------------------------------------------------------------------
@@ -368,8 +376,8 @@ async def preview(
     if facts is None:
         return out
     c = _candidates(audience, facts, settings)
-    channel = _channel(c)
-    is_sms = c.c.tg_id.is_(None)
+    channel = _channel()
+    is_sms = channel == ChannelName.SMS.value
     rows = (
         await run_core(
             session,
@@ -385,8 +393,7 @@ async def preview(
                 sa.func.sum(c.c.merged),
                 sa.func.sum(sa.case((sa.and_(is_sms, c.c.quiet, c.c.merged == 0), 1), else_=0)),
             )
-            .select_from(c)
-            .where(sa.or_(c.c.tg_id.is_not(None), c.c.tel_id.is_not(None)))
+            .select_from(_with_address(c))
             .group_by(
                 c.c.locale,
                 c.c.script,
@@ -512,15 +519,15 @@ def _insert_deliveries(
         sa.column("channel"),
         sa.column("segments"),
     )
-    channel = _channel(c)
-    is_sms = c.c.tg_id.is_(None)
+    channel = _channel()
+    is_sms = channel == ChannelName.SMS.value
     merged = c.c.merged == 1
     segments = sa.case((sa.and_(is_sms, sa.not_(merged)), t.c.segments), else_=0)
     select_rows = (
         sa.select(
             sa.literal(broadcast_id),
             c.c.producer_id,
-            sa.func.coalesce(c.c.tg_id, c.c.tel_id),
+            c.c.address_id,
             c.c.country_code,
             channel,
             t.c.id,
@@ -539,7 +546,7 @@ def _insert_deliveries(
             sa.literal(now, UTCDateTime),
             sa.literal(now, UTCDateTime),
         )
-        .select_from(c)
+        .select_from(_with_address(c))
         .join(
             t,
             sa.and_(
@@ -551,7 +558,6 @@ def _insert_deliveries(
                 t.c.channel == channel,
             ),
         )
-        .where(sa.or_(c.c.tg_id.is_not(None), c.c.tel_id.is_not(None)))
     )
     columns = [
         "broadcast_id",
