@@ -67,7 +67,7 @@ class Settings(BaseSettings):
     dispatch_batch: int = Field(default=100, ge=1, le=1000)
     dispatch_concurrency: int = Field(default=32, ge=1, le=1000)
     dispatch_max_attempts: int = Field(default=8, ge=1)
-    dispatch_lease_s: int = Field(default=120, ge=5)
+    dispatch_lease_s: int = Field(default=120, ge=1)
     dispatch_backoff_s: float = Field(default=30.0, gt=0)  # first retry; doubles each time
     dispatch_poll_s: float = Field(default=1.0, gt=0)
 
