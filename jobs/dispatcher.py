@@ -32,7 +32,6 @@ from app.core.db import Database, run_core, utcnow
 
 log = logging.getLogger("mic.dispatcher")
 
-SEND_TIMEOUT_S = 30.0
 HOUSEKEEPING_S = 5.0
 # Any constant works: it only has to be the same for every dispatcher of a deployment.
 HOUSEKEEPING_LOCK = 0x6D6963_0001
@@ -87,7 +86,7 @@ class Dispatcher:
             await asyncio.gather(*loops, return_exceptions=True)
             # Let what is being sent finish and be recorded, so a clean stop repeats nothing.
             if self._sends:
-                await asyncio.wait(self._sends, timeout=SEND_TIMEOUT_S)
+                await asyncio.wait(self._sends, timeout=self.settings.dispatch_send_timeout_s)
             for task in list(self._sends):  # hung sends: their leases hand them on
                 task.cancel()
             await asyncio.gather(*self._sends, return_exceptions=True)
@@ -158,7 +157,8 @@ class Dispatcher:
             silent=claimed.silent,
         )
         try:
-            result = await asyncio.wait_for(channel.send(message), SEND_TIMEOUT_S)
+            timeout = self.settings.dispatch_send_timeout_s
+            result = await asyncio.wait_for(channel.send(message), timeout)
             outcome = Outcome(claimed, utcnow(), result=result)
         except ChannelError as exc:
             outcome = Outcome(claimed, utcnow(), error=exc)
@@ -169,7 +169,7 @@ class Dispatcher:
                     until, self._paused_until.get(claimed.channel, 0.0)
                 )
         except TimeoutError:
-            error = ChannelError(ErrorKind.TRANSIENT, f"no answer within {SEND_TIMEOUT_S:.0f} s")
+            error = ChannelError(ErrorKind.TRANSIENT, f"no answer within {timeout:g} s")
             outcome = Outcome(claimed, utcnow(), error=error)
         except Exception as exc:  # a channel bug must cost one retry, not the dispatcher
             log.exception("channel %s raised unexpectedly", claimed.channel)

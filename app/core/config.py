@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     dispatch_lease_s: int = Field(default=120, ge=1)
     dispatch_backoff_s: float = Field(default=30.0, gt=0)  # first retry; doubles each time
     dispatch_poll_s: float = Field(default=1.0, gt=0)
+    dispatch_send_timeout_s: float = Field(default=30.0, gt=0)  # a gateway that never answers
 
     def channel_rate(self, channel: str) -> float:
         return self.telegram_rate if channel == "telegram" else self.sms_rate

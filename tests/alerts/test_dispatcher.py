@@ -14,7 +14,7 @@ from sqlmodel import col, select
 
 from app.alerts import outbox
 from app.alerts.models import ChannelName, ChannelPace, Delivery, DeliveryStatus
-from app.channels.base import ChannelError, ErrorKind
+from app.channels.base import ChannelError, ErrorKind, OutboundMessage, SendResult
 from app.core.config import Settings
 from app.core.db import Database, run_core
 from app.producers.models import Address, Producer, ProducerStatus
@@ -276,3 +276,60 @@ async def test_two_dispatchers_share_one_broadcast_without_sending_twice(
     assert len(sent_ids) == 40 and len(set(sent_ids)) == 40
     workers = Counter(d.claimed_by for d in await deliveries(database))
     assert sum(workers.values()) == 40
+
+
+class Misbehaving(RecordingChannel):
+    """A gateway that hangs on its first message and answers garbage to its second."""
+
+    calls: int = 0
+
+    async def send(self, message: OutboundMessage) -> SendResult:
+        self.calls += 1
+        if self.calls == 1:
+            await asyncio.sleep(3600)
+        if self.calls == 2:
+            raise ValueError("Expecting value: line 1 column 1 (char 0) in '<html>502</html>'")
+        return await super().send(message)
+
+
+async def test_a_hanging_or_garbled_gateway_costs_an_attempt_and_nothing_else(
+    client: httpx.AsyncClient, tokens: Tokens, database: Database, fast: Settings
+) -> None:
+    await register(client, tokens, name="A", locale="en", phone="+959250000081")
+    channel = Misbehaving("sms", known_urns={"tel:+959250000081"})
+    await publish(client, tokens, "12600")
+    patient = fast.model_copy(update={"dispatch_send_timeout_s": 0.2, "dispatch_max_attempts": 5})
+    await dispatch_until(
+        database, patient, {ChannelName.SMS: channel}, done(database, 1, DeliveryStatus.SENT)
+    )
+    [delivery] = await deliveries(database)
+    assert delivery.attempts == 3 and len(channel.sent) == 1
+    assert delivery.reason is None  # cleared once sent
+
+
+async def test_a_scheduled_notice_goes_out_when_its_time_comes(
+    client: httpx.AsyncClient, tokens: Tokens, database: Database, fast: Settings
+) -> None:
+    await register(client, tokens, name="A", locale="en", telegram=9010)
+    send_at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
+    created = await client.post(
+        "/api/v1/notices",
+        headers=tokens.cde_mm,
+        json={
+            "texts": {"en": "Muse gate opens at 6."},
+            "countries": ["MM"],
+            "send_at": send_at.isoformat(),
+        },
+    )
+    assert created.json()["status"] == "scheduled"
+    dispatcher = Dispatcher(database, fast, {}, housekeeping=True)
+    await dispatcher.housekeep()
+    assert await deliveries(database) == []  # not yet
+    await asyncio.sleep(1.1)
+    await dispatcher.housekeep()
+    [delivery] = await deliveries(database)
+    assert delivery.status is DeliveryStatus.QUEUED
+    notice = (
+        await client.get(f"/api/v1/notices/{created.json()['id']}", headers=tokens.cde_mm)
+    ).json()
+    assert notice["status"] == "sent"
