@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -90,6 +91,16 @@ def is_postgres(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+async def _insert_missing(
+    session: AsyncSession, table: sa.Table, values: dict[str, Any], keys: list[str]
+) -> None:
+    """Insert a row unless one with the same key exists (two dispatchers may race to it)."""
+    insert = postgresql.insert if is_postgres(session) else sqlite.insert
+    await run_core(
+        session, insert(table).values(values).on_conflict_do_nothing(index_elements=keys)
+    )
+
+
 async def _lock(session: AsyncSession, query: Any) -> Any:
     if is_postgres(session):
         query = query.with_for_update()
@@ -100,16 +111,14 @@ async def _take_tokens(
     session: AsyncSession, channel: str, want: int, rate: float, now: dt.datetime
 ) -> tuple[int, float]:
     """Up to `want` tokens from the channel's bucket, and the wait if none are left."""
+    await _insert_missing(
+        session,
+        PACE,
+        {"channel": str(channel), "tokens": bucket_capacity(rate), "refreshed_at": now},
+        ["channel"],
+    )
     row = await _lock(session, sa.select(PACE).where(PACE.c.channel == channel))
-    if row is None:
-        capacity = bucket_capacity(rate)
-        await run_core(
-            session, sa.insert(PACE).values(channel=channel, tokens=capacity, refreshed_at=now)
-        )
-        tokens, paused = capacity, None
-        refreshed = now
-    else:
-        tokens, refreshed, paused = row.tokens, row.refreshed_at, row.paused_until
+    tokens, refreshed, paused = row.tokens, row.refreshed_at, row.paused_until
     if paused is not None and paused > now:
         return 0, (paused - now).total_seconds()
     if rate <= 0:
@@ -304,14 +313,14 @@ async def _charge_budget(
         day = clock.local_date(now, zones.get(country, "UTC"))
         budget = settings.sms_daily_budget.get(country)
         key = sa.and_(SPEND.c.country_code == country, SPEND.c.day == day)
+        await _insert_missing(
+            session,
+            SPEND,
+            {"country_code": country, "day": day, "spent": 0, "held": 0},
+            ["country_code", "day"],
+        )
         row = await _lock(session, sa.select(SPEND.c.spent).where(key))
-        if row is None:
-            await run_core(
-                session, sa.insert(SPEND).values(country_code=country, day=day, spent=0, held=0)
-            )
-            spent = Decimal(0)
-        else:
-            spent = Decimal(row.spent)
+        spent = Decimal(row.spent)
         held = []
         for item in charged:
             cost = Decimal(item.cost)
