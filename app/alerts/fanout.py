@@ -197,7 +197,12 @@ def _literal_table(
         )
         for row in rows
     ]
-    return (sa.union_all(*selects) if len(selects) > 1 else selects[0]).cte(name)
+    # SQLite allows 500 terms in one compound SELECT: unite chunks of them, then the chunks.
+    chunks = [selects[i : i + 400] for i in range(0, len(selects), 400)]
+    parts = [sa.union_all(*chunk) if len(chunk) > 1 else chunk[0] for chunk in chunks]
+    if len(parts) == 1:
+        return parts[0].cte(name)
+    return sa.union_all(*(sa.select(part.subquery()) for part in parts)).cte(name)
 
 
 @dataclass(frozen=True)

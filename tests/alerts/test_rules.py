@@ -11,8 +11,9 @@ from sqlmodel import col, select
 
 from app.alerts import clock
 from app.alerts.models import Delivery
+from app.catalogue.service import load_index
 from app.core.db import Database
-from app.producers.models import Address
+from app.producers.models import Address, Producer, Rule, Subscription
 from tests.alerts.conftest import publish, register
 from tests.conftest import Tokens
 
@@ -191,3 +192,31 @@ def test_local_day_and_next_digest_time() -> None:
     assert clock.next_local_time(now, "Asia/Ho_Chi_Minh", "01:00") == dt.datetime(
         2026, 11, 29, 18, 0, tzinfo=dt.UTC
     )
+
+
+async def test_many_different_quiet_hours_still_fan_out(
+    client: httpx.AsyncClient, tokens: Tokens, database: Database
+) -> None:
+    """Hundreds of distinct quiet-hour windows become one literal table of that many rows
+    (beyond SQLite's 500 terms in one compound SELECT)."""
+    first = await register(client, tokens, name="P", locale="en", phone="+959250000090")
+    async with database.session() as s:
+        mango = (await load_index(s)).commodity("mango").id or 0
+        template = await s.get(Producer, first)
+        assert template is not None
+        for i in range(1, 600):
+            window = f"{i // 60:02d}:{i % 60:02d}-{(i // 60 + 7) % 24:02d}:00"  # all distinct
+            p = Producer(
+                name=f"P{i}",
+                country_code="MM",
+                locale="en",
+                kind=template.kind,
+                quiet_hours=window,
+                consent_at=template.consent_at,
+            )
+            s.add(p)
+            await s.flush()
+            s.add(Address(producer_id=p.id or 0, urn=f"tel:+95925001{i:04d}"))
+            s.add(Subscription(producer_id=p.id or 0, commodity_id=mango, rule=Rule.EVERY))
+    await publish(client, tokens, "12600")
+    assert len(await recipients(database)) == 600
