@@ -68,6 +68,10 @@ class Audience:
     urgent: bool = False
     capped: bool = False  # price alerts: count towards the daily cap, merged beyond it
     refs: dict[str, int] = field(default_factory=dict)
+    # Cheaper forms for the facts query: the recipients' ids (repeats allowed, no grouping)
+    # and the digest times their subscriptions chose.
+    members: Any = None
+    digest_times: Any = None
 
 
 # --- audiences ----------------------------------------------------------------------------------
@@ -99,6 +103,12 @@ async def price_audience(session: AsyncSession, price: PriceObservation) -> Audi
         if previous:
             moved = abs(value - previous) / previous * 100
             fires.append(sa.and_(s.rule == Rule.CHANGE_PCT, threshold <= moved))
+    matching = (
+        s.commodity_id == price.commodity_id,
+        sa.or_(s.variety_id.is_(None), s.variety_id == price.variety_id),
+        sa.or_(s.market_id.is_(None), s.market_id == price.market_id),
+        sa.or_(*fires),
+    )
     recipients = (
         sa.select(
             s.producer_id.label("producer_id"),
@@ -107,12 +117,7 @@ async def price_audience(session: AsyncSession, price: PriceObservation) -> Audi
                 "digest_time"
             ),
         )
-        .where(
-            s.commodity_id == price.commodity_id,
-            sa.or_(s.variety_id.is_(None), s.variety_id == price.variety_id),
-            sa.or_(s.market_id.is_(None), s.market_id == price.market_id),
-            sa.or_(*fires),
-        )
+        .where(*matching)
         .group_by(s.producer_id)
         .subquery("r")
     )
@@ -124,6 +129,8 @@ async def price_audience(session: AsyncSession, price: PriceObservation) -> Audi
         recipients=recipients,
         capped=True,
         refs={"price_id": price.id},
+        members=sa.select(s.producer_id).where(*matching),
+        digest_times=sa.select(s.digest_time).where(*matching, s.rule == Rule.DIGEST).distinct(),
     )
 
 
@@ -216,34 +223,31 @@ async def _facts(
     session: AsyncSession, audience: Audience, settings: Settings, now: dt.datetime
 ) -> _Facts | None:
     r, p = audience.recipients, PROD
-    digest_time = sa.func.coalesce(r.c.digest_time, settings.digest_time)
+    members: Any = audience.members if audience.members is not None else sa.select(r.c.producer_id)
     rows = (
         await run_core(
             session,
-            sa.select(
-                p.locale,
-                p.script,
-                p.digits,
-                p.plain_sms,
-                p.country_code,
-                p.quiet_hours,
-                digest_time,
+            sa.select(p.locale, p.script, p.digits, p.plain_sms, p.country_code, p.quiet_hours)
+            .where(
+                p.id.in_(members),
+                p.status == ProducerStatus.ACTIVE,
+                p.consent_at.is_not(None),
             )
-            .join(r, r.c.producer_id == p.id)
-            .where(p.status == ProducerStatus.ACTIVE, p.consent_at.is_not(None))
             .distinct(),
         )
     ).all()
     if not rows:
         return None
+    times = {settings.digest_time}
+    if audience.digest_times is not None:
+        chosen = (await run_core(session, audience.digest_times)).scalars().all()
+        times |= {str(t) for t in chosen if t}
     countries = _table(Country).c
     zones: dict[str, str] = dict(
         (await run_core(session, sa.select(countries.code, countries.timezone))).all()
     )
-    windows, digests = set(), set()
-    for row in rows:
-        windows.add((row[4], row[5]))
-        digests.add((row[4], row[6]))
+    windows = {(row[4], row[5]) for row in rows}
+    digests = {(country, hhmm) for country, _ in windows for hhmm in times}
     window_rows = []
     for country, quiet_hours in sorted(windows):
         tz = zones[country]
