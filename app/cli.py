@@ -123,13 +123,14 @@ def run(
 @one_line_errors
 def dispatcher() -> None:
     """Run an outbox dispatcher alone (any number of them may share a PostgreSQL database)."""
-    from jobs.dispatcher import console_channels, run_dispatcher
+    from bots.sms.channel import build_gateway
+    from jobs.dispatcher import outbound_channels, run_dispatcher
 
     settings = _settings()
     url = parse_database_url(settings.database_url)
     migrations.require_current_schema(url)
     out.print(f"dispatcher on {url.display()}; Ctrl-C stops it", highlight=False)
-    asyncio.run(run_dispatcher(settings, console_channels()))
+    asyncio.run(run_dispatcher(settings, outbound_channels(build_gateway(settings))))
 
 
 @db_cli.command("upgrade")

@@ -19,7 +19,9 @@ from app.core.db import Database
 from app.core.errors import DatabaseUnavailable
 from app.core.events import bus
 from app.core.migrations import require_current_schema
-from jobs.dispatcher import Dispatcher, console_channels
+from bots.sms.channel import build_gateway
+from bots.sms.webhook import router as sms_webhooks
+from jobs.dispatcher import Dispatcher, outbound_channels
 
 
 def _version() -> str:
@@ -39,12 +41,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         connect_timeout_s=settings.db_connect_timeout_s,
     )
 
+    sms_gateway = build_gateway(settings)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(require_current_schema, database.url)
         dispatcher: asyncio.Task[None] | None = None
         if settings.dispatcher:
-            app.state.dispatcher = Dispatcher(database, settings, console_channels())
+            channels = outbound_channels(sms_gateway)
+            app.state.dispatcher = Dispatcher(database, settings, channels)
             dispatcher = asyncio.create_task(app.state.dispatcher.run())
         try:
             with alerts.alerts_wired(bus, settings):
@@ -53,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if dispatcher is not None:
                 app.state.dispatcher.stop()
                 await dispatcher
+            await sms_gateway.close()
             await database.dispose()
 
     app = FastAPI(
@@ -63,9 +69,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.database = database
+    app.state.sms_gateway = sms_gateway
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit)
     app.include_router(api_router)
+    app.include_router(sms_webhooks)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> JSONResponse:

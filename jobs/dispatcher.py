@@ -37,9 +37,9 @@ HOUSEKEEPING_S = 5.0
 HOUSEKEEPING_LOCK = 0x6D6963_0001
 
 
-def console_channels() -> dict[ChannelName, Channel]:
-    """What sends until the Telegram bot or an SMS gateway is configured."""
-    return {name: ConsoleChannel(name.value) for name in ChannelName}
+def outbound_channels(sms: Channel) -> dict[ChannelName, Channel]:
+    """SMS through the configured gateway; Telegram is printed until the bot is configured."""
+    return {ChannelName.TELEGRAM: ConsoleChannel("telegram"), ChannelName.SMS: sms}
 
 
 class Dispatcher:

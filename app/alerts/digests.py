@@ -39,7 +39,8 @@ async def build_due_digests(
         )
     ).all()
     for producer_id in producer_ids:
-        await _digest_for(session, producer_id, settings, now)
+        if producer_id is not None:
+            await _digest_for(session, producer_id, settings, now)
     return len(producer_ids)
 
 

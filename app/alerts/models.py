@@ -21,6 +21,7 @@ class BroadcastKind(enum.StrEnum):
     LEAD = "lead"
     NOTICE = "notice"
     DIGEST = "digest"
+    REPLY = "reply"  # the answer to a message a producer (or an unknown number) sent
 
 
 class ChannelName(enum.StrEnum):
@@ -97,8 +98,10 @@ class Delivery(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     broadcast_id: int = Field(foreign_key="broadcast.id")
-    producer_id: int = Field(foreign_key="producer.id")
-    address_id: int = Field(foreign_key="address.id")
+    # Replies have no address: they go to the number that asked (to_urn), producer or not.
+    producer_id: int | None = Field(default=None, foreign_key="producer.id")
+    address_id: int | None = Field(default=None, foreign_key="address.id")
+    to_urn: str | None = Field(default=None, max_length=64)
     country_code: str = Field(max_length=2)
     channel: ChannelName = Field(sa_column=enum_column(ChannelName, nullable=False))
     text_id: int = Field(foreign_key="broadcast_text.id")
@@ -231,7 +234,7 @@ class BroadcastPublic(BaseModel):
 class DeliveryPublic(BaseModel):
     id: int
     broadcast_id: int
-    producer_id: int
+    producer_id: int | None
     urn: str
     country: str
     channel: ChannelName

@@ -169,39 +169,54 @@ async def claim(
     granted, wait = await _take_tokens(session, channel, limit, rate, now)
     if not granted:
         return Claim([], wait)
+    due = (
+        D.c.status.in_(
+            [
+                DeliveryStatus.QUEUED.value,
+                DeliveryStatus.ERRORED.value,
+                DeliveryStatus.SENDING.value,
+            ]
+        ),
+        D.c.channel == channel.value,
+        D.c.next_attempt_at <= now,
+    )
+    columns = (
+        D.c.id,
+        D.c.address_id,
+        D.c.attempts,
+        D.c.budget_override,
+        D.c.cost,
+        D.c.country_code,
+    )
     query = (
-        sa.select(
-            D.c.id,
-            D.c.address_id,
-            D.c.attempts,
-            D.c.budget_override,
-            D.c.cost,
-            D.c.country_code,
-            A.c.active,
-            P.c.status,
-        )
+        sa.select(*columns, A.c.active, P.c.status, A.c.urn)
         .join(A, A.c.id == D.c.address_id)
         .join(P, P.c.id == D.c.producer_id)
-        .where(
-            D.c.status.in_(
-                [
-                    DeliveryStatus.QUEUED.value,
-                    DeliveryStatus.ERRORED.value,
-                    DeliveryStatus.SENDING.value,
-                ]
-            ),
-            D.c.channel == channel.value,
-            D.c.next_attempt_at <= now,
-            sa.or_(A.c.next_send_at.is_(None), A.c.next_send_at <= now),
-        )
+        .where(*due, sa.or_(A.c.next_send_at.is_(None), A.c.next_send_at <= now))
         .order_by(D.c.next_attempt_at, D.c.id)
         .limit(granted * 2)
     )
     if is_postgres(session):
         query = query.with_for_update(of=[D, A], skip_locked=True)
-    rows = (await run_core(session, query)).all()
+    rows = list((await run_core(session, query)).all())
+    if len(rows) < granted:
+        # Replies to numbers that belong to no producer have no address row to lock or pace.
+        strangers = (
+            sa.select(
+                *columns,
+                sa.true().label("active"),
+                sa.literal(ProducerStatus.ACTIVE.value).label("status"),
+                D.c.to_urn.label("urn"),
+            )
+            .where(*due, D.c.address_id.is_(None))
+            .order_by(D.c.next_attempt_at, D.c.id)
+            .limit(granted)
+        )
+        if is_postgres(session):
+            strangers = strangers.with_for_update(of=[D], skip_locked=True)
+        rows += (await run_core(session, strangers)).all()
     chosen: list[Any] = []
-    seen: set[int] = set()
+    seen: set[str] = set()
     dead: list[int] = []
     stopped: list[int] = []
     for row in rows:
@@ -209,8 +224,8 @@ async def claim(
             dead.append(row.id)
         elif row.status != ProducerStatus.ACTIVE.value:
             stopped.append(row.id)
-        elif row.address_id not in seen and len(chosen) < granted:
-            seen.add(row.address_id)  # one message per recipient at a time
+        elif row.urn not in seen and len(chosen) < granted:
+            seen.add(row.urn)  # one message per recipient at a time
             chosen.append(row)
     await _finish_unsendable(session, dead, stopped, now)
     if channel is ChannelName.SMS:
@@ -234,14 +249,21 @@ async def claim(
     await run_core(
         session,
         sa.update(A)
-        .where(A.c.id.in_([row.address_id for row in chosen]))
+        .where(A.c.id.in_([row.address_id for row in chosen if row.address_id is not None]))
         .values(next_send_at=lease),
     )
     await _spend_tokens(session, channel, len(chosen))
     texts = await run_core(
         session,
-        sa.select(D.c.id, A.c.urn, T.c.text, D.c.silent, D.c.attempts)
-        .join(A, A.c.id == D.c.address_id)
+        sa.select(
+            D.c.id,
+            sa.func.coalesce(A.c.urn, D.c.to_urn).label("urn"),
+            T.c.text,
+            D.c.silent,
+            D.c.attempts,
+        )
+        .select_from(D)
+        .outerjoin(A, A.c.id == D.c.address_id)
         .join(T, T.c.id == D.c.text_id)
         .where(D.c.id.in_(ids))
         .order_by(D.c.id),

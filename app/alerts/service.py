@@ -248,7 +248,7 @@ async def list_deliveries(
     limit = max(1, min(limit, MAX_LIMIT))
     query = (
         select(Delivery, Address.urn, BroadcastText.text)
-        .join(Address, col(Address.id) == Delivery.address_id)
+        .outerjoin(Address, col(Address.id) == Delivery.address_id)
         .join(BroadcastText, col(BroadcastText.id) == Delivery.text_id)
         .order_by(col(Delivery.id).desc())
         .limit(limit + 1)
@@ -271,7 +271,8 @@ async def list_deliveries(
     return Page(items=items, next_cursor=items[-1].id if len(rows) > limit else None)
 
 
-def _delivery_public(d: Delivery, urn: str, text: str, staff: Staff) -> DeliveryPublic:
+def _delivery_public(d: Delivery, urn: str | None, text: str, staff: Staff) -> DeliveryPublic:
+    urn = urn or d.to_urn or ""
     if urn.startswith("tel:") and not staff.sees_personal_data(d.country_code):
         urn = "tel:" + mask_phone(urn.removeprefix("tel:"))
     return DeliveryPublic(

@@ -108,23 +108,36 @@ async def handle_text(
     session: AsyncSession, *, parser: Parser, text: str, sender: Sender
 ) -> list[str]:
     """Parse, answer, and record the exchange. Never raises for anything a user can type."""
+    return (await answer_message(session, parser=parser, text=text, sender=sender)).replies
+
+
+async def answer_message(
+    session: AsyncSession,
+    *,
+    parser: Parser,
+    text: str,
+    sender: Sender,
+    external_id: str | None = None,
+) -> InboundMessage:
+    """handle_text(), returning the recorded turn: its replies, the producer, the language.
+    Whether the replies are sent is the transport's decision (rate limits)."""
     command = parser.parse(text)
     producer = await producers.find_by_urn(session, sender.urn)
     turn = _Turn(session, parser, command, sender, producer)
     answers = await _answer(turn)
-    session.add(
-        InboundMessage(
-            urn=sender.urn,
-            channel=sender.channel,
-            text=command.text[:1000],
-            intent=command.intent.value,
-            locale=turn.reader.locale,
-            producer_id=turn.producer.id if turn.producer else None,
-            replies=answers,
-        )
+    record = InboundMessage(
+        urn=sender.urn,
+        channel=sender.channel,
+        text=command.text[:1000],
+        intent=command.intent.value,
+        locale=turn.reader.locale,
+        producer_id=turn.producer.id if turn.producer else None,
+        replies=answers,
+        external_id=external_id,
     )
+    session.add(record)
     await session.flush()
-    return answers
+    return record
 
 
 async def _answer(turn: _Turn) -> list[str]:
@@ -366,6 +379,8 @@ async def _subscribe(turn: _Turn) -> list[str]:
 async def _unsubscribe(turn: _Turn) -> list[str]:
     if turn.producer is None:
         return [turn.say(r.STOPPED_ALL)]  # nothing to stop; say so the way a carrier expects
+    if turn.producer.status is ProducerStatus.STOPPED and turn.command.commodity_id is None:
+        return []  # confirmed once already: a second STOP (or a looping phone) gets silence
     await producers.unsubscribe_self(
         turn.session,
         producer=turn.producer,

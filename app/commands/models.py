@@ -22,4 +22,6 @@ class InboundMessage(SQLModel, table=True):
     locale: str = Field(max_length=5)
     producer_id: int | None = Field(default=None, foreign_key="producer.id", index=True)
     replies: list[Any] = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
+    # The gateway's id of the message, so a webhook delivered twice is answered once.
+    external_id: str | None = Field(default=None, max_length=100, unique=True)
     received_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

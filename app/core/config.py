@@ -72,6 +72,30 @@ class Settings(BaseSettings):
     dispatch_poll_s: float = Field(default=1.0, gt=0)
     dispatch_send_timeout_s: float = Field(default=30.0, gt=0)  # a gateway that never answers
 
+    # SMS gateways.
+    sms_gateway: Literal["console", "kannel", "android", "twilio"] = "console"
+    sms_sender: str = "MIC"  # sender id or short code
+    sms_sender_by_country: dict[str, str] = Field(default_factory=dict)  # {"KH": "1294"}
+    sms_webhook_secret: SecretStr = SecretStr("change-me")
+    public_url: str = "http://127.0.0.1:8000"  # how gateways reach this service (delivery reports)
+    sms_replies_per_hour: int = Field(default=10, ge=0)  # per number: a looping phone stops here
+    sms_replies_per_minute: int = Field(default=120, ge=0)  # all numbers: an inbound storm
+    kannel_sendsms_url: str = "http://127.0.0.1:13013/cgi-bin/sendsms"
+    kannel_username: str = ""
+    kannel_password: SecretStr = SecretStr("")
+    android_url: str = (
+        ""  # http://PHONE:8080 (local server) or https://api.sms-gate.app/3rdparty/v1
+    )
+    android_username: str = ""
+    android_password: SecretStr = SecretStr("")
+    android_signing_key: SecretStr = SecretStr("")
+    twilio_account_sid: str = ""
+    twilio_auth_token: SecretStr = SecretStr("")
+    twilio_base_url: str = "https://api.twilio.com"
+
+    def sms_sender_for(self, country: str) -> str:
+        return self.sms_sender_by_country.get(country, self.sms_sender)
+
     def channel_rate(self, channel: str) -> float:
         return self.telegram_rate if channel == "telegram" else self.sms_rate
 
@@ -92,6 +116,8 @@ class Settings(BaseSettings):
         if self.env != "production":
             return
         secrets = {"MIC_SECRET_KEY": self.secret_key}
+        if self.sms_gateway == "kannel":
+            secrets["MIC_SMS_WEBHOOK_SECRET"] = self.sms_webhook_secret
         for name, value in secrets.items():
             if value.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS:
                 raise ConfigurationError(

@@ -1,0 +1,1 @@
+"""One module per SMS gateway: sending through it, and reading what it posts back."""

@@ -1,0 +1,72 @@
+"""Phone numbers as gateways give them and take them: senders read into E.164, and the number
+of a `tel:` URN checked before it is sent anywhere."""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+
+from app.channels.base import ChannelError, ErrorKind
+from bots.sms.gateways.base import WebhookInvalid
+
+# Separators people and gateways put inside numbers; anything else (letters) makes it garbage.
+_SEPARATORS = re.compile(r"[\s\-().]")
+_DIGITS = re.compile(r"\+?[0-9]+")
+
+
+def to_e164(raw: str) -> str | None:
+    """`+959250000001`, `959250000001` or `00959250000001` -> `+959250000001`; None when the
+    text is not a possible international number.
+
+    A number without `+` is read as international digits, not as a national number: gateways
+    report senders in international form without the plus (Android, Kannel), and no country is
+    known here to read a national `09...` against. Only the length is checked, as in
+    app.producers: libphonenumber lags behind the ranges Myanmar's operators open.
+    """
+    text = _SEPARATORS.sub("", raw.strip())
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    if not _DIGITS.fullmatch(text):
+        return None
+    if not text.startswith("+"):
+        text = "+" + text
+    try:
+        number = phonenumbers.parse(text, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if phonenumbers.is_possible_number_with_reason(number) not in (
+        phonenumbers.ValidationResult.IS_POSSIBLE,
+        phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY,
+    ):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def sender_e164(raw: object) -> str:
+    """The sender of an inbound webhook in E.164; WebhookInvalid when it is not a number
+    (an alphanumeric sender such as an operator's "MPT", a short code, an empty field)."""
+    if not isinstance(raw, str):
+        raise WebhookInvalid(f"sender {raw!r} is not a phone number")
+    number = to_e164(raw)
+    if number is None:
+        raise WebhookInvalid(f"sender {raw!r} is not a phone number")
+    return number
+
+
+def urn_e164(urn: str) -> str:
+    """The E.164 number of a `tel:+959...` URN, for a gateway's To field.
+
+    Not a tel: URN: a routing mistake upstream, permanent but the address itself may be fine
+    (on another channel). A tel: URN with an impossible number will never be delivered: the
+    address is dead.
+    """
+    scheme, _, rest = urn.partition(":")
+    if scheme != "tel" or not rest:
+        raise ChannelError(ErrorKind.PERMANENT, f"{urn!r} is not a tel: URN")
+    number = to_e164(rest)
+    if number is None:
+        raise ChannelError(
+            ErrorKind.PERMANENT, f"{urn!r} is not a possible phone number", address_invalid=True
+        )
+    return number

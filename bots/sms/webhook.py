@@ -1,0 +1,118 @@
+"""/webhooks/sms/{gateway}/inbound and /status: authenticated by the gateway adapter, answered
+fast. Replies go through the outbox; the dispatcher is woken to send them at once."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+
+from app.alerts.outbox import record_receipt
+from app.alerts.replies import receive_sms
+from app.commands.parse import Parser, load_parser
+from app.core.config import Settings
+from app.core.db import Database
+from bots.sms.gateways.base import SmsGateway, WebhookInvalid, WebhookRefused, WebhookRequest
+
+log = logging.getLogger("mic.sms")
+router = APIRouter(prefix="/webhooks/sms", tags=["webhooks"], include_in_schema=False)
+
+PARSER_TTL_S = 60.0  # aliases a CDE adds reach the SMS bot within a minute
+
+
+async def _request(request: Request) -> WebhookRequest:
+    body = await request.body()
+    form: dict[str, str] = {}
+    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        form = {k: str(v) for k, v in (await request.form()).items()}
+    return WebhookRequest(
+        method=request.method,
+        url=str(request.url),
+        headers={k.lower(): v for k, v in request.headers.items()},
+        query=dict(request.query_params),
+        body=body,
+        form=form,
+    )
+
+
+def _gateway(request: Request, name: str) -> SmsGateway | None:
+    gateway: SmsGateway = request.app.state.sms_gateway
+    return gateway if gateway.name == name else None
+
+
+async def _parser(request: Request, database: Database, settings: Settings) -> Parser:
+    cached: tuple[float, Parser] | None = getattr(request.app.state, "sms_parser", None)
+    if cached is not None and time.monotonic() - cached[0] < PARSER_TTL_S:
+        return cached[1]
+    async with database.session() as session:
+        parser = await load_parser(session, default_locale=settings.default_locale)
+    request.app.state.sms_parser = (time.monotonic(), parser)
+    return parser
+
+
+def _refused(kind: str, name: str, exc: Exception) -> JSONResponse:
+    status = 403 if isinstance(exc, WebhookRefused) else 400
+    log.warning("%s webhook of %s refused (%d): %s", kind, name, status, exc)
+    return JSONResponse({"error": str(exc)}, status_code=status)
+
+
+@router.api_route("/{name}/inbound", methods=["GET", "POST"])
+async def inbound(name: str, request: Request) -> Response:
+    gateway = _gateway(request, name)
+    if gateway is None:
+        return JSONResponse({"error": f"the {name} gateway is not configured"}, status_code=404)
+    try:
+        messages = gateway.read_inbound(await _request(request))
+    except (WebhookRefused, WebhookInvalid) as exc:
+        return _refused("inbound", name, exc)
+    database: Database = request.app.state.database
+    settings: Settings = request.app.state.settings
+    parser = await _parser(request, database, settings)
+    for sms in messages:
+        async with database.session() as session:
+            outcome = await receive_sms(
+                session,
+                sender=sms.sender,
+                text=sms.text,
+                parser=parser,
+                settings=settings,
+                gateway_id=sms.gateway_id,
+            )
+        log.info("SMS from %s via %s: %s", sms.sender, name, outcome.status)
+    dispatcher = getattr(request.app.state, "dispatcher", None)
+    if dispatcher is not None:
+        dispatcher.wake()
+    return Response(status_code=200)  # an empty body: Kannel sends no reply of its own
+
+
+@router.api_route("/{name}/status", methods=["GET", "POST"])
+async def status(name: str, request: Request) -> Response:
+    gateway = _gateway(request, name)
+    if gateway is None:
+        return JSONResponse({"error": f"the {name} gateway is not configured"}, status_code=404)
+    try:
+        receipts = gateway.read_status(await _request(request))
+    except (WebhookRefused, WebhookInvalid) as exc:
+        return _refused("status", name, exc)
+    database: Database = request.app.state.database
+    for receipt in receipts:
+        if receipt.delivered is None:
+            continue  # queued or accepted at the SMSC: nothing changes yet
+        async with database.session() as session:
+            found = await record_receipt(
+                session,
+                delivered=receipt.delivered,
+                delivery_id=receipt.delivery_id,
+                gateway_id=receipt.gateway_id,
+                reason=receipt.reason,
+            )
+        if found is None:
+            log.warning(
+                "%s report for an unknown delivery (id %s, gateway id %s): ignored",
+                name,
+                receipt.delivery_id,
+                receipt.gateway_id,
+            )
+    return Response(status_code=200)
