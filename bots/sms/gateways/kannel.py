@@ -103,7 +103,9 @@ class KannelGateway:
         if not sender:
             raise WebhookInvalid("Kannel callback without from= (configure from=%p)")
         text = _decode(raw.get("text", b""), raw.get("charset", b"").decode("latin-1"))
-        received = _timestamp(raw.get("ts", b"").decode("latin-1"))
+        received = _timestamp(
+            raw.get("ts", b"").decode("latin-1") or raw.get("time", b"").decode("latin-1")
+        )
         return [
             InboundSms(
                 sender=sender_e164(sender),
@@ -145,8 +147,10 @@ def _decode(data: bytes, charset: str) -> str:
 
 
 def _timestamp(value: str) -> dt.datetime:
-    """%t is "YYYY-MM-DD HH:MM:SS" in the SMSC's time; when absent or odd, now."""
+    """%t is "YYYY-MM-DD HH:MM:SS" (UTC), %T Unix seconds; when absent or odd, now."""
     try:
+        if value.isdigit():
+            return dt.datetime.fromtimestamp(int(value), dt.UTC)
         return dt.datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=dt.UTC)
-    except ValueError:
+    except (ValueError, OverflowError):
         return dt.datetime.now(dt.UTC)

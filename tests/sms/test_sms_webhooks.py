@@ -1,0 +1,177 @@
+"""Inbound SMS through the Kannel webhook: answered in the sender's language through the outbox,
+STOP in Khmer and Burmese, rate limits, replays, strangers, and delivery reports."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from urllib.parse import quote
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from pydantic import SecretStr
+from sqlmodel import col, select
+
+from app.alerts.models import Broadcast, BroadcastKind, ChannelName, Delivery, DeliveryStatus
+from app.commands.models import InboundMessage
+from app.core.config import Settings
+from app.core.db import Database
+from app.main import create_app
+from app.producers.models import Producer, ProducerStatus
+from tests.alerts.conftest import dispatch_until, publish, register
+from tests.conftest import Tokens
+from tests.fakes.channel import RecordingChannel
+
+SECRET = "s3cret-for-kannel"
+
+
+@pytest.fixture
+def kannel_settings(settings: Settings) -> Settings:
+    return settings.model_copy(
+        update={
+            "sms_gateway": "kannel",
+            "kannel_username": "mic",
+            "sms_webhook_secret": SecretStr(SECRET),
+            "sms_replies_per_hour": 3,
+        }
+    )
+
+
+@pytest.fixture
+async def sms_client(kannel_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    application: FastAPI = create_app(kannel_settings)
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://mic.test") as c:
+            yield c
+
+
+async def mo(
+    client: httpx.AsyncClient, sender: str, text: str, *, msg_id: str = "", secret: str = SECRET
+) -> httpx.Response:
+    query = (
+        f"secret={secret}&from={quote(sender)}&to=1234&text={quote(text)}"
+        f"&coding=0&charset=UTF-8&id={msg_id}"
+    )
+    return await client.get(f"/webhooks/sms/kannel/inbound?{query}")
+
+
+async def replies(database: Database) -> list[tuple[str, str, str]]:
+    async with database.session() as s:
+        rows = await s.exec(
+            select(Delivery, Broadcast)
+            .join(Broadcast, col(Broadcast.id) == Delivery.broadcast_id)
+            .where(Broadcast.kind == BroadcastKind.REPLY)
+            .order_by(col(Delivery.id))
+        )
+        return [(str(d.to_urn), b.payload["text"], str(d.status)) for d, b in rows.all()]
+
+
+async def test_a_burmese_question_is_answered_in_burmese_through_the_outbox(
+    sms_client: httpx.AsyncClient, client: httpx.AsyncClient, tokens: Tokens, database: Database
+) -> None:
+    await publish(client, tokens, "12600")
+    answered = await mo(sms_client, "959250000001", "မူဆယ် သရက်သီးဈေး")
+    assert answered.status_code == 200 and answered.text == ""
+    [(urn, text, status)] = await replies(database)
+    assert urn == "tel:+959250000001" and status == "queued"
+    assert "12,600" in text and "သရက်" in text
+    async with database.session() as s:
+        [delivery] = (await s.exec(select(Delivery))).all()
+        [inbound] = (await s.exec(select(InboundMessage))).all()
+    assert delivery.channel is ChannelName.SMS and 1 <= delivery.segments <= 2
+    assert inbound.urn == "tel:+959250000001" and inbound.intent == "price"
+
+
+@pytest.mark.parametrize(
+    ("phone", "country", "locale", "stop"),
+    [
+        ("+85512345678", "KH", "km", "ឈប់"),
+        ("+959250000077", "MM", "my", "ရပ်"),
+    ],
+)
+async def test_stop_in_the_producers_language_ends_all_messages_and_confirms_once(
+    sms_client: httpx.AsyncClient,
+    client: httpx.AsyncClient,
+    tokens: Tokens,
+    database: Database,
+    fast: Settings,
+    phone: str,
+    country: str,
+    locale: str,
+    stop: str,
+) -> None:
+    producer_id = await register(
+        client,
+        tokens,
+        name="P",
+        locale=locale,
+        phone=phone,
+        country=country,
+        subscribe={"commodity": "mango", "rule": "every"},
+    )
+    await publish(client, tokens, "12600")  # an alert waiting in the outbox
+    assert (await mo(sms_client, phone.lstrip("+"), stop)).status_code == 200
+    assert (await mo(sms_client, phone.lstrip("+"), stop)).status_code == 200  # a second STOP
+    async with database.session() as s:
+        producer = await s.get(Producer, producer_id)
+    assert producer is not None and producer.status is ProducerStatus.STOPPED
+    [(urn, confirmation, _)] = await replies(database)  # confirmed once
+    assert urn == f"tel:{phone}" and "JOIN" in confirmation
+    sms = RecordingChannel("sms", known_urns={f"tel:{phone}"})
+
+    async def settled() -> bool:
+        async with database.session() as s:
+            rows = (await s.exec(select(Delivery))).all()
+        return all(d.status in (DeliveryStatus.SENT, DeliveryStatus.CANCELLED) for d in rows)
+
+    await dispatch_until(database, fast, {ChannelName.SMS: sms}, settled)
+    assert [m.text for m in sms.sent] == [confirmation]  # the alert was never sent
+    async with database.session() as s:
+        alert = (
+            await s.exec(
+                select(Delivery).where(
+                    Delivery.producer_id == producer_id, col(Delivery.to_urn).is_(None)
+                )
+            )
+        ).one()
+    assert (alert.status, alert.reason) == (DeliveryStatus.CANCELLED, "producer stopped alerts")
+
+
+async def test_a_looping_phone_gets_a_few_answers_an_hour_and_a_replay_one(
+    sms_client: httpx.AsyncClient, database: Database
+) -> None:
+    for _ in range(5):
+        await mo(sms_client, "959250000005", "HELP")
+    assert len(await replies(database)) == 3  # sms_replies_per_hour
+    async with database.session() as s:
+        assert len((await s.exec(select(InboundMessage))).all()) == 5  # every message recorded
+    await mo(sms_client, "959250000006", "HELP", msg_id="abc")
+    await mo(sms_client, "959250000006", "HELP", msg_id="abc")  # Kannel retried the callback
+    assert len(await replies(database)) == 4
+
+
+async def test_strangers_forgeries_and_reports(
+    sms_client: httpx.AsyncClient, database: Database, fast: Settings
+) -> None:
+    assert (await mo(sms_client, "14155550100", "HELP")).status_code == 200  # not a CLMV number
+    assert (await mo(sms_client, "959250000008", "HELP", secret="guess")).status_code == 403
+    assert (await mo(sms_client, "MPT", "HELP")).status_code == 400
+    assert await replies(database) == []
+    await mo(sms_client, "959250000008", "HELP")
+    sms = RecordingChannel("sms", known_urns={"tel:+959250000008"})
+
+    async def sent() -> bool:
+        return len(sms.sent) == 1
+
+    await dispatch_until(database, fast, {ChannelName.SMS: sms}, sent)
+    delivery_id = sms.sent[0].delivery_id
+    report = f"/webhooks/sms/kannel/status?secret={SECRET}&delivery={delivery_id}&status="
+    assert (await sms_client.get(report + "8&answer=ACK%2F")).status_code == 200
+    assert (await sms_client.get(report + "1&answer=")).status_code == 200
+    async with database.session() as s:
+        delivery = await s.get(Delivery, delivery_id)
+    assert delivery is not None and delivery.status is DeliveryStatus.DELIVERED
+    unknown = f"/webhooks/sms/kannel/status?secret={SECRET}&delivery=99999&status=1"
+    assert (await sms_client.get(unknown)).status_code == 200
+    assert (await sms_client.get("/webhooks/sms/android/inbound")).status_code == 404
