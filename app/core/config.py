@@ -93,9 +93,6 @@ class Settings(BaseSettings):
     twilio_auth_token: SecretStr = SecretStr("")
     twilio_base_url: str = "https://api.twilio.com"
 
-    def sms_sender_for(self, country: str) -> str:
-        return self.sms_sender_by_country.get(country, self.sms_sender)
-
     def channel_rate(self, channel: str) -> float:
         return self.telegram_rate if channel == "telegram" else self.sms_rate
 

@@ -23,6 +23,7 @@ def build_gateway(settings: Settings) -> SmsGateway:
             username=settings.kannel_username,
             password=settings.kannel_password.get_secret_value(),
             sender=settings.sms_sender,
+            senders=settings.sms_sender_by_country,
             secret=settings.sms_webhook_secret.get_secret_value(),
             status_url=webhook_url(settings, "kannel", "status"),
         )

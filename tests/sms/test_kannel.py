@@ -31,6 +31,7 @@ def gateway(handler: httpx.MockTransport | None = None) -> KannelGateway:
         username="mic",
         password="pw",
         sender="1234",
+        senders={"KH": "1294"},
         secret="s3cret",
         status_url="http://mic.test/webhooks/sms/kannel/status",
         client=httpx.AsyncClient(transport=handler) if handler else None,
@@ -112,6 +113,20 @@ async def test_sends_burmese_as_ucs2_with_a_delivery_report_url() -> None:
         "http://mic.test/webhooks/sms/kannel/status?secret=s3cret&delivery=7&status=%d&answer=%A"
     )
     assert "coding" not in english  # GSM-7
+
+
+async def test_the_sender_id_follows_the_recipients_country() -> None:
+    senders: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        senders.append(request.url.params["from"])
+        return httpx.Response(202, text="0: Accepted for delivery")
+
+    kannel = gateway(httpx.MockTransport(handler))
+    await kannel.send(OutboundMessage(1, "tel:+85512345678", "x"))
+    await kannel.send(OutboundMessage(2, "tel:+959250000001", "x"))
+    await kannel.close()
+    assert senders == ["1294", "1234"]
 
 
 @pytest.mark.parametrize(

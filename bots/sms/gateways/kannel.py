@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 import httpx
 
 from app.channels.base import ChannelError, ErrorKind, OutboundMessage, SendResult
+from app.producers.service import country_of_phone
 from app.text.sms import is_gsm7
 from bots.sms.gateways.base import (
     InboundSms,
@@ -41,6 +42,7 @@ class KannelGateway:
         username: str,
         password: str,
         sender: str,
+        senders: dict[str, str] | None = None,
         secret: str,
         status_url: str,
         client: httpx.AsyncClient | None = None,
@@ -49,6 +51,7 @@ class KannelGateway:
         self.username = username
         self.password = password
         self.sender = sender
+        self.senders = senders or {}  # a sender id or short code per country
         self.secret = secret
         self.status_url = status_url  # our /webhooks/sms/kannel/status, as Kannel reaches it
         self._client = client or httpx.AsyncClient(timeout=15)
@@ -68,7 +71,7 @@ class KannelGateway:
         params = {
             "username": self.username,
             "password": self.password,
-            "from": self.sender,
+            "from": self.senders.get(country_of_phone(to) or "", self.sender),
             "to": to,
             "text": message.text,
             "charset": "UTF-8",
