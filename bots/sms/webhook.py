@@ -22,14 +22,19 @@ router = APIRouter(prefix="/webhooks/sms", tags=["webhooks"], include_in_schema=
 PARSER_TTL_S = 60.0  # aliases a CDE adds reach the SMS bot within a minute
 
 
-async def _request(request: Request) -> WebhookRequest:
+async def _request(request: Request, settings: Settings) -> WebhookRequest:
+    """The request as the gateway addressed it: behind a TLS proxy the URL this process sees
+    differs from the public one the gateway signed (Twilio), so MIC_PUBLIC_URL is used."""
     body = await request.body()
+    url = settings.public_url.rstrip("/") + request.url.path
+    if request.url.query:
+        url = f"{url}?{request.url.query}"
     form: dict[str, str] = {}
     if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
         form = {k: str(v) for k, v in (await request.form()).items()}
     return WebhookRequest(
         method=request.method,
-        url=str(request.url),
+        url=url,
         headers={k.lower(): v for k, v in request.headers.items()},
         query=dict(request.query_params),
         body=body,
@@ -52,10 +57,15 @@ async def _parser(request: Request, database: Database, settings: Settings) -> P
     return parser
 
 
-def _refused(kind: str, name: str, exc: Exception) -> JSONResponse:
-    status = 403 if isinstance(exc, WebhookRefused) else 400
-    log.warning("%s webhook of %s refused (%d): %s", kind, name, status, exc)
-    return JSONResponse({"error": str(exc)}, status_code=status)
+def _refused(kind: str, name: str, exc: Exception) -> Response:
+    """A forgery gets 403. A genuine request we cannot use (a sender that is no phone number,
+    such as an operator's "MPT") is logged and acknowledged: a 4xx would only make the gateway
+    retry it for days."""
+    if isinstance(exc, WebhookRefused):
+        log.warning("%s webhook of %s refused: %s", kind, name, exc)
+        return JSONResponse({"error": str(exc)}, status_code=403)
+    log.warning("%s webhook of %s dropped: %s", kind, name, exc)
+    return Response(status_code=200)
 
 
 @router.api_route("/{name}/inbound", methods=["GET", "POST"])
@@ -63,12 +73,12 @@ async def inbound(name: str, request: Request) -> Response:
     gateway = _gateway(request, name)
     if gateway is None:
         return JSONResponse({"error": f"the {name} gateway is not configured"}, status_code=404)
+    settings: Settings = request.app.state.settings
     try:
-        messages = gateway.read_inbound(await _request(request))
+        messages = gateway.read_inbound(await _request(request, settings))
     except (WebhookRefused, WebhookInvalid) as exc:
         return _refused("inbound", name, exc)
     database: Database = request.app.state.database
-    settings: Settings = request.app.state.settings
     parser = await _parser(request, database, settings)
     for sms in messages:
         async with database.session() as session:
@@ -93,7 +103,7 @@ async def status(name: str, request: Request) -> Response:
     if gateway is None:
         return JSONResponse({"error": f"the {name} gateway is not configured"}, status_code=404)
     try:
-        receipts = gateway.read_status(await _request(request))
+        receipts = gateway.read_status(await _request(request, request.app.state.settings))
     except (WebhookRefused, WebhookInvalid) as exc:
         return _refused("status", name, exc)
     database: Database = request.app.state.database

@@ -25,6 +25,7 @@ from bots.sms.gateways.base import (
     WebhookRefused,
     WebhookRequest,
 )
+from bots.sms.gateways.http import excerpt, request
 from bots.sms.gateways.numbers import sender_e164, urn_e164
 
 # dlr-mask: 1 delivered, 2 failed, 16 rejected by the SMSC (8 and 4 are intermediate).
@@ -80,11 +81,8 @@ class KannelGateway:
         }
         if not is_gsm7(message.text):
             params["coding"] = "2"  # UCS-2 on the air: Burmese, Khmer, Lao, Chinese, Vietnamese
-        try:
-            response = await self._client.get(self.sendsms_url, params=params)
-        except httpx.HTTPError as exc:
-            raise ChannelError(ErrorKind.TRANSIENT, f"Kannel unreachable: {exc!r}") from exc
-        body = response.text.strip()[:200]
+        response = await request(self._client, self.name, "GET", self.sendsms_url, params=params)
+        body = excerpt(response)
         if response.status_code in (200, 202) and body[:2] in ("0:", "3:"):
             return SendResult(gateway_id=str(message.delivery_id))
         if response.status_code >= 500 or response.status_code == 429:

@@ -1,0 +1,50 @@
+"""What the HTTP gateway adapters share: one request with its network failures turned into
+transient channel errors, Retry-After, and a short excerpt of an answer for a reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import math
+from typing import Any
+
+import httpx
+
+from app.channels.base import ChannelError, ErrorKind
+
+
+async def request(
+    client: httpx.AsyncClient, gateway: str, method: str, url: str, **kwargs: Any
+) -> httpx.Response:
+    """One call to a gateway; timeouts and network errors are worth a retry."""
+    try:
+        return await client.request(method, url, **kwargs)
+    except httpx.TimeoutException as exc:
+        raise ChannelError(ErrorKind.TRANSIENT, f"{gateway}: timeout ({exc!r})") from exc
+    except httpx.TransportError as exc:
+        raise ChannelError(ErrorKind.TRANSIENT, f"{gateway}: network error ({exc!r})") from exc
+
+
+def retry_after(response: httpx.Response, default: float = 1.0) -> float:
+    """Retry-After in seconds: a number, or an HTTP date; `default` when absent or unreadable."""
+    raw = response.headers.get("retry-after")
+    if raw is None:
+        return default
+    try:
+        seconds = float(raw)
+    except ValueError:
+        pass
+    else:
+        return max(seconds, 0.0) if math.isfinite(seconds) else default
+    try:
+        when = email.utils.parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return default
+    if when.tzinfo is None:
+        return default
+    return max((when - dt.datetime.now(dt.UTC)).total_seconds(), 0.0)
+
+
+def excerpt(response: httpx.Response, limit: int = 200) -> str:
+    text = " ".join(response.text.split())
+    return text[:limit] + ("…" if len(text) > limit else "") if text else "(empty body)"
