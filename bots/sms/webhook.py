@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
@@ -31,7 +32,7 @@ async def _request(request: Request, settings: Settings) -> WebhookRequest:
         url = f"{url}?{request.url.query}"
     form: dict[str, str] = {}
     if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-        form = {k: str(v) for k, v in (await request.form()).items()}
+        form = dict(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True))
     return WebhookRequest(
         method=request.method,
         url=url,

@@ -3,6 +3,11 @@ STOP in Khmer and Burmese, rate limits, replays, strangers, and delivery reports
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
+import time
 from collections.abc import AsyncIterator
 from urllib.parse import quote
 
@@ -175,3 +180,69 @@ async def test_strangers_forgeries_and_reports(
     unknown = f"/webhooks/sms/kannel/status?secret={SECRET}&delivery=99999&status=1"
     assert (await sms_client.get(unknown)).status_code == 200
     assert (await sms_client.get("/webhooks/sms/android/inbound")).status_code == 404
+
+
+async def gateway_client(settings: Settings, **update: object) -> tuple[FastAPI, httpx.AsyncClient]:
+    application = create_app(settings.model_copy(update=update))
+    transport = httpx.ASGITransport(app=application)
+    return application, httpx.AsyncClient(transport=transport, base_url="http://mic.test")
+
+
+async def test_signed_android_and_twilio_messages_are_answered_and_forgeries_refused(
+    settings: Settings, database: Database
+) -> None:
+    public = "https://mic.example.org"
+    android_app, android = await gateway_client(
+        settings,
+        sms_gateway="android",
+        android_url="http://phone.test:8080",
+        android_signing_key=SecretStr("android-key"),
+        public_url=public,
+    )
+    body = json.dumps(
+        {
+            "event": "sms:received",
+            "id": "evt-1",
+            "payload": {
+                "messageId": "m-1",
+                "message": "ឈប់",
+                "sender": "+85512345670",
+                "recipient": "+85510000000",
+                "receivedAt": "2026-11-28T09:00:00.000+07:00",
+            },
+        }
+    ).encode()
+    stamp = str(int(time.time()))
+    good = hmac.new(b"android-key", body + stamp.encode(), hashlib.sha256).hexdigest()
+    async with android_app.router.lifespan_context(android_app), android:
+        url = "/webhooks/sms/android/inbound"
+        forged = {"x-signature": "0" * 64, "x-timestamp": stamp, "content-type": "application/json"}
+        assert (await android.post(url, content=body, headers=forged)).status_code == 403
+        signed = {**forged, "x-signature": good}
+        assert (await android.post(url, content=body, headers=signed)).status_code == 200
+    twilio_app, twilio = await gateway_client(
+        settings,
+        sms_gateway="twilio",
+        twilio_account_sid="AC123",
+        twilio_auth_token=SecretStr("twilio-token"),
+        public_url=public,
+    )
+    form = {"From": "+959250000031", "To": "+15005550006", "Body": "HELP", "MessageSid": "SM1"}
+    signed_string = f"{public}/webhooks/sms/twilio/inbound" + "".join(
+        f"{k}{form[k]}" for k in sorted(form)
+    )
+    signature = base64.b64encode(
+        hmac.new(b"twilio-token", signed_string.encode(), hashlib.sha1).digest()
+    ).decode()
+    async with twilio_app.router.lifespan_context(twilio_app), twilio:
+        url = "/webhooks/sms/twilio/inbound"
+        forged_form = {**form, "Body": "STOP"}  # the signature no longer matches
+        refused = await twilio.post(
+            url, data=forged_form, headers={"x-twilio-signature": signature}
+        )
+        assert refused.status_code == 403
+        answered = await twilio.post(url, data=form, headers={"x-twilio-signature": signature})
+        assert answered.status_code == 200
+    sent = await replies(database)
+    assert [urn for urn, _, _ in sent] == ["tel:+85512345670", "tel:+959250000031"]
+    assert "STOP" in sent[1][1]  # the help text names STOP
