@@ -605,10 +605,20 @@ async def record_receipt(
     delivery = (await session.exec(query)).first()
     if delivery is None:
         return None
-    if delivered and delivery.status is DeliveryStatus.SENT:
+    # A report can overtake the dispatcher's own record of the send (Kannel reports within
+    # milliseconds; results are written in batches): `sending` counts as sent here, and the
+    # dispatcher's later write, which only touches deliveries still `sending`, changes nothing.
+    if delivered and delivery.status in (DeliveryStatus.SENT, DeliveryStatus.SENDING):
         delivery.status = DeliveryStatus.DELIVERED
         delivery.delivered_at = at
-    elif not delivered and delivery.status in (DeliveryStatus.SENT, DeliveryStatus.DELIVERED):
+        delivery.sent_at = delivery.sent_at or at
+        delivery.next_attempt_at = None
+    elif not delivered and delivery.status in (
+        DeliveryStatus.SENDING,
+        DeliveryStatus.SENT,
+        DeliveryStatus.DELIVERED,
+    ):
+        delivery.next_attempt_at = None
         delivery.status = DeliveryStatus.FAILED
         delivery.reason = (reason or "the gateway reported the message undelivered")[:500]
     else:

@@ -333,3 +333,22 @@ async def test_a_scheduled_notice_goes_out_when_its_time_comes(
         await client.get(f"/api/v1/notices/{created.json()['id']}", headers=tokens.cde_mm)
     ).json()
     assert notice["status"] == "sent"
+
+
+async def test_a_report_that_overtakes_the_dispatchers_record_still_counts(
+    client: httpx.AsyncClient, tokens: Tokens, database: Database, fast: Settings
+) -> None:
+    await register(client, tokens, name="A", locale="en", phone="+959250000091")
+    await publish(client, tokens, "12600")
+    async with database.session() as s:
+        [claimed] = (
+            await outbox.claim(s, channel=ChannelName.SMS, worker="w", limit=5, settings=fast)
+        ).deliveries
+    async with database.session() as s:  # Kannel's report, before the send's result is written
+        early = await outbox.record_receipt(s, delivered=True, delivery_id=claimed.delivery_id)
+        assert early is not None and early.status is DeliveryStatus.DELIVERED
+    async with database.session() as s:
+        outcome = outbox.Outcome(claimed, dt.datetime.now(dt.UTC), result=SendResult("k-1"))
+        await outbox.record(s, [outcome], worker="w", settings=fast)
+    [delivery] = await deliveries(database)
+    assert delivery.status is DeliveryStatus.DELIVERED and delivery.sent_at is not None
