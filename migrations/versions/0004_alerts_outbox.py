@@ -200,9 +200,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table("inbound_message", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column(
-                "external_id", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True
-            )
+            sa.Column("external_id", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True)
         )
         batch_op.create_unique_constraint(
             batch_op.f("uq_inbound_message_external_id"), ["external_id"]
