@@ -145,6 +145,9 @@ async def test_burmese_and_english_questions_answered_through_kannel_with_report
     for part in english:
         print("MT part:", part.line[:160])
     print("deliveries:", [(d.id, d.segments, str(d.status)) for d in (to_burmese, to_english)])
+    print("bearerbox access log:")
+    for line in harness.bearerbox_access_log.read_text(errors="replace").splitlines():
+        print(" ", line[:220])
 
 
 async def test_a_bearerbox_restart_mid_broadcast_loses_nothing(

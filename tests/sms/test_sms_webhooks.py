@@ -246,3 +246,16 @@ async def test_signed_android_and_twilio_messages_are_answered_and_forgeries_ref
     sent = await replies(database)
     assert [urn for urn, _, _ in sent] == ["tel:+85512345670", "tel:+959250000031"]
     assert "STOP" in sent[1][1]  # the help text names STOP
+
+
+async def test_an_empty_text_and_ten_concatenated_parts_get_one_short_answer(
+    sms_client: httpx.AsyncClient, database: Database
+) -> None:
+    assert (await mo(sms_client, "959250000041", "")).status_code == 200
+    ten_parts = "PRICE MANGO MUSE " * 90  # 1 530 characters: ten GSM-7 parts, reassembled
+    assert (await mo(sms_client, "959250000042", ten_parts)).status_code == 200
+    answers = await replies(database)
+    assert [urn for urn, _, _ in answers] == ["tel:+959250000041", "tel:+959250000042"]
+    async with database.session() as s:
+        segments = [d.segments for d in (await s.exec(select(Delivery))).all()]
+    assert all(1 <= n <= 2 for n in segments)
