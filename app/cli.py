@@ -124,13 +124,15 @@ def run(
 def dispatcher() -> None:
     """Run an outbox dispatcher alone (any number of them may share a PostgreSQL database)."""
     from bots.sms.channel import build_gateway
+    from bots.telegram.channel import build_telegram_channel
     from jobs.dispatcher import outbound_channels, run_dispatcher
 
     settings = _settings()
     url = parse_database_url(settings.database_url)
     migrations.require_current_schema(url)
     out.print(f"dispatcher on {url.display()}; Ctrl-C stops it", highlight=False)
-    asyncio.run(run_dispatcher(settings, outbound_channels(build_gateway(settings))))
+    channels = outbound_channels(build_gateway(settings), build_telegram_channel(settings))
+    asyncio.run(run_dispatcher(settings, channels))
 
 
 @db_cli.command("upgrade")

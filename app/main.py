@@ -21,6 +21,7 @@ from app.core.events import bus
 from app.core.migrations import require_current_schema
 from bots.sms.channel import build_gateway
 from bots.sms.webhook import router as sms_webhooks
+from bots.telegram.channel import build_telegram_channel
 from jobs.dispatcher import Dispatcher, outbound_channels
 
 
@@ -42,13 +43,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     sms_gateway = build_gateway(settings)
+    telegram = build_telegram_channel(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(require_current_schema, database.url)
         dispatcher: asyncio.Task[None] | None = None
         if settings.dispatcher:
-            channels = outbound_channels(sms_gateway)
+            channels = outbound_channels(sms_gateway, telegram)
             app.state.dispatcher = Dispatcher(database, settings, channels)
             dispatcher = asyncio.create_task(app.state.dispatcher.run())
         try:
@@ -59,6 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 app.state.dispatcher.stop()
                 await dispatcher
             await sms_gateway.close()
+            if telegram is not None:
+                await telegram.close()
             await database.dispose()
 
     app = FastAPI(

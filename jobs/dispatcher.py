@@ -37,9 +37,9 @@ HOUSEKEEPING_S = 5.0
 HOUSEKEEPING_LOCK = 0x6D6963_0001
 
 
-def outbound_channels(sms: Channel) -> dict[ChannelName, Channel]:
-    """SMS through the configured gateway; Telegram is printed until the bot is configured."""
-    return {ChannelName.TELEGRAM: ConsoleChannel("telegram"), ChannelName.SMS: sms}
+def outbound_channels(sms: Channel, telegram: Channel | None) -> dict[ChannelName, Channel]:
+    """SMS through the configured gateway; Telegram through the bot, printed when there is none."""
+    return {ChannelName.TELEGRAM: telegram or ConsoleChannel("telegram"), ChannelName.SMS: sms}
 
 
 class Dispatcher:

@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     dispatch_poll_s: float = Field(default=1.0, gt=0)
     dispatch_send_timeout_s: float = Field(default=30.0, gt=0)  # a gateway that never answers
 
+    # Telegram: with a token, alerts go out through the bot; without one they are printed.
+    telegram_token: SecretStr | None = None
+    telegram_api_base: str = "https://api.telegram.org/bot"  # a local Bot API server, or tests
+
     # SMS gateways.
     sms_gateway: Literal["console", "kannel", "android", "twilio"] = "console"
     sms_sender: str = "MIC"  # sender id or short code
