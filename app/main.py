@@ -21,7 +21,9 @@ from app.core.events import bus
 from app.core.migrations import require_current_schema
 from bots.sms.channel import build_gateway
 from bots.sms.webhook import router as sms_webhooks
+from bots.telegram import application as telegram_bot
 from bots.telegram.channel import build_telegram_channel
+from bots.telegram.webhook import router as telegram_webhook
 from jobs.dispatcher import Dispatcher, outbound_channels
 
 
@@ -53,10 +55,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             channels = outbound_channels(sms_gateway, telegram)
             app.state.dispatcher = Dispatcher(database, settings, channels)
             dispatcher = asyncio.create_task(app.state.dispatcher.run())
+        if telegram is not None and settings.telegram_mode != "off":
+            app.state.telegram = telegram_bot.build_application(settings, database)
+            await telegram_bot.start(app.state.telegram, settings)
         try:
             with alerts.alerts_wired(bus, settings):
                 yield
         finally:
+            if getattr(app.state, "telegram", None) is not None:
+                await telegram_bot.stop(app.state.telegram)
             if dispatcher is not None:
                 app.state.dispatcher.stop()
                 await dispatcher
@@ -78,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit)
     app.include_router(api_router)
     app.include_router(sms_webhooks)
+    app.include_router(telegram_webhook)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> JSONResponse:

@@ -17,7 +17,7 @@ def test_the_catalogs_are_complete() -> None:
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
     """A copy of the code and catalogs to break on purpose."""
-    for name in ("app", "locales"):
+    for name in ("app", "bots", "jobs", "locales"):
         shutil.copytree(
             ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("*.mo", "__pycache__")
         )

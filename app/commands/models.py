@@ -25,3 +25,16 @@ class InboundMessage(SQLModel, table=True):
     # The gateway's id of the message, so a webhook delivered twice is answered once.
     external_id: str | None = Field(default=None, max_length=100, unique=True)
     received_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ChatState(SQLModel, table=True):
+    """Where a multi-step conversation (Telegram registration) stands, in the database so that
+    a restart or another replica continues where the producer was."""
+
+    __tablename__ = "chat_state"
+
+    urn: str = Field(primary_key=True, max_length=64)
+    flow: str = Field(max_length=32)  # register
+    step: str = Field(max_length=32)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False))
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

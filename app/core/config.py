@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     # Telegram: with a token, alerts go out through the bot; without one they are printed.
     telegram_token: SecretStr | None = None
     telegram_api_base: str = "https://api.telegram.org/bot"  # a local Bot API server, or tests
+    # webhook: Telegram posts updates to MIC_PUBLIC_URL/webhooks/telegram; polling: development.
+    telegram_mode: Literal["webhook", "polling", "off"] = "webhook"
+    telegram_webhook_secret: SecretStr = SecretStr("change-me")
 
     # SMS gateways.
     sms_gateway: Literal["console", "kannel", "android", "twilio"] = "console"
@@ -117,6 +120,8 @@ class Settings(BaseSettings):
         if self.env != "production":
             return
         secrets = {"MIC_SECRET_KEY": self.secret_key}
+        if self.telegram_token is not None and self.telegram_mode == "webhook":
+            secrets["MIC_TELEGRAM_WEBHOOK_SECRET"] = self.telegram_webhook_secret
         if self.sms_gateway == "kannel":
             secrets["MIC_SMS_WEBHOOK_SECRET"] = self.sms_webhook_secret
         for name, value in secrets.items():

@@ -35,6 +35,7 @@ SAMPLE = {
     "quantity": "20 tonne",
     "contact": "+86 692 000 0000",
     "rate": "291.67",
+    "example": "MANGO MUSE",
 }
 
 

@@ -1,0 +1,196 @@
+"""python-telegram-bot handlers: registration buttons, free text to app.commands, commands.
+
+Only private chats are served; groups and channels get silence. Each update runs in its own
+database transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.ext import ContextTypes
+
+from app.commands.handle import Sender, handle_text
+from app.commands.parse import load_parser
+from app.core.config import Settings
+from app.core.db import Database
+from app.core.i18n import translator
+from app.producers.models import ProducerStatus
+from app.producers.service import find_by_urn, telegram_urn
+from bots.telegram import registration
+from bots.telegram import texts as t
+
+log = logging.getLogger("mic.telegram")
+
+
+def _deps(context: ContextTypes.DEFAULT_TYPE) -> tuple[Database, Settings]:
+    return context.application.bot_data["database"], context.application.bot_data["settings"]
+
+
+def _markup(screen: registration.Screen) -> InlineKeyboardMarkup | None:
+    if not screen.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(label, callback_data=data) for label, data in row]
+            for row in screen.buttons
+        ]
+    )
+
+
+async def _show(update: Update, screen: registration.Screen, *, edit: bool) -> None:
+    """A screen as an edit of the message whose button was tapped, or as a new message."""
+    chat = update.effective_chat
+    assert chat is not None
+    if screen.ask_contact is not None:
+        share, skip = screen.ask_contact
+        keyboard = ReplyKeyboardMarkup(
+            [[KeyboardButton(share, request_contact=True)], [KeyboardButton(skip)]],
+            one_time_keyboard=True,
+            resize_keyboard=True,
+        )
+        await chat.send_message(screen.text, reply_markup=keyboard)
+        return
+    if screen.done:
+        await chat.send_message(screen.text, reply_markup=ReplyKeyboardRemove())
+        return
+    query = update.callback_query
+    if edit and query is not None and query.message is not None:
+        await query.edit_message_text(screen.text, reply_markup=_markup(screen))
+    else:
+        await chat.send_message(screen.text, reply_markup=_markup(screen))
+
+
+async def _locale(database: Database, urn: str) -> str:
+    async with database.session() as session:
+        producer = await find_by_urn(session, urn)
+        if producer is not None:
+            return producer.locale
+        state = await registration.current(session, urn)
+        return str(state.data.get("locale", "en")) if state else "en"
+
+
+async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    database, settings = _deps(context)
+    chat = update.effective_chat
+    assert chat is not None
+    urn = telegram_urn(chat.id)
+    async with database.session() as session:
+        producer = await find_by_urn(session, urn)
+        if (
+            producer is not None
+            and producer.status is ProducerStatus.ACTIVE
+            and producer.consent_at
+        ):
+            example = "MANGO MUSE"
+            text = translator(producer.locale).gettext(t.ALREADY_REGISTERED).format(example=example)
+            await chat.send_message(text)
+            return
+        if producer is not None:
+            # A producer who stopped: /start is their new consent (app.commands' JOIN).
+            replies = await _commands(session, settings, urn, "JOIN")
+            await chat.send_message("\n".join(replies))
+            return
+        screen = await registration.start(session, urn)
+    await _show(update, screen, edit=False)
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    database, _ = _deps(context)
+    query = update.callback_query
+    chat = update.effective_chat
+    if query is None or chat is None:
+        return
+    urn = telegram_urn(chat.id)
+    user = update.effective_user
+    name = user.full_name if user else ""
+    async with database.session() as session:
+        screen = await registration.answer_button(
+            session, urn, query.data or "", name=name, chat_id=chat.id
+        )
+    if screen is None:
+        await query.answer(
+            translator(await _locale(database, urn)).gettext(t.EXPIRED), show_alert=True
+        )
+        return
+    await query.answer()
+    await _show(update, screen, edit=True)
+
+
+async def on_contact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    database, _ = _deps(context)
+    message, chat, user = update.message, update.effective_chat, update.effective_user
+    if message is None or message.contact is None or chat is None or user is None:
+        return
+    if message.contact.user_id != user.id:
+        return  # someone else's card: only the producer's own number is taken
+    async with database.session() as session:
+        screen = await registration.answer_contact(
+            session, telegram_urn(chat.id), message.contact.phone_number
+        )
+    if screen is not None:
+        await _show(update, screen, edit=False)
+
+
+async def _commands(session: Any, settings: Settings, urn: str, text: str) -> list[str]:
+    parser = await load_parser(session, default_locale=settings.default_locale)
+    return await handle_text(session, parser=parser, text=text, sender=Sender(urn, "telegram"))
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    database, settings = _deps(context)
+    message, chat = update.message, update.effective_chat
+    if message is None or chat is None or not message.text:
+        return
+    urn = telegram_urn(chat.id)
+    async with database.session() as session:
+        state = await registration.current(session, urn)
+        if state is not None and state.step == "phone":
+            skip = translator(str(state.data.get("locale", "en"))).gettext(t.SKIP)
+            if message.text.strip() == skip:
+                screen = await registration.answer_button(
+                    session, urn, "r:phone:skip", name="", chat_id=chat.id
+                )
+                if screen is not None:
+                    await _show(update, screen, edit=False)
+                return
+        replies = await _commands(session, settings, urn, message.text)
+    if replies:
+        await chat.send_message("\n".join(replies))
+
+
+async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/help, /price, /leads, /stop: the same brain as SMS, answered in the producer's language."""
+    database, settings = _deps(context)
+    message, chat = update.message, update.effective_chat
+    if message is None or chat is None or not message.text:
+        return
+    command = message.text.split()[0].lstrip("/").split("@")[0].upper()
+    words = {"HELP": "HELP", "PRICE": "PRICE", "LEADS": "LEADS", "STOP": "STOP"}
+    async with database.session() as session:
+        replies = await _commands(session, settings, telegram_urn(chat.id), words[command])
+    if replies:
+        await chat.send_message("\n".join(replies))
+
+
+async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice notes: a polite word in the producer's language."""
+    database, _ = _deps(context)
+    chat = update.effective_chat
+    if chat is None:
+        return
+    locale = await _locale(database, telegram_urn(chat.id))
+    await chat.send_message(translator(locale).gettext(t.TEXT_ONLY))
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    log.error("Telegram update failed: %r", context.error, exc_info=context.error)

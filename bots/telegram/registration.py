@@ -1,0 +1,304 @@
+"""Registration on Telegram: language, country, occupation, products, markets, an optional
+phone number, and consent, one step at a time with buttons.
+
+Where the producer stands lives in chat_state, so a restart of the service, or another replica
+answering the next update, continues at the same step. Every button's data names its step; a
+button from an earlier step, or data that was tampered with, is refused as expired.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from babel import Locale
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.accounts.models import Role
+from app.accounts.service import Staff
+from app.alerts.templates import name_in
+from app.catalogue.models import Commodity, Country, Market
+from app.catalogue.service import display_names
+from app.commands.models import ChatState
+from app.core.db import utcnow
+from app.core.errors import AppError
+from app.core.i18n import LOCALES, translator
+from app.producers import service as producers
+from app.producers.models import (
+    ConsentChannel,
+    ConsentIn,
+    ProducerCreate,
+    ProducerKind,
+    SubscriptionCreate,
+)
+from bots.telegram import texts as t
+
+FLOW = "register"
+KINDS = {
+    ProducerKind.FARMER: t.KIND_FARMER,
+    ProducerKind.FISHER: t.KIND_FISHER,
+    ProducerKind.WEAVER: t.KIND_WEAVER,
+    ProducerKind.TEA_GROWER: t.KIND_TEA_GROWER,
+    ProducerKind.TRADER: t.KIND_TRADER,
+}
+
+
+@dataclass
+class Screen:
+    """What to show: text, inline buttons (label, callback data) by row, and whether to ask
+    for the contact through the reply keyboard."""
+
+    text: str
+    buttons: list[list[tuple[str, str]]] = field(default_factory=list)
+    ask_contact: tuple[str, str] | None = None  # (share label, skip label)
+    done: bool = False
+
+
+def native_name(locale: str) -> str:
+    name = Locale.parse(locale).get_display_name(locale) or locale
+    return name[:1].upper() + name[1:]
+
+
+async def start(session: AsyncSession, urn: str) -> Screen:
+    """/start from a chat with no producer: a fresh registration, asked in every language."""
+    await _save(session, urn, "language", {})
+    text = "\n".join(dict.fromkeys(translator(loc).gettext(t.CHOOSE_LANGUAGE) for loc in LOCALES))
+    buttons = [(native_name(loc), f"r:language:{loc}") for loc in LOCALES]
+    return Screen(text, _rows(buttons, 2))
+
+
+def _rows(buttons: list[tuple[str, str]], width: int) -> list[list[tuple[str, str]]]:
+    return [buttons[i : i + width] for i in range(0, len(buttons), width)]
+
+
+async def _save(session: AsyncSession, urn: str, step: str, data: dict[str, Any]) -> None:
+    state = await session.get(ChatState, urn)
+    if state is None:
+        state = ChatState(urn=urn, flow=FLOW, step=step, data=data)
+    state.flow, state.step, state.data, state.updated_at = FLOW, step, dict(data), utcnow()
+    session.add(state)
+    await session.flush()
+
+
+async def current(session: AsyncSession, urn: str) -> ChatState | None:
+    state = await session.get(ChatState, urn)
+    return state if state is not None and state.flow == FLOW else None
+
+
+async def answer_button(
+    session: AsyncSession, urn: str, data: str, *, name: str, chat_id: int
+) -> Screen | None:
+    """The next screen after a button, or None when the button is stale or forged."""
+    parts = data.split(":", 2)
+    state = await current(session, urn)
+    if len(parts) != 3 or parts[0] != "r" or state is None or parts[1] != state.step:
+        return None
+    step, value, values = parts[1], parts[2], dict(state.data)
+    if step == "language":
+        if value not in LOCALES:
+            return None
+        values["locale"] = value
+        return await _ask_country(session, urn, values)
+    if step == "country":
+        codes = {c.code for c in (await session.exec(select(Country))).all()}
+        if value not in codes:
+            return None
+        values["country"] = value
+        return await _ask_kind(session, urn, values)
+    if step == "kind":
+        if value not in {k.value for k in ProducerKind}:
+            return None
+        values["kind"] = value
+        values.setdefault("commodities", [])
+        return await _ask_commodities(session, urn, values)
+    if step == "commodities":
+        return await _toggle(
+            session, urn, values, "commodities", value, _ask_commodities, _ask_markets
+        )
+    if step == "markets":
+        return await _toggle(session, urn, values, "markets", value, _ask_markets, _ask_phone)
+    if step == "phone" and value == "skip":
+        return await _ask_consent(session, urn, values)
+    if step == "consent" and value in ("yes", "no"):
+        if value == "no":
+            await _clear(session, urn)
+            return Screen(_say(values, t.DECLINED), done=True)
+        return await _register(session, urn, values, name=name, chat_id=chat_id)
+    return None
+
+
+async def answer_contact(session: AsyncSession, urn: str, phone: str) -> Screen | None:
+    """The producer's own number, shared with Telegram's contact button."""
+    state = await current(session, urn)
+    if state is None or state.step != "phone":
+        return None
+    values = dict(state.data)
+    values["phone"] = phone if phone.startswith("+") else f"+{phone}"
+    return await _ask_consent(session, urn, values)
+
+
+def _say(values: dict[str, Any], message: str, **kwargs: Any) -> str:
+    return translator(values.get("locale", "en")).gettext(message).format(**kwargs)
+
+
+async def _ask_country(session: AsyncSession, urn: str, values: dict[str, Any]) -> Screen:
+    await _save(session, urn, "country", values)
+    countries = (await session.exec(select(Country).order_by(col(Country.code)))).all()
+    names = await display_names(session, "country_code", [c.code for c in countries])
+    buttons = [
+        (name_in(names.get(c.code) or {"en": c.name}, values["locale"]), f"r:country:{c.code}")
+        for c in countries
+    ]
+    return Screen(_say(values, t.CHOOSE_COUNTRY), _rows(buttons, 2))
+
+
+async def _ask_kind(session: AsyncSession, urn: str, values: dict[str, Any]) -> Screen:
+    await _save(session, urn, "kind", values)
+    buttons = [(_say(values, label), f"r:kind:{kind.value}") for kind, label in KINDS.items()]
+    return Screen(_say(values, t.CHOOSE_KIND), _rows(buttons, 2))
+
+
+async def _choices(
+    session: AsyncSession, step: str, values: dict[str, Any]
+) -> list[tuple[str, str]]:
+    """(slug, display name) of what the producer may pick at this step."""
+    if step == "commodities":
+        rows: list[Any] = list(
+            (await session.exec(select(Commodity).order_by(col(Commodity.id)))).all()
+        )
+        column = "commodity_id"
+    else:
+        rows = list(
+            (
+                await session.exec(
+                    select(Market)
+                    .where(Market.country_code == values["country"])
+                    .order_by(col(Market.id))
+                )
+            ).all()
+        )
+        column = "market_id"
+    names = await display_names(session, column, [r.id for r in rows])
+    return [(r.slug, name_in(names.get(r.id) or {"en": r.name}, values["locale"])) for r in rows]
+
+
+async def _multi(
+    session: AsyncSession, urn: str, values: dict[str, Any], step: str, prompt: str
+) -> Screen:
+    await _save(session, urn, step, values)
+    chosen = set(values.get(step, []))
+    buttons = [
+        (f"✓ {label}" if slug in chosen else label, f"r:{step}:{slug}")
+        for slug, label in await _choices(session, step, values)
+    ]
+    rows = [*_rows(buttons, 2), [(_say(values, t.DONE), f"r:{step}:*done")]]
+    return Screen(_say(values, prompt), rows)
+
+
+async def _ask_commodities(session: AsyncSession, urn: str, values: dict[str, Any]) -> Screen:
+    return await _multi(session, urn, values, "commodities", t.CHOOSE_COMMODITIES)
+
+
+async def _ask_markets(session: AsyncSession, urn: str, values: dict[str, Any]) -> Screen:
+    values.setdefault("markets", [])
+    return await _multi(session, urn, values, "markets", t.CHOOSE_MARKETS)
+
+
+async def _toggle(
+    session: AsyncSession,
+    urn: str,
+    values: dict[str, Any],
+    step: str,
+    value: str,
+    again: Any,
+    then: Any,
+) -> Screen | None:
+    if value == "*done":
+        if not values.get(step):
+            screen: Screen = await again(session, urn, values)
+            screen.text = f"{_say(values, t.PICK_ONE)}\n{screen.text}"
+            return screen
+        return await then(session, urn, values)  # type: ignore[no-any-return]
+    if value not in {slug for slug, _ in await _choices(session, step, values)}:
+        return None
+    chosen = set(values.get(step, []))
+    chosen ^= {value}
+    values[step] = sorted(chosen)
+    return await again(session, urn, values)  # type: ignore[no-any-return]
+
+
+async def _ask_phone(session: AsyncSession, urn: str, values: dict[str, Any]) -> Screen:
+    await _save(session, urn, "phone", values)
+    return Screen(
+        _say(values, t.SHARE_PHONE),
+        [[(_say(values, t.SKIP), "r:phone:skip")]],
+        ask_contact=(_say(values, t.SHARE_BUTTON), _say(values, t.SKIP)),
+    )
+
+
+async def _ask_consent(session: AsyncSession, urn: str, values: dict[str, Any]) -> Screen:
+    await _save(session, urn, "consent", values)
+    buttons = [
+        [(_say(values, t.AGREE), "r:consent:yes"), (_say(values, t.DECLINE), "r:consent:no")]
+    ]
+    return Screen(_say(values, t.CONSENT), buttons)
+
+
+async def _clear(session: AsyncSession, urn: str) -> None:
+    state = await session.get(ChatState, urn)
+    if state is not None:
+        await session.delete(state)
+        await session.flush()
+
+
+async def _register(
+    session: AsyncSession, urn: str, values: dict[str, Any], *, name: str, chat_id: int
+) -> Screen:
+    """The producer, their addresses and one `every` subscription per product and market."""
+    actor = Staff(
+        user_id=0,
+        name=f"telegram:{chat_id}",
+        role=Role.CDE,
+        countries=frozenset({values["country"]}),
+    )
+    data = ProducerCreate(
+        name=name or f"Telegram {chat_id}",
+        country=values["country"],
+        locale=values["locale"],
+        kind=ProducerKind(values["kind"]),
+        telegram_chat_id=chat_id,
+        phone=values.get("phone"),
+        consent=ConsentIn(channel=ConsentChannel.TELEGRAM),
+    )
+    try:
+        async with session.begin_nested():
+            producer = await producers.create_producer(
+                session, data=data, staff=actor, via="telegram"
+            )
+    except AppError:
+        # The phone belongs to another producer already: register with Telegram alone.
+        async with session.begin_nested():
+            data.phone = None
+            producer = await producers.create_producer(
+                session, data=data, staff=actor, via="telegram"
+            )
+    assert producer.id is not None
+    for commodity in values["commodities"]:
+        for market in values["markets"] or [None]:
+            subscription = SubscriptionCreate(commodity=commodity, market=market)
+            await producers.add_subscription(
+                session, producer_id=producer.id, staff=actor, data=subscription
+            )
+    await _clear(session, urn)
+    names = dict(await _choices(session, "commodities", values))
+    markets = dict(await _choices(session, "markets", values))
+    what = ", ".join(names[c] for c in values["commodities"])
+    if values["markets"]:
+        what += " — " + ", ".join(markets[m] for m in values["markets"])
+    example = (
+        f"{names[values['commodities'][0]]} {markets[values['markets'][0]]}"
+        if values["markets"]
+        else names[values["commodities"][0]]
+    )
+    return Screen(_say(values, t.REGISTERED, what=what, example=example), done=True)

@@ -1,0 +1,36 @@
+"""POST /webhooks/telegram: Telegram's updates, refused without the secret token we registered."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from telegram import Update
+
+from app.core.config import Settings
+
+log = logging.getLogger("mic.telegram")
+router = APIRouter(tags=["webhooks"], include_in_schema=False)
+
+
+@router.post("/webhooks/telegram")
+async def telegram_update(request: Request) -> Response:
+    application = getattr(request.app.state, "telegram", None)
+    if application is None:
+        return JSONResponse({"error": "the Telegram bot is not running"}, status_code=404)
+    settings: Settings = request.app.state.settings
+    given = request.headers.get("x-telegram-bot-api-secret-token", "")
+    expected = settings.telegram_webhook_secret.get_secret_value()
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        log.warning("Telegram webhook with a wrong secret token refused")
+        return JSONResponse({"error": "wrong secret token"}, status_code=403)
+    try:
+        update = Update.de_json(json.loads(await request.body()), application.bot)
+    except (ValueError, TypeError, KeyError) as exc:
+        log.warning("unreadable Telegram update dropped: %s", exc)
+        return Response(status_code=200)  # a 4xx would only make Telegram resend it
+    await application.process_update(update)
+    return Response(status_code=200)

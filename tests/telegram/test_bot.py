@@ -1,0 +1,205 @@
+"""The bot end to end: the real python-telegram-bot inside the app, updates posted to
+/webhooks/telegram as Telegram would, replies going to the fake Bot API over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from pydantic import SecretStr
+from sqlmodel import select
+from telegram import Bot
+
+from app.alerts.models import ChannelName, Delivery
+from app.core.config import Settings
+from app.core.db import Database
+from app.main import create_app
+from app.producers.models import Producer, Subscription
+from bots.telegram.channel import TelegramChannel
+from tests.alerts.conftest import dispatch_until, publish
+from tests.conftest import Tokens
+from tests.fakes.channel import RecordingChannel
+from tests.fakes.telegram_api import FakeBotApi
+from tests.telegram.conftest import TOKEN
+
+SECRET = "telegram-webhook-secret"
+CHAT = 880001
+
+
+@pytest.fixture
+def bot_settings(settings: Settings, bot_api: FakeBotApi) -> Settings:
+    return settings.model_copy(
+        update={
+            "telegram_token": SecretStr(TOKEN),
+            "telegram_api_base": bot_api.base_url,
+            "telegram_mode": "webhook",
+            "telegram_webhook_secret": SecretStr(SECRET),
+            "public_url": "https://mic.example.org",
+        }
+    )
+
+
+@asynccontextmanager
+async def running(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """One life of the service: a new app, its lifespan, and a client posting to it."""
+    application: FastAPI = create_app(settings)
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://mic.test") as client:
+            yield client
+
+
+async def post(client: httpx.AsyncClient, update: dict[str, Any], secret: str = SECRET) -> int:
+    response = await client.post(
+        "/webhooks/telegram", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": secret}
+    )
+    return response.status_code
+
+
+def last_buttons(api: FakeBotApi) -> tuple[int, list[str]]:
+    """The message the bot last sent or edited with buttons, and their callback data."""
+    sent = 0
+    found: tuple[int, list[str]] | None = None
+    for call in api.calls:
+        if call.method not in ("sendMessage", "editMessageText") or call.status != 200:
+            continue
+        params = api.sent[sent] if call.method == "sendMessage" else call.params
+        sent += call.method == "sendMessage"
+        markup = params.get("reply_markup")
+        rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
+        if rows:
+            data = [b["callback_data"] for row in rows for b in row]
+            found = (int(str(params["message_id"])), data)
+    assert found is not None, "no message with buttons"
+    return found
+
+
+async def tap(client: httpx.AsyncClient, api: FakeBotApi, data: str) -> None:
+    message_id, offered = last_buttons(api)
+    assert data in offered, (data, offered)
+    assert await post(client, api.callback(CHAT, data, message_id)) == 200
+
+
+def contact_update(api: FakeBotApi, phone: str) -> dict[str, Any]:
+    update = api.user_message(CHAT, "x")
+    message = update["message"]
+    del message["text"]
+    message.pop("entities", None)
+    message["contact"] = {"phone_number": phone, "first_name": "Aye", "user_id": CHAT}
+    return update
+
+
+async def register_until_phone(client: httpx.AsyncClient, api: FakeBotApi) -> None:
+    assert await post(client, api.user_message(CHAT, "/start")) == 200
+    _, languages = last_buttons(api)
+    assert "r:language:my" in languages and "r:language:km" in languages
+    await tap(client, api, "r:language:my")
+    assert "နိုင်ငံ" in api.edited[-1]["text"]  # "which country", in Burmese
+    await tap(client, api, "r:country:MM")
+    await tap(client, api, "r:kind:farmer")
+    await tap(client, api, "r:commodities:mango")
+    await tap(client, api, "r:commodities:*done")
+    await tap(client, api, "r:markets:muse")
+    await tap(client, api, "r:markets:*done")
+
+
+async def finish_registration(client: httpx.AsyncClient, api: FakeBotApi) -> None:
+    assert await post(client, contact_update(api, "+959250000123")) == 200
+    await tap(client, api, "r:consent:yes")
+
+
+async def test_register_in_burmese_ask_a_price_and_get_an_alert(
+    bot_api: FakeBotApi,
+    bot_settings: Settings,
+    client: httpx.AsyncClient,
+    tokens: Tokens,
+    database: Database,
+    fast: Settings,
+) -> None:
+    await publish(client, tokens, "12600")
+    async with running(bot_settings) as bot:
+        assert bot_api.webhook is not None and bot_api.webhook["secret_token"] == SECRET
+        await register_until_phone(bot, bot_api)
+        await finish_registration(bot, bot_api)
+        registered = bot_api.sent[-1]["text"]
+        assert await post(bot, bot_api.user_message(CHAT, "မူဆယ် သရက်သီးဈေး")) == 200
+        answer = bot_api.sent[-1]["text"]
+    async with database.session() as s:
+        producer = (await s.exec(select(Producer))).one()
+        subscriptions = (await s.exec(select(Subscription))).all()
+    assert (producer.locale, producer.country_code, str(producer.consent_channel)) == (
+        "my",
+        "MM",
+        "telegram",
+    )
+    assert len(subscriptions) == 1
+    assert "သရက်" in registered
+    assert "12,600" in answer and "မူဆယ်" in answer
+    await publish(client, tokens, "13100")  # the CDE publishes a new price
+    telegram = TelegramChannel(Bot(TOKEN, base_url=bot_api.base_url))
+    before = len(bot_api.sent)
+
+    async def alerted() -> bool:
+        return len(bot_api.sent) > before
+
+    await dispatch_until(
+        database,
+        fast,
+        {ChannelName.TELEGRAM: telegram, ChannelName.SMS: RecordingChannel("sms")},
+        alerted,
+    )
+    await telegram.close()
+    alert = bot_api.sent[-1]
+    assert alert["chat_id"] == CHAT and "13,100" in alert["text"] and "+4.0%" in alert["text"]
+    async with database.session() as s:
+        assert len((await s.exec(select(Delivery))).all()) == 1
+    print("\n--- transcript ---")
+    for call in bot_api.calls:
+        if call.method in ("sendMessage", "editMessageText"):
+            print(call.method, "→", str(call.params.get("text", ""))[:120].replace("\n", " | "))
+
+
+async def test_a_registration_survives_a_restart(
+    bot_api: FakeBotApi, bot_settings: Settings, database: Database, seeded: None
+) -> None:
+    async with running(bot_settings) as first:
+        await register_until_phone(first, bot_api)
+    async with running(bot_settings) as second:  # a new process: nothing in memory
+        await finish_registration(second, bot_api)
+    async with database.session() as s:
+        producer = (await s.exec(select(Producer))).one()
+    assert producer.consent_at is not None and producer.kind == "farmer"
+
+
+async def test_a_wrong_secret_is_refused_and_odd_updates_get_polite_answers(
+    bot_api: FakeBotApi, bot_settings: Settings, seeded: None
+) -> None:
+    async with running(bot_settings) as bot:
+        assert await post(bot, bot_api.user_message(CHAT, "/start"), secret="guess") == 403
+        assert bot_api.sent == []
+        sticker = bot_api.user_message(CHAT, "x")
+        del sticker["message"]["text"]
+        sticker["message"]["sticker"] = {
+            "file_id": "s1",
+            "file_unique_id": "u1",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "type": "regular",
+        }
+        assert await post(bot, sticker) == 200
+        assert bot_api.sent[-1]["text"] == "I can only read text messages."
+        group = bot_api.user_message(-100123, "မူဆယ် သရက်သီးဈေး", chat_type="supergroup")
+        count = len(bot_api.sent)
+        assert await post(bot, group) == 200
+        assert len(bot_api.sent) == count  # groups get silence
+        await post(bot, bot_api.user_message(CHAT, "/start"))
+        message_id, _ = last_buttons(bot_api)
+        forged = bot_api.callback(CHAT, "r:country:MM", message_id, check_keyboard=False)
+        assert await post(bot, forged) == 200  # a button of another step: expired
+        assert bot_api.answered[-1].get("show_alert") is True
