@@ -26,7 +26,7 @@ from app.core.db import Database
 from app.core.i18n import translator
 from app.producers.models import ProducerStatus
 from app.producers.service import find_by_urn, telegram_urn
-from bots.telegram import registration
+from bots.telegram import menus, registration
 from bots.telegram import texts as t
 
 log = logging.getLogger("mic.telegram")
@@ -105,25 +105,66 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    database, _ = _deps(context)
+    database, settings = _deps(context)
     query = update.callback_query
     chat = update.effective_chat
     if query is None or chat is None:
         return
     urn = telegram_urn(chat.id)
-    user = update.effective_user
-    name = user.full_name if user else ""
+    data = query.data or ""
+    if data.startswith("r:"):
+        user = update.effective_user
+        async with database.session() as session:
+            screen = await registration.answer_button(
+                session, urn, data, name=user.full_name if user else "", chat_id=chat.id
+            )
+        if screen is None:
+            await _expired(update, database, urn)
+            return
+        await query.answer()
+        await _show(update, screen, edit=True)
+        return
     async with database.session() as session:
-        screen = await registration.answer_button(
-            session, urn, query.data or "", name=name, chat_id=chat.id
+        producer = await find_by_urn(session, urn)
+        reply = (
+            None if producer is None else await _menu_button(session, settings, producer, urn, data)
         )
-    if screen is None:
-        await query.answer(
-            translator(await _locale(database, urn)).gettext(t.EXPIRED), show_alert=True
-        )
+    if reply is None:
+        await _expired(update, database, urn)
         return
     await query.answer()
-    await _show(update, screen, edit=True)
+    await _show(update, reply, edit=True)
+
+
+async def _expired(update: Update, database: Database, urn: str) -> None:
+    """A stale or forged button: said in a pop-up, nothing changes."""
+    assert update.callback_query is not None
+    text = translator(await _locale(database, urn)).gettext(t.EXPIRED)
+    await update.callback_query.answer(text, show_alert=True)
+
+
+async def _menu_button(
+    session: Any, settings: Settings, producer: Any, urn: str, data: str
+) -> registration.Screen | None:
+    kind, _, value = data.partition(":")
+    if kind == "s" and value in ("yes", "no"):
+        if value == "no":
+            return registration.Screen(translator(producer.locale).gettext(t.KEPT))
+        replies = await _commands(session, settings, urn, "STOP")
+        return registration.Screen("\n".join(replies))
+    if kind == "l" and value in menus.LANGUAGE_WORDS:
+        replies = await _commands(session, settings, urn, f"LANGUAGE {menus.LANGUAGE_WORDS[value]}")
+        return registration.Screen("\n".join(replies))
+    if kind in ("a", "p") and value.isdigit():
+        if kind == "a":
+            if not await menus.remove_alert(session, producer, int(value)):
+                return None
+            return await menus.alerts_menu(session, producer)
+        question = await menus.price_question(session, producer, int(value))
+        if question is None:
+            return None
+        return registration.Screen("\n".join(await _commands(session, settings, urn, question)))
+    return None
 
 
 async def on_contact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -169,16 +210,33 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/help, /price, /leads, /stop: the same brain as SMS, answered in the producer's language."""
+    """/help, /leads: the same brain as SMS; /stop, /language, /alerts, /price: buttons."""
     database, settings = _deps(context)
     message, chat = update.message, update.effective_chat
     if message is None or chat is None or not message.text:
         return
-    command = message.text.split()[0].lstrip("/").split("@")[0].upper()
-    words = {"HELP": "HELP", "PRICE": "PRICE", "LEADS": "LEADS", "STOP": "STOP"}
+    command = message.text.split()[0].lstrip("/").split("@")[0].lower()
+    urn = telegram_urn(chat.id)
     async with database.session() as session:
-        replies = await _commands(session, settings, telegram_urn(chat.id), words[command])
-    if replies:
+        producer = await find_by_urn(session, urn)
+        active = producer is not None and producer.status is ProducerStatus.ACTIVE
+        screen: registration.Screen | None = None
+        if active and producer is not None:
+            if command == "stop":
+                screen = menus.stop_question(producer)
+            elif command == "language":
+                screen = menus.language_menu(producer)
+            elif command == "alerts":
+                screen = await menus.alerts_menu(session, producer)
+            elif command == "price":
+                screen = await menus.price_menu(session, producer)
+        replies: list[str] = []
+        if screen is None:
+            words = {"help": "HELP", "price": "PRICE", "leads": "LEADS", "stop": "STOP"}
+            replies = await _commands(session, settings, urn, words.get(command, "HELP"))
+    if screen is not None:
+        await _show(update, screen, edit=False)
+    elif replies:
         await chat.send_message("\n".join(replies))
 
 

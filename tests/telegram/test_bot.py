@@ -8,9 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-import pytest
 from fastapi import FastAPI
-from pydantic import SecretStr
 from sqlmodel import select
 from telegram import Bot
 
@@ -24,23 +22,9 @@ from tests.alerts.conftest import dispatch_until, publish
 from tests.conftest import Tokens
 from tests.fakes.channel import RecordingChannel
 from tests.fakes.telegram_api import FakeBotApi
-from tests.telegram.conftest import TOKEN
+from tests.telegram.conftest import SECRET, TOKEN
 
-SECRET = "telegram-webhook-secret"
 CHAT = 880001
-
-
-@pytest.fixture
-def bot_settings(settings: Settings, bot_api: FakeBotApi) -> Settings:
-    return settings.model_copy(
-        update={
-            "telegram_token": SecretStr(TOKEN),
-            "telegram_api_base": bot_api.base_url,
-            "telegram_mode": "webhook",
-            "telegram_webhook_secret": SecretStr(SECRET),
-            "public_url": "https://mic.example.org",
-        }
-    )
 
 
 @asynccontextmanager
@@ -203,3 +187,43 @@ async def test_a_wrong_secret_is_refused_and_odd_updates_get_polite_answers(
         forged = bot_api.callback(CHAT, "r:country:MM", message_id, check_keyboard=False)
         assert await post(bot, forged) == 200  # a button of another step: expired
         assert bot_api.answered[-1].get("show_alert") is True
+
+
+async def test_price_alerts_language_and_stop_menus(
+    bot_api: FakeBotApi,
+    bot_settings: Settings,
+    client: httpx.AsyncClient,
+    tokens: Tokens,
+    database: Database,
+) -> None:
+    await publish(client, tokens, "12600")
+    async with running(bot_settings) as bot:
+        await register_until_phone(bot, bot_api)
+        await finish_registration(bot, bot_api)
+        await post(bot, bot_api.user_message(CHAT, "/price"))
+        _, offered = last_buttons(bot_api)
+        [price_button] = offered
+        await tap(bot, bot_api, price_button)
+        assert "12,600" in bot_api.edited[-1]["text"]
+        await post(bot, bot_api.user_message(CHAT, "/language"))
+        await tap(bot, bot_api, "l:km")
+        async with database.session() as s:
+            assert (await s.exec(select(Producer))).one().locale == "km"
+        await post(bot, bot_api.user_message(CHAT, "/alerts"))
+        _, offered = last_buttons(bot_api)
+        [remove] = offered
+        await tap(bot, bot_api, remove)
+        assert "JOIN" in bot_api.edited[-1]["text"]  # no alerts left, said in Khmer
+        async with database.session() as s:
+            assert (await s.exec(select(Subscription))).all() == []
+        await post(bot, bot_api.user_message(CHAT, "/stop"))
+        await tap(bot, bot_api, "s:no")
+        async with database.session() as s:
+            assert str((await s.exec(select(Producer))).one().status) == "active"
+        await post(bot, bot_api.user_message(CHAT, "/stop"))
+        await tap(bot, bot_api, "s:yes")
+        async with database.session() as s:
+            assert str((await s.exec(select(Producer))).one().status) == "stopped"
+        await post(bot, bot_api.user_message(CHAT, "/start"))  # reversible: a new consent
+        async with database.session() as s:
+            assert str((await s.exec(select(Producer))).one().status) == "active"
