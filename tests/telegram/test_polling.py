@@ -17,9 +17,12 @@ from tests.fakes.telegram_api import FakeBotApi
 
 async def wait_for(condition: object, what: str, within: float = 15.0) -> None:
     assert callable(condition)
-    async with asyncio.timeout(within):
-        while not condition():
-            await asyncio.sleep(0.05)
+    try:
+        async with asyncio.timeout(within):
+            while not condition():  # noqa: ASYNC110 - the state lives in other tasks
+                await asyncio.sleep(0.05)
+    except TimeoutError:
+        raise AssertionError(f"timed out waiting for {what}") from None
 
 
 async def test_polling_answers_an_update(
