@@ -19,7 +19,9 @@ from telegram import (
 )
 from telegram.ext import ContextTypes
 
+from app.catalogue.models import Commodity, Market
 from app.commands.handle import Sender, handle_text
+from app.commands.keywords import Intent
 from app.commands.parse import load_parser
 from app.core.config import Settings
 from app.core.db import Database
@@ -133,7 +135,23 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _expired(update, database, urn)
         return
     await query.answer()
-    await _show(update, reply, edit=True)
+    # "Alert me" answers below the price it was offered with; menus update in place.
+    await _show(update, reply, edit=not data.startswith("j:"))
+
+
+async def _follow(
+    session: Any, settings: Settings, urn: str, value: str
+) -> registration.Screen | None:
+    """ "Alert me on this": JOIN for the commodity and market of the price just answered."""
+    commodity_id, _, market_id = value.partition(":")
+    if not (commodity_id.isdigit() and market_id.isdigit()):
+        return None
+    commodity = await session.get(Commodity, int(commodity_id))
+    market = await session.get(Market, int(market_id)) if int(market_id) else None
+    if commodity is None or (int(market_id) and market is None):
+        return None
+    words = f"JOIN {commodity.slug} {market.slug if market else ''}".strip()
+    return registration.Screen("\n".join(await _commands(session, settings, urn, words)))
 
 
 async def _expired(update: Update, database: Database, urn: str) -> None:
@@ -155,6 +173,8 @@ async def _menu_button(
     if kind == "l" and value in menus.LANGUAGE_WORDS:
         replies = await _commands(session, settings, urn, f"LANGUAGE {menus.LANGUAGE_WORDS[value]}")
         return registration.Screen("\n".join(replies))
+    if kind == "j":
+        return await _follow(session, settings, urn, value)
     if kind in ("a", "p") and value.isdigit():
         if kind == "a":
             if not await menus.remove_alert(session, producer, int(value)):
@@ -205,8 +225,24 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                     await _show(update, screen, edit=False)
                 return
         replies = await _commands(session, settings, urn, message.text)
+        offer = await _alert_offer(session, settings, urn, message.text)
     if replies:
-        await chat.send_message("\n".join(replies))
+        await chat.send_message("\n".join(replies), reply_markup=offer)
+
+
+async def _alert_offer(
+    session: Any, settings: Settings, urn: str, text: str
+) -> InlineKeyboardMarkup | None:
+    """Under a price answer, a button to follow that price, for a registered producer."""
+    producer = await find_by_urn(session, urn)
+    if producer is None or producer.status is not ProducerStatus.ACTIVE:
+        return None
+    command = (await load_parser(session, default_locale=settings.default_locale)).parse(text)
+    if command.intent is not Intent.PRICE or command.commodity_id is None:
+        return None
+    data = f"j:{command.commodity_id}:{command.market_id or 0}"
+    label = translator(producer.locale).gettext(t.ALERT_ME)
+    return InlineKeyboardMarkup([[InlineKeyboardButton(f"🔔 {label}", callback_data=data)]])
 
 
 async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
