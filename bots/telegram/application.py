@@ -41,7 +41,7 @@ def build_application(settings: Settings, database: Database) -> Application:  #
     application.add_handler(CommandHandler("start", handlers.on_start, filters=PRIVATE))
     application.add_handler(
         CommandHandler(
-            ["help", "price", "leads", "stop", "language", "alerts"],
+            ["help", "price", "leads", "stop", "language", "alerts", "report"],
             handlers.on_command,
             filters=PRIVATE,
         )

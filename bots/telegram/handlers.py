@@ -28,7 +28,7 @@ from app.core.db import Database
 from app.core.i18n import translator
 from app.producers.models import ProducerStatus
 from app.producers.service import find_by_urn, telegram_urn
-from bots.telegram import menus, registration
+from bots.telegram import menus, registration, report
 from bots.telegram import texts as t
 
 log = logging.getLogger("mic.telegram")
@@ -175,6 +175,11 @@ async def _menu_button(
         return registration.Screen("\n".join(replies))
     if kind == "j":
         return await _follow(session, settings, urn, value)
+    if kind == "rp":
+        answer = await report.answer_button(session, producer, urn, data)
+        if isinstance(answer, str):  # confirmed: app.commands stores the price
+            return registration.Screen("\n".join(await _commands(session, settings, urn, answer)))
+        return answer
     if kind in ("a", "p") and value.isdigit():
         if kind == "a":
             if not await menus.remove_alert(session, producer, int(value)):
@@ -224,6 +229,12 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 if screen is not None:
                     await _show(update, screen, edit=False)
                 return
+        producer = await find_by_urn(session, urn)
+        if producer is not None:
+            typed = await report.answer_text(session, producer, urn, message.text)
+            if typed is not None:
+                await _show(update, typed, edit=False)
+                return
         replies = await _commands(session, settings, urn, message.text)
         offer = await _alert_offer(session, settings, urn, message.text)
     if replies:
@@ -266,9 +277,17 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
                 screen = await menus.alerts_menu(session, producer)
             elif command == "price":
                 screen = await menus.price_menu(session, producer)
+            elif command == "report" and report.may_report(producer):
+                screen = await report.start(session, producer, urn)
         replies: list[str] = []
         if screen is None:
-            words = {"help": "HELP", "price": "PRICE", "leads": "LEADS", "stop": "STOP"}
+            words = {
+                "help": "HELP",
+                "price": "PRICE",
+                "leads": "LEADS",
+                "stop": "STOP",
+                "report": "REPORT",
+            }
             replies = await _commands(session, settings, urn, words.get(command, "HELP"))
     if screen is not None:
         await _show(update, screen, edit=False)

@@ -72,18 +72,20 @@ def _rows(buttons: list[tuple[str, str]], width: int) -> list[list[tuple[str, st
     return [buttons[i : i + width] for i in range(0, len(buttons), width)]
 
 
-async def _save(session: AsyncSession, urn: str, step: str, data: dict[str, Any]) -> None:
+async def _save(
+    session: AsyncSession, urn: str, step: str, data: dict[str, Any], flow: str = FLOW
+) -> None:
     state = await session.get(ChatState, urn)
     if state is None:
-        state = ChatState(urn=urn, flow=FLOW, step=step, data=data)
-    state.flow, state.step, state.data, state.updated_at = FLOW, step, dict(data), utcnow()
+        state = ChatState(urn=urn, flow=flow, step=step, data=data)
+    state.flow, state.step, state.data, state.updated_at = flow, step, dict(data), utcnow()
     session.add(state)
     await session.flush()
 
 
-async def current(session: AsyncSession, urn: str) -> ChatState | None:
+async def current(session: AsyncSession, urn: str, flow: str = FLOW) -> ChatState | None:
     state = await session.get(ChatState, urn)
-    return state if state is not None and state.flow == FLOW else None
+    return state if state is not None and state.flow == flow else None
 
 
 async def answer_button(
@@ -122,7 +124,7 @@ async def answer_button(
         return await _ask_consent(session, urn, values)
     if step == "consent" and value in ("yes", "no"):
         if value == "no":
-            await _clear(session, urn)
+            await clear(session, urn)
             return Screen(_say(values, t.DECLINED), done=True)
         return await _register(session, urn, values, name=name, chat_id=chat_id)
     return None
@@ -245,7 +247,7 @@ async def _ask_consent(session: AsyncSession, urn: str, values: dict[str, Any]) 
     return Screen(_say(values, t.CONSENT), buttons)
 
 
-async def _clear(session: AsyncSession, urn: str) -> None:
+async def clear(session: AsyncSession, urn: str) -> None:
     state = await session.get(ChatState, urn)
     if state is not None:
         await session.delete(state)
@@ -290,7 +292,7 @@ async def _register(
             await producers.add_subscription(
                 session, producer_id=producer.id, staff=actor, data=subscription
             )
-    await _clear(session, urn)
+    await clear(session, urn)
     names = dict(await _choices(session, "commodities", values))
     markets = dict(await _choices(session, "markets", values))
     what = ", ".join(names[c] for c in values["commodities"])

@@ -234,3 +234,44 @@ async def test_price_alerts_language_and_stop_menus(
         await post(bot, bot_api.user_message(CHAT, "/start"))  # reversible: a new consent
         async with database.session() as s:
             assert str((await s.exec(select(Producer))).one().status) == "active"
+
+
+async def test_a_field_reporter_reports_a_price_with_buttons(
+    bot_api: FakeBotApi,
+    bot_settings: Settings,
+    client: httpx.AsyncClient,
+    tokens: Tokens,
+    database: Database,
+) -> None:
+    created = await client.post(
+        "/api/v1/producers",
+        headers=tokens.admin,
+        json={
+            "name": "Ko Zaw",
+            "country": "MM",
+            "locale": "en",
+            "kind": "trader",
+            "telegram_chat_id": CHAT,
+            "roles": ["reporter"],
+            "consent": {"channel": "paper"},
+        },
+    )
+    assert created.status_code == 201, created.text
+    async with running(bot_settings) as bot:
+        await post(bot, bot_api.user_message(CHAT, "/report"))
+        await tap(bot, bot_api, "rp:commodity:mango")
+        await tap(bot, bot_api, "rp:market:muse")
+        await post(bot, bot_api.user_message(CHAT, "about thirteen thousand"))
+        assert bot_api.sent[-1]["text"].startswith("That is not a price")
+        await post(bot, bot_api.user_message(CHAT, "13,000"))
+        await tap(bot, bot_api, "rp:unit:tonne")
+        await tap(bot, bot_api, "rp:currency:CNY")
+        assert "13000" in bot_api.sent[-1]["text"] or "13000" in bot_api.edited[-1]["text"]
+        await tap(bot, bot_api, "rp:confirm:send")
+        assert "A CDE will check it" in bot_api.edited[-1]["text"]
+    pending = (
+        await client.get("/api/v1/prices", headers=tokens.cde_mm, params={"status": "pending"})
+    ).json()["items"]
+    assert [(p["market"], p["price"], p["currency"], p["source"]) for p in pending] == [
+        ("muse", "13000.0000", "CNY", "telegram")
+    ]

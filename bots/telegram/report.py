@@ -1,0 +1,157 @@
+"""/report for field reporters: product, market, price, unit and currency with buttons, then a
+confirmation; the price goes to app.commands' REPORT, so it ends pending in the CDE's queue
+(published at once for a trusted reporter). The steps live in chat_state like registration."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.alerts.templates import name_in
+from app.catalogue.models import Commodity, Country, Market, Unit
+from app.catalogue.service import display_names
+from app.core.i18n import translator
+from app.producers.models import Producer, ProducerRole
+from app.text.normalize import normalize_text
+from bots.telegram import texts as t
+from bots.telegram.registration import Screen, _rows, _save, clear, current
+
+FLOW = "report"
+REPORTERS = {ProducerRole.REPORTER.value, ProducerRole.TRUSTED_REPORTER.value}
+CURRENCIES = ("USD", "CNY", "THB")  # besides the country's own: what border trade is quoted in
+
+
+def may_report(producer: Producer) -> bool:
+    return bool(REPORTERS & set(producer.roles))
+
+
+def _say(producer: Producer, message: str, **kwargs: Any) -> str:
+    return translator(producer.locale).gettext(message).format(**kwargs)
+
+
+async def _options(session: AsyncSession, producer: Producer, step: str) -> list[tuple[str, str]]:
+    """(value, label) of the buttons of a step."""
+    if step == "commodity":
+        rows: list[Any] = list(
+            (await session.exec(select(Commodity).order_by(col(Commodity.id)))).all()
+        )
+        names = await display_names(session, "commodity_id", [r.id for r in rows])
+        return [(r.slug, name_in(names.get(r.id) or {"en": r.name}, producer.locale)) for r in rows]
+    if step == "market":
+        rows = list(
+            (
+                await session.exec(
+                    select(Market)
+                    .where(Market.country_code == producer.country_code)
+                    .order_by(col(Market.id))
+                )
+            ).all()
+        )
+        names = await display_names(session, "market_id", [r.id for r in rows])
+        return [(r.slug, name_in(names.get(r.id) or {"en": r.name}, producer.locale)) for r in rows]
+    if step == "unit":
+        units = list((await session.exec(select(Unit).order_by(col(Unit.id)))).all())
+        names = await display_names(session, "unit_id", [u.id for u in units])
+        return [
+            (u.code, name_in(names.get(u.id) or {"en": u.name}, producer.locale)) for u in units
+        ]
+    country = await session.get(Country, producer.country_code)
+    own = [country.currency] if country else []
+    return [(c, c) for c in dict.fromkeys([*own, *CURRENCIES])]
+
+
+async def _ask(
+    session: AsyncSession, producer: Producer, urn: str, step: str, data: dict[str, Any]
+) -> Screen:
+    await _save(session, urn, step, data, flow=FLOW)
+    prompts = {
+        "commodity": t.WHICH_PRODUCT,
+        "market": t.WHICH_MARKET,
+        "unit": t.WHICH_UNIT,
+        "currency": t.WHICH_CURRENCY,
+    }
+    if step == "price":
+        return Screen(_say(producer, t.TYPE_PRICE))
+    buttons = [
+        (label, f"rp:{step}:{value}") for value, label in await _options(session, producer, step)
+    ]
+    return Screen(_say(producer, prompts[step]), _rows(buttons, 2))
+
+
+async def start(session: AsyncSession, producer: Producer, urn: str) -> Screen:
+    return await _ask(session, producer, urn, "commodity", {})
+
+
+NEXT = {"commodity": "market", "market": "price", "unit": "currency", "currency": "confirm"}
+
+
+async def answer_button(
+    session: AsyncSession, producer: Producer, urn: str, data: str
+) -> Screen | str | None:
+    """The next screen; the words for app.commands once confirmed; None for a stale button."""
+    parts = data.split(":", 2)
+    state = await current(session, urn, FLOW)
+    if len(parts) != 3 or parts[0] != "rp" or state is None or parts[1] != state.step:
+        return None
+    step, value, values = parts[1], parts[2], dict(state.data)
+    if step == "confirm":
+        await clear(session, urn)
+        if value != "send":
+            return Screen(_say(producer, t.CANCELLED))
+        return (
+            f"REPORT {values['commodity_name']} {values['market_name']} "
+            f"{values['price']} {values['currency']}/{values['unit']}"
+        )
+    options = dict(await _options(session, producer, step))
+    if value not in options:
+        return None
+    values[step] = value
+    if step in ("commodity", "market"):
+        english = dict(await _options(session, producer.model_copy(update={"locale": "en"}), step))
+        values[f"{step}_name"] = english[value]
+    following = NEXT[step]
+    if following == "confirm":
+        return await _confirm(session, producer, urn, values)
+    return await _ask(session, producer, urn, following, values)
+
+
+async def answer_text(
+    session: AsyncSession, producer: Producer, urn: str, text: str
+) -> Screen | None:
+    """The price, typed; None when no report is waiting for one."""
+    state = await current(session, urn, FLOW)
+    if state is None or state.step != "price":
+        return None
+    raw = normalize_text(text).replace(",", "").replace(" ", "")
+    try:
+        price = Decimal(raw)
+    except InvalidOperation:
+        price = Decimal(0)
+    if not price.is_finite() or price <= 0:
+        return Screen(_say(producer, t.NOT_A_NUMBER))
+    values = dict(state.data)
+    values["price"] = str(price)
+    return await _ask(session, producer, urn, "unit", values)
+
+
+async def _confirm(
+    session: AsyncSession, producer: Producer, urn: str, values: dict[str, Any]
+) -> Screen:
+    await _save(session, urn, "confirm", values, flow=FLOW)
+    commodities = dict(await _options(session, producer, "commodity"))
+    markets = dict(await _options(session, producer, "market"))
+    units = dict(await _options(session, producer, "unit"))
+    what = (
+        f"{commodities[values['commodity']]} {markets[values['market']]} "
+        f"{values['price']} {values['currency']}/{units[values['unit']]}"
+    )
+    buttons = [
+        [
+            (_say(producer, t.SEND), "rp:confirm:send"),
+            (_say(producer, t.CANCEL), "rp:confirm:cancel"),
+        ]
+    ]
+    return Screen(_say(producer, t.SEND_REPORT, what=what), buttons)
