@@ -9,7 +9,7 @@ import pytest
 from pydantic import SecretStr
 from sqlmodel import col, select
 
-from app.alerts.models import ChannelName, Delivery, DeliveryStatus
+from app.alerts.models import ChannelName, ChannelPace, Delivery, DeliveryStatus
 from app.channels.base import ChannelError, ErrorKind, OutboundMessage
 from app.core.config import Settings
 from app.core.db import Database
@@ -141,5 +141,15 @@ async def test_alerts_reach_telegram_producers_a_blocked_one_gets_sms_instead(
             )
         ).all()
     assert chat.active is False
+    async with database.session() as s:
+        pace = await s.get(ChannelPace, "telegram")
+        sent_at = [d.sent_at for d in (await s.exec(select(Delivery))).all() if d.sent_at]
+    assert pace is not None and pace.paused_until is not None
+    pause = (max(sent_at) - min(sent_at)).total_seconds()
+    assert pause >= 0.9  # retry_after 1: the whole channel waited before sending again
+    print(
+        f"\n429 retry_after=1 s: channel paused until {pace.paused_until:%H:%M:%S.%f}; "
+        f"first and last Telegram sends {pause:.2f} s apart"
+    )
     assert any(d.status is DeliveryStatus.FAILED and "blocked" in (d.reason or "") for d in blocked)
     bot_api.unexpected.clear()
