@@ -180,11 +180,16 @@ async def _menu_button(
         if isinstance(answer, str):  # confirmed: app.commands stores the price
             return registration.Screen("\n".join(await _commands(session, settings, urn, answer)))
         return answer
+    if kind == "ar":
+        subscription_id, _, key = value.partition(":")
+        if not subscription_id.isdigit():
+            return None
+        if not await menus.change_alert(session, producer, int(subscription_id), key):
+            return None
+        return await menus.alerts_menu(session, producer)
     if kind in ("a", "p") and value.isdigit():
         if kind == "a":
-            if not await menus.remove_alert(session, producer, int(value)):
-                return None
-            return await menus.alerts_menu(session, producer)
+            return await menus.alert_menu(session, producer, int(value))
         question = await menus.price_question(session, producer, int(value))
         if question is None:
             return None

@@ -1,11 +1,14 @@
 """The buttons of /stop, /language, /alerts and /price for a registered producer.
 
-Button data: `s:yes|no` (stop), `l:<locale>`, `a:<subscription id>` (remove), `p:<subscription
-id>` (ask that price). Each is checked against the producer's own data when tapped, so data from
-another chat, an old message or a forged button changes nothing.
+Button data: `s:yes|no` (stop), `l:<locale>`, `a:<subscription id>` (that alert's menu),
+`ar:<subscription id>:<rule or remove>`, `p:<subscription id>` (ask that price). Each is checked
+against the producer's own data when tapped, so data from another chat, an old message or a
+forged button changes nothing.
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -17,7 +20,7 @@ from app.catalogue.models import Commodity, Market
 from app.catalogue.service import display_names
 from app.core.i18n import LOCALES, translator
 from app.producers import service as producers
-from app.producers.models import Producer, Subscription
+from app.producers.models import Producer, Rule, Subscription, SubscriptionCreate
 from bots.telegram import texts as t
 from bots.telegram.registration import Screen, native_name
 
@@ -79,12 +82,82 @@ async def _followed(
     return out
 
 
+# The rules a button can set; thresholds above/below need a number, typed as a message
+# ("MANGO MUSE ABOVE 13000"), which app.commands understands.
+RULES = {
+    "every": (Rule.EVERY, None, None),
+    "pct5": (Rule.CHANGE_PCT, Decimal(5), None),
+    "pct10": (Rule.CHANGE_PCT, Decimal(10), None),
+    "digest": (Rule.DIGEST, None, "07:00"),
+}
+
+
+def _rule_label(producer: Producer, key: str) -> str:
+    rule, threshold, digest_time = RULES[key]
+    tr = translator(producer.locale)
+    if rule is Rule.CHANGE_PCT:
+        return tr.gettext(t.RULE_PCT).format(percent=threshold)
+    if rule is Rule.DIGEST:
+        return tr.gettext(t.RULE_DIGEST).format(time=digest_time)
+    return tr.gettext(t.RULE_EVERY)
+
+
 async def alerts_menu(session: AsyncSession, producer: Producer) -> Screen:
     followed = await _followed(session, producer)
     if not followed:
         return Screen(_say(producer, t.NO_ALERTS))
-    buttons = [[(f"✕ {what} ({s.rule})", f"a:{s.id}")] for s, what, _ in followed]
+    buttons = [[(what, f"a:{s.id}")] for s, what, _ in followed]
     return Screen(_say(producer, t.ALERTS_HEADER), buttons)
+
+
+async def alert_menu(
+    session: AsyncSession, producer: Producer, subscription_id: int
+) -> Screen | None:
+    """One alert: how often it fires, or remove it."""
+    for s, what, _ in await _followed(session, producer):
+        if s.id == subscription_id:
+            buttons = [[(_rule_label(producer, key), f"ar:{s.id}:{key}")] for key in RULES]
+            buttons.append([(f"✕ {_say(producer, t.REMOVE)}", f"ar:{s.id}:remove")])
+            return Screen(what, buttons)
+    return None
+
+
+async def change_alert(
+    session: AsyncSession, producer: Producer, subscription_id: int, key: str
+) -> bool:
+    """Remove the alert, or replace it by the same series with another rule (both audited)."""
+    subscription = await session.get(Subscription, subscription_id)
+    if subscription is None or subscription.producer_id != producer.id or producer.id is None:
+        return False
+    if key != "remove" and key not in RULES:
+        return False
+    actor = _actor(producer)
+    commodity = await session.get(Commodity, subscription.commodity_id)
+    market = await session.get(Market, subscription.market_id) if subscription.market_id else None
+    await producers.remove_subscription(
+        session, producer_id=producer.id, subscription_id=subscription_id, staff=actor
+    )
+    if key != "remove" and commodity is not None:
+        rule, threshold, digest_time = RULES[key]
+        data = SubscriptionCreate(
+            commodity=commodity.slug,
+            market=market.slug if market else None,
+            rule=rule,
+            threshold=threshold,
+            digest_time=digest_time,
+            leads=subscription.leads,
+        )
+        await producers.add_subscription(session, producer_id=producer.id, staff=actor, data=data)
+    return True
+
+
+def _actor(producer: Producer) -> Staff:
+    return Staff(
+        user_id=0,
+        name=f"producer:{producer.id}",
+        role=Role.CDE,
+        countries=frozenset({producer.country_code}),
+    )
 
 
 async def price_menu(session: AsyncSession, producer: Producer) -> Screen | None:
@@ -93,22 +166,6 @@ async def price_menu(session: AsyncSession, producer: Producer) -> Screen | None
         return None
     buttons = [[(what, f"p:{s.id}")] for s, what, _ in followed]
     return Screen(_say(producer, t.PICK_PRICE), buttons)
-
-
-async def remove_alert(session: AsyncSession, producer: Producer, subscription_id: int) -> bool:
-    subscription = await session.get(Subscription, subscription_id)
-    if subscription is None or subscription.producer_id != producer.id or producer.id is None:
-        return False
-    actor = Staff(
-        user_id=0,
-        name=f"producer:{producer.id}",
-        role=Role.CDE,
-        countries=frozenset({producer.country_code}),
-    )
-    await producers.remove_subscription(
-        session, producer_id=producer.id, subscription_id=subscription_id, staff=actor
-    )
-    return True
 
 
 async def price_question(

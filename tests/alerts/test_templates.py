@@ -36,6 +36,8 @@ SAMPLE = {
     "contact": "+86 692 000 0000",
     "rate": "291.67",
     "example": "MANGO MUSE",
+    "percent": "10",
+    "time": "07:00",
 }
 
 

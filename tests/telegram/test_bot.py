@@ -217,9 +217,18 @@ async def test_price_alerts_language_and_stop_menus(
         async with database.session() as s:
             assert (await s.exec(select(Producer))).one().locale == "km"
         await post(bot, bot_api.user_message(CHAT, "/alerts"))
-        for _ in range(2):
+        _, offered = last_buttons(bot_api)
+        await tap(bot, bot_api, offered[0])  # the first alert's menu
+        _, rules = last_buttons(bot_api)
+        await tap(bot, bot_api, next(r for r in rules if r.endswith(":pct10")))
+        async with database.session() as s:
+            rules_now = sorted(str(x.rule) for x in (await s.exec(select(Subscription))).all())
+        assert rules_now == ["change_pct", "every"]
+        for _ in range(2):  # remove both
             _, offered = last_buttons(bot_api)
             await tap(bot, bot_api, offered[0])
+            _, menu = last_buttons(bot_api)
+            await tap(bot, bot_api, next(r for r in menu if r.endswith(":remove")))
         assert "JOIN" in bot_api.edited[-1]["text"]  # no alerts left, said in Khmer
         async with database.session() as s:
             assert (await s.exec(select(Subscription))).all() == []
