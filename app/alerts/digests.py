@@ -115,7 +115,7 @@ async def _digest_for(
     await session.flush()
     await run_core(
         session,
-        sa.update(Delivery.__table__)  # type: ignore[attr-defined]
+        sa.update(core_table(Delivery))
         .where(col(Delivery.id).in_([d.id for d in items]))
         .values(merged_into=digest.id, next_attempt_at=None, updated_at=now),
     )

@@ -36,24 +36,18 @@ from app.alerts.models import (
 )
 from app.catalogue.models import Commodity, Country, Market
 from app.core.config import Settings
-from app.core.db import UTCDateTime, run_core, utcnow
+from app.core.db import UTCDateTime, core_table, run_core, utcnow
 from app.leads.models import BuyerLead
 from app.notices.models import Notice
 from app.prices.models import PriceObservation
 from app.producers.models import Address, Producer, ProducerStatus, Rule, Subscription
 from app.text.formatting import Script
 
-
-def _table(model: Any) -> sa.Table:
-    table: sa.Table = model.__table__
-    return table
-
-
 # Core columns: this module builds set-based SQL, not ORM objects.
-SUB = _table(Subscription).c
-PROD = _table(Producer).c
-ADDR = _table(Address).c
-DELIV = _table(Delivery).c
+SUB = core_table(Subscription).c
+PROD = core_table(Producer).c
+ADDR = core_table(Address).c
+DELIV = core_table(Delivery).c
 
 
 @dataclass
@@ -140,7 +134,7 @@ async def lead_audience(session: AsyncSession, lead: BuyerLead) -> Audience:
     recipients = (
         sa.select(s.producer_id.label("producer_id"), sa.literal(1).label("immediate"))
         .add_columns(_no_digest())
-        .join(_table(Producer), p.id == s.producer_id)
+        .join(core_table(Producer), p.id == s.producer_id)
         .where(
             s.commodity_id == lead.commodity_id,
             s.leads,
@@ -168,12 +162,12 @@ async def notice_audience(session: AsyncSession, notice: Notice) -> Audience:
     )
     query = query.where(p.country_code.in_(notice.countries))
     if notice.commodities:
-        ids = sa.select(_table(Commodity).c.id).where(
-            _table(Commodity).c.slug.in_(notice.commodities)
+        ids = sa.select(core_table(Commodity).c.id).where(
+            core_table(Commodity).c.slug.in_(notice.commodities)
         )
         query = query.where(sa.exists().where(s.producer_id == p.id, s.commodity_id.in_(ids)))
     if notice.markets:
-        markets = _table(Market).c
+        markets = core_table(Market).c
         ids = sa.select(markets.id).where(markets.slug.in_(notice.markets))
         query = query.where(sa.exists().where(s.producer_id == p.id, s.market_id.in_(ids)))
     return Audience(
@@ -190,7 +184,7 @@ async def notice_audience(session: AsyncSession, notice: Notice) -> Audience:
 # --- the recipient table --------------------------------------------------------------------------
 
 
-def _literal_table(
+def _literalcore_table(
     name: str, columns: Sequence[tuple[str, Any]], rows: list[tuple[Any, ...]]
 ) -> Any:
     """A small table of Python values as a CTE (SELECT ... UNION ALL SELECT ...), portable to
@@ -242,7 +236,7 @@ async def _facts(
     if audience.digest_times is not None:
         chosen = (await run_core(session, audience.digest_times)).scalars().all()
         times |= {str(t) for t in chosen if t}
-    countries = _table(Country).c
+    countries = core_table(Country).c
     zones: dict[str, str] = dict(
         (await run_core(session, sa.select(countries.code, countries.timezone))).all()
     )
@@ -268,7 +262,7 @@ async def _facts(
     ]
     return _Facts(
         variants=sorted({(row[0], Script(row[1]), str(row[2]), bool(row[3])) for row in rows}),
-        windows=_literal_table(
+        windows=_literalcore_table(
             "w",
             [
                 ("country_code", sa.String),
@@ -280,7 +274,7 @@ async def _facts(
             ],
             window_rows,
         ),
-        digests=_literal_table(
+        digests=_literalcore_table(
             "d",
             [("country_code", sa.String), ("digest_time", sa.String), ("due", UTCDateTime)],
             digest_rows,
@@ -309,7 +303,7 @@ def _candidates(audience: Audience, facts: _Facts, settings: Settings) -> Any:
     if audience.capped:
         today = (
             sa.select(sa.func.count())
-            .select_from(_table(Delivery))
+            .select_from(core_table(Delivery))
             .where(
                 DELIV.producer_id == p.id,
                 DELIV.capped,
@@ -336,7 +330,7 @@ def _candidates(audience: Audience, facts: _Facts, settings: Settings) -> Any:
             d.c.due,
         )
         .select_from(r)
-        .join(_table(Producer), p.id == r.c.producer_id)
+        .join(core_table(Producer), p.id == r.c.producer_id)
         .join(w, sa.and_(w.c.country_code == p.country_code, w.c.quiet_hours == p.quiet_hours))
         .join(d, sa.and_(d.c.country_code == p.country_code, d.c.digest_time == digest_time))
         .where(p.status == ProducerStatus.ACTIVE, p.consent_at.is_not(None))
@@ -354,7 +348,7 @@ def _channel() -> Any:
 
 def _with_address(c: Any) -> Any:
     """Candidates joined to their chosen address; those with none are left out."""
-    return c.join(_table(Address), ADDR.id == c.c.address_id)
+    return c.join(core_table(Address), ADDR.id == c.c.address_id)
 
 
 # --- preview ------------------------------------------------------------------------------------
@@ -586,5 +580,5 @@ def _insert_deliveries(
         "created_at",
         "updated_at",
     ]
-    table = Delivery.__table__  # type: ignore[attr-defined]
+    table = core_table(Delivery)
     return sa.insert(table).from_select([table.c[name] for name in columns], select_rows)

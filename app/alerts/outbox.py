@@ -38,22 +38,16 @@ from app.alerts.models import (
 from app.catalogue.models import Country
 from app.channels.base import ChannelError, ErrorKind, SendResult
 from app.core.config import Settings
-from app.core.db import run_core, utcnow
+from app.core.db import core_table, run_core, utcnow
 from app.producers.models import Address, Producer, ProducerStatus
 from app.text.formatting import Script
 
-
-def _table(model: Any) -> sa.Table:
-    table: sa.Table = model.__table__
-    return table
-
-
-D = _table(Delivery)
-A = _table(Address)
-P = _table(Producer)
-T = _table(BroadcastText)
-PACE = _table(ChannelPace)
-SPEND = _table(SmsSpend)
+D = core_table(Delivery)
+A = core_table(Address)
+P = core_table(Producer)
+T = core_table(BroadcastText)
+PACE = core_table(ChannelPace)
+SPEND = core_table(SmsSpend)
 
 
 @dataclass(frozen=True)
@@ -320,7 +314,9 @@ async def _charge_budget(
     """Charge first attempts to their country's SMS budget for the local day; hold the rest."""
     zones = dict(
         (
-            await run_core(session, sa.select(_table(Country).c.code, _table(Country).c.timezone))
+            await run_core(
+                session, sa.select(core_table(Country).c.code, core_table(Country).c.timezone)
+            )
         ).all()
     )
     by_country: dict[str, list[Any]] = defaultdict(list)

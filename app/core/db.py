@@ -258,6 +258,12 @@ def enum_column(enum_cls: type[enum.Enum], **kwargs: Any) -> sa.Column[Any]:
     )
 
 
+def core_table(model: Any) -> sa.Table:
+    """The Core table of a SQLModel class, for set-based statements (INSERT ... SELECT)."""
+    table: sa.Table = model.__table__
+    return table
+
+
 async def run_core(
     session: AsyncSession, statement: Any, parameters: list[dict[str, Any]] | None = None
 ) -> Any:
