@@ -16,7 +16,7 @@ from app.alerts.models import Broadcast, BroadcastKind, ChannelName, Delivery, D
 from app.alerts.outbox import text_for
 from app.catalogue.models import Country
 from app.core.config import Settings
-from app.core.db import run_core, utcnow
+from app.core.db import core_table, run_core, utcnow
 from app.producers.models import Address, Producer, ProducerStatus
 from app.text.formatting import Script
 
