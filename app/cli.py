@@ -80,7 +80,7 @@ def _with_session(settings: Settings, work: Callable[[Any], Awaitable[R]]) -> R:
     """Run one async unit of work in its own transaction, like an API request or a job."""
 
     async def go() -> R:
-        database = Database(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+        database = Database.from_settings(settings)
         try:
             async with database.session() as session:
                 return await work(session)

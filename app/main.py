@@ -14,6 +14,7 @@ from app.alerts import service as alerts
 from app.api.errors import install_error_handlers
 from app.api.limits import BodySizeLimit
 from app.api.router import api_router
+from app.commands.parse import ParserCache
 from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.errors import DatabaseUnavailable
@@ -37,12 +38,7 @@ def _version() -> str:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_production_secrets()
-    database = Database(
-        settings.database_url,
-        busy_timeout_ms=settings.sqlite_busy_timeout_ms,
-        pool_size=settings.db_pool_size,
-        connect_timeout_s=settings.db_connect_timeout_s,
-    )
+    database = Database.from_settings(settings)
 
     sms_gateway = build_gateway(settings)
     telegram = build_telegram_channel(settings)
@@ -56,7 +52,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.dispatcher = Dispatcher(database, settings, channels)
             dispatcher = asyncio.create_task(app.state.dispatcher.run())
         if telegram is not None and settings.telegram_mode != "off":
-            app.state.telegram = telegram_bot.build_application(settings, database)
+            app.state.telegram = telegram_bot.build_application(
+                settings, database, app.state.parsers
+            )
             await telegram_bot.start(app.state.telegram, settings)
         try:
             with alerts.alerts_wired(bus, settings):
@@ -81,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.database = database
     app.state.sms_gateway = sms_gateway
+    app.state.parsers = ParserCache(settings.default_locale)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit)
     app.include_router(api_router)

@@ -244,12 +244,7 @@ async def run_dispatcher(settings: Settings, channels: Mapping[ChannelName, Chan
     """`mic dispatcher`: run until SIGINT or SIGTERM."""
     import signal
 
-    database = Database(
-        settings.database_url,
-        busy_timeout_ms=settings.sqlite_busy_timeout_ms,
-        pool_size=settings.db_pool_size,
-        connect_timeout_s=settings.db_connect_timeout_s,
-    )
+    database = Database.from_settings(settings)
     dispatcher = Dispatcher(database, settings, channels)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

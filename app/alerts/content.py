@@ -152,15 +152,19 @@ async def previous_price(session: AsyncSession, price: PriceObservation) -> Deci
     return None if found is None else Decimal(found)
 
 
-async def price_payload(session: AsyncSession, price: PriceObservation) -> Payload:
-    async def names(column: str, key: Any) -> Names:
-        return (await display_names(session, column, [key])).get(key) or {"en": str(key)}
+async def _names(session: AsyncSession, column: str, key: Any) -> Names:
+    """One catalogue entry's display names; its key if it has none (never an empty name)."""
+    return (await display_names(session, column, [key])).get(key) or {"en": str(key)}
 
+
+async def price_payload(session: AsyncSession, price: PriceObservation) -> Payload:
     alert = PriceAlert(
-        commodity=await names("commodity_id", price.commodity_id),
-        variety=None if price.variety_id is None else await names("variety_id", price.variety_id),
-        market=await names("market_id", price.market_id),
-        unit=await names("unit_id", price.unit_id),
+        commodity=await _names(session, "commodity_id", price.commodity_id),
+        variety=None
+        if price.variety_id is None
+        else await _names(session, "variety_id", price.variety_id),
+        market=await _names(session, "market_id", price.market_id),
+        unit=await _names(session, "unit_id", price.unit_id),
         price=Decimal(price.price),
         currency=price.currency,
         observed_on=price.observed_on,
@@ -170,11 +174,10 @@ async def price_payload(session: AsyncSession, price: PriceObservation) -> Paylo
 
 
 async def lead_payload(session: AsyncSession, lead: BuyerLead) -> Payload:
-    async def names(column: str, key: Any) -> Names:
-        return (await display_names(session, column, [key])).get(key) or {"en": str(key)}
-
     offer = lead_offer(
-        lead, await names("commodity_id", lead.commodity_id), await names("unit_id", lead.unit_id)
+        lead,
+        await _names(session, "commodity_id", lead.commodity_id),
+        await _names(session, "unit_id", lead.unit_id),
     )
     return {
         "buys": offer.buys,

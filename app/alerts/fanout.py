@@ -381,31 +381,22 @@ async def preview(
     c = _candidates(audience, facts, settings)
     channel = _channel()
     is_sms = channel == ChannelName.SMS.value
+    groups = (
+        c.c.locale,
+        c.c.script,
+        c.c.digits,
+        c.c.plain_sms,
+        channel,
+        c.c.country_code,
+        c.c.sms_price,
+    )
+    deferred = sa.func.sum(sa.case((sa.and_(is_sms, c.c.quiet, c.c.merged == 0), 1), else_=0))
     rows = (
         await run_core(
             session,
-            sa.select(
-                c.c.locale,
-                c.c.script,
-                c.c.digits,
-                c.c.plain_sms,
-                channel,
-                c.c.country_code,
-                c.c.sms_price,
-                sa.func.count(),
-                sa.func.sum(c.c.merged),
-                sa.func.sum(sa.case((sa.and_(is_sms, c.c.quiet, c.c.merged == 0), 1), else_=0)),
-            )
+            sa.select(*groups, sa.func.count(), sa.func.sum(c.c.merged), deferred)
             .select_from(_with_address(c))
-            .group_by(
-                c.c.locale,
-                c.c.script,
-                c.c.digits,
-                c.c.plain_sms,
-                channel,
-                c.c.country_code,
-                c.c.sms_price,
-            ),
+            .group_by(*groups),
         )
     ).all()
     by_variant: dict[Variant, list[int]] = defaultdict(lambda: [0, 0])

@@ -9,6 +9,7 @@ once in a `Parser`; parsing a message scans it once.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -300,3 +301,21 @@ async def load_parser(session: AsyncSession, *, default_locale: str = "en") -> P
     index = await load_index(session)
     aliases = (await session.exec(select(Alias))).all()
     return Parser(index, aliases, default_locale=default_locale)
+
+
+class ParserCache:
+    """One parser per process, rebuilt after `ttl_s` so that aliases a CDE adds reach the bots
+    within that time; building it reads the whole catalogue, which is too much per message."""
+
+    def __init__(self, default_locale: str, ttl_s: float = 60.0) -> None:
+        self.default_locale = default_locale
+        self.ttl_s = ttl_s
+        self._parser: Parser | None = None
+        self._loaded_at = 0.0
+
+    async def get(self, session: AsyncSession) -> Parser:
+        now = time.monotonic()
+        if self._parser is None or now - self._loaded_at >= self.ttl_s:
+            self._parser = await load_parser(session, default_locale=self.default_locale)
+            self._loaded_at = now
+        return self._parser

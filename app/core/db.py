@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -22,6 +22,9 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.errors import ConfigurationError, DatabaseUnavailable
+
+if TYPE_CHECKING:
+    from app.core.config import Settings
 
 # Deterministic constraint names: Alembic's batch mode on SQLite can only alter what it can name.
 SQLModel.metadata.naming_convention = {
@@ -171,6 +174,16 @@ class Database:
             _configure_sqlite(self.engine.sync_engine, busy_timeout_ms, foreign_keys=True)
         self.sessionmaker = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Database:
+        """The database of MIC_DATABASE_URL with the pool and timeouts the settings give."""
+        return cls(
+            settings.database_url,
+            busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+            pool_size=settings.db_pool_size,
+            connect_timeout_s=settings.db_connect_timeout_s,
         )
 
     @asynccontextmanager

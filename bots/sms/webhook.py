@@ -4,7 +4,6 @@ fast. Replies go through the outbox; the dispatcher is woken to send them at onc
 from __future__ import annotations
 
 import logging
-import time
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
@@ -12,15 +11,13 @@ from fastapi.responses import JSONResponse
 
 from app.alerts.outbox import record_receipt
 from app.alerts.replies import receive_sms
-from app.commands.parse import Parser, load_parser
+from app.commands.parse import ParserCache
 from app.core.config import Settings
 from app.core.db import Database
 from bots.sms.gateways.base import SmsGateway, WebhookInvalid, WebhookRefused, WebhookRequest
 
 log = logging.getLogger("mic.sms")
 router = APIRouter(prefix="/webhooks/sms", tags=["webhooks"], include_in_schema=False)
-
-PARSER_TTL_S = 60.0  # aliases a CDE adds reach the SMS bot within a minute
 
 
 async def _request(request: Request, settings: Settings) -> WebhookRequest:
@@ -48,16 +45,6 @@ def _gateway(request: Request, name: str) -> SmsGateway | None:
     return gateway if gateway.name == name else None
 
 
-async def _parser(request: Request, database: Database, settings: Settings) -> Parser:
-    cached: tuple[float, Parser] | None = getattr(request.app.state, "sms_parser", None)
-    if cached is not None and time.monotonic() - cached[0] < PARSER_TTL_S:
-        return cached[1]
-    async with database.session() as session:
-        parser = await load_parser(session, default_locale=settings.default_locale)
-    request.app.state.sms_parser = (time.monotonic(), parser)
-    return parser
-
-
 def _refused(kind: str, name: str, exc: Exception) -> Response:
     """A forgery gets 403. A genuine request we cannot use (a sender that is no phone number,
     such as an operator's "MPT") is logged and acknowledged: a 4xx would only make the gateway
@@ -80,14 +67,14 @@ async def inbound(name: str, request: Request) -> Response:
     except (WebhookRefused, WebhookInvalid) as exc:
         return _refused("inbound", name, exc)
     database: Database = request.app.state.database
-    parser = await _parser(request, database, settings)
+    parsers: ParserCache = request.app.state.parsers
     for sms in messages:
         async with database.session() as session:
             outcome = await receive_sms(
                 session,
                 sender=sms.sender,
                 text=sms.text,
-                parser=parser,
+                parser=await parsers.get(session),
                 settings=settings,
                 gateway_id=sms.gateway_id,
             )

@@ -18,6 +18,7 @@ from telegram.ext import (
     filters,
 )
 
+from app.commands.parse import ParserCache
 from app.core.config import Settings
 from app.core.db import Database
 from bots.telegram import handlers
@@ -29,7 +30,7 @@ POLLING_LOCK = 0x6D6963_0002
 LEADER_RETRY_S = 3.0
 
 
-def build_application(settings: Settings, database: Database) -> Application:  # type: ignore[type-arg]
+def build_application(settings: Settings, database: Database, parsers: ParserCache) -> Application:  # type: ignore[type-arg]
     assert settings.telegram_token is not None
     builder = Application.builder().token(settings.telegram_token.get_secret_value())
     builder = builder.base_url(settings.telegram_api_base)
@@ -38,6 +39,7 @@ def build_application(settings: Settings, database: Database) -> Application:  #
     application = builder.build()
     application.bot_data["database"] = database
     application.bot_data["settings"] = settings
+    application.bot_data["parsers"] = parsers
     application.add_handler(CommandHandler("start", handlers.on_start, filters=PRIVATE))
     application.add_handler(
         CommandHandler(

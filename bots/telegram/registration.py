@@ -12,14 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from babel import Locale
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts.models import Role
 from app.accounts.service import Staff
-from app.alerts.templates import name_in
-from app.catalogue.models import Commodity, Country, Market
-from app.catalogue.service import display_names
+from app.catalogue.service import list_commodities, list_countries, list_markets
 from app.commands.models import ChatState
 from app.core.db import utcnow
 from app.core.errors import AppError
@@ -103,7 +100,7 @@ async def answer_button(
         values["locale"] = value
         return await _ask_country(session, urn, values)
     if step == "country":
-        codes = {c.code for c in (await session.exec(select(Country))).all()}
+        codes = {c.code for c in await list_countries(session)}
         if value not in codes:
             return None
         values["country"] = value
@@ -146,12 +143,8 @@ def _say(values: dict[str, Any], message: str, **kwargs: Any) -> str:
 
 async def _ask_country(session: AsyncSession, urn: str, values: dict[str, Any]) -> Screen:
     await _save(session, urn, "country", values)
-    countries = (await session.exec(select(Country).order_by(col(Country.code)))).all()
-    names = await display_names(session, "country_code", [c.code for c in countries])
-    buttons = [
-        (name_in(names.get(c.code) or {"en": c.name}, values["locale"]), f"r:country:{c.code}")
-        for c in countries
-    ]
+    countries = await list_countries(session, locale=values["locale"])
+    buttons = [(c.name, f"r:country:{c.code}") for c in countries]
     return Screen(_say(values, t.CHOOSE_COUNTRY), _rows(buttons, 2))
 
 
@@ -165,24 +158,11 @@ async def _choices(
     session: AsyncSession, step: str, values: dict[str, Any]
 ) -> list[tuple[str, str]]:
     """(slug, display name) of what the producer may pick at this step."""
+    locale = values["locale"]
     if step == "commodities":
-        rows: list[Any] = list(
-            (await session.exec(select(Commodity).order_by(col(Commodity.id)))).all()
-        )
-        column = "commodity_id"
-    else:
-        rows = list(
-            (
-                await session.exec(
-                    select(Market)
-                    .where(Market.country_code == values["country"])
-                    .order_by(col(Market.id))
-                )
-            ).all()
-        )
-        column = "market_id"
-    names = await display_names(session, column, [r.id for r in rows])
-    return [(r.slug, name_in(names.get(r.id) or {"en": r.name}, values["locale"])) for r in rows]
+        return [(c.slug, c.name) for c in await list_commodities(session, locale=locale)]
+    markets = await list_markets(session, country=values["country"], locale=locale)
+    return [(m.slug, m.name) for m in markets]
 
 
 async def _multi(

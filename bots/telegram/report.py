@@ -7,12 +7,10 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.alerts.templates import name_in
-from app.catalogue.models import Commodity, Country, Market, Unit
-from app.catalogue.service import display_names
+from app.catalogue.models import Country
+from app.catalogue.service import list_commodities, list_markets, list_units
 from app.core.i18n import translator
 from app.producers.models import Producer, ProducerRole
 from app.text.normalize import normalize_text
@@ -34,30 +32,14 @@ def _say(producer: Producer, message: str, **kwargs: Any) -> str:
 
 async def _options(session: AsyncSession, producer: Producer, step: str) -> list[tuple[str, str]]:
     """(value, label) of the buttons of a step."""
+    locale = producer.locale
     if step == "commodity":
-        rows: list[Any] = list(
-            (await session.exec(select(Commodity).order_by(col(Commodity.id)))).all()
-        )
-        names = await display_names(session, "commodity_id", [r.id for r in rows])
-        return [(r.slug, name_in(names.get(r.id) or {"en": r.name}, producer.locale)) for r in rows]
+        return [(c.slug, c.name) for c in await list_commodities(session, locale=locale)]
     if step == "market":
-        rows = list(
-            (
-                await session.exec(
-                    select(Market)
-                    .where(Market.country_code == producer.country_code)
-                    .order_by(col(Market.id))
-                )
-            ).all()
-        )
-        names = await display_names(session, "market_id", [r.id for r in rows])
-        return [(r.slug, name_in(names.get(r.id) or {"en": r.name}, producer.locale)) for r in rows]
+        markets = await list_markets(session, country=producer.country_code, locale=locale)
+        return [(m.slug, m.name) for m in markets]
     if step == "unit":
-        units = list((await session.exec(select(Unit).order_by(col(Unit.id)))).all())
-        names = await display_names(session, "unit_id", [u.id for u in units])
-        return [
-            (u.code, name_in(names.get(u.id) or {"en": u.name}, producer.locale)) for u in units
-        ]
+        return [(u.code, u.name) for u in await list_units(session, locale=locale)]
     country = await session.get(Country, producer.country_code)
     own = [country.currency] if country else []
     return [(c, c) for c in dict.fromkeys([*own, *CURRENCIES])]

@@ -27,7 +27,7 @@ from bots.sms.gateways.base import (
     WebhookRefused,
     WebhookRequest,
 )
-from bots.sms.gateways.http import excerpt, request, retry_after
+from bots.sms.gateways.http import answer_id, excerpt, request, retry_after
 from bots.sms.gateways.numbers import sender_e164, urn_e164
 
 # The app's documentation advises refusing timestamps more than ±5 minutes away: a captured
@@ -88,18 +88,8 @@ class AndroidGateway:
             # against the same account (a database restarted from scratch would reuse them).
             return SendResult(gateway_id=our_id)
         _raise_for_status(response)
-        try:
-            answer = response.json()
-        except ValueError:
-            answer = None
-        gateway_id = answer.get("id") if isinstance(answer, dict) else None
-        if not isinstance(gateway_id, str) or not gateway_id:
-            # A 2xx that is not the API's answer: a captive portal, a proxy page, a wrong
-            # base_url. Not known to be sent; retrying with the same id cannot duplicate it.
-            raise ChannelError(
-                ErrorKind.TRANSIENT,
-                f"android: unexpected answer {response.status_code}: {excerpt(response)}",
-            )
+        # Retrying after an unexpected answer cannot duplicate: the message id is ours.
+        gateway_id = answer_id(response, self.name, "id")
         return SendResult(gateway_id=gateway_id)
 
     # -- webhooks -----------------------------------------------------------------------------

@@ -48,3 +48,19 @@ def retry_after(response: httpx.Response, default: float = 1.0) -> float:
 def excerpt(response: httpx.Response, limit: int = 200) -> str:
     text = " ".join(response.text.split())
     return text[:limit] + ("…" if len(text) > limit else "") if text else "(empty body)"
+
+
+def answer_id(response: httpx.Response, gateway: str, field: str) -> str:
+    """The message id in a 2xx answer. Anything else there (a captive portal, a proxy page, a
+    wrong base URL) means the message is not known to be sent: a transient error."""
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = None
+    value = answer.get(field) if isinstance(answer, dict) else None
+    if not isinstance(value, str) or not value:
+        raise ChannelError(
+            ErrorKind.TRANSIENT,
+            f"{gateway}: unexpected answer {response.status_code}: {excerpt(response)}",
+        )
+    return value

@@ -24,7 +24,7 @@ from bots.sms.gateways.base import (
     WebhookRefused,
     WebhookRequest,
 )
-from bots.sms.gateways.http import excerpt, request, retry_after
+from bots.sms.gateways.http import answer_id, excerpt, request, retry_after
 from bots.sms.gateways.numbers import sender_e164, urn_e164
 
 # Twilio errors that say the number itself is dead for us: 21610 the recipient replied STOP,
@@ -88,13 +88,7 @@ class TwilioGateway:
 
         answer = _json_object(response)
         _raise_for_status(response, answer)
-        sid = answer.get("sid") if answer is not None else None
-        if not isinstance(sid, str) or not sid:
-            # A 2xx that is not Twilio's answer: a proxy or captive page, a wrong base_url.
-            raise ChannelError(
-                ErrorKind.TRANSIENT,
-                f"twilio: unexpected answer {response.status_code}: {excerpt(response)}",
-            )
+        sid = answer_id(response, self.name, "sid")
         return SendResult(gateway_id=sid)
 
     # -- webhooks -----------------------------------------------------------------------------
