@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
@@ -34,6 +35,8 @@ token_cli = typer.Typer(help="Staff API tokens.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(seed_cli, name="seed")
 cli.add_typer(token_cli, name="token")
+import_cli = typer.Typer(help="Import downloaded files.", no_args_is_help=True)
+cli.add_typer(import_cli, name="import")
 
 err = Console(stderr=True)
 out = Console()
@@ -133,6 +136,126 @@ def dispatcher() -> None:
     out.print(f"dispatcher on {url.display()}; Ctrl-C stops it", highlight=False)
     channels = outbound_channels(build_gateway(settings), build_telegram_channel(settings))
     asyncio.run(run_dispatcher(settings, channels))
+
+
+@cli.command()
+@one_line_errors
+def scheduler() -> None:
+    """Run the scheduler alone (on PostgreSQL it waits its turn: one leader at a time)."""
+    from jobs.scheduler import run_scheduler
+
+    settings = _settings()
+    url = parse_database_url(settings.database_url)
+    migrations.require_current_schema(url)
+    out.print(f"scheduler on {url.display()}; Ctrl-C stops it", highlight=False)
+
+    async def go() -> None:
+        database = Database.from_settings(settings)
+        try:
+            await run_scheduler(database, settings)
+        finally:
+            await database.dispose()
+
+    asyncio.run(go())
+
+
+def _run_source(settings: Settings, ref: str, content_from: Path | None = None) -> None:
+    """Run a source in this process with a progress display, then print its counts."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from app.alerts.service import alerts_wired
+    from app.core.events import bus
+    from app.sources.models import RunStatus, RunTrigger
+    from app.sources.service import find_source
+    from jobs import collect
+    from jobs.collectors import wfp_hdx
+    from jobs.collectors.base import Collected
+
+    raw = content_from.read_bytes() if content_from is not None else None
+
+    async def go() -> Any:
+        database = Database.from_settings(settings)
+        try:
+            async with database.session() as session:
+                source = await find_source(session, ref)
+
+            def read_file() -> Collected:
+                assert raw is not None
+                parsed = wfp_hdx.parse(raw)
+                return Collected(prices=parsed.records, problems=parsed.problems)
+
+            with (
+                alerts_wired(bus, settings),
+                Progress(
+                    SpinnerColumn(),
+                    TextColumn("{task.description}"),
+                    TimeElapsedColumn(),
+                    console=err,
+                    transient=True,
+                ) as progress,
+            ):
+                task = progress.add_task(f"{source.slug}: starting")
+                return await collect.run_source(
+                    database,
+                    source.id or 0,
+                    trigger=RunTrigger.CLI,
+                    offline=read_file if raw is not None else None,
+                    progress=lambda stage: progress.update(
+                        task, description=f"{source.slug}: {stage}"
+                    ),
+                )
+        finally:
+            await database.dispose()
+
+    run = asyncio.run(go())
+    table = Table(
+        "run", "status", "seen", "inserted", "updated", "unchanged", "unmapped", "rejected"
+    )
+    table.add_row(
+        *(
+            str(v)
+            for v in (
+                run.id,
+                run.status,
+                run.seen,
+                run.inserted,
+                run.updated,
+                run.unchanged,
+                run.unmapped,
+                run.rejected,
+            )
+        )
+    )
+    out.print(table)
+    for problem in run.problems[:10]:
+        out.print(f"  line {problem['line']}: {problem['reason']}", highlight=False)
+    if run.status == RunStatus.FAILED:
+        raise _fail(run.error or "the run failed")
+    if run.error:
+        out.print(run.error, highlight=False)
+
+
+@cli.command()
+@one_line_errors
+def collect(source: Annotated[str, typer.Argument(help="Source id or slug")]) -> None:
+    """Run one source now, here, and print what it did (also recorded as a job run)."""
+    _run_source(_settings(), source)
+
+
+@import_cli.command("wfp")
+@one_line_errors
+def import_wfp(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="A WFP food-price CSV downloaded from HDX", exists=True, dir_okay=False
+        ),
+    ],
+    source: Annotated[str, typer.Option(help="The wfp_hdx source (id or slug) it belongs to")],
+) -> None:
+    """Import a downloaded WFP file through its source: same mapping, same keys, so a later
+    scheduled run of the source does not import it again."""
+    _run_source(_settings(), source, content_from=file)
 
 
 @db_cli.command("upgrade")

@@ -25,7 +25,9 @@ from bots.sms.webhook import router as sms_webhooks
 from bots.telegram import application as telegram_bot
 from bots.telegram.channel import build_telegram_channel
 from bots.telegram.webhook import router as telegram_webhook
+from jobs.collect import SourceRunner
 from jobs.dispatcher import Dispatcher, outbound_channels
+from jobs.scheduler import Scheduler
 
 
 def _version() -> str:
@@ -51,6 +53,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             channels = outbound_channels(sms_gateway, telegram)
             app.state.dispatcher = Dispatcher(database, settings, channels)
             dispatcher = asyncio.create_task(app.state.dispatcher.run())
+        scheduler: asyncio.Task[None] | None = None
+        if settings.scheduler:
+            app.state.scheduler = Scheduler(database, settings)
+            scheduler = asyncio.create_task(app.state.scheduler.run())
         if telegram is not None and settings.telegram_mode != "off":
             app.state.telegram = telegram_bot.build_application(
                 settings, database, app.state.parsers
@@ -62,6 +68,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if getattr(app.state, "telegram", None) is not None:
                 await telegram_bot.stop(app.state.telegram)
+            if scheduler is not None:
+                app.state.scheduler.stop()
+                await scheduler
+            await app.state.source_runner.close()
             if dispatcher is not None:
                 app.state.dispatcher.stop()
                 await dispatcher
@@ -80,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = database
     app.state.sms_gateway = sms_gateway
     app.state.parsers = ParserCache(settings.default_locale)
+    app.state.source_runner = SourceRunner(database)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit)
     app.include_router(api_router)

@@ -10,6 +10,7 @@ from app.leads import models as leads_models
 from app.notices import models as notices_models
 from app.prices import models as prices_models
 from app.producers import models as producers_models
+from app.sources import models as sources_models
 
 TABLE_MODULES = (
     catalogue_models,
@@ -20,5 +21,6 @@ TABLE_MODULES = (
     producers_models,
     commands_models,
     alerts_models,
+    sources_models,
 )
 metadata = SQLModel.metadata

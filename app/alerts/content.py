@@ -85,6 +85,7 @@ def render(kind: BroadcastKind, payload: Payload, variant: Variant) -> Rendered:
 
 
 def lead_offer(lead: BuyerLead, commodity: Names, unit: Names) -> LeadOffer:
+    assert lead.quantity is not None  # verify_lead refuses a lead without one
     return LeadOffer(
         buys=lead.kind is LeadKind.BUY,
         buyer=lead.buyer_name,

@@ -9,6 +9,7 @@ from app.leads.api import router as leads_router
 from app.notices.api import router as notices_router
 from app.prices.api import router as prices_router
 from app.producers.api import router as producers_router
+from app.sources.api import router as sources_router
 
 api_router = APIRouter(prefix="/api/v1")
 api_router.include_router(catalogue_router)
@@ -17,4 +18,5 @@ api_router.include_router(leads_router)
 api_router.include_router(notices_router)
 api_router.include_router(producers_router)
 api_router.include_router(alerts_router)
+api_router.include_router(sources_router)
 api_router.include_router(accounts_router)

@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=5, ge=1)
     db_connect_timeout_s: int = Field(default=5, ge=1)
 
+    # Scheduled collection and housekeeping; on PostgreSQL one process at a time runs them.
+    scheduler: bool = True
+    job_run_retention_days: int = Field(default=90, ge=1)
+
     # Alerts and the outbox dispatcher.
     dispatcher: bool = (
         True  # run the dispatcher in the app process (`mic dispatcher` runs one alone)

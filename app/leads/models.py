@@ -37,8 +37,9 @@ class BuyerLead(SQLModel, table=True):
     kind: LeadKind = Field(sa_column=enum_column(LeadKind, nullable=False))
     commodity_id: int = Field(foreign_key="commodity.id", index=True)
     variety_id: int | None = Field(default=None, foreign_key="variety.id")
-    quantity: Decimal = Field(sa_type=sa.Numeric(18, 4))
-    unit_id: int = Field(foreign_key="unit.id")
+    # None only for a lead collected from a feed that did not say; a CDE sets it before verifying.
+    quantity: Decimal | None = Field(default=None, sa_type=sa.Numeric(18, 4))
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")
     price: Decimal | None = Field(default=None, sa_type=sa.Numeric(18, 4))
     negotiable: bool = False
     currency: str | None = Field(default=None, max_length=3)
@@ -55,6 +56,9 @@ class BuyerLead(SQLModel, table=True):
     reviewed_by: str | None = Field(default=None, max_length=120)
     reviewed_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     reason: str | None = Field(default=None, max_length=500)  # why rejected or closed
+    source_id: int | None = Field(default=None, foreign_key="source.id", index=True)
+    external_key: str | None = Field(default=None, max_length=200, unique=True)
+    link: str | None = Field(default=None, max_length=500)  # where a collected lead was found
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -137,8 +141,8 @@ class LeadPublic(BaseModel):
     kind: LeadKind
     commodity: str
     variety: str | None
-    quantity: Decimal
-    unit: str
+    quantity: Decimal | None
+    unit: str | None
     price: Decimal | None
     negotiable: bool
     currency: str | None
@@ -149,6 +153,7 @@ class LeadPublic(BaseModel):
     status: LeadStatus
     expires_on: dt.date
     note: str | None
+    link: str | None  # where a collected lead was found
     created_by: str
     reviewed_by: str | None
     reviewed_at: dt.datetime | None

@@ -46,7 +46,7 @@ def _shown_status(lead: BuyerLead, today: dt.date) -> LeadStatus:
 
 
 def _check_terms(lead: BuyerLead, today: dt.date) -> None:
-    if not lead.quantity.is_finite() or lead.quantity <= 0:
+    if lead.quantity is not None and (not lead.quantity.is_finite() or lead.quantity <= 0):
         raise InvalidInput(f"quantity must be more than zero (got {lead.quantity})")
     if lead.price is not None and (not lead.price.is_finite() or lead.price <= 0):
         raise InvalidInput(f"price must be more than zero (got {lead.price})")
@@ -73,7 +73,7 @@ async def create_lead(session: AsyncSession, *, data: LeadCreate, staff: Staff) 
         commodity_id=commodity.id,  # type: ignore[arg-type]
         variety_id=index.variety(commodity, data.variety).id if data.variety else None,
         quantity=data.quantity,
-        unit_id=index.unit(data.unit).id,  # type: ignore[arg-type]
+        unit_id=index.unit(data.unit).id,
         price=data.price,
         negotiable=bool(data.negotiable),
         currency=data.currency,
@@ -139,7 +139,7 @@ def _apply(
         commodity = index.commodity_by_id[lead.commodity_id]
         lead.variety_id = index.variety(commodity, data.variety).id if data.variety else None
     if data.unit is not None:
-        lead.unit_id = index.unit(data.unit).id  # type: ignore[assignment]
+        lead.unit_id = index.unit(data.unit).id
     for name in ("quantity", "price", "currency", "expires_on", "note"):
         if name in changes:
             setattr(lead, name, getattr(data, name))
@@ -184,6 +184,11 @@ async def _decide(
 
 async def verify_lead(session: AsyncSession, *, lead_id: int, staff: Staff) -> BuyerLead:
     """The CDE vouches that the buyer is genuine: only now do producers hear of it."""
+    found = await get_in_scope(session, BuyerLead, lead_id, staff=staff, noun="lead")
+    if found.quantity is None or found.unit_id is None:
+        raise InvalidInput(
+            f"lead {lead_id} came from a feed that gave no quantity: set quantity and unit first"
+        )
     lead = await _decide(
         session,
         lead_id=lead_id,
@@ -235,7 +240,7 @@ async def to_public(
             commodity=index.commodity_by_id[lead.commodity_id].slug,
             variety=index.variety_by_id[lead.variety_id].slug if lead.variety_id else None,
             quantity=lead.quantity,
-            unit=index.unit_by_id[lead.unit_id].code,
+            unit=index.unit_by_id[lead.unit_id].code if lead.unit_id else None,
             price=lead.price,
             negotiable=lead.negotiable,
             currency=lead.currency,
@@ -246,6 +251,7 @@ async def to_public(
             status=_shown_status(lead, todays[lead.country_code]),
             expires_on=lead.expires_on,
             note=lead.note,
+            link=lead.link,
             created_by=lead.created_by,
             reviewed_by=lead.reviewed_by,
             reviewed_at=lead.reviewed_at,

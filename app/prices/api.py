@@ -14,7 +14,7 @@ from app.accounts.models import AuditPublic
 from app.api.deps import SessionDep, StaffDep
 from app.api.imports import ImportResult, import_result
 from app.core.pagination import Page
-from app.prices import service
+from app.prices import service, stale
 from app.prices.models import (
     FxRateIn,
     FxRatePublic,
@@ -27,6 +27,9 @@ from app.prices.models import (
     PublishRequest,
     RejectRequest,
     Series,
+    StaleSeries,
+    WatchCreate,
+    WatchPublic,
 )
 
 router = APIRouter(tags=["prices"])
@@ -143,6 +146,32 @@ async def import_prices(
         session, content=await request.body(), staff=staff, publish=publish
     )
     return import_result(report)
+
+
+@router.get("/prices/stale")
+async def list_stale(session: SessionDep, staff: StaffDep) -> list[StaleSeries]:
+    """Followed series with no published price for longer than their window (in the market
+    country's today); also reported once a day in the `housekeeping.stale` job run."""
+    return await stale.stale_series(session, countries=staff.countries)
+
+
+@router.get("/prices/watches")
+async def list_watches(session: SessionDep, staff: StaffDep) -> list[WatchPublic]:
+    return await stale.list_watches(session, staff=staff)
+
+
+@router.post("/prices/watches", status_code=201)
+async def watch_series(session: SessionDep, staff: StaffDep, data: WatchCreate) -> WatchPublic:
+    """Follow a series: it is stale when no price is published for `max_age_days`."""
+    found = await stale.watch(session, data=data, staff=staff)
+    listed = await stale.list_watches(session, staff=staff)
+    return next(w for w in listed if w.id == found.id)
+
+
+@router.delete("/prices/watches/{watch_id}", status_code=204)
+async def unwatch_series(session: SessionDep, staff: StaffDep, watch_id: int) -> Response:
+    await stale.unwatch(session, watch_id=watch_id, staff=staff)
+    return Response(status_code=204)
 
 
 @router.get("/prices/{price_id}")

@@ -64,8 +64,24 @@ class PriceObservation(SQLModel, table=True):
     reject_reason: str | None = Field(default=None, max_length=500)
     note: str | None = Field(default=None, max_length=500)
     external_key: str | None = Field(default=None, max_length=200, unique=True)
+    source_id: int | None = Field(default=None, foreign_key="source.id", index=True)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class SeriesWatch(SQLModel, table=True):
+    """A series a CDE follows: without a published price for `max_age_days` it is stale."""
+
+    __tablename__ = "series_watch"
+    __table_args__ = (sa.UniqueConstraint("commodity_id", "market_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    commodity_id: int = Field(foreign_key="commodity.id")
+    market_id: int = Field(foreign_key="market.id")
+    country_code: str = Field(foreign_key="country.code", max_length=2, index=True)
+    max_age_days: int
+    created_by: str = Field(max_length=120)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class FxRate(SQLModel, table=True):
@@ -257,6 +273,31 @@ class Series(SQLModel):
     currency: str
     price_type: PriceType | None
     points: list[SeriesPoint]
+
+
+class WatchCreate(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"commodity": "mango", "market": "muse", "max_age_days": 7}]
+        }
+    )
+
+    commodity: Text
+    market: Text
+    max_age_days: Annotated[int, Field(ge=1, le=366)]
+
+
+class WatchPublic(SQLModel):
+    id: int
+    commodity: str
+    market: str
+    country: str
+    max_age_days: int
+
+
+class StaleSeries(WatchPublic):
+    last_published: dt.date | None  # null: never
+    stale: bool
 
 
 class FxRatePublic(SQLModel):

@@ -1,0 +1,1 @@
+from jobs.collectors.tables import TableMapping  # noqa

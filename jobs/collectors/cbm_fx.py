@@ -1,0 +1,141 @@
+"""Central Bank of Myanmar reference rates (forex.cbm.gov.mm/api, `/latest` and
+`/history/DD-MM-YYYY`) as RateRecords: 1 unit of a currency = `rate` MMK.
+
+The API writes every rate as a string with thousands commas ("1,850.0") and, like the bank's
+own rate table, quotes JPY, KHR, IDR, KRW, LAK and VND per 100 units; those are divided here so
+that every record means one unit. The timestamp is Unix seconds and the rates are the bank's
+for that day in Myanmar, so the day is taken in Asia/Yangon (a 00:00 UTC timestamp is already
+06:30 there). Some copies of the payload carry an `"MMK": "1"` entry for the kyat itself; it
+says nothing and is skipped.
+
+One bad rate (a "0" or "N/A" the bank sometimes shows for a currency it did not fix that day)
+is a row problem and the other rates are kept; a payload that is not the API's JSON at all is a
+CollectorError.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from jobs.collectors.records import CollectorError, Parsed, RateRecord, RowProblem
+
+BASE_URL = "https://forex.cbm.gov.mm/api"
+QUOTE = "MMK"
+# Quoted per 100 units by the bank.
+PER_100 = frozenset({"JPY", "KHR", "IDR", "KRW", "LAK", "VND"})
+YANGON = ZoneInfo("Asia/Yangon")
+
+# A day's rates are published that day; a timestamp further ahead than this comes from a
+# broken clock or a broken payload, and storing it would shadow the real rates of that day.
+_FUTURE_SLACK = dt.timedelta(days=1)
+_CODE = re.compile(r"[A-Za-z]{3}")
+# Thousands commas only where they belong: "1,85" read as 185 would be a wrong rate, not a
+# rate, so it is a row problem like any other unreadable value.
+_NUMBER = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
+_SOURCE = "the CBM response"
+
+
+def latest_url(base: str = BASE_URL) -> str:
+    return f"{base.rstrip('/')}/latest"
+
+
+def history_url(day: dt.date, base: str = BASE_URL) -> str:
+    return f"{base.rstrip('/')}/history/{day:%d-%m-%Y}"
+
+
+def parse(content: bytes) -> Parsed[RateRecord]:
+    payload = _load_object(content)
+    on_date = _rate_day(payload.get("timestamp"))
+    rates = payload.get("rates")
+    if not isinstance(rates, dict) or not rates:
+        raise CollectorError(f'{_SOURCE} has no rates ("rates" is {_show(rates)})')
+    parsed: Parsed[RateRecord] = Parsed()
+    for line, (code, value) in enumerate(rates.items(), start=1):
+        if not _CODE.fullmatch(code):
+            reason = f"currency code {_show(code)} is not 3 letters (rate {_show(value)})"
+            parsed.problems.append(RowProblem(line, reason))
+            continue
+        code = code.upper()
+        if code == QUOTE:
+            continue
+        amount = _positive(value)
+        if amount is None:
+            reason = f"{code}: rate {_show(value)} is not a positive number"
+            parsed.problems.append(RowProblem(line, reason))
+            continue
+        if code in PER_100:
+            amount = amount.scaleb(-2)
+        parsed.records.append(RateRecord(base=code, quote=QUOTE, rate=amount, on_date=on_date))
+    return parsed
+
+
+def _rate_day(value: object) -> dt.date:
+    """The day in Myanmar of the payload's timestamp: Unix seconds as a number or a string."""
+    if value is None:
+        raise CollectorError(f'{_SOURCE} has no "timestamp"')
+    seconds: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        seconds = value
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        seconds = int(value.strip())
+    elif isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        seconds = int(value)
+    if seconds is None or seconds <= 0:
+        raise CollectorError(f"{_SOURCE} has an invalid timestamp {_show(value)}")
+    try:
+        moment = dt.datetime.fromtimestamp(seconds, dt.UTC)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise CollectorError(f"{_SOURCE} has an invalid timestamp {_show(value)}") from exc
+    if moment > dt.datetime.now(dt.UTC) + _FUTURE_SLACK:
+        raise CollectorError(
+            f"{_SOURCE} has a timestamp in the future: {seconds} is {moment:%Y-%m-%d %H:%M} UTC"
+        )
+    return moment.astimezone(YANGON).date()
+
+
+def _positive(value: object) -> Decimal | None:
+    """The rate as a Decimal, or None when it is not a positive number ("0", "N/A", "-")."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not _NUMBER.fullmatch(text):
+            return None
+        number = Decimal(text.replace(",", ""))
+    elif isinstance(value, int | Decimal) and not isinstance(value, bool):
+        number = Decimal(value)
+    else:
+        return None
+    return number if number.is_finite() and number > 0 else None
+
+
+def _load_object(content: bytes) -> dict[str, object]:
+    # Decimal keeps the digits exactly as written; a float would not.
+    try:
+        payload = json.loads(content.decode("utf-8-sig"), parse_float=Decimal)
+    except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError alike
+        raise CollectorError(_not_json(content, exc)) from exc
+    if not isinstance(payload, dict):
+        raise CollectorError(f"{_SOURCE} is JSON but not an object: {_show(payload)}")
+    return payload
+
+
+def _not_json(content: bytes, exc: ValueError) -> str:
+    head = content[:1024].lstrip().lower()
+    if head.startswith(b"<") and (b"<html" in head or b"<!doctype html" in head):
+        return f"{_SOURCE} is an HTML page, not JSON (an error or maintenance page?)"
+    if not content.strip():
+        return f"{_SOURCE} is empty"
+    cut = "" if content.rstrip().endswith((b"}", b"]")) else " and looks cut off"
+    return f"{_SOURCE} is not valid JSON{cut}: {exc}"
+
+
+def _show(value: object) -> str:
+    """A value as the payload wrote it, short enough for a report line."""
+    if isinstance(value, Decimal):
+        text = str(value)
+    else:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."

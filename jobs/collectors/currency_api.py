@@ -1,0 +1,121 @@
+"""Daily rate files of the fawazahmed0 currency-api, served from jsDelivr without a key:
+`{"date": "2024-02-19", "usd": {"mmk": 2098.9155, "khr": 4083.7, "btc": ..., ...}}`, read as
+RateRecords of 1 base = `rate` quote (1 USD = 2098.9155 MMK).
+
+A file has some 700 codes, most of them crypto tokens ("1inch", "$wen", "00"). Only the
+currencies asked for are read: an odd token elsewhere in the file is none of our business, while
+a currency we asked for and did not get is a row problem, so that a gap in the region's rates
+shows in the run's report instead of passing silently.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Sequence
+from decimal import Decimal
+
+from jobs.collectors.records import CollectorError, Parsed, RateRecord, RowProblem
+
+DEFAULT_URL = (
+    "https://cdn.jsdelivr.net/npm/@fawazahmed0/currency-api@latest/v1/currencies/usd.min.json"
+)
+# The producers' currencies (Myanmar, Cambodia, Laos, Vietnam) and those of their buyers
+# across the borders (China, Thailand).
+DEFAULT_CURRENCIES = ("MMK", "KHR", "LAK", "VND", "CNY", "THB")
+
+_CODE = re.compile(r"[A-Za-z]{3}")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_SOURCE = "the currency-api file"
+
+
+def parse(content: bytes, *, currencies: Sequence[str] = DEFAULT_CURRENCIES) -> Parsed[RateRecord]:
+    payload = _load_object(content)
+    on_date = _file_date(payload.get("date"))
+    base, rates = _base_rates(payload)
+    parsed: Parsed[RateRecord] = Parsed()
+    for line, wanted in enumerate(currencies, start=1):
+        code = wanted.upper()
+        # The file's keys are lower case ("mmk").
+        if code.lower() not in rates:
+            parsed.problems.append(RowProblem(line, f"{code}: not in the file"))
+            continue
+        value = rates[code.lower()]
+        amount = _positive(value)
+        if amount is None:
+            reason = f"{code}: rate {_show(value)} is not a positive number"
+            parsed.problems.append(RowProblem(line, reason))
+            continue
+        parsed.records.append(RateRecord(base=base, quote=code, rate=amount, on_date=on_date))
+    return parsed
+
+
+def _file_date(value: object) -> dt.date:
+    if value is None:
+        raise CollectorError(f'{_SOURCE} has no "date"')
+    if not isinstance(value, str) or not _DATE.fullmatch(value.strip()):
+        raise CollectorError(f"{_SOURCE} has an invalid date {_show(value)} (not YYYY-MM-DD)")
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise CollectorError(f"{_SOURCE} has an invalid date {_show(value)}: {exc}") from exc
+
+
+def _base_rates(payload: dict[str, object]) -> tuple[str, dict[str, object]]:
+    """The base currency (the one key besides "date", upper-cased) and its rates."""
+    keys = [key for key in payload if key != "date"]
+    if not keys:
+        raise CollectorError(f'{_SOURCE} has no base currency object beside "date"')
+    if len(keys) > 1:
+        named = ", ".join(_show(key) for key in keys[:5])
+        raise CollectorError(f"{_SOURCE} has {len(keys)} base currency objects ({named})")
+    key = keys[0]
+    rates = payload[key]
+    if not _CODE.fullmatch(key):
+        raise CollectorError(f"{_SOURCE} has a base {_show(key)} that is not a currency code")
+    if not isinstance(rates, dict):
+        raise CollectorError(f"{_SOURCE} has {_show(key)} but it is not an object of rates")
+    return key.upper(), rates
+
+
+def _positive(value: object) -> Decimal | None:
+    """The rate as a Decimal, or None for null, 0, negative, "N/A" and other non-numbers."""
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        number = Decimal(value)
+    elif isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+        number = Decimal(value.strip())
+    else:
+        return None
+    return number if number.is_finite() and number > 0 else None
+
+
+def _load_object(content: bytes) -> dict[str, object]:
+    # Decimal keeps the digits exactly as written; a float would not.
+    try:
+        payload = json.loads(content.decode("utf-8-sig"), parse_float=Decimal)
+    except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError alike
+        raise CollectorError(_not_json(content, exc)) from exc
+    if not isinstance(payload, dict):
+        raise CollectorError(f"{_SOURCE} is JSON but not an object: {_show(payload)}")
+    return payload
+
+
+def _not_json(content: bytes, exc: ValueError) -> str:
+    head = content[:1024].lstrip().lower()
+    if head.startswith(b"<") and (b"<html" in head or b"<!doctype html" in head):
+        return f"{_SOURCE} is an HTML page, not JSON (an error or maintenance page?)"
+    if not content.strip():
+        return f"{_SOURCE} is empty"
+    cut = "" if content.rstrip().endswith((b"}", b"]")) else " and looks cut off"
+    return f"{_SOURCE} is not valid JSON{cut}: {exc}"
+
+
+def _show(value: object) -> str:
+    """A value as the file wrote it, short enough for a report line."""
+    if isinstance(value, Decimal):
+        text = str(value)
+    else:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."

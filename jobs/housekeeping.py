@@ -1,0 +1,70 @@
+"""Daily and hourly upkeep: expire leads, prune old job runs, report stale series."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import zoneinfo
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.catalogue.models import Country
+from app.core.db import core_table, run_core, utcnow
+from app.leads.models import BuyerLead, LeadStatus
+from app.prices import stale
+from app.sources.ingest import Counts
+from app.sources.models import JobRun, RunStatus
+from app.sources.records import RowProblem
+
+log = logging.getLogger(__name__)
+
+
+async def expire_leads(session: AsyncSession, counts: Counts) -> None:
+    """Open leads past their expiry date in their own country become expired."""
+    leads = core_table(BuyerLead)
+    for country in (await session.exec(select(Country))).all():
+        today = dt.datetime.now(zoneinfo.ZoneInfo(country.timezone)).date()
+        done = await run_core(
+            session,
+            leads.update()
+            .where(
+                leads.c.country_code == country.code,
+                leads.c.status.in_([LeadStatus.PENDING, LeadStatus.VERIFIED]),
+                leads.c.expires_on < today,
+            )
+            .values(status=LeadStatus.EXPIRED, updated_at=utcnow()),
+        )
+        counts.updated += done.rowcount
+
+
+async def prune_job_runs(session: AsyncSession, counts: Counts, *, keep_days: int) -> None:
+    runs = core_table(JobRun)
+    done = await run_core(
+        session,
+        runs.delete().where(
+            runs.c.status != RunStatus.RUNNING,
+            runs.c.started_at < utcnow() - dt.timedelta(days=keep_days),
+        ),
+    )
+    counts.updated += done.rowcount
+
+
+async def report_stale(session: AsyncSession, counts: Counts) -> None:
+    """The daily staleness report: each stale series is a line of the run, per country, so the
+    country's CDEs see it in `GET /job-runs` as well as in `GET /prices/stale`."""
+    found = await stale.stale_series(session, countries=None)
+    counts.seen = len(found)
+    for line, series in enumerate(found, start=1):
+        last = series.last_published or "never"
+        counts.problems.append(
+            RowProblem(
+                line,
+                f"{series.country}: {series.commodity} at {series.market} — last published "
+                f"{last}, expected every {series.max_age_days} days",
+            )
+        )
+    for country in sorted({s.country for s in found}):
+        log.warning(
+            "stale series in %s: %d", country, sum(1 for s in found if s.country == country)
+        )

@@ -1,0 +1,178 @@
+"""APScheduler 3 in the app's event loop: fixed housekeeping jobs, and one job per enabled
+Source on its own cron schedule.
+
+APScheduler 3 keeps its jobs in memory and cannot share a job store between processes, so on
+PostgreSQL only the process holding the scheduler's advisory lock runs it (jobs/leader.py);
+when that process dies another takes over within seconds. Every run is also recorded in
+`job_run`, whose unique "running" index refuses a second concurrent run of the same job
+whatever process starts it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import zoneinfo
+from collections.abc import Awaitable, Callable
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.catalogue.models import Country
+from app.core.config import Settings
+from app.core.db import Database
+from app.core.errors import Conflict
+from app.sources import service as sources
+from app.sources.ingest import Counts
+from app.sources.models import RunStatus, RunTrigger, Source
+from jobs import collect, housekeeping
+from jobs.leader import SCHEDULER_LOCK, Leadership
+
+log = logging.getLogger(__name__)
+
+JOB_DEFAULTS = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 15 * 60}
+SYNC_S = 30  # how soon a source added or changed through the API is scheduled
+
+
+class Scheduler:
+    def __init__(self, database: Database, settings: Settings) -> None:
+        self.database = database
+        self.settings = settings
+        self.leadership = Leadership(database, lock_id=SCHEDULER_LOCK, name="the scheduler")
+        self._scheduler: AsyncIOScheduler | None = None
+        self._source_jobs: dict[str, str] = {}  # job id -> the schedule it was added with
+
+    @property
+    def running(self) -> bool:
+        return self._scheduler is not None and self._scheduler.running
+
+    async def run(self) -> None:
+        await self.leadership.run(self._elected, self._deposed)
+
+    def stop(self) -> None:
+        self.leadership.stop()
+
+    async def _elected(self) -> None:
+        scheduler = AsyncIOScheduler(timezone=dt.UTC, job_defaults=JOB_DEFAULTS)
+        self._scheduler, self._source_jobs = scheduler, {}
+        hk = self._housekeeping
+        scheduler.add_job(
+            self.sync_sources,
+            IntervalTrigger(seconds=SYNC_S),
+            id="sources.sync",
+            next_run_time=dt.datetime.now(dt.UTC),
+        )
+        scheduler.add_job(
+            hk,
+            CronTrigger(minute=5),
+            args=["housekeeping.leads", self._expire_leads],
+            id="housekeeping.leads",
+        )
+        scheduler.add_job(
+            hk,
+            CronTrigger(hour=0, minute=30),
+            args=["housekeeping.stale", self._stale],
+            id="housekeeping.stale",
+        )
+        scheduler.add_job(
+            hk,
+            CronTrigger(hour=1, minute=15),
+            args=["housekeeping.job_runs", self._prune],
+            id="housekeeping.job_runs",
+        )
+        scheduler.start()
+        log.info("scheduler started")
+
+    async def _deposed(self) -> None:
+        if self._scheduler is not None and self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+        self._scheduler = None
+        log.info("scheduler stopped")
+
+    async def sync_sources(self) -> None:
+        """Add, reschedule or remove each source's job to match the database."""
+        scheduler = self._scheduler
+        if scheduler is None:
+            return
+        async with self.database.session() as session:
+            enabled = (await session.exec(select(Source).where(col(Source.enabled)))).all()
+            zones = {c.code: c.timezone for c in (await session.exec(select(Country))).all()}
+        wanted = {sources.job_id(s): s for s in enabled}
+        for job_id in set(self._source_jobs) - set(wanted):
+            scheduler.remove_job(job_id)
+            del self._source_jobs[job_id]
+        for job_id, source in wanted.items():
+            stamp = f"{source.schedule}|{source.country_code}"
+            if self._source_jobs.get(job_id) == stamp:
+                continue
+            zone = zoneinfo.ZoneInfo(zones.get(source.country_code or "", "UTC"))
+            scheduler.add_job(
+                self.run_source,
+                CronTrigger.from_crontab(source.schedule, timezone=zone),
+                args=[source.id],
+                id=job_id,
+                replace_existing=True,
+            )
+            self._source_jobs[job_id] = stamp
+
+    async def run_source(self, source_id: int) -> None:
+        try:
+            run = await collect.run_source(self.database, source_id, trigger=RunTrigger.SCHEDULE)
+        except Conflict as exc:  # a manual run of it is going on
+            log.info("source %s not run: %s", source_id, exc.detail)
+            return
+        log.info("source %s: %s", source_id, run.status)
+
+    async def _housekeeping(
+        self, job: str, work: Callable[[AsyncSession, Counts], Awaitable[None]]
+    ) -> None:
+        try:
+            async with self.database.session() as session:
+                run = await sources.start_run(
+                    session, job=job, source_id=None, trigger=RunTrigger.SCHEDULE
+                )
+                await session.commit()
+        except Conflict:
+            return
+        counts, status, error = Counts(), RunStatus.SUCCEEDED, None
+        try:
+            async with self.database.session() as session:
+                await work(session, counts)
+                await session.commit()
+        except Exception as exc:  # recorded; the other jobs carry on
+            log.exception("%s failed", job)
+            status, error = RunStatus.FAILED, f"{type(exc).__name__}: {exc}"
+        async with self.database.session() as session:
+            run = await session.merge(run)
+            sources.finish_run(run, counts, status=status, error=error)
+            await session.commit()
+
+    async def _expire_leads(self, session: AsyncSession, counts: Counts) -> None:
+        await housekeeping.expire_leads(session, counts)
+
+    async def _stale(self, session: AsyncSession, counts: Counts) -> None:
+        await housekeeping.report_stale(session, counts)
+
+    async def _prune(self, session: AsyncSession, counts: Counts) -> None:
+        await housekeeping.prune_job_runs(
+            session, counts, keep_days=self.settings.job_run_retention_days
+        )
+
+    def next_run_times(self) -> dict[str, dt.datetime | None]:
+        if self._scheduler is None:
+            return {}
+        return {job.id: job.next_run_time for job in self._scheduler.get_jobs()}
+
+
+async def run_scheduler(database: Database, settings: Settings) -> None:
+    """`mic scheduler`: a process that only schedules (and leads when it can)."""
+    scheduler = Scheduler(database, settings)
+    try:
+        await scheduler.run()
+    except asyncio.CancelledError:
+        scheduler.stop()
+        raise
