@@ -7,13 +7,14 @@ import asyncio
 import json
 import sys
 
-from bench import catalogue, dispatch, fanout, parse, price_import
+from bench import catalogue, dispatch, fanout, ingest, parse, price_import
 
 BENCHMARKS = {
     "catalogue": catalogue.run,
     "crash": dispatch.run_crash,
     "dispatch": dispatch.run,
     "fanout": fanout.run,
+    "ingest": ingest.run,
     "parse": parse.run,
     "price_import": price_import.run,
 }

@@ -157,14 +157,17 @@ class SourceRunner:
         self.database = database
         self._tasks: set[asyncio.Task[JobRun]] = set()
 
-    async def start(self, source_id: int) -> int:
-        run_id = await start(self.database, source_id, RunTrigger.MANUAL)
+    async def spawn(self, source_id: int, run_id: int) -> None:
+        """Carry on a run whose start the caller recorded (and committed)."""
         task = asyncio.create_task(
             run_source(self.database, source_id, trigger=RunTrigger.MANUAL, run_id=run_id)
         )
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-        return run_id
+
+    async def wait(self) -> None:
+        """Until every background run has finished (tests, and a graceful stop)."""
+        await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def close(self) -> None:
         for task in list(self._tasks):

@@ -100,6 +100,7 @@ def settings(database_url: str) -> Settings:
         database_url=database_url,
         secret_key="test-secret-key-not-a-placeholder",
         dispatcher=False,  # tests that send run their own Dispatcher and wait for it
+        scheduler=False,  # tests that schedule run their own Scheduler
     )
 
 

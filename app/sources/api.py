@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Protocol
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
 
 from app.api.deps import SessionDep, StaffDep
 from app.core.pagination import Page
@@ -24,7 +24,7 @@ router = APIRouter(tags=["sources"])
 
 
 class Runner(Protocol):
-    async def start(self, source_id: int) -> int: ...
+    async def spawn(self, source_id: int, run_id: int) -> None: ...
 
 
 @router.post("/sources", status_code=201)
@@ -66,15 +66,19 @@ async def delete_source(session: SessionDep, staff: StaffDep, source_id: int) ->
 
 @router.post("/sources/{source_id}/run", status_code=202)
 async def run_source(
-    request: Request, session: SessionDep, staff: StaffDep, source_id: int
+    request: Request,
+    background: BackgroundTasks,
+    session: SessionDep,
+    staff: StaffDep,
+    source_id: int,
 ) -> JobRunPublic:
     """Run it now, in the background: poll `GET /job-runs/{id}` for the outcome. 409 while a
     run of it is going on."""
-    source = await service.get_source(session, source_id=source_id, staff=staff)
-    service.check_access(staff, source.country_code, f"source {source_id}")
+    run = await service.start_manual_run(session, source_id=source_id, staff=staff)
     runner: Runner = request.app.state.source_runner
-    run_id = await runner.start(source_id)
-    return await service.get_run(session, run_id=run_id, staff=staff)
+    # After the response, so after the run's row is committed for the run to find.
+    background.add_task(runner.spawn, source_id, run.id or 0)
+    return JobRunPublic(**run.model_dump())
 
 
 @router.get("/sources/{source_id}/unmapped")

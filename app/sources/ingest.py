@@ -181,10 +181,10 @@ async def create_entry(
         raise ValueError("a market needs its source's country")
     country = await session.get(Country, source.country_code)
     assert country is not None
-    wanted = slugify(name)
-    if info.get("admin2") and fold(info["admin2"]) != fold(name):
-        wanted = f"{wanted}-{slugify(info['admin2'])}"
-    slug = await _free_slug(session, Market, "slug", wanted)
+    slug = slugify(name)
+    if info.get("admin2") and await _taken(session, Market, "slug", slug):
+        slug = f"{slug}-{slugify(info['admin2'])}"  # two markets of one name: say where
+    slug = await _free_slug(session, Market, "slug", slug)
     market = Market(
         slug=slug,
         name=name,
@@ -207,6 +207,13 @@ def _float(value: Any) -> float | None:
         return None if value in (None, "") else float(value)
     except ValueError:
         return None
+
+
+async def _taken(session: AsyncSession, model: Any, column: str, value: str) -> bool:
+    found = await session.exec(
+        select(getattr(model, column)).where(getattr(model, column) == value)
+    )
+    return found.first() is not None
 
 
 async def _free_slug(session: AsyncSession, model: Any, column: str, wanted: str) -> str:
@@ -359,7 +366,13 @@ async def ingest_prices(
     currencies = known_currencies()
     pending = _Pending()
     rows: list[dict[str, Any]] = []
+    existing = await _existing(session, source)
     for record in batch.values():
+        key = external_key(source, record.key)
+        known = existing.get(key)
+        if known is not None and known[1] == record.price:
+            counts.unchanged += 1  # the usual case on every run after the first: no work
+            continue
         if record.country and country and record.country != country.code:
             counts.reject(record.line, f"row is for country {record.country}, not {country.code}")
             continue
@@ -386,7 +399,7 @@ async def ingest_prices(
         market_id = mapper.market(record.market)
         rows.append(
             {
-                "external_key": external_key(source, record.key),
+                "external_key": key,
                 "commodity_id": commodity[0],
                 "variety_id": commodity[1],
                 "market_id": market_id,
@@ -399,7 +412,7 @@ async def ingest_prices(
                 "line": record.line,
             }
         )
-    await _store_prices(session, source, rows, counts, actor)
+    await _store_prices(session, source, rows, existing, counts, actor)
     await _hold(session, source, pending, counts)
 
 
@@ -416,10 +429,10 @@ async def _store_prices(
     session: AsyncSession,
     source: Source,
     rows: list[dict[str, Any]],
+    existing: dict[str, tuple[int, Decimal, str]],
     counts: Counts,
     actor: str,
 ) -> None:
-    existing = await _existing(session, source)
     now = utcnow()
     new: list[dict[str, Any]] = []
     table = core_table(PriceObservation)

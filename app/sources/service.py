@@ -37,6 +37,7 @@ from app.sources.models import (
     SourceKind,
     SourcePublic,
     SourceUpdate,
+    StagedRow,
     UnmappedName,
     UnmappedPublic,
 )
@@ -228,7 +229,7 @@ async def delete_source(session: AsyncSession, *, source_id: int, staff: Staff) 
     if imported.scalar_one():
         raise Conflict(f"source {source_id} has imported data; disable it instead (enabled: false)")
     before = audit.snapshot(source)
-    for table in (runs, core_table(UnmappedName), core_table(ingest.StagedRow)):
+    for table in (runs, core_table(UnmappedName), core_table(StagedRow)):
         await run_core(session, table.delete().where(table.c.source_id == source_id))
     await session.delete(source)
     audit.record(
@@ -265,17 +266,23 @@ async def start_run(
             error="its process stopped before it finished",
         ),
     )
-    run = JobRun(
-        job=job,
-        source_id=source_id,
-        trigger=trigger,
-        status=RunStatus.RUNNING,
-        runner=runner_name(),
-    )
-    session.add(run)
     try:
         async with session.begin_nested():
-            await session.flush()
+            inserted = await run_core(
+                session,
+                runs.insert()
+                .values(
+                    job=job,
+                    source_id=source_id,
+                    trigger=trigger,
+                    status=RunStatus.RUNNING,
+                    runner=runner_name(),
+                    started_at=utcnow(),
+                    problems=[],
+                )
+                .returning(runs.c.id),
+            )
+            run_id = inserted.scalar_one()
     except IntegrityError:
         running = (
             await session.exec(
@@ -286,7 +293,17 @@ async def start_run(
             f" since {running.started_at:%Y-%m-%d %H:%M} UTC on {running.runner}" if running else ""
         )
         raise Conflict(f"{job} is already running{since}") from None
+    run = await session.get(JobRun, run_id)
+    assert run is not None
     return run
+
+
+async def start_manual_run(session: AsyncSession, *, source_id: int, staff: Staff) -> JobRun:
+    source = await get_source(session, source_id=source_id, staff=staff)
+    check_access(staff, source.country_code, f"source {source_id}")
+    return await start_run(
+        session, job=job_id(source), source_id=source_id, trigger=RunTrigger.MANUAL
+    )
 
 
 def finish_run(run: JobRun, counts: Counts, *, status: RunStatus, error: str | None = None) -> None:

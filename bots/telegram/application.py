@@ -4,11 +4,8 @@ in webhook mode): updates come from POST /webhooks/telegram, or from polling in 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import Update
 from telegram.ext import (
     Application,
@@ -22,12 +19,11 @@ from app.commands.parse import ParserCache
 from app.core.config import Settings
 from app.core.db import Database
 from bots.telegram import handlers
+from jobs.leader import TELEGRAM_POLLING_LOCK, Leadership
 
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 log = logging.getLogger("mic.telegram")
-# Any constant: the same for every process of a deployment.
-POLLING_LOCK = 0x6D6963_0002
-LEADER_RETRY_S = 3.0
+STOP_TIMEOUT_S = 15.0  # how long stop() lets the poller step down before cancelling it
 
 
 def build_application(settings: Settings, database: Database, parsers: ParserCache) -> Application:  # type: ignore[type-arg]
@@ -74,37 +70,29 @@ async def start(application: Application, settings: Settings) -> None:  # type: 
             allowed_updates=Update.ALL_TYPES,
         )
     elif settings.telegram_mode == "polling":
-        leader = asyncio.create_task(_poll_as_leader(application))
-        application.bot_data["leader"] = leader
+        database: Database = application.bot_data["database"]
+        leadership = Leadership(database, lock_id=TELEGRAM_POLLING_LOCK, name="Telegram polling")
+        application.bot_data["leadership"] = leadership
+        application.bot_data["leader"] = asyncio.create_task(
+            _poll_as_leader(application, leadership)
+        )
 
 
-async def _poll_as_leader(application: Application) -> None:  # type: ignore[type-arg]
-    """Telegram serves one poller per token. On PostgreSQL the process that holds a
-    session-level advisory lock, on a connection of its own, polls; the others try again every
-    few seconds and take over when the leader dies (its connection, and so its lock, go)."""
-    assert application.updater is not None
-    database: Database = application.bot_data["database"]
-    if database.url.is_sqlite:  # one process by design
-        await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
-        return
-    lock: AsyncConnection | None = None
-    try:
-        while lock is None:
-            connection = await database.engine.connect()
-            connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            got = await connection.execute(sa.select(sa.func.pg_try_advisory_lock(POLLING_LOCK)))
-            if got.scalar():
-                lock = connection
-            else:
-                await connection.close()
-                await asyncio.sleep(LEADER_RETRY_S)
-        log.info("this process polls Telegram")
-        await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
-        await asyncio.Event().wait()  # hold the lock until stopped
-    finally:
-        if lock is not None:
-            with contextlib.suppress(Exception):
-                await lock.close()
+async def _poll_as_leader(application: Application, leadership: Leadership) -> None:  # type: ignore[type-arg]
+    """Telegram serves one poller per token: only the leader polls (jobs/leader.py). On
+    PostgreSQL the other processes take over within seconds when it dies; on SQLite the one
+    process polls at once."""
+    updater = application.updater
+    assert updater is not None
+
+    async def start_polling() -> None:
+        await updater.start_polling(allowed_updates=Update.ALL_TYPES)
+
+    async def stop_polling() -> None:
+        if updater.running:
+            await updater.stop()
+
+    await leadership.run(start_polling, stop_polling)
 
 
 def is_polling(application: Application) -> bool:  # type: ignore[type-arg]
@@ -112,13 +100,16 @@ def is_polling(application: Application) -> bool:  # type: ignore[type-arg]
 
 
 async def stop(application: Application) -> None:  # type: ignore[type-arg]
-    leader = application.bot_data.pop("leader", None)
+    leadership: Leadership | None = application.bot_data.pop("leadership", None)
+    leader: asyncio.Task[None] | None = application.bot_data.pop("leader", None)
+    if leadership is not None and leader is not None:
+        leadership.stop()  # stops polling, then releases the lock
+        try:
+            await asyncio.wait_for(leader, STOP_TIMEOUT_S)
+        except TimeoutError:  # cancelled by wait_for, which releases the lock too
+            log.warning("the Telegram poller did not stop within %g s", STOP_TIMEOUT_S)
     if application.updater is not None and application.updater.running:
         await application.updater.stop()
-    if leader is not None:
-        leader.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await leader
     if application.running:
         await application.stop()
     await application.shutdown()

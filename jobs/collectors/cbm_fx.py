@@ -21,7 +21,11 @@ import re
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from jobs.collectors.records import CollectorError, Parsed, RateRecord, RowProblem
+import httpx
+
+from app.sources.models import Source
+from app.sources.records import CollectorError, Parsed, RateRecord, RowProblem
+from jobs.collectors.base import Collected, fetch_parsed
 
 BASE_URL = "https://forex.cbm.gov.mm/api"
 QUOTE = "MMK"
@@ -139,3 +143,7 @@ def _show(value: object) -> str:
     else:
         text = json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+async def collect(client: httpx.AsyncClient, source: Source) -> Collected:
+    return await fetch_parsed(client, source, expect="json", parse=parse, into="rates")

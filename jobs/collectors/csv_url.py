@@ -16,9 +16,10 @@ import re
 from collections.abc import Iterator
 
 from app.core.errors import InvalidInput
+from app.sources.records import CollectorError, Parsed, PriceRecord
+from app.sources.tables import TableMapping
 from app.text.normalize import decode_text
-from jobs.collectors.records import CollectorError, Parsed, PriceRecord
-from jobs.collectors.tables import TableMapping, records_from_rows
+from jobs.collectors.tables import records_from_rows
 
 SOURCE_NAME = "the CSV file"
 _HTML_START = re.compile(rb"<(?:!doctype\s+html|html|head|body|title|meta)[\s>/]", re.IGNORECASE)

@@ -16,7 +16,11 @@ import re
 from collections.abc import Sequence
 from decimal import Decimal
 
-from jobs.collectors.records import CollectorError, Parsed, RateRecord, RowProblem
+import httpx
+
+from app.sources.models import Source
+from app.sources.records import CollectorError, Parsed, RateRecord, RowProblem
+from jobs.collectors.base import Collected, fetch_parsed
 
 DEFAULT_URL = (
     "https://cdn.jsdelivr.net/npm/@fawazahmed0/currency-api@latest/v1/currencies/usd.min.json"
@@ -119,3 +123,14 @@ def _show(value: object) -> str:
     else:
         text = json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+async def collect(client: httpx.AsyncClient, source: Source) -> Collected:
+    wanted = [str(c).upper() for c in source.mapping.get("currencies", DEFAULT_CURRENCIES)]
+    return await fetch_parsed(
+        client,
+        source,
+        expect="json",
+        parse=lambda content: parse(content, currencies=wanted),
+        into="rates",
+    )

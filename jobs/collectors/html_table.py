@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 from app.core.errors import InvalidInput
+from app.sources.records import CollectorError, Parsed, PriceRecord
+from app.sources.tables import TableMapping
 from app.text.normalize import decode_text
-from jobs.collectors.records import CollectorError, Parsed, PriceRecord
-from jobs.collectors.tables import TableMapping, records_from_rows
+from jobs.collectors.tables import records_from_rows
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 # HTML's own limits; they keep a hostile colspan from building a million-cell row.

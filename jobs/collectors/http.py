@@ -14,7 +14,7 @@ from typing import Literal, NoReturn
 
 import httpx
 
-from jobs.collectors.records import CollectorError
+from app.sources.records import CollectorError
 
 MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_USER_AGENT = "MIC market information collector (+https://github.com/mekong-mic)"

@@ -18,8 +18,11 @@ from urllib.parse import urlsplit
 
 # feedparser ships neither type hints nor a py.typed marker, and no stub package exists for it.
 import feedparser  # type: ignore[import-untyped]
+import httpx
 
-from jobs.collectors.records import CollectorError, LeadRecord, Parsed, RowProblem
+from app.sources.models import Source
+from app.sources.records import CollectorError, LeadRecord, Parsed, RowProblem
+from jobs.collectors.base import Collected, fetch_parsed
 
 MAX_KEY = 200  # longer ids are replaced by their hash, so that every key fits its column
 
@@ -174,3 +177,7 @@ def _looks_like_html(content: bytes) -> bool:
     if head.startswith(b"<?xml"):
         head = head[head.find(b"?>") + 2 :].lstrip()
     return head.startswith((b"<!doctype html", b"<html"))
+
+
+async def collect(client: httpx.AsyncClient, source: Source) -> Collected:
+    return await fetch_parsed(client, source, expect="xml", parse=parse, into="leads")

@@ -16,34 +16,12 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Final, Literal
+from typing import Final
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-
+from app.sources.records import CollectorError, Parsed, PriceRecord, RowProblem
+from app.sources.tables import COUNTRY, ISO_DATE, TableMapping, fold_header, parse_date
 from app.text.digits import to_ascii_digits
-from jobs.collectors.records import CollectorError, Parsed, PriceRecord, RowProblem
 
-FIELDS: Final = (
-    "market",
-    "commodity",
-    "variety",
-    "unit",
-    "price",
-    "currency",
-    "price_type",
-    "observed_on",
-    "country",
-    "key",
-)
-# What every record needs, by column or by default.
-REQUIRED: Final = ("market", "commodity", "unit", "price", "currency", "price_type", "observed_on")
-# A default price or key would be the same on every row.
-NO_DEFAULT: Final = frozenset({"price", "key"})
-# In a wide table the markets are the headers and the prices are the cells; a key column could
-# not tell the markets of one row apart.
-NOT_IN_WIDE: Final = frozenset({"market", "price", "key"})
-
-ISO_DATE: Final = "%Y-%m-%d"
 # Cells that mean "no price that day": skipped without a problem. `nan` is what pandas writes.
 NO_PRICE: Final = frozenset({"", "nan", "-", "–", "—"})
 
@@ -53,114 +31,6 @@ _UNIT_IN_NAME = re.compile(r"(?P<name>.*?\S)\s*\((?P<unit>[^()]*\S[^()]*)\)")
 # likely a decimal comma than a hundred and fifty, and is reported instead of read either way.
 _POINT_DECIMAL = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?")
 _COMMA_DECIMAL = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]+)?|[0-9]+(?:,[0-9]+)?")
-_COUNTRY = re.compile(r"[A-Z]{2}")
-
-
-class TableMapping(BaseModel):
-    """How the columns of one source's table become PriceRecords (stored on the Source as JSON).
-
-    `columns` maps our field to the source's header text (matched ignoring case and runs of
-    spaces). A field without a column, or whose cell is empty, takes its value from `defaults`.
-    """
-
-    # A typo in a stored mapping must fail loudly, not silently drop a setting.
-    model_config = ConfigDict(extra="forbid")
-
-    layout: Literal["long", "wide"] = "long"
-    columns: dict[str, str] = Field(default_factory=dict)
-    # Wide only: the market columns. By default every column that no field uses, that is not in
-    # `ignore` and that has a header.
-    markets: list[str] | None = None
-    ignore: list[str] = Field(default_factory=list)
-    unit_in_name: bool = False  # `Shrimp (1 viss)` is commodity `Shrimp`, unit `1 viss`
-    defaults: dict[str, str] = Field(default_factory=dict)
-    date_format: str | None = None  # strptime; without it dates must be YYYY-MM-DD
-    decimal_comma: bool = False  # `1.234,5`
-    table: int | str = 0  # HTML: index, or text of the table's id, caption or header row
-    header_row: int = Field(default=0, ge=0)  # rows before the header
-
-    @model_validator(mode="after")
-    def _check(self) -> TableMapping:
-        for where, names in (("columns", self.columns), ("defaults", self.defaults)):
-            unknown = [name for name in names if name not in FIELDS]
-            if unknown:
-                raise ValueError(
-                    f"unknown field(s) in {where}: {', '.join(map(repr, unknown))}; "
-                    f"the fields are {', '.join(FIELDS)}"
-                )
-        fixed = sorted(NO_DEFAULT & self.defaults.keys())
-        if fixed:
-            raise ValueError(
-                f"{', '.join(fixed)} cannot have a default: it must come from a column"
-            )
-        for name, value in self.defaults.items():
-            if not value.strip():
-                raise ValueError(f"the default for {name} is empty")
-        if "observed_on" in self.defaults:
-            _parse_date(self.defaults["observed_on"], ISO_DATE, "the default observed_on")
-        if "country" in self.defaults and not _COUNTRY.fullmatch(self.defaults["country"]):
-            raise ValueError("the default country must be an ISO code of two capital letters")
-        if self.date_format is not None:
-            _check_date_format(self.date_format)
-        if isinstance(self.table, int) and self.table < 0:
-            raise ValueError("table must be 0 or more (0 is the first table of the page)")
-        if isinstance(self.table, str) and not self.table.strip():
-            raise ValueError("table must be an index or a non-empty text")
-        _check_no_column_twice(self)
-        if self.layout == "long":
-            if self.markets is not None:
-                raise ValueError("markets is only for wide tables")
-        else:
-            wrong = sorted(NOT_IN_WIDE & (self.columns.keys() | self.defaults.keys()))
-            if wrong:
-                raise ValueError(
-                    f"a wide table has no {', '.join(wrong)} column or default: its markets are "
-                    "the columns and its cells are the prices"
-                )
-            if self.markets is not None and not self.markets:
-                raise ValueError("markets is empty; leave it out to use every other column")
-        missing = [field for field in REQUIRED if not self._reachable(field)]
-        if missing:
-            raise ValueError(
-                f"nothing gives {', '.join(missing)}: map a column in `columns` or set a value "
-                "in `defaults`"
-            )
-        return self
-
-    def _reachable(self, field: str) -> bool:
-        if field in self.columns or field in self.defaults:
-            return True
-        if self.layout == "wide" and field in {"market", "price", "commodity"}:
-            return True  # the headers, the cells and (by default) the first column
-        return field == "unit" and self.unit_in_name
-
-
-def _check_date_format(fmt: str) -> None:
-    # A format that cannot give back the date it wrote (no day, a typo) would misread every row.
-    sample = dt.date(2022, 5, 28)
-    try:
-        ok = dt.datetime.strptime(sample.strftime(fmt), fmt).date() == sample
-    except ValueError:
-        ok = False
-    if not ok:
-        raise ValueError(f"date_format {fmt!r} does not read a full date (e.g. '%d/%m/%Y')")
-
-
-def _check_no_column_twice(mapping: TableMapping) -> None:
-    used: dict[str, str] = {}
-    for field, header in mapping.columns.items():
-        if _fold(header) in used:
-            raise ValueError(
-                f"column {header!r} is mapped to both {used[_fold(header)]} and {field}"
-            )
-        used[_fold(header)] = field
-    for header in mapping.markets or []:
-        if _fold(header) in used:
-            raise ValueError(f"column {header!r} is both a market and {used[_fold(header)]}")
-        used[_fold(header)] = "a market"
-    for header in mapping.ignore:
-        if _fold(header) in used:
-            raise ValueError(f"column {header!r} is both ignored and {used[_fold(header)]}")
 
 
 # --- rows -----------------------------------------------------------------------------------
@@ -237,10 +107,10 @@ def records_from_rows(
 
 
 def _plan(header: list[str], mapping: TableMapping, source_name: str) -> _Plan:
-    folded = [_fold(h) for h in header]
+    folded = [fold_header(h) for h in header]
 
     def index_of(name: str) -> int:
-        found = [i for i, h in enumerate(folded) if h == _fold(name)]
+        found = [i for i, h in enumerate(folded) if h == fold_header(name)]
         if not found:
             listing = ", ".join(repr(h) for h in header)
             raise CollectorError(
@@ -259,18 +129,20 @@ def _plan(header: list[str], mapping: TableMapping, source_name: str) -> _Plan:
     if mapping.markets is not None:
         markets = [(index_of(name), name) for name in mapping.markets]
     else:
-        ignored = {_fold(name) for name in mapping.ignore}
+        ignored = {fold_header(name) for name in mapping.ignore}
         used = set(columns.values())
         markets = [
-            (i, h) for i, h in enumerate(header) if i not in used and h and _fold(h) not in ignored
+            (i, h)
+            for i, h in enumerate(header)
+            if i not in used and h and fold_header(h) not in ignored
         ]
     if not markets:
         raise CollectorError(f"{source_name} has no market columns")
     seen: set[str] = set()
     for _, name in markets:
-        if _fold(name) in seen:
+        if fold_header(name) in seen:
             raise CollectorError(f"market column {name!r} appears twice in {source_name}")
-        seen.add(_fold(name))
+        seen.add(fold_header(name))
     return _Plan(columns, [(i, _clean(name)) for i, name in markets])
 
 
@@ -283,7 +155,7 @@ def _long_row(
     add: _Add,
 ) -> None:
     text = cells[plan.columns["price"]]
-    if _fold(text) in NO_PRICE:
+    if fold_header(text) in NO_PRICE:
         return
     price = _parse_price(text, mapping.decimal_comma)
     if isinstance(price, str):
@@ -308,7 +180,9 @@ def _wide_row(
     parsed: Parsed[PriceRecord],
     add: _Add,
 ) -> None:
-    priced = [(market, cells[i]) for i, market in plan.markets if _fold(cells[i]) not in NO_PRICE]
+    priced = [
+        (market, cells[i]) for i, market in plan.markets if fold_header(cells[i]) not in NO_PRICE
+    ]
     if not priced:
         return  # nothing that day, or a heading row ("Vegetables")
     item = _item(cells, plan, mapping)
@@ -376,7 +250,7 @@ def _item(cells: list[str], plan: _Plan, mapping: TableMapping) -> _Item | str:
     country = _value("country", cells, plan, mapping)
     if country is not None:
         country = country.upper()
-        if not _COUNTRY.fullmatch(country):
+        if not COUNTRY.fullmatch(country):
             return f"country {country!r} is not a two-letter ISO code"
     key = None
     if "key" in plan.columns:
@@ -405,19 +279,11 @@ def _observed_on(cells: list[str], plan: _Plan, mapping: TableMapping) -> dt.dat
     if "observed_on" in plan.columns and cells[plan.columns["observed_on"]]:
         text = cells[plan.columns["observed_on"]]
         try:
-            return _parse_date(text, mapping.date_format or ISO_DATE, "date")
+            return parse_date(text, mapping.date_format or ISO_DATE, "date")
         except ValueError as exc:
             return str(exc)
     # The mapping's validator has checked that the default is there and is a date.
-    return _parse_date(mapping.defaults["observed_on"], ISO_DATE, "date")
-
-
-def _parse_date(text: str, fmt: str, what: str) -> dt.date:
-    try:
-        return dt.datetime.strptime(to_ascii_digits(text), fmt).date()
-    except ValueError:
-        shown = "YYYY-MM-DD" if fmt == ISO_DATE else repr(fmt)
-        raise ValueError(f"{what} {text!r} does not match {shown}") from None
+    return parse_date(mapping.defaults["observed_on"], ISO_DATE, "date")
 
 
 def _parse_price(text: str, decimal_comma: bool) -> Decimal | str:
@@ -451,7 +317,3 @@ def split_unit(name: str) -> tuple[str, str | None]:
 
 def _clean(text: str) -> str:
     return " ".join(text.split())
-
-
-def _fold(text: str) -> str:
-    return _clean(text).casefold()

@@ -20,7 +20,7 @@ import httpx
 
 from app.sources.models import Source
 from app.sources.records import CollectorError, Parsed, PriceRecord, RowProblem
-from jobs.collectors.base import Collected
+from jobs.collectors.base import Collected, fetch_parsed
 from jobs.collectors.http import fetch
 
 REQUIRED = ("date", "market", "commodity", "unit", "pricetype", "currency", "price")
@@ -205,18 +205,7 @@ async def collect(client: httpx.AsyncClient, source: Source) -> Collected:
     """Ask CKAN for the dataset record; download the CSV only when its `last_modified` moved.
     A URL straight to a CSV file works too, with a conditional request instead."""
     if source.url.lower().split("?")[0].endswith(".csv"):
-        answer = await fetch(
-            client, source.url, expect="csv", etag=source.etag, last_modified=source.last_modified
-        )
-        if answer.content is None:
-            return Collected(unchanged="the file has not changed (HTTP 304)")
-        parsed = parse(answer.content)
-        return Collected(
-            prices=parsed.records,
-            problems=parsed.problems,
-            etag=answer.etag,
-            last_modified=answer.last_modified,
-        )
+        return await fetch_parsed(client, source, expect="csv", parse=parse, into="prices")
     record = await fetch(client, source.url, expect="json")
     assert record.content is not None
     resource = find_resource(record.content)

@@ -1,0 +1,1 @@
+"""Tests of sources, their runs and the review of unmapped names."""

@@ -1,0 +1,54 @@
+"""The fake upstream web server for source tests, and helpers to create and run sources."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.fakes.upstream import FakeUpstream
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "collectors"
+
+
+@pytest.fixture
+async def upstream() -> AsyncIterator[FakeUpstream]:
+    async with FakeUpstream() as fake:
+        yield fake
+    fake.check()
+
+
+def wfp_rows(name: str) -> list[dict[str, str]]:
+    """The data rows of a WFP file, read independently of the collector."""
+    rows = list(csv.DictReader(io.StringIO((DATA / name).read_text("utf-8"))))
+    return [r for r in rows if not r["date"].startswith("#")]
+
+
+async def create_source(
+    client: httpx.AsyncClient, headers: dict[str, str], **fields: Any
+) -> dict[str, Any]:
+    body = {"schedule": "30 6 * * *", **fields}
+    response = await client.post("/api/v1/sources", headers=headers, json=body)
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+async def run_now(
+    client: httpx.AsyncClient, headers: dict[str, str], source_id: int
+) -> dict[str, Any]:
+    """POST /sources/{id}/run, then wait until the run has finished."""
+    response = await client.post(f"/api/v1/sources/{source_id}/run", headers=headers)
+    assert response.status_code == 202, response.text
+    run_id = response.json()["id"]
+    async with asyncio.timeout(30):
+        while True:
+            run = (await client.get(f"/api/v1/job-runs/{run_id}", headers=headers)).json()
+            if run["status"] != "running":
+                return dict(run)
+            await asyncio.sleep(0.05)
