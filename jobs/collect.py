@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from types import ModuleType
+from collections.abc import Awaitable, Callable
 
 import httpx
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -24,13 +23,14 @@ from jobs.collectors.http import new_client
 
 log = logging.getLogger(__name__)
 
-COLLECTORS: dict[SourceKind, ModuleType] = {
-    SourceKind.WFP_HDX: wfp_hdx,
-    SourceKind.CBM_FX: cbm_fx,
-    SourceKind.CURRENCY_API: currency_api,
-    SourceKind.RSS_LEADS: rss_leads,
-    SourceKind.CSV_URL: csv_url,
-    SourceKind.HTML_TABLE: html_table,
+Collect = Callable[[httpx.AsyncClient, Source], Awaitable[Collected]]
+COLLECTORS: dict[SourceKind, Collect] = {
+    SourceKind.WFP_HDX: wfp_hdx.collect,
+    SourceKind.CBM_FX: cbm_fx.collect,
+    SourceKind.CURRENCY_API: currency_api.collect,
+    SourceKind.RSS_LEADS: rss_leads.collect,
+    SourceKind.CSV_URL: csv_url.collect,
+    SourceKind.HTML_TABLE: html_table.collect,
 }
 # Upper bound for a whole run; fetches have their own, shorter, deadlines.
 RUN_DEADLINE_S = 15 * 60
@@ -127,9 +127,9 @@ def _nothing_imported(counts: Counts) -> Counts:
 async def _fetch(source: Source, client: httpx.AsyncClient | None) -> Collected:
     collector = COLLECTORS[source.kind]
     if client is not None:
-        return await collector.collect(client, source)  # type: ignore[no-any-return]
+        return await collector(client, source)
     async with new_client() as own:
-        return await collector.collect(own, source)  # type: ignore[no-any-return]
+        return await collector(own, source)
 
 
 async def _ingest(

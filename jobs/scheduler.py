@@ -36,6 +36,13 @@ log = logging.getLogger(__name__)
 
 JOB_DEFAULTS = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 15 * 60}
 SYNC_S = 30  # how soon a source added or changed through the API is scheduled
+HOUSEKEEPING_SCHEDULE = {
+    "housekeeping.leads": CronTrigger(minute=5, timezone=dt.UTC),  # hourly
+    "housekeeping.stale": CronTrigger(
+        hour=0, minute=30, timezone=dt.UTC
+    ),  # 07:00 in Yangon, 07:30 in Hanoi
+    "housekeeping.job_runs": CronTrigger(hour=1, minute=15, timezone=dt.UTC),
+}
 
 
 class Scheduler:
@@ -59,31 +66,14 @@ class Scheduler:
     async def _elected(self) -> None:
         scheduler = AsyncIOScheduler(timezone=dt.UTC, job_defaults=JOB_DEFAULTS)
         self._scheduler, self._source_jobs = scheduler, {}
-        hk = self._housekeeping
         scheduler.add_job(
             self.sync_sources,
             IntervalTrigger(seconds=SYNC_S),
             id="sources.sync",
             next_run_time=dt.datetime.now(dt.UTC),
         )
-        scheduler.add_job(
-            hk,
-            CronTrigger(minute=5),
-            args=["housekeeping.leads", self._expire_leads],
-            id="housekeeping.leads",
-        )
-        scheduler.add_job(
-            hk,
-            CronTrigger(hour=0, minute=30),
-            args=["housekeeping.stale", self._stale],
-            id="housekeeping.stale",
-        )
-        scheduler.add_job(
-            hk,
-            CronTrigger(hour=1, minute=15),
-            args=["housekeeping.job_runs", self._prune],
-            id="housekeeping.job_runs",
-        )
+        for job_id, trigger in HOUSEKEEPING_SCHEDULE.items():
+            scheduler.add_job(self.run_housekeeping, trigger, args=[job_id], id=job_id)
         scheduler.start()
         log.info("scheduler started")
 
@@ -127,9 +117,9 @@ class Scheduler:
             return
         log.info("source %s: %s", source_id, run.status)
 
-    async def _housekeeping(
-        self, job: str, work: Callable[[AsyncSession, Counts], Awaitable[None]]
-    ) -> None:
+    async def run_housekeeping(self, job: str) -> None:
+        """One housekeeping job, recorded as a job run; a failure is recorded, never raised."""
+        work = self._housekeeping_jobs()[job]
         try:
             async with self.database.session() as session:
                 run = await sources.start_run(
@@ -151,16 +141,15 @@ class Scheduler:
             sources.finish_run(run, counts, status=status, error=error)
             await session.commit()
 
-    async def _expire_leads(self, session: AsyncSession, counts: Counts) -> None:
-        await housekeeping.expire_leads(session, counts)
-
-    async def _stale(self, session: AsyncSession, counts: Counts) -> None:
-        await housekeeping.report_stale(session, counts)
-
-    async def _prune(self, session: AsyncSession, counts: Counts) -> None:
-        await housekeeping.prune_job_runs(
-            session, counts, keep_days=self.settings.job_run_retention_days
-        )
+    def _housekeeping_jobs(self) -> dict[str, Callable[[AsyncSession, Counts], Awaitable[None]]]:
+        keep_days = self.settings.job_run_retention_days
+        return {
+            "housekeeping.leads": housekeeping.expire_leads,
+            "housekeeping.stale": housekeeping.report_stale,
+            "housekeeping.job_runs": lambda session, counts: housekeeping.prune_job_runs(
+                session, counts, keep_days=keep_days
+            ),
+        }
 
     def next_run_times(self) -> dict[str, dt.datetime | None]:
         if self._scheduler is None:

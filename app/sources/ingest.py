@@ -110,8 +110,14 @@ class NameMapper:
             return variety.commodity_id, variety.id
         return None
 
+    def variety_names(self) -> Iterable[str]:
+        return self._varieties.keys()
+
     def unit(self, name: str) -> int | None:
-        ids = self.index.units.get(self.fold(name), set())
+        folded = self.fold(name)
+        ids = self.index.units.get(folded, set())
+        if not ids and folded.startswith("1 "):  # "1 viss", "1 kg": one of the unit itself
+            ids = self.index.units.get(folded[2:].strip(), set())
         return next(iter(ids)) if len(ids) == 1 else None
 
 
@@ -627,16 +633,24 @@ _PRICE = re.compile(r"\b([A-Z]{3})\s*(\d[\d,]*(?:\.\d+)?)")
 
 
 def _find_commodity(text: str, mapper: NameMapper) -> tuple[int, int | None] | None:
-    """The longest catalogue name (commodity or variety) that appears in the text as words."""
+    """The longest catalogue name that appears in the text as words. A one-word variety
+    ("green", "black") counts only next to its commodity's name: "green gram" is no tea."""
     words = _NON_WORD.sub(" ", mapper.fold(text))
     folded = f" {words} "
-    best: tuple[int, tuple[int, int | None]] | None = None
+    named: dict[int, int] = {}  # commodity id -> length of its longest name in the text
     for name, ids in mapper.index.commodities.items():
-        if len(ids) == 1 and f" {name} " in folded and (best is None or len(name) > best[0]):
-            best = (len(name), (next(iter(ids)), None))
-    for name in mapper._varieties:
+        if len(ids) == 1 and f" {name} " in folded:
+            commodity_id = next(iter(ids))
+            named[commodity_id] = max(named.get(commodity_id, 0), len(name))
+    best: tuple[int, tuple[int, int | None]] | None = None
+    for commodity_id, length in named.items():
+        if best is None or length > best[0]:
+            best = (length, (commodity_id, None))
+    for name in mapper.variety_names():
         found = mapper.commodity(name) if f" {name} " in folded else None
-        if found and (best is None or len(name) > best[0]):
+        if found is None or (" " not in name and found[0] not in named):
+            continue
+        if best is None or len(name) > best[0] or found[0] == best[1][0]:
             best = (len(name), found)
     return best[1] if best else None
 

@@ -15,10 +15,14 @@ import io
 import re
 from collections.abc import Iterator
 
+import httpx
+
 from app.core.errors import InvalidInput
+from app.sources.models import Source
 from app.sources.records import CollectorError, Parsed, PriceRecord
 from app.sources.tables import TableMapping
 from app.text.normalize import decode_text
+from jobs.collectors.base import Collected, fetch_parsed
 from jobs.collectors.tables import records_from_rows
 
 SOURCE_NAME = "the CSV file"
@@ -85,3 +89,14 @@ def _refuse_html(content: bytes) -> None:
         text = " ".join(title[1].decode("utf-8", "replace").split())[:80]
         shown = f" ({text!r})" if text else ""
     raise CollectorError(f"expected a CSV file but got an HTML page{shown}")
+
+
+async def collect(client: httpx.AsyncClient, source: Source) -> Collected:
+    mapping = TableMapping.model_validate(source.mapping)
+    return await fetch_parsed(
+        client,
+        source,
+        expect="csv",
+        parse=lambda content: parse(content, mapping),
+        into="prices",
+    )

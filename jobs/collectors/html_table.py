@@ -15,10 +15,14 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
+import httpx
+
 from app.core.errors import InvalidInput
+from app.sources.models import Source
 from app.sources.records import CollectorError, Parsed, PriceRecord
 from app.sources.tables import TableMapping
 from app.text.normalize import decode_text
+from jobs.collectors.base import Collected, fetch_parsed
 from jobs.collectors.tables import records_from_rows
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
@@ -287,3 +291,14 @@ def _shorten(text: str, limit: int = 60) -> str:
 
 def _fold(text: str) -> str:
     return " ".join(text.split()).casefold()
+
+
+async def collect(client: httpx.AsyncClient, source: Source) -> Collected:
+    mapping = TableMapping.model_validate(source.mapping)
+    return await fetch_parsed(
+        client,
+        source,
+        expect="html",
+        parse=lambda content: parse(content, mapping),
+        into="prices",
+    )
