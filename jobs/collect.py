@@ -49,7 +49,11 @@ async def start(database: Database, source_id: int, trigger: RunTrigger) -> int:
         if source is None:
             raise AppError(f"no source {source_id}")
         run = await sources.start_run(
-            session, job=sources.job_id(source), source_id=source_id, trigger=trigger
+            session,
+            job=sources.job_id(source),
+            source_id=source_id,
+            country=source.country_code,
+            trigger=trigger,
         )
         await session.commit()
         assert run.id is not None

@@ -50,21 +50,19 @@ async def prune_job_runs(session: AsyncSession, counts: Counts, *, keep_days: in
     counts.updated += done.rowcount
 
 
-async def report_stale(session: AsyncSession, counts: Counts) -> None:
-    """The daily staleness report: each stale series is a line of the run, per country, so the
-    country's CDEs see it in `GET /job-runs` as well as in `GET /prices/stale`."""
-    found = await stale.stale_series(session, countries=None)
+async def report_stale(session: AsyncSession, counts: Counts, *, country: str) -> None:
+    """The daily staleness report of one country: each stale series is a line of the run,
+    which the country's CDEs see in `GET /job-runs` (the live list is `GET /prices/stale`)."""
+    found = await stale.stale_series(session, countries=[country])
     counts.seen = len(found)
     for line, series in enumerate(found, start=1):
         last = series.last_published or "never"
         counts.problems.append(
             RowProblem(
                 line,
-                f"{series.country}: {series.commodity} at {series.market} — last published "
-                f"{last}, expected every {series.max_age_days} days",
+                f"{series.commodity} at {series.market}: last published {last}, "
+                f"expected every {series.max_age_days} days",
             )
         )
-    for country in sorted({s.country for s in found}):
-        log.warning(
-            "stale series in %s: %d", country, sum(1 for s in found if s.country == country)
-        )
+    if found:
+        log.warning("%d stale series in %s", len(found), country)

@@ -36,11 +36,10 @@ log = logging.getLogger(__name__)
 
 JOB_DEFAULTS = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 15 * 60}
 SYNC_S = 30  # how soon a source added or changed through the API is scheduled
+STALE_JOB = "housekeeping.stale"  # one per country: "housekeeping.stale.MM", for its CDEs
 HOUSEKEEPING_SCHEDULE = {
     "housekeeping.leads": CronTrigger(minute=5, timezone=dt.UTC),  # hourly
-    "housekeeping.stale": CronTrigger(
-        hour=0, minute=30, timezone=dt.UTC
-    ),  # 07:00 in Yangon, 07:30 in Hanoi
+    STALE_JOB: CronTrigger(hour=0, minute=30, timezone=dt.UTC),  # 07:00 in Yangon, 07:30 in Hanoi
     "housekeeping.job_runs": CronTrigger(hour=1, minute=15, timezone=dt.UTC),
 }
 
@@ -72,8 +71,11 @@ class Scheduler:
             id="sources.sync",
             next_run_time=dt.datetime.now(dt.UTC),
         )
+        async with self.database.session() as session:
+            countries = (await session.exec(select(Country.code))).all()
         for job_id, trigger in HOUSEKEEPING_SCHEDULE.items():
-            scheduler.add_job(self.run_housekeeping, trigger, args=[job_id], id=job_id)
+            for one in [f"{STALE_JOB}.{c}" for c in countries] if job_id == STALE_JOB else [job_id]:
+                scheduler.add_job(self.run_housekeeping, trigger, args=[one], id=one)
         scheduler.start()
         log.info("scheduler started")
 
@@ -119,11 +121,16 @@ class Scheduler:
 
     async def run_housekeeping(self, job: str) -> None:
         """One housekeeping job, recorded as a job run; a failure is recorded, never raised."""
-        work = self._housekeeping_jobs()[job]
+        kind, _, country = job.rpartition(".") if job.startswith(STALE_JOB) else (job, "", "")
+        work = self._housekeeping_jobs(country or None)[kind]
         try:
             async with self.database.session() as session:
                 run = await sources.start_run(
-                    session, job=job, source_id=None, trigger=RunTrigger.SCHEDULE
+                    session,
+                    job=job,
+                    source_id=None,
+                    country=country or None,
+                    trigger=RunTrigger.SCHEDULE,
                 )
                 await session.commit()
         except Conflict:
@@ -141,11 +148,15 @@ class Scheduler:
             sources.finish_run(run, counts, status=status, error=error)
             await session.commit()
 
-    def _housekeeping_jobs(self) -> dict[str, Callable[[AsyncSession, Counts], Awaitable[None]]]:
+    def _housekeeping_jobs(
+        self, country: str | None
+    ) -> dict[str, Callable[[AsyncSession, Counts], Awaitable[None]]]:
         keep_days = self.settings.job_run_retention_days
         return {
             "housekeeping.leads": housekeeping.expire_leads,
-            "housekeeping.stale": housekeeping.report_stale,
+            STALE_JOB: lambda session, counts: housekeeping.report_stale(
+                session, counts, country=country or ""
+            ),
             "housekeeping.job_runs": lambda session, counts: housekeeping.prune_job_runs(
                 session, counts, keep_days=keep_days
             ),

@@ -82,6 +82,8 @@ class JobRun(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     job: str = Field(max_length=64, index=True)  # "source:<id>" or a housekeeping job's id
     source_id: int | None = Field(default=None, foreign_key="source.id", index=True)
+    # Whose CDEs see the run: the source's country, or the country a housekeeping run is about.
+    country_code: str | None = Field(default=None, foreign_key="country.code", max_length=2)
     trigger: RunTrigger = Field(sa_column=enum_column(RunTrigger, nullable=False))
     status: RunStatus = Field(sa_column=enum_column(RunStatus, nullable=False))
     runner: str = Field(max_length=120)  # host:pid of the process that ran it
@@ -221,6 +223,7 @@ class JobRunPublic(SQLModel):
     id: int
     job: str
     source_id: int | None
+    country_code: str | None
     trigger: RunTrigger
     status: RunStatus
     runner: str

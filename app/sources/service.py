@@ -248,7 +248,12 @@ async def delete_source(session: AsyncSession, *, source_id: int, staff: Staff) 
 
 
 async def start_run(
-    session: AsyncSession, *, job: str, source_id: int | None, trigger: RunTrigger
+    session: AsyncSession,
+    *,
+    job: str,
+    source_id: int | None,
+    country: str | None,
+    trigger: RunTrigger,
 ) -> JobRun:
     """Record that a job starts; refused while another run of it is going on anywhere."""
     runs = core_table(JobRun)
@@ -274,6 +279,7 @@ async def start_run(
                 .values(
                     job=job,
                     source_id=source_id,
+                    country_code=country,
                     trigger=trigger,
                     status=RunStatus.RUNNING,
                     runner=runner_name(),
@@ -302,7 +308,11 @@ async def start_manual_run(session: AsyncSession, *, source_id: int, staff: Staf
     source = await get_source(session, source_id=source_id, staff=staff)
     check_access(staff, source.country_code, f"source {source_id}")
     return await start_run(
-        session, job=job_id(source), source_id=source_id, trigger=RunTrigger.MANUAL
+        session,
+        job=job_id(source),
+        source_id=source_id,
+        country=source.country_code,
+        trigger=RunTrigger.MANUAL,
     )
 
 
@@ -330,8 +340,7 @@ async def list_runs(
         await get_source(session, source_id=source_id, staff=staff)
         query = query.where(JobRun.source_id == source_id)
     elif staff.countries is not None:
-        visible = [s.id for s in await list_sources(session, staff=staff)]
-        query = query.where(col(JobRun.source_id).in_(visible))
+        query = query.where(col(JobRun.country_code).in_(staff.countries))
     if status is not None:
         query = query.where(JobRun.status == status)
     if cursor is not None:
@@ -349,8 +358,10 @@ async def get_run(session: AsyncSession, *, run_id: int, staff: Staff) -> JobRun
     run = await session.get(JobRun, run_id)
     if run is None:
         raise NotFound(f"no job run {run_id}")
-    if run.source_id is not None:
-        await get_source(session, source_id=run.source_id, staff=staff)
+    if run.country_code is not None:
+        staff.check_country(run.country_code, f"job run {run_id}")
+    elif staff.countries is not None:
+        raise Forbidden(f"job run {run_id} belongs to no country; only admins see it")
     return JobRunPublic(**run.model_dump())
 
 

@@ -3,7 +3,7 @@ series a CDE follows for staleness, and where an imported price or lead came fro
 
 Revision ID: 0006
 Revises: 0005
-Create Date: 2026-11-28 02:57:49.376890
+Create Date: 2026-11-28 03:34:07.126629
 """
 
 from collections.abc import Sequence
@@ -65,6 +65,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("job", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("source_id", sa.Integer(), nullable=True),
+        sa.Column("country_code", sqlmodel.sql.sqltypes.AutoString(length=2), nullable=True),
         sa.Column(
             "trigger",
             sa.Enum("schedule", "manual", "cli", name="runtrigger", native_enum=False, length=32),
@@ -95,6 +96,9 @@ def upgrade() -> None:
         sa.Column("rejected", sa.Integer(), nullable=False),
         sa.Column("error", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
         sa.Column("problems", sa.JSON(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["country_code"], ["country.code"], name=op.f("fk_job_run_country_code_country")
+        ),
         sa.ForeignKeyConstraint(
             ["source_id"], ["source.id"], name=op.f("fk_job_run_source_id_source")
         ),

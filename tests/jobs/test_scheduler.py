@@ -14,7 +14,7 @@ from app.core.config import Settings
 from app.core.db import Database, utcnow
 from app.leads.models import BuyerLead, LeadKind, LeadStatus
 from app.sources.models import JobRun, RunStatus, RunTrigger, Source, SourceKind
-from jobs.scheduler import HOUSEKEEPING_SCHEDULE, Scheduler
+from jobs.scheduler import STALE_JOB, Scheduler
 from tests.conftest import ENGINE
 from tests.fakes.upstream import FakeUpstream
 
@@ -64,7 +64,9 @@ async def test_fixed_jobs_and_one_job_per_enabled_source(
     database: Database, seeded: None, scheduler: Scheduler
 ) -> None:
     await wait_for(lambda: "sources.sync" in scheduler.next_run_times(), "sync job")
-    assert set(HOUSEKEEPING_SCHEDULE) <= set(scheduler.next_run_times())
+    jobs = set(scheduler.next_run_times())
+    assert {"housekeeping.leads", "housekeeping.job_runs"} <= jobs
+    assert {f"{STALE_JOB}.{c}" for c in ("MM", "KH", "LA", "VN")} <= jobs  # one per country
     source_id = await add_source(database, "30 6 * * *")
     await scheduler.sync_sources()
     fire = scheduler.next_run_times()[f"source:{source_id}"]

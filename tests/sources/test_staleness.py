@@ -1,0 +1,99 @@
+"""Series a CDE follows: stale when no price was published within their window."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import httpx
+
+from app.core.config import Settings
+from app.core.db import Database
+from jobs.scheduler import Scheduler
+from tests.conftest import Tokens
+
+
+async def test_a_followed_series_is_stale_until_a_price_is_published(
+    client: httpx.AsyncClient, tokens: Tokens
+) -> None:
+    watched = await client.post(
+        "/api/v1/prices/watches",
+        headers=tokens.cde_mm,
+        json={"commodity": "mango", "market": "muse", "max_age_days": 7},
+    )
+    assert watched.status_code == 201, watched.text
+    assert watched.json()["country"] == "MM"
+    again = await client.post(
+        "/api/v1/prices/watches",
+        headers=tokens.cde_mm,
+        json={"commodity": "mango", "market": "muse", "max_age_days": 3},
+    )
+    assert again.status_code == 409
+    elsewhere = await client.post(
+        "/api/v1/prices/watches",
+        headers=tokens.cde_kh,
+        json={"commodity": "mango", "market": "muse", "max_age_days": 7},
+    )
+    assert elsewhere.status_code == 403
+
+    stale = (await client.get("/api/v1/prices/stale", headers=tokens.cde_mm)).json()
+    assert [(s["commodity"], s["market"], s["last_published"]) for s in stale] == [
+        ("mango", "muse", None)
+    ]
+    assert (await client.get("/api/v1/prices/stale", headers=tokens.cde_kh)).json() == []
+
+    old = (dt.date.today() - dt.timedelta(days=10)).isoformat()
+    for observed_on, expect_stale in ((old, True), (dt.date.today().isoformat(), False)):
+        created = await client.post(
+            "/api/v1/prices",
+            headers=tokens.cde_mm,
+            json={
+                "commodity": "mango",
+                "variety": "sein-ta-lone",
+                "market": "muse",
+                "price": "12600",
+                "currency": "CNY",
+                "unit": "tonne",
+                "price_type": "border",
+                "observed_on": observed_on,
+                "publish": True,
+            },
+        )
+        assert created.status_code == 201, created.text
+        stale = (await client.get("/api/v1/prices/stale", headers=tokens.cde_mm)).json()
+        assert bool(stale) is expect_stale
+        if stale:
+            assert stale[0]["last_published"] == old
+
+    gone = await client.delete(
+        f"/api/v1/prices/watches/{watched.json()['id']}", headers=tokens.cde_mm
+    )
+    assert gone.status_code == 204
+    assert (await client.get("/api/v1/prices/watches", headers=tokens.cde_mm)).json() == []
+
+
+async def test_the_daily_report_goes_to_the_country_s_cdes(
+    client: httpx.AsyncClient, tokens: Tokens, database: Database, settings: Settings
+) -> None:
+    for market in ("muse", "mandalay"):
+        response = await client.post(
+            "/api/v1/prices/watches",
+            headers=tokens.cde_mm,
+            json={"commodity": "mango", "market": market, "max_age_days": 7},
+        )
+        assert response.status_code == 201, response.text
+    scheduler = Scheduler(database, settings)
+    await scheduler.run_housekeeping("housekeeping.stale.MM")
+    await scheduler.run_housekeeping("housekeeping.stale.KH")
+
+    runs = (await client.get("/api/v1/job-runs", headers=tokens.cde_mm)).json()["items"]
+    [report] = [r for r in runs if r["job"] == "housekeeping.stale.MM"]
+    assert (report["status"], report["seen"], report["country_code"]) == ("succeeded", 2, "MM")
+    assert [p["reason"] for p in report["problems"]] == [
+        "mango at muse: last published never, expected every 7 days",
+        "mango at mandalay: last published never, expected every 7 days",
+    ]
+    assert all(r["country_code"] == "MM" for r in runs)  # the Cambodian report is not theirs
+    kh = (await client.get("/api/v1/job-runs", headers=tokens.cde_kh)).json()["items"]
+    assert [(r["job"], r["seen"]) for r in kh] == [("housekeeping.stale.KH", 0)]
+    forbidden = await client.get(f"/api/v1/job-runs/{report['id']}", headers=tokens.cde_kh)
+    assert forbidden.status_code == 403
