@@ -16,7 +16,6 @@ CollectorError.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -26,6 +25,7 @@ import httpx
 from app.sources.models import Source
 from app.sources.records import CollectorError, Parsed, RateRecord, RowProblem
 from jobs.collectors.base import Collected, fetch_parsed
+from jobs.collectors.payloads import load_json_object, show
 
 BASE_URL = "https://forex.cbm.gov.mm/api"
 QUOTE = "MMK"
@@ -52,15 +52,15 @@ def history_url(day: dt.date, base: str = BASE_URL) -> str:
 
 
 def parse(content: bytes) -> Parsed[RateRecord]:
-    payload = _load_object(content)
+    payload = load_json_object(content, _SOURCE)
     on_date = _rate_day(payload.get("timestamp"))
     rates = payload.get("rates")
     if not isinstance(rates, dict) or not rates:
-        raise CollectorError(f'{_SOURCE} has no rates ("rates" is {_show(rates)})')
+        raise CollectorError(f'{_SOURCE} has no rates ("rates" is {show(rates)})')
     parsed: Parsed[RateRecord] = Parsed()
     for line, (code, value) in enumerate(rates.items(), start=1):
         if not _CODE.fullmatch(code):
-            reason = f"currency code {_show(code)} is not 3 letters (rate {_show(value)})"
+            reason = f"currency code {show(code)} is not 3 letters (rate {show(value)})"
             parsed.problems.append(RowProblem(line, reason))
             continue
         code = code.upper()
@@ -68,7 +68,7 @@ def parse(content: bytes) -> Parsed[RateRecord]:
             continue
         amount = _positive(value)
         if amount is None:
-            reason = f"{code}: rate {_show(value)} is not a positive number"
+            reason = f"{code}: rate {show(value)} is not a positive number"
             parsed.problems.append(RowProblem(line, reason))
             continue
         if code in PER_100:
@@ -89,11 +89,11 @@ def _rate_day(value: object) -> dt.date:
     elif isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
         seconds = int(value)
     if seconds is None or seconds <= 0:
-        raise CollectorError(f"{_SOURCE} has an invalid timestamp {_show(value)}")
+        raise CollectorError(f"{_SOURCE} has an invalid timestamp {show(value)}")
     try:
         moment = dt.datetime.fromtimestamp(seconds, dt.UTC)
     except (OverflowError, OSError, ValueError) as exc:
-        raise CollectorError(f"{_SOURCE} has an invalid timestamp {_show(value)}") from exc
+        raise CollectorError(f"{_SOURCE} has an invalid timestamp {show(value)}") from exc
     if moment > dt.datetime.now(dt.UTC) + _FUTURE_SLACK:
         raise CollectorError(
             f"{_SOURCE} has a timestamp in the future: {seconds} is {moment:%Y-%m-%d %H:%M} UTC"
@@ -113,36 +113,6 @@ def _positive(value: object) -> Decimal | None:
     else:
         return None
     return number if number.is_finite() and number > 0 else None
-
-
-def _load_object(content: bytes) -> dict[str, object]:
-    # Decimal keeps the digits exactly as written; a float would not.
-    try:
-        payload = json.loads(content.decode("utf-8-sig"), parse_float=Decimal)
-    except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError alike
-        raise CollectorError(_not_json(content, exc)) from exc
-    if not isinstance(payload, dict):
-        raise CollectorError(f"{_SOURCE} is JSON but not an object: {_show(payload)}")
-    return payload
-
-
-def _not_json(content: bytes, exc: ValueError) -> str:
-    head = content[:1024].lstrip().lower()
-    if head.startswith(b"<") and (b"<html" in head or b"<!doctype html" in head):
-        return f"{_SOURCE} is an HTML page, not JSON (an error or maintenance page?)"
-    if not content.strip():
-        return f"{_SOURCE} is empty"
-    cut = "" if content.rstrip().endswith((b"}", b"]")) else " and looks cut off"
-    return f"{_SOURCE} is not valid JSON{cut}: {exc}"
-
-
-def _show(value: object) -> str:
-    """A value as the payload wrote it, short enough for a report line."""
-    if isinstance(value, Decimal):
-        text = str(value)
-    else:
-        text = json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 async def collect(client: httpx.AsyncClient, source: Source) -> Collected:

@@ -22,8 +22,8 @@ from app.sources.models import Source
 from app.sources.records import CollectorError, Parsed, PriceRecord
 from app.sources.tables import TableMapping
 from app.text.normalize import decode_text
-from jobs.collectors.base import Collected, fetch_parsed
-from jobs.collectors.tables import records_from_rows
+from jobs.collectors.base import Collected
+from jobs.collectors.tables import fetch_table, records_from_rows
 
 SOURCE_NAME = "the CSV file"
 _HTML_START = re.compile(rb"<(?:!doctype\s+html|html|head|body|title|meta)[\s>/]", re.IGNORECASE)
@@ -92,11 +92,4 @@ def _refuse_html(content: bytes) -> None:
 
 
 async def collect(client: httpx.AsyncClient, source: Source) -> Collected:
-    mapping = TableMapping.model_validate(source.mapping)
-    return await fetch_parsed(
-        client,
-        source,
-        expect="csv",
-        parse=lambda content: parse(content, mapping),
-        into="prices",
-    )
+    return await fetch_table(client, source, expect="csv", parse=parse)

@@ -11,7 +11,6 @@ shows in the run's report instead of passing silently.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Sequence
 from decimal import Decimal
@@ -21,6 +20,7 @@ import httpx
 from app.sources.models import Source
 from app.sources.records import CollectorError, Parsed, RateRecord, RowProblem
 from jobs.collectors.base import Collected, fetch_parsed
+from jobs.collectors.payloads import load_json_object, show
 
 DEFAULT_URL = (
     "https://cdn.jsdelivr.net/npm/@fawazahmed0/currency-api@latest/v1/currencies/usd.min.json"
@@ -36,7 +36,7 @@ _SOURCE = "the currency-api file"
 
 
 def parse(content: bytes, *, currencies: Sequence[str] = DEFAULT_CURRENCIES) -> Parsed[RateRecord]:
-    payload = _load_object(content)
+    payload = load_json_object(content, _SOURCE)
     on_date = _file_date(payload.get("date"))
     base, rates = _base_rates(payload)
     parsed: Parsed[RateRecord] = Parsed()
@@ -49,7 +49,7 @@ def parse(content: bytes, *, currencies: Sequence[str] = DEFAULT_CURRENCIES) -> 
         value = rates[code.lower()]
         amount = _positive(value)
         if amount is None:
-            reason = f"{code}: rate {_show(value)} is not a positive number"
+            reason = f"{code}: rate {show(value)} is not a positive number"
             parsed.problems.append(RowProblem(line, reason))
             continue
         parsed.records.append(RateRecord(base=base, quote=code, rate=amount, on_date=on_date))
@@ -60,11 +60,11 @@ def _file_date(value: object) -> dt.date:
     if value is None:
         raise CollectorError(f'{_SOURCE} has no "date"')
     if not isinstance(value, str) or not _DATE.fullmatch(value.strip()):
-        raise CollectorError(f"{_SOURCE} has an invalid date {_show(value)} (not YYYY-MM-DD)")
+        raise CollectorError(f"{_SOURCE} has an invalid date {show(value)} (not YYYY-MM-DD)")
     try:
         return dt.date.fromisoformat(value.strip())
     except ValueError as exc:
-        raise CollectorError(f"{_SOURCE} has an invalid date {_show(value)}: {exc}") from exc
+        raise CollectorError(f"{_SOURCE} has an invalid date {show(value)}: {exc}") from exc
 
 
 def _base_rates(payload: dict[str, object]) -> tuple[str, dict[str, object]]:
@@ -73,14 +73,14 @@ def _base_rates(payload: dict[str, object]) -> tuple[str, dict[str, object]]:
     if not keys:
         raise CollectorError(f'{_SOURCE} has no base currency object beside "date"')
     if len(keys) > 1:
-        named = ", ".join(_show(key) for key in keys[:5])
+        named = ", ".join(show(key) for key in keys[:5])
         raise CollectorError(f"{_SOURCE} has {len(keys)} base currency objects ({named})")
     key = keys[0]
     rates = payload[key]
     if not _CODE.fullmatch(key):
-        raise CollectorError(f"{_SOURCE} has a base {_show(key)} that is not a currency code")
+        raise CollectorError(f"{_SOURCE} has a base {show(key)} that is not a currency code")
     if not isinstance(rates, dict):
-        raise CollectorError(f"{_SOURCE} has {_show(key)} but it is not an object of rates")
+        raise CollectorError(f"{_SOURCE} has {show(key)} but it is not an object of rates")
     return key.upper(), rates
 
 
@@ -93,36 +93,6 @@ def _positive(value: object) -> Decimal | None:
     else:
         return None
     return number if number.is_finite() and number > 0 else None
-
-
-def _load_object(content: bytes) -> dict[str, object]:
-    # Decimal keeps the digits exactly as written; a float would not.
-    try:
-        payload = json.loads(content.decode("utf-8-sig"), parse_float=Decimal)
-    except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError alike
-        raise CollectorError(_not_json(content, exc)) from exc
-    if not isinstance(payload, dict):
-        raise CollectorError(f"{_SOURCE} is JSON but not an object: {_show(payload)}")
-    return payload
-
-
-def _not_json(content: bytes, exc: ValueError) -> str:
-    head = content[:1024].lstrip().lower()
-    if head.startswith(b"<") and (b"<html" in head or b"<!doctype html" in head):
-        return f"{_SOURCE} is an HTML page, not JSON (an error or maintenance page?)"
-    if not content.strip():
-        return f"{_SOURCE} is empty"
-    cut = "" if content.rstrip().endswith((b"}", b"]")) else " and looks cut off"
-    return f"{_SOURCE} is not valid JSON{cut}: {exc}"
-
-
-def _show(value: object) -> str:
-    """A value as the file wrote it, short enough for a report line."""
-    if isinstance(value, Decimal):
-        text = str(value)
-    else:
-        text = json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 async def collect(client: httpx.AsyncClient, source: Source) -> Collected:

@@ -20,10 +20,10 @@ import httpx
 from app.core.errors import InvalidInput
 from app.sources.models import Source
 from app.sources.records import CollectorError, Parsed, PriceRecord
-from app.sources.tables import TableMapping
+from app.sources.tables import TableMapping, fold_header
 from app.text.normalize import decode_text
-from jobs.collectors.base import Collected, fetch_parsed
-from jobs.collectors.tables import records_from_rows
+from jobs.collectors.base import Collected
+from jobs.collectors.tables import fetch_table, records_from_rows
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 # HTML's own limits; they keep a hostile colspan from building a million-cell row.
@@ -107,13 +107,13 @@ def _choose(tables: list[HtmlTable], mapping: TableMapping, title: str) -> HtmlT
 def _matches(table: HtmlTable, wanted: str, header_row: int) -> bool:
     # Captions carry the date ("Wholesale prices, 15 May 2022"), so a caption matches by a part
     # of it; an id or a header cell must be the whole text.
-    folded = _fold(wanted)
-    if table.id is not None and _fold(table.id) == folded:
+    folded = fold_header(wanted)
+    if table.id is not None and fold_header(table.id) == folded:
         return True
-    if folded in _fold(table.caption):
+    if folded in fold_header(table.caption):
         return True
     header = table.rows[header_row].cells if len(table.rows) > header_row else []
-    return any(_fold(cell) == folded for cell in header)
+    return any(fold_header(cell) == folded for cell in header)
 
 
 def _decode(content: bytes) -> str:
@@ -289,16 +289,5 @@ def _shorten(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _fold(text: str) -> str:
-    return " ".join(text.split()).casefold()
-
-
 async def collect(client: httpx.AsyncClient, source: Source) -> Collected:
-    mapping = TableMapping.model_validate(source.mapping)
-    return await fetch_parsed(
-        client,
-        source,
-        expect="html",
-        parse=lambda content: parse(content, mapping),
-        into="prices",
-    )
+    return await fetch_table(client, source, expect="html", parse=parse)

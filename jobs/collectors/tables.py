@@ -16,11 +16,15 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Final
+from typing import Final, Literal
 
+import httpx
+
+from app.sources.models import Source
 from app.sources.records import CollectorError, Parsed, PriceRecord, RowProblem
 from app.sources.tables import COUNTRY, ISO_DATE, TableMapping, fold_header, parse_date
 from app.text.digits import to_ascii_digits
+from jobs.collectors.base import Collected, fetch_parsed
 
 # Cells that mean "no price that day": skipped without a problem. `nan` is what pandas writes.
 NO_PRICE: Final = frozenset({"", "nan", "-", "–", "—"})
@@ -317,3 +321,17 @@ def split_unit(name: str) -> tuple[str, str | None]:
 
 def _clean(text: str) -> str:
     return " ".join(text.split())
+
+
+async def fetch_table(
+    client: httpx.AsyncClient,
+    source: Source,
+    *,
+    expect: Literal["csv", "html"],
+    parse: Callable[[bytes, TableMapping], Parsed[PriceRecord]],
+) -> Collected:
+    """A table source's collector: its stored mapping, one conditional GET, the rows read."""
+    mapping = TableMapping.model_validate(source.mapping)
+    return await fetch_parsed(
+        client, source, expect=expect, parse=lambda content: parse(content, mapping), into="prices"
+    )
