@@ -4,8 +4,9 @@ everything in one transaction, so a failure leaves nothing half-imported and say
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -77,7 +78,7 @@ async def run_source(
     counts = Counts()
     status, error = RunStatus.SUCCEEDED, None
     try:
-        async with asyncio.timeout(RUN_DEADLINE_S):
+        async with asyncio.timeout(RUN_DEADLINE_S), heartbeat(database, run_id):
             async with database.session() as session:
                 source = await session.get(Source, source_id)
                 assert source is not None
@@ -121,6 +122,29 @@ async def run_source(
         await session.commit()
         await session.refresh(run)
         return run
+
+
+@contextlib.asynccontextmanager
+async def heartbeat(database: Database, run_id: int) -> AsyncIterator[None]:
+    """Touch the run while it goes on, so that another process can tell it from one whose
+    process died (service.ABANDONED_AFTER)."""
+
+    async def beat() -> None:
+        while True:
+            await asyncio.sleep(sources.HEARTBEAT.total_seconds())
+            try:
+                async with database.session() as session:
+                    await sources.beat(session, run_id)
+            except Exception:  # SQLite busy with the run's own import: the next beat will do
+                log.debug("heartbeat of run %s missed", run_id, exc_info=True)
+
+    task = asyncio.create_task(beat())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def _nothing_imported(counts: Counts) -> Counts:

@@ -137,9 +137,9 @@ class Scheduler:
             return
         counts, status, error = Counts(), RunStatus.SUCCEEDED, None
         try:
-            async with self.database.session() as session:
-                await work(session, counts)
-                await session.commit()
+            async with collect.heartbeat(self.database, run.id or 0), self.database.session() as s:
+                await work(s, counts)
+                await s.commit()
         except Exception as exc:  # recorded; the other jobs carry on
             log.exception("%s failed", job)
             status, error = RunStatus.FAILED, f"{type(exc).__name__}: {exc}"

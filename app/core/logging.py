@@ -32,3 +32,6 @@ def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
     root.setLevel(level)
     # Alembic narrates every connection at INFO; `mic db` prints its own one-line summary.
     logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))
+    # APScheduler logs every start and end of every job at INFO (the source sync runs twice a
+    # minute); job runs are in `job_run`, and the scheduler logs what matters itself.
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, root.level))

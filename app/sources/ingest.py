@@ -275,11 +275,16 @@ async def _create_missing(
     allowed = {NameKind(k) for k in source.mapping.get("create_missing", [])}
     if not allowed:
         return False
-    wanted: dict[tuple[NameKind, str], PriceRecord] = {}
+    # Each name once, with the first row that uses it (its market's admin areas, its unit).
+    first: dict[tuple[NameKind, str], PriceRecord] = {}
     for record in records:
-        for kind, name in _missing(record, mapper):
-            if kind in allowed:
-                wanted.setdefault((kind, mapper.fold(name)), record)
+        for kind in allowed:
+            first.setdefault((kind, getattr(record, kind.value)), record)
+    lookup = {NameKind.MARKET: mapper.market, NameKind.UNIT: mapper.unit}
+    wanted: dict[tuple[NameKind, str], PriceRecord] = {}
+    for (kind, name), record in first.items():
+        if lookup.get(kind, mapper.commodity)(name) is None:
+            wanted.setdefault((kind, mapper.fold(name)), record)
     # Units first: a new commodity takes the unit of its first row as its default.
     for (kind, _), record in sorted(wanted.items(), key=lambda item: item[0][0] != NameKind.UNIT):
         name = {"market": record.market, "commodity": record.commodity, "unit": record.unit}[kind]

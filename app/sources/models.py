@@ -88,6 +88,8 @@ class JobRun(SQLModel, table=True):
     status: RunStatus = Field(sa_column=enum_column(RunStatus, nullable=False))
     runner: str = Field(max_length=120)  # host:pid of the process that ran it
     started_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    # Touched while the run goes on; a running run that stopped touching it lost its process.
+    heartbeat_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     finished_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     seen: int = 0
     inserted: int = 0

@@ -43,8 +43,10 @@ from app.sources.models import (
 )
 from app.sources.tables import TableMapping
 
-# A run still "running" after this long belongs to a process that died: it no longer blocks.
-RUN_TIMEOUT = dt.timedelta(minutes=30)
+# A running run beats every HEARTBEAT; one silent for ABANDONED_AFTER lost its process (killed,
+# or its machine went), so it no longer blocks the next run of its job.
+HEARTBEAT = dt.timedelta(seconds=20)
+ABANDONED_AFTER = dt.timedelta(seconds=90)
 _MAPPING_KEYS = {
     SourceKind.WFP_HDX: {"create_missing", "market_kind"},
     SourceKind.CBM_FX: set(),
@@ -263,7 +265,7 @@ async def start_run(
         .where(
             runs.c.job == job,
             runs.c.status == RunStatus.RUNNING,
-            runs.c.started_at < utcnow() - RUN_TIMEOUT,
+            runs.c.heartbeat_at < utcnow() - ABANDONED_AFTER,
         )
         .values(
             status=RunStatus.ABANDONED,
@@ -284,6 +286,7 @@ async def start_run(
                     status=RunStatus.RUNNING,
                     runner=runner_name(),
                     started_at=utcnow(),
+                    heartbeat_at=utcnow(),
                     problems=[],
                 )
                 .returning(runs.c.id),
@@ -314,6 +317,11 @@ async def start_manual_run(session: AsyncSession, *, source_id: int, staff: Staf
         country=source.country_code,
         trigger=RunTrigger.MANUAL,
     )
+
+
+async def beat(session: AsyncSession, run_id: int) -> None:
+    runs = core_table(JobRun)
+    await run_core(session, runs.update().where(runs.c.id == run_id).values(heartbeat_at=utcnow()))
 
 
 def finish_run(run: JobRun, counts: Counts, *, status: RunStatus, error: str | None = None) -> None:

@@ -3,7 +3,7 @@ series a CDE follows for staleness, and where an imported price or lead came fro
 
 Revision ID: 0006
 Revises: 0005
-Create Date: 2026-11-28 03:34:07.126629
+Create Date: 2026-11-28 03:52:33.202842
 """
 
 from collections.abc import Sequence
@@ -87,6 +87,7 @@ def upgrade() -> None:
         ),
         sa.Column("runner", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
         sa.Column("started_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("heartbeat_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("finished_at", app.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("seen", sa.Integer(), nullable=False),
         sa.Column("inserted", sa.Integer(), nullable=False),

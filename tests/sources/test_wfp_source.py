@@ -3,12 +3,15 @@ unmapped market, idempotence, an upstream correction, and the latest price read 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import Counter
 from decimal import Decimal
 
 import httpx
 
+from app.core.db import Database, utcnow
+from app.sources.models import JobRun, RunStatus, RunTrigger
 from tests.conftest import Tokens
 from tests.fakes.upstream import FakeUpstream
 from tests.sources.conftest import DATA, create_source, run_now, wfp_rows
@@ -181,3 +184,37 @@ async def test_a_second_run_while_one_is_going_on_is_refused(
     again = await client.post(f"/api/v1/sources/{source['id']}/run", headers=tokens.cde_mm)
     assert again.status_code == 409
     assert "already running" in again.json()["detail"]
+
+
+async def test_a_run_whose_process_died_no_longer_blocks_its_source(
+    client: httpx.AsyncClient, tokens: Tokens, upstream: FakeUpstream, database: Database
+) -> None:
+    upstream.route("/f.csv", (DATA / SAMPLE).read_bytes())
+    source = await create_source(
+        client,
+        tokens.cde_mm,
+        slug="mirror",
+        name="Mirror",
+        kind="wfp_hdx",
+        country="MM",
+        url=f"{upstream.url}/f.csv",
+        mapping={"create_missing": ["market", "commodity", "unit"]},
+    )
+    long_ago = utcnow() - dt.timedelta(minutes=5)
+    async with database.session() as session:
+        dead = JobRun(
+            job=f"source:{source['id']}",
+            source_id=source["id"],
+            country_code="MM",
+            trigger=RunTrigger.SCHEDULE,
+            status=RunStatus.RUNNING,
+            runner="gone:1",
+            started_at=long_ago,
+            heartbeat_at=long_ago,
+        )
+        session.add(dead)
+        await session.commit()
+    run = await run_now(client, tokens.cde_mm, source["id"])
+    assert (run["status"], run["inserted"]) == ("succeeded", 317)
+    old = (await client.get(f"/api/v1/job-runs/{dead.id}", headers=tokens.cde_mm)).json()
+    assert old["status"] == "abandoned" and "stopped before it finished" in old["error"]
