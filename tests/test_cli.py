@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from app.core.db import Database
+from app.sources.models import Source, SourceKind
+
 MIC = [sys.executable, "-m", "app"]
 
 
@@ -32,7 +35,7 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], expected: st
 def test_help_lists_every_command(tmp_path: Path) -> None:
     result = mic("--help", database_url=f"sqlite:///{tmp_path}/x.db")
     assert result.returncode == 0
-    for command in ("run", "db", "seed", "token"):
+    for command in ("run", "db", "seed", "token", "collect", "import", "scheduler"):
         assert f" {command} " in result.stdout
     sub = mic("db", "--help", database_url=f"sqlite:///{tmp_path}/x.db")
     assert "upgrade" in sub.stdout and "current" in sub.stdout
@@ -102,3 +105,37 @@ def test_ask_answers_as_the_bot_would(database_url: str) -> None:
     assert english.stdout.strip() == "No recent price for Mango at Muse."
     bad = mic("ask", "--from", "not-a-phone", "mango", database_url=database_url)
     assert_one_line_error(bad, "give the phone in international form")
+
+
+async def test_import_a_wfp_file_through_its_source(
+    database_url: str, database: Database, seeded: None, tmp_path: Path
+) -> None:
+    async with database.session() as session:
+        session.add(
+            Source(
+                slug="wfp-mm",
+                name="WFP Myanmar",
+                kind=SourceKind.WFP_HDX,
+                country_code="MM",
+                url="https://data.humdata.org/api/3/action/package_show?id=wfp-food-prices-for-myanmar",
+                schedule="30 6 * * 1",
+                mapping={"create_missing": ["market", "commodity", "unit"]},
+                trusted=True,
+                created_by="test",
+            )
+        )
+        await session.commit()
+    sample = Path(__file__).parent / "data" / "collectors" / "wfp_food_prices_mmr_sample.csv"
+    first = mic("import", "wfp", str(sample), "--source", "wfp-mm", database_url=database_url)
+    assert first.returncode == 0, first.stderr
+    assert "│ 1   │ succeeded │ 317  │ 317" in first.stdout, first.stdout
+    again = mic("import", "wfp", str(sample), "--source", "wfp-mm", database_url=database_url)
+    assert "│ 2   │ succeeded │ 317  │ 0        │ 0       │ 317" in again.stdout, again.stdout
+
+    cut = tmp_path / "cut.csv"
+    cut.write_bytes(sample.read_bytes()[:5000])
+    assert_one_line_error(
+        mic("import", "wfp", str(cut), "--source", "wfp-mm", database_url=database_url),
+        "the download was cut off",
+    )
+    assert_one_line_error(mic("collect", "nope", database_url=database_url), "no source 'nope'")
