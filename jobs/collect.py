@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.db import Database
 from app.core.errors import AppError
-from app.sources import ingest
+from app.sources import feed_leads, ingest
 from app.sources import service as sources
 from app.sources.ingest import Counts
 from app.sources.models import JobRun, RunStatus, RunTrigger, Source, SourceKind
@@ -165,7 +165,7 @@ async def _ingest(
 ) -> None:
     who = actor(source)
     if source.kind is SourceKind.RSS_LEADS:
-        await ingest.ingest_leads(
+        await feed_leads.ingest_leads(
             session, source=source, records=content.leads, counts=counts, actor=who
         )
     elif source.kind in (SourceKind.CBM_FX, SourceKind.CURRENCY_API):

@@ -1,4 +1,4 @@
-"""Collected records into prices, rates and leads.
+"""Collected prices and exchange rates into the database.
 
 Names map through the catalogue aliases (within the source's country); a row naming something
 the catalogue lacks is held back in `staged_row`, its names listed for review, and tried again
@@ -12,7 +12,6 @@ import bisect
 import dataclasses
 import datetime as dt
 import hashlib
-import re
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -25,22 +24,20 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts import audit
-from app.catalogue.models import Alias, Commodity, Country, Market, MarketKind, Unit
-from app.catalogue.service import CatalogueIndex, load_index
+from app.catalogue.models import Country
+from app.catalogue.service import load_index
 from app.core.db import core_table, run_core, utcnow
 from app.core.events import PricePublished, bus
-from app.leads.models import BuyerLead, LeadKind, LeadStatus
 from app.prices import plausibility
 from app.prices.models import FxRate, PriceObservation, PriceStatus, PriceType
 from app.prices.service import known_currencies
 from app.sources.models import NameKind, Source, StagedRow, UnmappedName
-from app.sources.records import LeadRecord, PriceRecord, RateRecord, RowProblem
-from app.text.normalize import fold
+from app.sources.names import NameMapper, create_entry
+from app.sources.records import PriceRecord, RateRecord, RowProblem
 
 # Only prices this recent alert producers: importing years of history must not.
 FRESH_DAYS = 7
 MAX_PROBLEMS = 50
-LEAD_DAYS = 14
 
 
 @dataclass
@@ -70,57 +67,6 @@ def external_key(source: Source, key: str) -> str:
     return f"{source.id}:sha1:{hashlib.sha1(key.encode()).hexdigest()}"  # noqa: S324 - an id, not a secret
 
 
-def slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")[:60] or "x"
-
-
-class NameMapper:
-    """The catalogue's names, folded once: an import of 30 000 rows uses a few hundred names."""
-
-    def __init__(self, index: CatalogueIndex, country: str | None) -> None:
-        self.index = index
-        self.country = country
-        self._folded: dict[str, str] = {}
-        self._varieties: dict[str, set[int]] = defaultdict(set)
-        for (_, name), ids in index.varieties.items():
-            self._varieties[name] |= ids
-
-    def fold(self, text: str) -> str:
-        found = self._folded.get(text)
-        if found is None:
-            found = self._folded[text] = fold(text)
-        return found
-
-    def market(self, name: str) -> int | None:
-        ids = [
-            i
-            for i in self.index.markets.get(self.fold(name), ())
-            if self.country is None or self.index.market_by_id[i].country_code == self.country
-        ]
-        return ids[0] if len(ids) == 1 else None
-
-    def commodity(self, name: str) -> tuple[int, int | None] | None:
-        folded = self.fold(name)
-        ids = self.index.commodities.get(folded, set())
-        if len(ids) == 1:
-            return next(iter(ids)), None
-        varieties = self._varieties.get(folded, set())
-        if not ids and len(varieties) == 1:
-            variety = self.index.variety_by_id[next(iter(varieties))]
-            return variety.commodity_id, variety.id
-        return None
-
-    def variety_names(self) -> Iterable[str]:
-        return self._varieties.keys()
-
-    def unit(self, name: str) -> int | None:
-        folded = self.fold(name)
-        ids = self.index.units.get(folded, set())
-        if not ids and folded.startswith("1 "):  # "1 viss", "1 kg": one of the unit itself
-            ids = self.index.units.get(folded[2:].strip(), set())
-        return next(iter(ids)) if len(ids) == 1 else None
-
-
 # --- records as JSON, for rows held back --------------------------------------------------------
 
 
@@ -141,99 +87,6 @@ def _record_from_json(data: dict[str, Any]) -> PriceRecord:
             "market_info": tuple(tuple(pair) for pair in data.get("market_info", [])),
         }
     )
-
-
-# --- creating catalogue entries from what a source says -----------------------------------------
-
-
-def _kg_factor(unit_name: str) -> Decimal | None:
-    """WFP writes weights as "KG", "1.6 KG", "10 KG", "500 G"."""
-    found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)?\s*(kg|g)\s*", unit_name.casefold())
-    if not found:
-        return None
-    amount = Decimal(found.group(1) or 1)
-    return amount if found.group(2) == "kg" else amount / 1000
-
-
-async def add_alias(session: AsyncSession, target: str, key: Any, text: str) -> None:
-    session.add(Alias(locale="en", text=text[:120], normalized=fold(text)[:120], **{target: key}))
-
-
-async def create_entry(
-    session: AsyncSession,
-    *,
-    source: Source,
-    kind: NameKind,
-    name: str,
-    info: dict[str, Any],
-    default_unit_id: int | None = None,
-) -> str:
-    """A new market, commodity or unit named as the source names it; returns its slug."""
-    if kind is NameKind.UNIT:
-        code = await _free_slug(session, Unit, "code", slugify(name))
-        unit = Unit(code=code, name=name[:80], kg_factor=_kg_factor(name))
-        session.add(unit)
-        await session.flush()
-        await add_alias(session, "unit_id", unit.id, name)
-        return code
-    if kind is NameKind.COMMODITY:
-        slug = await _free_slug(session, Commodity, "slug", slugify(name))
-        commodity = Commodity(slug=slug, name=name, default_unit_id=default_unit_id)
-        session.add(commodity)
-        await session.flush()
-        await add_alias(session, "commodity_id", commodity.id, name)
-        return slug
-    if source.country_code is None:
-        raise ValueError("a market needs its source's country")
-    country = await session.get(Country, source.country_code)
-    assert country is not None
-    slug = slugify(name)
-    if info.get("admin2") and await _taken(session, Market, "slug", slug):
-        slug = f"{slug}-{slugify(info['admin2'])}"  # two markets of one name: say where
-    slug = await _free_slug(session, Market, "slug", slug)
-    market = Market(
-        slug=slug,
-        name=name,
-        kind=MarketKind(source.mapping.get("market_kind", MarketKind.RETAIL)),
-        country_code=country.code,
-        timezone=country.timezone,
-        currency=country.currency,
-        latitude=_float(info.get("latitude")),
-        longitude=_float(info.get("longitude")),
-        description=", ".join(str(info[k]) for k in ("admin2", "admin1") if info.get(k)) or None,
-    )
-    session.add(market)
-    await session.flush()
-    await add_alias(session, "market_id", market.id, name)
-    return slug
-
-
-def _float(value: Any) -> float | None:
-    try:
-        return None if value in (None, "") else float(value)
-    except ValueError:
-        return None
-
-
-async def _taken(session: AsyncSession, model: Any, column: str, value: str) -> bool:
-    found = await session.exec(
-        select(getattr(model, column)).where(getattr(model, column) == value)
-    )
-    return found.first() is not None
-
-
-async def _free_slug(session: AsyncSession, model: Any, column: str, wanted: str) -> str:
-    taken = set(
-        (
-            await session.exec(
-                select(getattr(model, column)).where(col(getattr(model, column)).like(f"{wanted}%"))
-            )
-        ).all()
-    )
-    slug, n = wanted, 2
-    while slug in taken:
-        slug, n = f"{wanted}-{n}", n + 1
-    return slug
 
 
 # --- prices -------------------------------------------------------------------------------------
@@ -627,107 +480,4 @@ async def ingest_rates(
                 before=before,
             )
             counts.updated += 1
-    await session.flush()
-
-
-# --- buyer leads --------------------------------------------------------------------------------
-
-_QUANTITY = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*([^\W\d_]+)")
-_NON_WORD = re.compile(r"[^\w]+")
-_PRICE = re.compile(r"\b([A-Z]{3})\s*(\d[\d,]*(?:\.\d+)?)")
-
-
-def _find_commodity(text: str, mapper: NameMapper) -> tuple[int, int | None] | None:
-    """The longest catalogue name that appears in the text as words. A one-word variety
-    ("green", "black") counts only next to its commodity's name: "green gram" is no tea."""
-    words = _NON_WORD.sub(" ", mapper.fold(text))
-    folded = f" {words} "
-    named: dict[int, int] = {}  # commodity id -> length of its longest name in the text
-    for name, ids in mapper.index.commodities.items():
-        if len(ids) == 1 and f" {name} " in folded:
-            commodity_id = next(iter(ids))
-            named[commodity_id] = max(named.get(commodity_id, 0), len(name))
-    best: tuple[int, tuple[int, int | None]] | None = None
-    for commodity_id, length in named.items():
-        if best is None or length > best[0]:
-            best = (length, (commodity_id, None))
-    for name in mapper.variety_names():
-        found = mapper.commodity(name) if f" {name} " in folded else None
-        if found is None or (" " not in name and found[0] not in named):
-            continue
-        if best is None or len(name) > best[0] or found[0] == best[1][0]:
-            best = (len(name), found)
-    return best[1] if best else None
-
-
-def _quantity(text: str, mapper: NameMapper) -> tuple[Decimal, int] | None:
-    for amount, word in _QUANTITY.findall(text):
-        unit = mapper.unit(word) or (mapper.unit(word[:-1]) if word.endswith("s") else None)
-        if unit is not None:
-            return Decimal(amount.replace(",", "")), unit
-    return None
-
-
-async def ingest_leads(
-    session: AsyncSession,
-    *,
-    source: Source,
-    records: Sequence[LeadRecord],
-    counts: Counts,
-    actor: str,
-) -> None:
-    """Feed entries become pending leads: a CDE verifies a buyer before any producer hears."""
-    counts.seen += len(records)
-    if source.country_code is None:
-        raise ValueError("a lead feed needs its source's country")
-    mapper = NameMapper(await load_index(session), source.country_code)
-    keys = {external_key(source, r.key): r for r in records}
-    taken = set(
-        (
-            await session.exec(
-                select(BuyerLead.external_key).where(col(BuyerLead.external_key).in_(keys))
-            )
-        ).all()
-    )
-    today = dt.date.today()
-    kind = LeadKind(source.mapping.get("kind", LeadKind.BUY))
-    days = int(source.mapping.get("expires_days", LEAD_DAYS))
-    for key, record in keys.items():
-        if key in taken:
-            counts.unchanged += 1
-            continue
-        text = f"{record.title} {record.summary}"
-        commodity = _find_commodity(text, mapper)
-        if commodity is None:
-            counts.reject(record.line, f"no catalogue commodity named in {record.title[:80]!r}")
-            continue
-        expires = (record.published or today) + dt.timedelta(days=days)
-        if expires < today:
-            counts.reject(record.line, f"the lead of {record.published} has already expired")
-            continue
-        quantity = _quantity(text, mapper)
-        price = _PRICE.search(text)
-        currency = price.group(1) if price and price.group(1) in known_currencies() else None
-        lead = BuyerLead(
-            kind=kind,
-            commodity_id=commodity[0],
-            variety_id=commodity[1],
-            quantity=quantity[0] if quantity else None,
-            unit_id=quantity[1] if quantity else None,
-            price=Decimal(price.group(2).replace(",", "")) if price and currency else None,
-            negotiable=not (price and currency),
-            currency=currency,
-            buyer_name=(record.author or source.name)[:120],
-            contact=(source.mapping.get("contact") or record.link or source.url)[:200],
-            country_code=source.country_code,
-            status=LeadStatus.PENDING,
-            expires_on=min(expires, today + dt.timedelta(days=90)),
-            note=text[:500],
-            created_by=actor,
-            source_id=source.id,
-            external_key=key,
-            link=record.link[:500] if record.link else None,
-        )
-        session.add(lead)
-        counts.inserted += 1
     await session.flush()

@@ -23,8 +23,7 @@ from app.catalogue.service import load_index
 from app.core.db import core_table, run_core, utcnow
 from app.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.core.pagination import MAX_LIMIT, Page
-from app.sources import ingest
-from app.sources.ingest import Counts, NameMapper
+from app.sources.ingest import Counts
 from app.sources.models import (
     JobRun,
     JobRunPublic,
@@ -41,6 +40,7 @@ from app.sources.models import (
     UnmappedName,
     UnmappedPublic,
 )
+from app.sources.names import NameMapper, add_alias, create_entry
 from app.sources.tables import TableMapping
 
 # A running run beats every HEARTBEAT; one silent for ABANDONED_AFTER lost its process (killed,
@@ -407,7 +407,7 @@ async def map_name(
     if data.create:
         if entry.kind is NameKind.MARKET and source.country_code is None:
             raise InvalidInput("a market needs its source's country")
-        slug = await ingest.create_entry(
+        slug = await create_entry(
             session, source=source, kind=entry.kind, name=entry.name, info=entry.info
         )
     else:
@@ -433,19 +433,19 @@ async def _alias_to(session: AsyncSession, source: Source, entry: UnmappedName, 
         market_id = mapper.market(target)
         if market_id is None:
             raise InvalidInput(f"no market {target!r} in {source.country_code}")
-        await ingest.add_alias(session, "market_id", market_id, entry.name)
+        await add_alias(session, "market_id", market_id, entry.name)
         return index.market_by_id[market_id].slug
     if entry.kind is NameKind.UNIT:
         unit = index.unit(target)
-        await ingest.add_alias(session, "unit_id", unit.id, entry.name)
+        await add_alias(session, "unit_id", unit.id, entry.name)
         return unit.code
     found = mapper.commodity(target)
     if found is None:
         raise InvalidInput(f"no commodity or variety {target!r}")
     commodity_id, variety_id = found
     if variety_id is not None:
-        await ingest.add_alias(session, "variety_id", variety_id, entry.name)
+        await add_alias(session, "variety_id", variety_id, entry.name)
         variety = index.variety_by_id[variety_id]
         return f"{index.commodity_by_id[commodity_id].slug}/{variety.slug}"
-    await ingest.add_alias(session, "commodity_id", commodity_id, entry.name)
+    await add_alias(session, "commodity_id", commodity_id, entry.name)
     return index.commodity_by_id[commodity_id].slug
