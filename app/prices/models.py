@@ -65,6 +65,9 @@ class PriceObservation(SQLModel, table=True):
     note: str | None = Field(default=None, max_length=500)
     external_key: str | None = Field(default=None, max_length=200, unique=True)
     source_id: int | None = Field(default=None, foreign_key="source.id", index=True)
+    # The value as its source last delivered it: an upstream correction is a change of this,
+    # while a CDE's own correction of `price` is not undone by the next run.
+    upstream_price: Decimal | None = Field(default=None, sa_type=sa.Numeric(18, 4))
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -79,8 +79,9 @@ class Resolved:
     unit: Unit
 
 
-def validate(data: PriceIn, index: CatalogueIndex) -> Resolved:
-    """Everything a CDE can get wrong, each with a message that says what and how to fix it."""
+def validate(data: PriceIn, index: CatalogueIndex, *, check_age: bool = True) -> Resolved:
+    """Everything a CDE can get wrong, each with a message that says what and how to fix it.
+    `check_age=False` when correcting an older price (one a source imported) in place."""
     commodity = index.commodity(data.commodity)
     variety = index.variety(commodity, data.variety) if data.variety else None
     market = index.market(data.market)
@@ -100,7 +101,7 @@ def validate(data: PriceIn, index: CatalogueIndex) -> Resolved:
         raise InvalidInput(
             f"observed_on {data.observed_on} is in the future (today in {market.slug} is {today})"
         )
-    if data.observed_on < today - dt.timedelta(days=MAX_AGE_DAYS):
+    if check_age and data.observed_on < today - dt.timedelta(days=MAX_AGE_DAYS):
         raise InvalidInput(f"observed_on {data.observed_on} is more than a year ago")
     return Resolved(commodity, variety, market, unit)
 
@@ -295,7 +296,7 @@ async def correct_price(
         market=index.market_by_id[price.market_id].slug,
         **{**_editable(price, index), **changes},
     )
-    resolved = validate(merged, index)
+    resolved = validate(merged, index, check_age="observed_on" in changes)
     before = audit.snapshot(price)
     price.price, price.price_min, price.price_max = merged.price, merged.price_min, merged.price_max
     price.currency, price.unit_id = merged.currency, resolved.unit.id  # type: ignore[assignment]

@@ -234,7 +234,7 @@ async def ingest_prices(
     for record in batch.values():
         key = external_key(source, record.key)
         known = existing.get(key)
-        if known is not None and known[1] == record.price:
+        if known is not None and known.upstream == record.price:
             counts.unchanged += 1  # the usual case on every run after the first: no work
             continue
         if record.country and country and record.country != country.code:
@@ -280,20 +280,33 @@ async def ingest_prices(
     await _hold(session, source, pending, counts)
 
 
-async def _existing(session: AsyncSession, source: Source) -> dict[str, tuple[int, Decimal, str]]:
+@dataclass(frozen=True)
+class _Imported:
+    id: int
+    upstream: Decimal  # as the source last delivered it
+    price: Decimal  # as it is now (a CDE may have corrected it)
+    country: str
+
+
+async def _existing(session: AsyncSession, source: Source) -> dict[str, _Imported]:
     p = core_table(PriceObservation).c
     found = await run_core(
         session,
-        sa.select(p.external_key, p.id, p.price, p.country_code).where(p.source_id == source.id),
+        sa.select(p.external_key, p.id, p.upstream_price, p.price, p.country_code).where(
+            p.source_id == source.id
+        ),
     )
-    return {key: (i, Decimal(price), country) for key, i, price, country in found}
+    return {
+        key: _Imported(i, Decimal(upstream if upstream is not None else price), price, country)
+        for key, i, upstream, price, country in found
+    }
 
 
 async def _store_prices(
     session: AsyncSession,
     source: Source,
     rows: list[dict[str, Any]],
-    existing: dict[str, tuple[int, Decimal, str]],
+    existing: dict[str, _Imported],
     counts: Counts,
     actor: str,
 ) -> None:
@@ -305,22 +318,23 @@ async def _store_prices(
         if found is None:
             new.append(row)
             continue
-        price_id, old, country = found
-        if old == row["price"]:
+        if found.upstream == row["price"]:
             counts.unchanged += 1
             continue
         await run_core(
             session,
-            table.update().where(table.c.id == price_id).values(price=row["price"], updated_at=now),
+            table.update()
+            .where(table.c.id == found.id)
+            .values(price=row["price"], upstream_price=row["price"], updated_at=now),
         )
         audit.record(
             session,
             actor=actor,
             action="price.correct",
             entity="price",
-            entity_id=price_id,
-            country=country,
-            before={"price": str(old)},
+            entity_id=found.id,
+            country=found.country,
+            before={"price": str(found.price), "upstream_price": str(found.upstream)},
             after={"price": str(row["price"]), "source": source.slug},
         )
         counts.updated += 1
@@ -344,6 +358,7 @@ async def _store_prices(
         if row["outlier"] and len(counts.problems) < MAX_PROBLEMS:
             counts.problems.append(RowProblem(line, "implausible price: left pending for a CDE"))
         row.update(
+            upstream_price=row["price"],
             source=source.slug,
             source_id=source.id,
             created_by=actor,

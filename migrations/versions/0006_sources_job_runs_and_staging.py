@@ -3,7 +3,7 @@ series a CDE follows for staleness, and where an imported price or lead came fro
 
 Revision ID: 0006
 Revises: 0005
-Create Date: 2026-11-28 03:52:33.202842
+Create Date: 2026-11-28 03:55:00.402067
 """
 
 from collections.abc import Sequence
@@ -216,6 +216,9 @@ def upgrade() -> None:
 
     with op.batch_alter_table("price_observation", schema=None) as batch_op:
         batch_op.add_column(sa.Column("source_id", sa.Integer(), nullable=True))
+        batch_op.add_column(
+            sa.Column("upstream_price", sa.Numeric(precision=18, scale=4), nullable=True)
+        )
         batch_op.create_index(
             batch_op.f("ix_price_observation_source_id"), ["source_id"], unique=False
         )
@@ -233,6 +236,7 @@ def downgrade() -> None:
             batch_op.f("fk_price_observation_source_id_source"), type_="foreignkey"
         )
         batch_op.drop_index(batch_op.f("ix_price_observation_source_id"))
+        batch_op.drop_column("upstream_price")
         batch_op.drop_column("source_id")
 
     with op.batch_alter_table("buyer_lead", schema=None) as batch_op:

@@ -218,3 +218,58 @@ async def test_a_run_whose_process_died_no_longer_blocks_its_source(
     assert (run["status"], run["inserted"]) == ("succeeded", 317)
     old = (await client.get(f"/api/v1/job-runs/{dead.id}", headers=tokens.cde_mm)).json()
     assert old["status"] == "abandoned" and "stopped before it finished" in old["error"]
+
+
+async def test_a_cde_correction_survives_the_next_run_an_upstream_one_wins(
+    client: httpx.AsyncClient, tokens: Tokens, upstream: FakeUpstream
+) -> None:
+    content = (DATA / SAMPLE).read_bytes()
+    upstream.route("/f.csv", content)  # no ETag: every run reads and compares every row
+    source = await create_source(
+        client,
+        tokens.cde_mm,
+        slug="mirror",
+        name="Mirror",
+        kind="wfp_hdx",
+        country="MM",
+        url=f"{upstream.url}/f.csv",
+        mapping={"create_missing": ["market", "commodity", "unit"]},
+        trusted=True,
+    )
+    assert (await run_now(client, tokens.cde_mm, source["id"]))["inserted"] == 317
+    [series] = (
+        await client.get(
+            "/api/v1/prices/latest",
+            headers=tokens.cde_mm,
+            params={"commodity": "Rice (low quality)", "market": "muse"},
+        )
+    ).json()
+    price_id, imported = series["latest"]["id"], Decimal(series["latest"]["price"])
+    fixed = await client.patch(
+        f"/api/v1/prices/{price_id}",
+        headers=tokens.cde_mm,
+        json={"price": str(imported + 5), "note": "checked with the market committee"},
+    )
+    assert fixed.status_code == 200, fixed.text
+
+    again = await run_now(client, tokens.cde_mm, source["id"])
+    assert (again["unchanged"], again["updated"]) == (317, 0)
+    price = (await client.get(f"/api/v1/prices/{price_id}", headers=tokens.cde_mm)).json()
+    assert Decimal(price["price"]) == imported + 5  # the CDE's value stands
+
+    line = next(
+        i
+        for i, text in enumerate(content.decode().splitlines(keepends=True))
+        if text.startswith(series["latest"]["observed_on"])
+        and ",Muse," in text
+        and ",Rice (low quality)," in text
+    )
+    lines = content.decode().splitlines(keepends=True)
+    cells = lines[line].rstrip("\r\n").split(",")
+    cells[12] = str(imported + 20)
+    lines[line] = ",".join(cells) + "\n"
+    upstream.route("/f.csv", "".join(lines))
+    third = await run_now(client, tokens.cde_mm, source["id"])
+    assert (third["unchanged"], third["updated"]) == (316, 1)
+    price = (await client.get(f"/api/v1/prices/{price_id}", headers=tokens.cde_mm)).json()
+    assert Decimal(price["price"]) == imported + 20  # WFP corrected it: the new value wins
