@@ -113,7 +113,22 @@ async def run_source(
         log.exception("source %s failed", source_id)
         status, error = RunStatus.FAILED, f"{type(exc).__name__}: {exc}"
         counts = _nothing_imported(counts)
+    except asyncio.CancelledError:  # the process is stopping: say so rather than leave it running
+        stopped = "stopped: the process shut down during the run"
+        await asyncio.shield(_finish(database, run_id, _nothing_imported(counts), stopped))
+        raise
     say(status)
+    return await _finish(database, run_id, counts, error, status=status)
+
+
+async def _finish(
+    database: Database,
+    run_id: int,
+    counts: Counts,
+    error: str | None,
+    *,
+    status: RunStatus = RunStatus.FAILED,
+) -> JobRun:
     async with database.session() as session:
         run = await session.get(JobRun, run_id)
         assert run is not None

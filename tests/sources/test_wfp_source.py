@@ -9,6 +9,7 @@ from collections import Counter
 from decimal import Decimal
 
 import httpx
+from fastapi import FastAPI
 
 from app.core.db import Database, utcnow
 from app.sources.models import JobRun, RunStatus, RunTrigger
@@ -167,7 +168,7 @@ async def test_wfp_source_imports_reviews_and_stays_idempotent(
 
 
 async def test_a_second_run_while_one_is_going_on_is_refused(
-    client: httpx.AsyncClient, tokens: Tokens, upstream: FakeUpstream
+    app: FastAPI, client: httpx.AsyncClient, tokens: Tokens, upstream: FakeUpstream
 ) -> None:
     upstream.hang("/slow.csv")
     source = await create_source(
@@ -184,6 +185,13 @@ async def test_a_second_run_while_one_is_going_on_is_refused(
     again = await client.post(f"/api/v1/sources/{source['id']}/run", headers=tokens.cde_mm)
     assert again.status_code == 409
     assert "already running" in again.json()["detail"]
+    # The process stops while the run waits on the server: the run says so, it is not left
+    # "running" for the next one to wait on.
+    await app.state.source_runner.close()
+    run = (
+        await client.get(f"/api/v1/job-runs/{started.json()['id']}", headers=tokens.cde_mm)
+    ).json()
+    assert run["status"] == "failed" and "shut down" in run["error"]
 
 
 async def test_a_run_whose_process_died_no_longer_blocks_its_source(
