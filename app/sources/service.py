@@ -49,7 +49,7 @@ HEARTBEAT = dt.timedelta(seconds=20)
 ABANDONED_AFTER = dt.timedelta(seconds=90)
 _MAPPING_KEYS = {
     SourceKind.WFP_HDX: {"create_missing", "market_kind"},
-    SourceKind.CBM_FX: set(),
+    SourceKind.CBM_FX: {"history_days"},
     SourceKind.CURRENCY_API: {"currencies"},
     SourceKind.RSS_LEADS: {"kind", "expires_days", "contact"},
 }
@@ -85,6 +85,9 @@ def check_mapping(kind: SourceKind, mapping: dict[str, Any]) -> dict[str, Any]:
         raise InvalidInput(
             f"mapping: unknown key(s) {', '.join(sorted(unknown))}; allowed: {allowed}"
         )
+    days = mapping.get("history_days", 0)
+    if not isinstance(days, int) or not 0 <= days <= 31:
+        raise InvalidInput("mapping.history_days: a number of days from 0 to 31")
     for kind_name in mapping.get("create_missing", []):
         if kind_name not in set(NameKind):
             raise InvalidInput(

@@ -25,6 +25,7 @@ import httpx
 from app.sources.models import Source
 from app.sources.records import CollectorError, Parsed, RateRecord, RowProblem
 from jobs.collectors.base import Collected, fetch_parsed
+from jobs.collectors.http import fetch
 from jobs.collectors.payloads import load_json_object, show
 
 BASE_URL = "https://forex.cbm.gov.mm/api"
@@ -116,4 +117,24 @@ def _positive(value: object) -> Decimal | None:
 
 
 async def collect(client: httpx.AsyncClient, source: Source) -> Collected:
-    return await fetch_parsed(client, source, expect="json", parse=parse, into="rates")
+    """Today's rates from the source's `/latest` URL; with `history_days` in the mapping, also
+    the days before through `/history/DD-MM-YYYY`, to fill days a run missed. A day the bank
+    published nothing for (a holiday) is a problem line, not a failed run."""
+    collected = await fetch_parsed(client, source, expect="json", parse=parse, into="rates")
+    days = int(source.mapping.get("history_days", 0))
+    if not days:
+        return collected
+    base = source.url.rstrip("/").removesuffix("/latest")
+    today = dt.datetime.now(YANGON).date()
+    for back in range(1, days + 1):
+        day = today - dt.timedelta(days=back)
+        try:
+            answer = await fetch(client, history_url(day, base), expect="json")
+            assert answer.content is not None
+            parsed = parse(answer.content)
+        except CollectorError as exc:
+            collected.problems.append(RowProblem(0, f"history of {day}: {exc}"))
+            continue
+        collected.rates.extend(parsed.records)
+        collected.problems.extend(RowProblem(0, f"{day}: {p.reason}") for p in parsed.problems)
+    return collected

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -113,3 +114,55 @@ async def test_only_admins_manage_a_source_of_no_country(
         },
     )
     assert response.status_code == 403
+
+
+async def test_history_days_fill_the_days_before_and_a_missing_day_is_a_problem(
+    client: httpx.AsyncClient, tokens: Tokens, upstream: FakeUpstream
+) -> None:
+    upstream.route(
+        "/api/latest",
+        (DATA / "cbm_history_2022-06-28.json").read_bytes(),
+        content_type="application/json",
+    )
+    today = dt.datetime.now(ZoneInfo("Asia/Yangon")).date()
+    yesterday, before = today - dt.timedelta(days=1), today - dt.timedelta(days=2)
+    upstream.route(
+        f"/api/history/{yesterday:%d-%m-%Y}",
+        (DATA / "cbm_latest_2021-10-15_as_copied.json").read_bytes(),
+        content_type="application/json",
+    )
+    upstream.route(f"/api/history/{before:%d-%m-%Y}", "no rates that day", status=404)
+    bad = await client.post(
+        "/api/v1/sources",
+        headers=tokens.admin,
+        json={
+            "slug": "cbm",
+            "name": "CBM",
+            "kind": "cbm_fx",
+            "url": f"{upstream.url}/api/latest",
+            "schedule": "0 17 * * 1-5",
+            "mapping": {"history_days": 400},
+        },
+    )
+    assert bad.status_code == 422
+    source = await create_source(
+        client,
+        tokens.admin,
+        slug="cbm",
+        name="CBM",
+        kind="cbm_fx",
+        url=f"{upstream.url}/api/latest",
+        mapping={"history_days": 2},
+    )
+    run = await run_now(client, tokens.admin, source["id"])
+    assert (run["status"], run["inserted"]) == ("succeeded", 38 + 38), run
+    assert any(
+        f"history of {before}" in p["reason"] and "404" in p["reason"] for p in run["problems"]
+    )
+    rates = (
+        await client.get("/api/v1/fx-rates", headers=tokens.admin, params={"base": "CNY"})
+    ).json()
+    assert [(r["on_date"], r["rate"]) for r in rates] == [
+        ("2022-06-28", "276.7200000000"),
+        ("2021-10-15", "284.6200000000"),
+    ]
