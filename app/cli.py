@@ -161,7 +161,7 @@ def scheduler() -> None:
 
 def _run_source(settings: Settings, ref: str, content_from: Path | None = None) -> None:
     """Run a source in this process with a progress display, then print its counts."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from app.alerts.service import alerts_wired
     from app.core.events import bus
@@ -189,19 +189,21 @@ def _run_source(settings: Settings, ref: str, content_from: Path | None = None) 
                 Progress(
                     SpinnerColumn(),
                     TextColumn("{task.description}"),
+                    BarColumn(),
                     TimeElapsedColumn(),
                     console=err,
                     transient=True,
                 ) as progress,
             ):
-                task = progress.add_task(f"{source.slug}: starting")
+                # A run has three stages: fetch (or read the file), import, record.
+                task = progress.add_task(f"{source.slug}: starting", total=collect.STAGES)
                 return await collect.run_source(
                     database,
                     source.id or 0,
                     trigger=RunTrigger.CLI,
                     offline=read_file if raw is not None else None,
                     progress=lambda stage: progress.update(
-                        task, description=f"{source.slug}: {stage}"
+                        task, description=f"{source.slug}: {stage}", advance=1
                     ),
                 )
         finally:

@@ -36,7 +36,8 @@ COLLECTORS: dict[SourceKind, Collect] = {
 # Upper bound for a whole run; fetches have their own, shorter, deadlines.
 RUN_DEADLINE_S = 15 * 60
 
-Progress = Callable[[str], None]
+Progress = Callable[[str], None]  # called as each stage starts, then with the outcome
+STAGES = 3
 
 
 def actor(source: Source) -> str:

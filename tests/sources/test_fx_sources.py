@@ -166,3 +166,34 @@ async def test_history_days_fill_the_days_before_and_a_missing_day_is_a_problem(
         ("2022-06-28", "276.7200000000"),
         ("2021-10-15", "284.6200000000"),
     ]
+
+
+async def test_a_daily_rate_file_keeps_the_currencies_asked_for(
+    client: httpx.AsyncClient, tokens: Tokens, upstream: FakeUpstream
+) -> None:
+    upstream.route(
+        "/v1/currencies/usd.min.json",
+        (DATA / "fawazahmed0_currency_api_usd_2024-02-19.json").read_bytes(),
+        content_type="application/json",
+    )
+    source = await create_source(
+        client,
+        tokens.admin,
+        slug="currency-api",
+        name="currency-api",
+        kind="currency_api",
+        url=f"{upstream.url}/v1/currencies/usd.min.json",
+        mapping={"currencies": ["mmk", "cny"]},
+    )
+    run = await run_now(client, tokens.admin, source["id"])
+    assert (run["status"], run["seen"], run["inserted"]) == ("succeeded", 2, 2), run
+    rates = (
+        await client.get("/api/v1/fx-rates", headers=tokens.admin, params={"base": "USD"})
+    ).json()
+    assert sorted((r["quote"], r["on_date"], r["source"]) for r in rates) == [
+        ("CNY", "2024-02-19", "currency-api"),
+        ("MMK", "2024-02-19", "currency-api"),
+    ]
+    assert Decimal(next(r["rate"] for r in rates if r["quote"] == "MMK")).quantize(
+        Decimal("0.01")
+    ) == Decimal("2098.92")
