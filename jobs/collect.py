@@ -209,10 +209,6 @@ class SourceRunner:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def wait(self) -> None:
-        """Until every background run has finished (tests, and a graceful stop)."""
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-
     async def close(self) -> None:
         for task in list(self._tasks):
             task.cancel()

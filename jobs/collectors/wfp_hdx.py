@@ -25,20 +25,9 @@ from jobs.collectors.http import fetch
 
 REQUIRED = ("date", "market", "commodity", "unit", "pricetype", "currency", "price")
 _CONTEXT = ("admin1", "admin2", "latitude", "longitude", "market_id")
-# Only observed prices: WFP also publishes forecasts and gap-filled aggregates in some files.
+# Observed prices and WFP's aggregates of them; a forecast is not a price anyone paid.
 _OBSERVED = {"", "actual", "aggregate"}
 ISO3_TO_ISO2 = {"MMR": "MM", "KHM": "KH", "LAO": "LA", "VNM": "VN", "THA": "TH", "CHN": "CN"}
-DATASET_BY_COUNTRY = {
-    "MM": "wfp-food-prices-for-myanmar",
-    "KH": "wfp-food-prices-for-cambodia",
-    "LA": "wfp-food-prices-for-lao-people-s-democratic-republic",
-    "VN": "wfp-food-prices-for-viet-nam",
-}
-CKAN_API = "https://data.humdata.org/api/3/action/package_show"
-
-
-def package_url(country: str) -> str:
-    return f"{CKAN_API}?id={DATASET_BY_COUNTRY[country]}"
 
 
 @dataclass(frozen=True)
