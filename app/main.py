@@ -55,7 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             dispatcher = asyncio.create_task(app.state.dispatcher.run())
         scheduler: asyncio.Task[None] | None = None
         if settings.scheduler:
-            app.state.scheduler = Scheduler(database, settings)
+            dispatcher_wake = app.state.dispatcher.wake if settings.dispatcher else None
+            app.state.scheduler = Scheduler(database, settings, on_queued=dispatcher_wake)
             scheduler = asyncio.create_task(app.state.scheduler.run())
         if telegram is not None and settings.telegram_mode != "off":
             app.state.telegram = telegram_bot.build_application(

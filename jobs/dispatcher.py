@@ -19,22 +19,15 @@ import socket
 import uuid
 from collections.abc import Mapping
 
-import sqlalchemy as sa
-
-from app.alerts import digests, outbox
+from app.alerts import outbox
 from app.alerts.models import ChannelName
 from app.alerts.outbox import Claimed, Outcome
-from app.alerts.service import send_due_notices
 from app.channels.base import Channel, ChannelError, ErrorKind, OutboundMessage
 from app.channels.console import ConsoleChannel
 from app.core.config import Settings
-from app.core.db import Database, run_core, utcnow
+from app.core.db import Database, utcnow
 
 log = logging.getLogger("mic.dispatcher")
-
-HOUSEKEEPING_S = 5.0
-# Any constant works: it only has to be the same for every dispatcher of a deployment.
-HOUSEKEEPING_LOCK = 0x6D6963_0001
 
 
 def outbound_channels(sms: Channel, telegram: Channel | None) -> dict[ChannelName, Channel]:
@@ -50,13 +43,11 @@ class Dispatcher:
         channels: Mapping[ChannelName, Channel],
         *,
         worker: str | None = None,
-        housekeeping: bool = True,
     ) -> None:
         self.database = database
         self.settings = settings
         self.channels = dict(channels)
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-        self.housekeeping = housekeeping
         self.sent = 0
         self.in_flight_max = 0
         self._stop = asyncio.Event()
@@ -72,8 +63,6 @@ class Dispatcher:
 
     async def run(self) -> None:
         loops = [asyncio.create_task(self._channel_loop(n, c)) for n, c in self.channels.items()]
-        if self.housekeeping:
-            loops.append(asyncio.create_task(self._housekeeping_loop()))
         writer = asyncio.create_task(self._writer())
         log.info("dispatcher %s started for %s", self.worker, ", ".join(self.channels))
         try:
@@ -212,32 +201,6 @@ class Dispatcher:
                 continue
             del self._outcomes[: len(batch)]
             self.sent += sum(1 for o in batch if o.error is None)
-
-    # --- digests and scheduled notices ----------------------------------------------------------
-
-    async def _housekeeping_loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                await self.housekeep()
-            except Exception:
-                log.exception("building digests or sending due notices failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), HOUSEKEEPING_S)
-
-    async def housekeep(self) -> None:
-        async with self.database.session() as session:
-            if outbox.is_postgres(session):
-                # One dispatcher at a time builds digests; the others skip this round.
-                got = await run_core(
-                    session, sa.select(sa.func.pg_try_advisory_xact_lock(HOUSEKEEPING_LOCK))
-                )
-                if not got.scalar():
-                    return
-            built = await digests.build_due_digests(session, self.settings)
-            notices = await send_due_notices(session, self.settings)
-        if built or notices:
-            log.info("built %d digests, sent %d scheduled notices", built, notices)
-            self.wake()
 
 
 async def run_dispatcher(settings: Settings, channels: Mapping[ChannelName, Channel]) -> None:

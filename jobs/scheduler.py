@@ -29,7 +29,7 @@ from app.core.errors import Conflict
 from app.sources import service as sources
 from app.sources.ingest import Counts
 from app.sources.models import RunStatus, RunTrigger, Source
-from jobs import collect, housekeeping
+from jobs import collect, digests, housekeeping
 from jobs.leader import SCHEDULER_LOCK, Leadership
 
 log = logging.getLogger(__name__)
@@ -45,9 +45,16 @@ HOUSEKEEPING_SCHEDULE = {
 
 
 class Scheduler:
-    def __init__(self, database: Database, settings: Settings) -> None:
+    def __init__(
+        self,
+        database: Database,
+        settings: Settings,
+        *,
+        on_queued: Callable[[], None] | None = None,
+    ) -> None:
         self.database = database
         self.settings = settings
+        self.on_queued = on_queued  # wakes this process's dispatcher when digests are queued
         self.leadership = Leadership(database, lock_id=SCHEDULER_LOCK, name="the scheduler")
         self._scheduler: AsyncIOScheduler | None = None
         self._source_jobs: dict[str, str] = {}  # job id -> the schedule it was added with
@@ -70,6 +77,9 @@ class Scheduler:
             IntervalTrigger(seconds=SYNC_S),
             id="sources.sync",
             next_run_time=dt.datetime.now(dt.UTC),
+        )
+        scheduler.add_job(
+            self.queue_due, IntervalTrigger(seconds=digests.INTERVAL_S), id="alerts.due"
         )
         async with self.database.session() as session:
             countries = (await session.exec(select(Country.code))).all()
@@ -110,6 +120,16 @@ class Scheduler:
                 replace_existing=True,
             )
             self._source_jobs[job_id] = stamp
+
+    async def queue_due(self) -> None:
+        """Digests and scheduled notices; too frequent to keep a job run of each."""
+        try:
+            queued = await digests.queue_due(self.database, self.settings)
+        except Exception:  # logged; the next round tries again
+            log.exception("building digests or sending scheduled notices failed")
+            return
+        if queued and self.on_queued is not None:
+            self.on_queued()
 
     async def run_source(self, source_id: int) -> None:
         try:

@@ -128,7 +128,7 @@ async def dispatch_until(
     within: float = 15.0,
 ) -> Dispatcher:
     """Run a dispatcher until `condition` holds (checked against the database), then stop it."""
-    dispatcher = Dispatcher(database, settings, channels, housekeeping=False)
+    dispatcher = Dispatcher(database, settings, channels)
     task = asyncio.create_task(dispatcher.run())
     try:
         async with asyncio.timeout(within):

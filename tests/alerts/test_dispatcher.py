@@ -17,7 +17,9 @@ from app.alerts.models import ChannelName, ChannelPace, Delivery, DeliveryStatus
 from app.channels.base import ChannelError, ErrorKind, OutboundMessage, SendResult
 from app.core.config import Settings
 from app.core.db import Database, run_core
+from app.notices.models import Notice
 from app.producers.models import Address, Producer, ProducerStatus
+from jobs import digests
 from jobs.dispatcher import Dispatcher
 from tests.alerts.conftest import dispatch_until, publish, register
 from tests.conftest import Tokens
@@ -260,9 +262,7 @@ async def test_two_dispatchers_share_one_broadcast_without_sending_twice(
     await publish(client, tokens, "12600")
     other = Database(settings.database_url)
     small = fast.model_copy(update={"dispatch_batch": 3, "dispatch_concurrency": 4})
-    second = Dispatcher(
-        other, small, {ChannelName.SMS: channel}, worker="second", housekeeping=False
-    )
+    second = Dispatcher(other, small, {ChannelName.SMS: channel}, worker="second")
     task = asyncio.create_task(second.run())
     try:
         await dispatch_until(
@@ -311,7 +311,7 @@ async def test_a_scheduled_notice_goes_out_when_its_time_comes(
     client: httpx.AsyncClient, tokens: Tokens, database: Database, fast: Settings
 ) -> None:
     await register(client, tokens, name="A", locale="en", telegram=9010)
-    send_at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
+    send_at = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
     created = await client.post(
         "/api/v1/notices",
         headers=tokens.cde_mm,
@@ -322,11 +322,14 @@ async def test_a_scheduled_notice_goes_out_when_its_time_comes(
         },
     )
     assert created.json()["status"] == "scheduled"
-    dispatcher = Dispatcher(database, fast, {}, housekeeping=True)
-    await dispatcher.housekeep()
+    assert await digests.queue_due(database, fast) == 0
     assert await deliveries(database) == []  # not yet
-    await asyncio.sleep(1.1)
-    await dispatcher.housekeep()
+    async with database.session() as s:  # its time comes
+        notice = await s.get(Notice, created.json()["id"])
+        assert notice is not None
+        notice.send_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+        await s.commit()
+    assert await digests.queue_due(database, fast) == 1
     [delivery] = await deliveries(database)
     assert delivery.status is DeliveryStatus.QUEUED
     notice = (

@@ -65,7 +65,7 @@ async def test_fixed_jobs_and_one_job_per_enabled_source(
 ) -> None:
     await wait_for(lambda: "sources.sync" in scheduler.next_run_times(), "sync job")
     jobs = set(scheduler.next_run_times())
-    assert {"housekeeping.leads", "housekeeping.job_runs"} <= jobs
+    assert {"housekeeping.leads", "housekeeping.job_runs", "alerts.due"} <= jobs
     assert {f"{STALE_JOB}.{c}" for c in ("MM", "KH", "LA", "VN")} <= jobs  # one per country
     source_id = await add_source(database, "30 6 * * *")
     await scheduler.sync_sources()
