@@ -25,7 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.catalogue.models import Country
 from app.core.config import Settings
 from app.core.db import Database
-from app.core.errors import Conflict
+from app.core.errors import AppError, Conflict
 from app.sources import service as sources
 from app.sources.ingest import Counts
 from app.sources.models import RunStatus, RunTrigger, Source
@@ -134,7 +134,7 @@ class Scheduler:
     async def run_source(self, source_id: int) -> None:
         try:
             run = await collect.run_source(self.database, source_id, trigger=RunTrigger.SCHEDULE)
-        except Conflict as exc:  # a manual run of it is going on
+        except AppError as exc:  # a manual run of it is going on, or it was just deleted
             log.info("source %s not run: %s", source_id, exc.detail)
             return
         log.info("source %s: %s", source_id, run.status)

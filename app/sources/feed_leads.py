@@ -12,15 +12,13 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.catalogue.service import load_index
-from app.leads.models import BuyerLead, LeadKind, LeadStatus
+from app.leads.models import BuyerLead, LeadStatus
 from app.prices.service import known_currencies
 from app.sources.ingest import Counts, external_key
+from app.sources.mappings import FeedMapping
 from app.sources.models import Source
 from app.sources.names import NameMapper
 from app.sources.records import LeadRecord
-
-LEAD_DAYS = 14
-
 
 _QUANTITY = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*([^\W\d_]+)")
 _NON_WORD = re.compile(r"[^\w]+")
@@ -80,8 +78,8 @@ async def ingest_leads(
         ).all()
     )
     today = dt.date.today()
-    kind = LeadKind(source.mapping.get("kind", LeadKind.BUY))
-    days = int(source.mapping.get("expires_days", LEAD_DAYS))
+    mapping = FeedMapping.model_validate(source.mapping)
+    kind, days = mapping.kind, mapping.expires_days
     for key, record in keys.items():
         if key in taken:
             counts.unchanged += 1
@@ -108,7 +106,7 @@ async def ingest_leads(
             negotiable=not (price and currency),
             currency=currency,
             buyer_name=(record.author or source.name)[:120],
-            contact=(source.mapping.get("contact") or record.link or source.url)[:200],
+            contact=(mapping.contact or record.link or source.url)[:200],
             country_code=source.country_code,
             status=LeadStatus.PENDING,
             expires_on=min(expires, today + dt.timedelta(days=90)),

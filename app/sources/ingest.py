@@ -31,7 +31,8 @@ from app.core.events import PricePublished, bus
 from app.prices import plausibility
 from app.prices.models import FxRate, PriceObservation, PriceStatus, PriceType
 from app.prices.service import known_currencies
-from app.sources.models import NameKind, Source, StagedRow, UnmappedName
+from app.sources.mappings import WfpMapping
+from app.sources.models import NameKind, Source, SourceKind, StagedRow, UnmappedName
 from app.sources.names import NameMapper, create_entry
 from app.sources.records import PriceRecord, RateRecord, RowProblem
 
@@ -125,7 +126,9 @@ async def _create_missing(
 ) -> bool:
     """Create the catalogue entries a source may create on its own (its mapping's
     `create_missing`: WFP names its markets with coordinates, for instance)."""
-    allowed = {NameKind(k) for k in source.mapping.get("create_missing", [])}
+    if source.kind is not SourceKind.WFP_HDX:
+        return False
+    allowed = set(WfpMapping.model_validate(source.mapping).create_missing)
     if not allowed:
         return False
     # Each name once, with the first row that uses it (its market's admin areas, its unit).

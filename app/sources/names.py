@@ -14,7 +14,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.catalogue.models import Alias, Commodity, Country, Market, MarketKind, Unit
 from app.catalogue.service import CatalogueIndex
-from app.sources.models import NameKind, Source
+from app.sources.mappings import WfpMapping
+from app.sources.models import NameKind, Source, SourceKind
 from app.text.normalize import fold
 
 
@@ -117,10 +118,15 @@ async def create_entry(
     if info.get("admin2") and await _taken(session, Market, "slug", slug):
         slug = f"{slug}-{slugify(info['admin2'])}"  # two markets of one name: say where
     slug = await _free_slug(session, Market, "slug", slug)
+    market_kind = (
+        WfpMapping.model_validate(source.mapping).market_kind
+        if source.kind is SourceKind.WFP_HDX
+        else MarketKind.RETAIL
+    )
     market = Market(
         slug=slug,
         name=name,
-        kind=MarketKind(source.mapping.get("market_kind", MarketKind.RETAIL)),
+        kind=market_kind,
         country_code=country.code,
         timezone=country.timezone,
         currency=country.currency,

@@ -7,7 +7,6 @@ import datetime as dt
 import os
 import socket
 import zoneinfo
-from typing import Any
 
 import sqlalchemy as sa
 from apscheduler.triggers.cron import CronTrigger
@@ -24,6 +23,7 @@ from app.core.db import core_table, run_core, utcnow
 from app.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.core.pagination import MAX_LIMIT, Page
 from app.sources.ingest import Counts
+from app.sources.mappings import check_mapping
 from app.sources.models import (
     JobRun,
     JobRunPublic,
@@ -41,18 +41,11 @@ from app.sources.models import (
     UnmappedPublic,
 )
 from app.sources.names import NameMapper, add_alias, create_entry
-from app.sources.tables import TableMapping
 
 # A running run beats every HEARTBEAT; one silent for ABANDONED_AFTER lost its process (killed,
 # or its machine went), so it no longer blocks the next run of its job.
 HEARTBEAT = dt.timedelta(seconds=20)
 ABANDONED_AFTER = dt.timedelta(seconds=90)
-_MAPPING_KEYS = {
-    SourceKind.WFP_HDX: {"create_missing", "market_kind"},
-    SourceKind.CBM_FX: {"history_days"},
-    SourceKind.CURRENCY_API: {"currencies"},
-    SourceKind.RSS_LEADS: {"kind", "expires_days", "contact"},
-}
 
 
 def runner_name() -> str:
@@ -71,29 +64,6 @@ def check_schedule(schedule: str, timezone: str = "UTC") -> CronTrigger:
             f"schedule {schedule!r} is not a cron line of five fields "
             f"(minute hour day month weekday), e.g. '30 6 * * *': {exc}"
         ) from exc
-
-
-def check_mapping(kind: SourceKind, mapping: dict[str, Any]) -> dict[str, Any]:
-    if kind in (SourceKind.CSV_URL, SourceKind.HTML_TABLE):
-        try:
-            return TableMapping.model_validate(mapping).model_dump(exclude_defaults=True)
-        except ValueError as exc:
-            raise InvalidInput(f"mapping: {exc}") from exc
-    unknown = set(mapping) - _MAPPING_KEYS[kind]
-    if unknown:
-        allowed = ", ".join(sorted(_MAPPING_KEYS[kind])) or "nothing"
-        raise InvalidInput(
-            f"mapping: unknown key(s) {', '.join(sorted(unknown))}; allowed: {allowed}"
-        )
-    days = mapping.get("history_days", 0)
-    if not isinstance(days, int) or not 0 <= days <= 31:
-        raise InvalidInput("mapping.history_days: a number of days from 0 to 31")
-    for kind_name in mapping.get("create_missing", []):
-        if kind_name not in set(NameKind):
-            raise InvalidInput(
-                f"mapping.create_missing: {kind_name!r} is not market, commodity or unit"
-            )
-    return mapping
 
 
 def check_access(staff: Staff, country: str | None, what: str) -> None:

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from app.sources.mappings import CbmMapping
 from app.sources.models import Source
 from app.sources.records import CollectorError, Parsed, RateRecord, RowProblem
 from jobs.collectors.base import Collected, fetch_parsed
@@ -121,7 +122,7 @@ async def collect(client: httpx.AsyncClient, source: Source) -> Collected:
     the days before through `/history/DD-MM-YYYY`, to fill days a run missed. A day the bank
     published nothing for (a holiday) is a problem line, not a failed run."""
     collected = await fetch_parsed(client, source, expect="json", parse=parse, into="rates")
-    days = int(source.mapping.get("history_days", 0))
+    days = CbmMapping.model_validate(source.mapping).history_days
     if not days:
         return collected
     base = source.url.rstrip("/").removesuffix("/latest")

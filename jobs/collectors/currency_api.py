@@ -17,6 +17,7 @@ from decimal import Decimal
 
 import httpx
 
+from app.sources.mappings import DEFAULT_CURRENCIES, CurrencyMapping
 from app.sources.models import Source
 from app.sources.records import CollectorError, Parsed, RateRecord, RowProblem
 from jobs.collectors.base import Collected, fetch_parsed
@@ -27,7 +28,6 @@ DEFAULT_URL = (
 )
 # The producers' currencies (Myanmar, Cambodia, Laos, Vietnam) and those of their buyers
 # across the borders (China, Thailand).
-DEFAULT_CURRENCIES = ("MMK", "KHR", "LAK", "VND", "CNY", "THB")
 
 _CODE = re.compile(r"[A-Za-z]{3}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -96,7 +96,7 @@ def _positive(value: object) -> Decimal | None:
 
 
 async def collect(client: httpx.AsyncClient, source: Source) -> Collected:
-    wanted = [str(c).upper() for c in source.mapping.get("currencies", DEFAULT_CURRENCIES)]
+    wanted = CurrencyMapping.model_validate(source.mapping).currencies
     return await fetch_parsed(
         client,
         source,

@@ -211,6 +211,18 @@ async def test_a_source_is_checked_when_it_is_saved(
         },
     )
     assert bad_mapping.status_code == 422 and "colums" in bad_mapping.json()["detail"]
+    for kind, mapping, problem in (
+        ("wfp_hdx", {"create_missing": ["markets"]}, "create_missing.0"),
+        ("wfp_hdx", {"market_kind": "bazaar"}, "market_kind"),
+        ("rss_leads", {"kind": "lease"}, "kind"),
+        ("rss_leads", {"expires_days": 400}, "expires_days"),
+    ):
+        refused = await client.post(
+            "/api/v1/sources",
+            headers=tokens.cde_mm,
+            json={**base, "kind": kind, "schedule": "0 6 * * *", "mapping": mapping},
+        )
+        assert refused.status_code == 422 and problem in refused.json()["detail"], refused.text
     elsewhere = await client.post(
         "/api/v1/sources",
         headers=tokens.cde_kh,
