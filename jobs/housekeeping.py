@@ -9,7 +9,9 @@ import zoneinfo
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.alerts import reports
 from app.catalogue.models import Country
+from app.core.config import Settings
 from app.core.db import core_table, run_core, utcnow
 from app.leads.models import BuyerLead, LeadStatus
 from app.prices import stale
@@ -50,10 +52,18 @@ async def prune_job_runs(session: AsyncSession, counts: Counts, *, keep_days: in
     counts.updated += done.rowcount
 
 
-async def report_stale(session: AsyncSession, counts: Counts, *, country: str) -> None:
+async def report_stale(
+    session: AsyncSession, counts: Counts, *, country: str, settings: Settings
+) -> None:
     """The daily staleness report of one country: each stale series is a line of the run,
-    which the country's CDEs see in `GET /job-runs` (the live list is `GET /prices/stale`)."""
+    which the country's CDEs see in `GET /job-runs`, and a message to each CDE who set a
+    contact (`inserted` counts them). The live list is `GET /prices/stale`."""
     found = await stale.stale_series(session, countries=[country])
+    zone = (await session.get(Country, country)) if country else None
+    day = dt.datetime.now(zoneinfo.ZoneInfo(zone.timezone if zone else "UTC")).date()
+    counts.inserted = await reports.send_stale_reports(
+        session, country=country, series=found, day=day, settings=settings
+    )
     counts.seen = len(found)
     for line, series in enumerate(found, start=1):
         last = series.last_published or "never"

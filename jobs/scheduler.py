@@ -175,7 +175,7 @@ class Scheduler:
         return {
             "housekeeping.leads": housekeeping.expire_leads,
             STALE_JOB: lambda session, counts: housekeeping.report_stale(
-                session, counts, country=country or ""
+                session, counts, country=country or "", settings=self.settings
             ),
             "housekeeping.job_runs": lambda session, counts: housekeeping.prune_job_runs(
                 session, counts, keep_days=keep_days

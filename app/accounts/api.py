@@ -7,18 +7,36 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.accounts import audit, service
-from app.accounts.models import AuditPublic, Role, StaffPublic, TokenPublic
+from app.accounts import audit, contact, service
+from app.accounts.models import (
+    AuditPublic,
+    ContactUpdate,
+    Role,
+    StaffPublic,
+    StaffUser,
+    TokenPublic,
+)
+from app.accounts.service import Staff
 from app.api.deps import SessionDep, StaffDep
 from app.core.pagination import Page
 
 router = APIRouter(tags=["accounts"])
 
 
-@router.get("/me")
-async def whoami(staff: StaffDep) -> StaffPublic:
+def _me(staff: Staff, user: StaffUser) -> StaffPublic:
     countries = sorted(staff.countries) if staff.countries is not None else None
-    return StaffPublic(name=staff.name, role=staff.role, countries=countries)
+    return StaffPublic(name=staff.name, role=staff.role, countries=countries, contact=user.contact)
+
+
+@router.get("/me")
+async def whoami(session: SessionDep, staff: StaffDep) -> StaffPublic:
+    return _me(staff, await contact.get_user(session, staff=staff))
+
+
+@router.patch("/me")
+async def set_my_contact(session: SessionDep, staff: StaffDep, data: ContactUpdate) -> StaffPublic:
+    """Where your reports go (the daily list of stale price series, for a CDE)."""
+    return _me(staff, await contact.set_contact(session, staff=staff, contact=data.contact))
 
 
 @router.get("/audit")

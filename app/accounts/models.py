@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any
+from typing import Annotated, Any
 
 import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict, StringConstraints
 from sqlmodel import Field, SQLModel
 
 from app.core.db import UTCDateTime, enum_column, utcnow
@@ -26,6 +27,8 @@ class StaffUser(SQLModel, table=True):
     role: Role = Field(sa_column=enum_column(Role, nullable=False))
     # ISO country codes this user may see; empty for an admin, who sees all.
     countries: list[str] = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
+    # Where reports to this person go (`tel:+95…` or `telegram:<chat id>`); personal data.
+    contact: str | None = Field(default=None, max_length=64)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -86,3 +89,15 @@ class StaffPublic(SQLModel):
     name: str
     role: Role
     countries: list[str] | None  # None: every country
+    contact: str | None = None  # where reports reach them
+
+
+class ContactUpdate(BaseModel):
+    """Where your daily reports go: a phone number in international form or a Telegram chat id
+    as `telegram:123456789`; null stops them."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"contact": "+959250123456"}]}
+    )
+
+    contact: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None

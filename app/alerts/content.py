@@ -70,8 +70,8 @@ def render(kind: BroadcastKind, payload: Payload, variant: Variant) -> Rendered:
         alerts = [alert_from_payload(p) for p in payload["alerts"]]
         day = dt.date.fromisoformat(payload["day"])
         text = render_digest(alerts, day, reader, sms=is_sms)
-    elif kind is BroadcastKind.REPLY:
-        text = payload["text"]  # already shaped for its reader by app.commands
+    elif kind in (BroadcastKind.REPLY, BroadcastKind.REPORT):
+        text = payload["text"]  # already shaped for its reader (app.commands, the report)
     elif kind is BroadcastKind.LEAD:
         text = present(render_lead(lead_from_payload(payload), variant.locale), reader, sms=is_sms)
     else:

@@ -22,6 +22,7 @@ class BroadcastKind(enum.StrEnum):
     NOTICE = "notice"
     DIGEST = "digest"
     REPLY = "reply"  # the answer to a message a producer (or an unknown number) sent
+    REPORT = "report"  # to a CDE: the daily list of stale price series
 
 
 class ChannelName(enum.StrEnum):

@@ -7,15 +7,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.alerts.content import Variant
+from app.alerts.direct import queue_direct
 from app.alerts.models import Broadcast, BroadcastKind, ChannelName, Delivery
-from app.alerts.outbox import text_for
 from app.commands.handle import Sender, answer_message
 from app.commands.models import InboundMessage
 from app.commands.parse import Parser
@@ -125,15 +124,6 @@ async def queue_reply(
 ) -> Delivery:
     """One SMS answer in the outbox, due now: a reply answers a question just asked, so quiet
     hours do not apply, but it is charged to the country's budget like every SMS."""
-    broadcast = Broadcast(
-        kind=BroadcastKind.REPLY,
-        key=key,
-        countries=[country],
-        payload={"text": text},
-        created_by="reply",
-    )
-    session.add(broadcast)
-    await session.flush()
     variant = Variant(
         locale,
         Script(producer.script) if producer else Script.UNICODE,
@@ -141,22 +131,15 @@ async def queue_reply(
         producer.plain_sms if producer else False,
         ChannelName.SMS,
     )
-    rendered = await text_for(session, broadcast, variant)
-    delivery = Delivery(
-        broadcast_id=broadcast.id or 0,
-        producer_id=producer.id if producer else None,
-        # No address: a reply goes to the number that asked, even the STOP that just stopped
-        # the producer (its confirmation), so the dispatcher's checks of addresses and
-        # stopped producers, meant for alerts, do not apply.
-        address_id=None,
-        to_urn=urn,
-        country_code=country,
-        channel=ChannelName.SMS,
-        text_id=rendered.id or 0,
-        segments=rendered.segments,
-        cost=rendered.segments * settings.sms_segment_price.get(country, Decimal(0)),
-        next_attempt_at=now,
+    return await queue_direct(
+        session,
+        kind=BroadcastKind.REPLY,
+        key=key,
+        text=text,
+        urn=urn,
+        country=country,
+        producer=producer,
+        variant=variant,
+        settings=settings,
+        now=now,
     )
-    session.add(delivery)
-    await session.flush()
-    return delivery

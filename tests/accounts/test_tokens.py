@@ -42,7 +42,7 @@ async def test_a_token_identifies_its_staff_member(
     token = await issue(database, settings, "thida", Role.CDE, ["mm"])
     response = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200
-    assert response.json() == {"name": "thida", "role": "cde", "countries": ["MM"]}
+    assert response.json() == {"name": "thida", "role": "cde", "countries": ["MM"], "contact": None}
 
 
 @pytest.mark.parametrize(

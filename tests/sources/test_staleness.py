@@ -6,8 +6,11 @@ import datetime as dt
 
 import httpx
 
+from app.alerts.reports import stale_report
 from app.core.config import Settings
 from app.core.db import Database
+from app.prices.models import StaleSeries
+from app.text.sms import analyse
 from jobs.scheduler import Scheduler
 from tests.conftest import Tokens
 
@@ -97,3 +100,59 @@ async def test_the_daily_report_goes_to_the_country_s_cdes(
     assert [(r["job"], r["seen"]) for r in kh] == [("housekeeping.stale.KH", 0)]
     forbidden = await client.get(f"/api/v1/job-runs/{report['id']}", headers=tokens.cde_kh)
     assert forbidden.status_code == 403
+
+
+async def test_the_daily_report_reaches_each_cde_who_set_a_contact_once_a_day(
+    client: httpx.AsyncClient, tokens: Tokens, database: Database, settings: Settings
+) -> None:
+    bad = await client.patch("/api/v1/me", headers=tokens.cde_mm, json={"contact": "call me"})
+    assert bad.status_code == 422
+    me = await client.patch("/api/v1/me", headers=tokens.cde_mm, json={"contact": "telegram:4242"})
+    assert me.json()["contact"] == "telegram:4242"
+    kh = await client.patch(
+        "/api/v1/me", headers=tokens.cde_kh, json={"contact": "+855 12 345 678"}
+    )
+    assert kh.json()["contact"] == "tel:+85512345678"
+    assert (await client.get("/api/v1/me", headers=tokens.cde_kh)).json()["contact"] == (
+        "tel:+85512345678"
+    )
+    for market in ("muse", "mandalay"):
+        await client.post(
+            "/api/v1/prices/watches",
+            headers=tokens.cde_mm,
+            json={"commodity": "mango", "market": market, "max_age_days": 7},
+        )
+    scheduler = Scheduler(database, settings)
+    for _ in range(2):  # a second run the same day sends nothing more
+        await scheduler.run_housekeeping("housekeeping.stale.MM")
+        await scheduler.run_housekeeping("housekeeping.stale.KH")
+
+    deliveries = (await client.get("/api/v1/deliveries", headers=tokens.admin)).json()["items"]
+    assert [(d["channel"], d["country"], d["status"]) for d in deliveries] == [
+        ("telegram", "MM", "queued")
+    ]
+    assert deliveries[0]["text"] == (
+        "MIC MM: 2 followed price series are stale.\n"
+        "mango at muse: last never (every 7 d)\n"
+        "mango at mandalay: last never (every 7 d)"
+    )
+    runs = (await client.get("/api/v1/job-runs", headers=tokens.cde_mm)).json()["items"]
+    assert [r["inserted"] for r in runs] == [0, 1]  # newest first: the second run queued none
+
+
+def test_an_sms_report_stays_within_three_segments() -> None:
+    series = [
+        StaleSeries(
+            id=i,
+            commodity="mango",
+            market=f"market-{i}",
+            country="MM",
+            max_age_days=7,
+            last_published=None,
+            stale=True,
+        )
+        for i in range(40)
+    ]
+    text = stale_report("MM", series, sms=True)
+    assert analyse(text).segments <= 3
+    assert text.endswith("more: GET /api/v1/prices/stale")
