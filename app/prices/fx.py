@@ -1,5 +1,6 @@
 """Exchange rates in force on a date, and conversions through them (directly, inverted, or
-across USD), from rates loaded once per request."""
+across one other currency: USD, or the kyat when all the rates are the central bank's), from
+rates loaded once per request."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ class FxBook:
             by_pair[(r.base, r.quote)][r.on_date] = Decimal(r.rate)
         self._dates = {pair: sorted(values) for pair, values in by_pair.items()}
         self._rates = by_pair
+        self._currencies = {code for pair in by_pair for code in pair}
 
     @classmethod
     async def load(cls, session: AsyncSession, currencies: Iterable[str], until: dt.date) -> FxBook:
@@ -57,12 +59,18 @@ class FxBook:
         if base == quote:
             return Decimal(1), on
         found = self._pair(base, quote, on)
-        if found or PIVOT in (base, quote):
+        if found:
             return found
-        to_pivot, from_pivot = self._pair(base, PIVOT, on), self._pair(PIVOT, quote, on)
-        if to_pivot and from_pivot:
-            return to_pivot[0] * from_pivot[0], min(to_pivot[1], from_pivot[1])
-        return None
+        # One hop through a currency both are quoted against: the freshest such route, USD
+        # first among equals.
+        best: tuple[tuple[dt.date, bool], Decimal] | None = None
+        for via in self._currencies - {base, quote}:
+            first, second = self._pair(base, via, on), self._pair(via, quote, on)
+            if first and second:
+                rank = (min(first[1], second[1]), via == PIVOT)
+                if best is None or rank > best[0]:
+                    best = (rank, first[0] * second[0])
+        return None if best is None else (best[1], best[0][0])
 
     def convert(
         self, amount: Decimal, base: str, quote: str, on: dt.date

@@ -169,11 +169,10 @@ async def update_source(
         check_schedule(changes["schedule"], await _timezone(session, source.country_code))
     if "mapping" in changes:
         changes["mapping"] = check_mapping(source.kind, changes["mapping"] or {})
-    if "url" in changes and changes["url"] != source.url:
-        source.etag = source.last_modified = source.remote_version = (
-            None  # a new place: fetch it whole
-        )
     before = audit.snapshot(source)
+    if "url" in changes and changes["url"] != source.url:
+        # A new place: fetch it whole, without the old place's ETag or version.
+        source.etag = source.last_modified = source.remote_version = None
     for name, value in changes.items():
         setattr(source, name, value)
     source.updated_at = utcnow()

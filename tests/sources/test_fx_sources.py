@@ -68,6 +68,9 @@ async def test_cbm_rates_give_the_kyat_value_of_a_muse_mango_quote(
     assert Decimal(equivalents["local"]) == Decimal("12600") * Decimal("276.72")
     assert Decimal(equivalents["local_per_kg"]) == Decimal("12600") * Decimal("276.72") / 1000
     assert equivalents["fx_date"] == "2022-06-28"
+    # In dollars through the kyat: every CBM rate is quoted against it.
+    usd = Decimal("12600") * Decimal("276.72") / Decimal("1850.0")
+    assert Decimal(equivalents["usd"]) == usd.quantize(Decimal("0.0001"))
 
     # The next run: the server says 304, nothing changes.
     again = await run_now(client, tokens.admin, source["id"])
