@@ -110,15 +110,41 @@ class _Pending:
         self.rows[record.key] = (record, reason[:300])
 
 
-def _missing(record: PriceRecord, mapper: NameMapper) -> list[tuple[NameKind, str]]:
-    missing = []
-    if mapper.market(record.market) is None:
-        missing.append((NameKind.MARKET, record.market))
-    if mapper.commodity(record.commodity) is None:
-        missing.append((NameKind.COMMODITY, record.commodity))
-    if mapper.unit(record.unit) is None:
-        missing.append((NameKind.UNIT, record.unit))
-    return missing
+@dataclass(frozen=True)
+class _Names:
+    """A row's market, commodity (and variety) and unit as catalogue ids, or what is missing."""
+
+    market_id: int | None
+    commodity: tuple[int, int | None] | None
+    unit_id: int | None
+
+    def missing(self, record: PriceRecord) -> list[tuple[NameKind, str]]:
+        found = (
+            (NameKind.MARKET, record.market, self.market_id),
+            (NameKind.COMMODITY, record.commodity, self.commodity),
+            (NameKind.UNIT, record.unit, self.unit_id),
+        )
+        return [(kind, name) for kind, name, value in found if value is None]
+
+
+class _Resolver:
+    """Names resolved once per distinct (market, commodity, unit): a file of 30 000 rows has a
+    few thousand of them."""
+
+    def __init__(self, mapper: NameMapper) -> None:
+        self.mapper = mapper
+        self._seen: dict[tuple[str, str, str], _Names] = {}
+
+    def __call__(self, record: PriceRecord) -> _Names:
+        key = (record.market, record.commodity, record.unit)
+        found = self._seen.get(key)
+        if found is None:
+            m = self.mapper
+            found = _Names(
+                m.market(record.market), m.commodity(record.commodity), m.unit(record.unit)
+            )
+            self._seen[key] = found
+        return found
 
 
 async def _create_missing(
@@ -232,6 +258,7 @@ async def ingest_prices(
     tomorrow += dt.timedelta(days=1)
     currencies = known_currencies()
     pending = _Pending()
+    resolve = _Resolver(mapper)
     rows: list[dict[str, Any]] = []
     existing = await _existing(session, source)
     for record in batch.values():
@@ -257,23 +284,20 @@ async def ingest_prices(
         if record.observed_on > tomorrow:
             counts.reject(record.line, f"date {record.observed_on} is in the future")
             continue
-        missing = _missing(record, mapper)
-        if missing:
-            pending.hold(record, missing, mapper)
+        names = resolve(record)
+        if names.market_id is None or names.commodity is None or names.unit_id is None:
+            pending.hold(record, names.missing(record), mapper)
             continue
-        commodity = mapper.commodity(record.commodity)
-        assert commodity is not None
-        market_id = mapper.market(record.market)
         rows.append(
             {
                 "external_key": key,
-                "commodity_id": commodity[0],
-                "variety_id": commodity[1],
-                "market_id": market_id,
-                "country_code": mapper.index.market_by_id[market_id or 0].country_code,
+                "commodity_id": names.commodity[0],
+                "variety_id": names.commodity[1],
+                "market_id": names.market_id,
+                "country_code": mapper.index.market_by_id[names.market_id].country_code,
                 "price": record.price,
                 "currency": record.currency,
-                "unit_id": mapper.unit(record.unit),
+                "unit_id": names.unit_id,
                 "price_type": price_type,
                 "observed_on": record.observed_on,
                 "line": record.line,

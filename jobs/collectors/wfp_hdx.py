@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import json
 from dataclasses import dataclass
@@ -102,6 +103,13 @@ def parse(content: bytes) -> Parsed[PriceRecord]:
     i_admin1, i_admin2 = get("admin1"), get("admin2")
     parsed: Parsed[PriceRecord] = Parsed()
     problems = parsed.problems
+    names = [name for name, _ in context]
+
+    # One tuple per market, shared by its rows: a market's admin areas repeat on every line.
+    @functools.cache
+    def market_info(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+        return tuple((n, v.strip()) for n, v in zip(names, values, strict=True) if v.strip())
+
     ends_cleanly = content.endswith((b"\n", b"\r"))
     line = 1
     try:
@@ -172,9 +180,7 @@ def parse(content: bytes) -> Parsed[PriceRecord]:
                     price_type=price_type,
                     observed_on=observed_on,
                     country=ISO3_TO_ISO2.get(iso3, iso3) or None,
-                    market_info=tuple(
-                        (name, cells[i].strip()) for name, i in context if cells[i].strip()
-                    ),
+                    market_info=market_info(tuple(cells[i] for _, i in context)),
                 )
             )
     except csv.Error as exc:
