@@ -33,7 +33,7 @@ from app.prices.models import FxRate, PriceObservation, PriceStatus, PriceType
 from app.prices.service import known_currencies
 from app.sources.mappings import WfpMapping
 from app.sources.models import NameKind, Source, SourceKind, StagedRow, UnmappedName
-from app.sources.names import NameMapper, create_entry
+from app.sources.names import NameMapper, create_entry, product_name
 from app.sources.records import PriceRecord, RateRecord, RowProblem
 
 # Only prices this recent alert producers: importing years of history must not.
@@ -121,7 +121,7 @@ class _Names:
     def missing(self, record: PriceRecord) -> list[tuple[NameKind, str]]:
         found = (
             (NameKind.MARKET, record.market, self.market_id),
-            (NameKind.COMMODITY, record.commodity, self.commodity),
+            (NameKind.COMMODITY, product_name(record.commodity, record.variety), self.commodity),
             (NameKind.UNIT, record.unit, self.unit_id),
         )
         return [(kind, name) for kind, name, value in found if value is None]
@@ -133,15 +133,17 @@ class _Resolver:
 
     def __init__(self, mapper: NameMapper) -> None:
         self.mapper = mapper
-        self._seen: dict[tuple[str, str, str], _Names] = {}
+        self._seen: dict[tuple[str, str, str | None, str], _Names] = {}
 
     def __call__(self, record: PriceRecord) -> _Names:
-        key = (record.market, record.commodity, record.unit)
+        key = (record.market, record.commodity, record.variety, record.unit)
         found = self._seen.get(key)
         if found is None:
             m = self.mapper
             found = _Names(
-                m.market(record.market), m.commodity(record.commodity), m.unit(record.unit)
+                m.market(record.market),
+                m.product(record.commodity, record.variety),
+                m.unit(record.unit),
             )
             self._seen[key] = found
         return found

@@ -59,6 +59,21 @@ class NameMapper:
             return variety.commodity_id, variety.id
         return None
 
+    def product(self, commodity: str, variety: str | None) -> tuple[int, int | None] | None:
+        """A row's commodity and variety as (commodity id, variety id). With a variety column,
+        "Rice" + "Paw San" is the variety Paw San of rice, or whatever "Rice (Paw San)" names
+        (an alias a CDE gave it); an unknown variety is unmapped, never silently dropped."""
+        if not variety:
+            return self.commodity(commodity)
+        combined = self.commodity(product_name(commodity, variety))
+        if combined is not None:
+            return combined
+        found = self.commodity(commodity)
+        if found is None or found[1] is not None:
+            return None
+        ids = self.index.varieties.get((found[0], self.fold(variety)), set())
+        return (found[0], next(iter(ids))) if len(ids) == 1 else None
+
     def variety_names(self) -> Iterable[str]:
         return self._varieties.keys()
 
@@ -68,6 +83,11 @@ class NameMapper:
         if not ids and folded.startswith("1 "):  # "1 viss", "1 kg": one of the unit itself
             ids = self.index.units.get(folded[2:].strip(), set())
         return next(iter(ids)) if len(ids) == 1 else None
+
+
+def product_name(commodity: str, variety: str | None) -> str:
+    """How a commodity with a variety is listed for review: "Rice (Paw San)"."""
+    return f"{commodity} ({variety})" if variety else commodity
 
 
 # --- creating catalogue entries from what a source says -----------------------------------------

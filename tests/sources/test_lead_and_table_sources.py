@@ -254,3 +254,60 @@ async def test_a_source_is_checked_when_it_is_saved(
     assert off.status_code == 200 and off.json()["next_run_at"] is None
     gone = await client.delete(f"/api/v1/sources/{source_id}", headers=tokens.cde_mm)
     assert gone.status_code == 204
+
+
+async def test_a_variety_column_names_the_catalogue_variety_or_waits_for_review(
+    client: httpx.AsyncClient, tokens: Tokens, upstream: FakeUpstream
+) -> None:
+    day = (dt.date.today() - dt.timedelta(days=2)).isoformat()
+    upstream.route(
+        "/muse.csv",
+        "Date,Market,Product,Variety,Price (CNY/tonne)\n"
+        f"{day},Muse,Mango,Sein Ta Lone,12600\n"
+        f"{day},Muse,Mango,Mya Kyauk,9800\n",
+    )
+    mapping = {
+        "columns": {
+            "observed_on": "Date",
+            "market": "Market",
+            "commodity": "Product",
+            "variety": "Variety",
+            "price": "Price (CNY/tonne)",
+        },
+        "defaults": {"currency": "CNY", "unit": "tonne", "price_type": "border"},
+    }
+    source = await create_source(
+        client,
+        tokens.cde_mm,
+        slug="muse-board",
+        name="Muse board",
+        kind="csv_url",
+        country="MM",
+        url=f"{upstream.url}/muse.csv",
+        mapping=mapping,
+        trusted=True,
+    )
+    first = await run_now(client, tokens.cde_mm, source["id"])
+    assert (first["inserted"], first["unmapped"]) == (1, 1), first
+    [name] = (
+        await client.get(f"/api/v1/sources/{source['id']}/unmapped", headers=tokens.cde_mm)
+    ).json()
+    assert (name["kind"], name["name"], name["rows"]) == ("commodity", "Mango (Mya Kyauk)", 1)
+    # The CDE decides Mya Kyauk is sold as plain mango here.
+    mapped = await client.post(
+        f"/api/v1/sources/{source['id']}/unmapped/{name['id']}",
+        headers=tokens.cde_mm,
+        json={"target": "mango"},
+    )
+    assert mapped.json()["mapped_to"] == "mango"
+    second = await run_now(client, tokens.cde_mm, source["id"])
+    assert (second["inserted"], second["unchanged"], second["unmapped"]) == (1, 1, 0), second
+    latest = (
+        await client.get(
+            "/api/v1/prices/latest",
+            headers=tokens.cde_mm,
+            params={"commodity": "mango", "market": "muse"},
+        )
+    ).json()
+    found = {(s["variety"], s["latest"]["price"]) for s in latest}
+    assert found == {(None, "9800.0000"), ("sein-ta-lone", "12600.0000")}
