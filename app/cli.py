@@ -169,7 +169,6 @@ def _run_source(settings: Settings, ref: str, content_from: Path | None = None) 
     from app.sources.service import find_source
     from jobs import collect
     from jobs.collectors import wfp_hdx
-    from jobs.collectors.base import Collected
 
     raw = content_from.read_bytes() if content_from is not None else None
 
@@ -178,11 +177,6 @@ def _run_source(settings: Settings, ref: str, content_from: Path | None = None) 
         try:
             async with database.session() as session:
                 source = await find_source(session, ref)
-
-            def read_file() -> Collected:
-                assert raw is not None
-                parsed = wfp_hdx.parse(raw)
-                return Collected(prices=parsed.records, problems=parsed.problems)
 
             with (
                 alerts_wired(bus, settings),
@@ -201,7 +195,7 @@ def _run_source(settings: Settings, ref: str, content_from: Path | None = None) 
                     database,
                     source.id or 0,
                     trigger=RunTrigger.CLI,
-                    offline=read_file if raw is not None else None,
+                    offline=None if raw is None else functools.partial(wfp_hdx.read_file, raw),
                     progress=lambda stage: progress.update(
                         task, description=f"{source.slug}: {stage}", advance=1
                     ),

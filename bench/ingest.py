@@ -4,6 +4,7 @@ same process; then the same import again, which must change nothing and be much 
 
 from __future__ import annotations
 
+import functools
 import tempfile
 import time
 from pathlib import Path
@@ -19,7 +20,6 @@ from app.sources.models import RunStatus, RunTrigger, Source, SourceKind
 from app.sources.records import PriceRecord
 from jobs import collect
 from jobs.collectors import wfp_hdx
-from jobs.collectors.base import Collected
 
 WFP_FILE = (
     Path(__file__).resolve().parent.parent / "tests/data/collectors/wfp_food_prices_mmr_2022-05.csv"
@@ -71,10 +71,7 @@ def _rows(records: list[PriceRecord]) -> list[dict[str, Any]]:
 
 
 async def _import(database: Database, source_id: int, content: bytes) -> tuple[float, Any]:
-    def read() -> Collected:
-        parsed = wfp_hdx.parse(content)
-        return Collected(prices=parsed.records, problems=parsed.problems)
-
+    read = functools.partial(wfp_hdx.read_file, content)
     start = time.perf_counter()
     run = await collect.run_source(database, source_id, trigger=RunTrigger.CLI, offline=read)
     return time.perf_counter() - start, run

@@ -12,7 +12,7 @@ import httpx
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.db import Database
-from app.core.errors import AppError
+from app.core.errors import AppError, NotFound
 from app.sources import feed_leads, ingest
 from app.sources import service as sources
 from app.sources.ingest import Counts
@@ -49,7 +49,7 @@ async def start(database: Database, source_id: int, trigger: RunTrigger) -> int:
     async with database.session() as session:
         source = await session.get(Source, source_id)
         if source is None:
-            raise AppError(f"no source {source_id}")
+            raise NotFound(f"no source {source_id}")
         run = await sources.start_run(
             session,
             job=sources.job_id(source),

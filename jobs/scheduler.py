@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import zoneinfo
 from collections.abc import Awaitable, Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -111,10 +110,10 @@ class Scheduler:
             stamp = f"{source.schedule}|{source.country_code}"
             if self._source_jobs.get(job_id) == stamp:
                 continue
-            zone = zoneinfo.ZoneInfo(zones.get(source.country_code or "", "UTC"))
+            zone = zones.get(source.country_code or "", "UTC")
             scheduler.add_job(
                 self.run_source,
-                CronTrigger.from_crontab(source.schedule, timezone=zone),
+                sources.check_schedule(source.schedule, zone),
                 args=[source.id],
                 id=job_id,
                 replace_existing=True,

@@ -282,30 +282,17 @@ async def _finish_unsendable(
     session: AsyncSession, dead: list[int], stopped: list[int], now: dt.datetime
 ) -> None:
     """Deliveries whose address died or whose producer opted out since the fan-out."""
-    if dead:
-        await run_core(
-            session,
-            sa.update(D)
-            .where(D.c.id.in_(dead))
-            .values(
-                status=DeliveryStatus.FAILED.value,
-                reason="address no longer active",
-                next_attempt_at=None,
-                updated_at=now,
-            ),
-        )
-    if stopped:
-        await run_core(
-            session,
-            sa.update(D)
-            .where(D.c.id.in_(stopped))
-            .values(
-                status=DeliveryStatus.CANCELLED.value,
-                reason="producer stopped alerts",
-                next_attempt_at=None,
-                updated_at=now,
-            ),
-        )
+    for ids, status, reason in (
+        (dead, DeliveryStatus.FAILED, "address no longer active"),
+        (stopped, DeliveryStatus.CANCELLED, "producer stopped alerts"),
+    ):
+        if ids:
+            await run_core(
+                session,
+                sa.update(D)
+                .where(D.c.id.in_(ids))
+                .values(status=status.value, reason=reason, next_attempt_at=None, updated_at=now),
+            )
 
 
 async def _charge_budget(

@@ -250,6 +250,7 @@ async def ingest_prices(
     assert source.id is not None
     counts.seen += len(records)
     staged = (await session.exec(select(StagedRow).where(StagedRow.source_id == source.id))).all()
+    held = {row.key: row for row in staged}
     batch = {row.key: _record_from_json(row.record) for row in staged}
     batch.update((r.key, r) for r in records)  # what upstream says now wins over a held copy
     mapper = NameMapper(await load_index(session), source.country_code)
@@ -306,7 +307,7 @@ async def ingest_prices(
             }
         )
     await _store_prices(session, source, rows, existing, counts, actor)
-    await _hold(session, source, pending, counts)
+    await _hold(session, source, pending, held, counts)
 
 
 @dataclass(frozen=True)
@@ -421,26 +422,42 @@ async def _announce_fresh(session: AsyncSession, rows: Sequence[dict[str, Any]])
         await bus.emit(session, PricePublished(price_id))
 
 
-async def _hold(session: AsyncSession, source: Source, pending: _Pending, counts: Counts) -> None:
-    """Replace the source's held rows with the ones still unmapped, and list their names."""
+async def _hold(
+    session: AsyncSession,
+    source: Source,
+    pending: _Pending,
+    held: dict[str, StagedRow],
+    counts: Counts,
+) -> None:
+    """Keep the source's held rows in step with the ones still unmapped (only what changed is
+    written: a large file waiting for review is not rewritten on every run), and list their
+    names."""
     staged = core_table(StagedRow)
-    await run_core(session, staged.delete().where(staged.c.source_id == source.id))
     now = utcnow()
-    if pending.rows:
-        await run_core(
-            session,
-            staged.insert(),
-            [
+    gone = [row.id for key, row in held.items() if key not in pending.rows]
+    for start in range(0, len(gone), 500):  # well under every engine's parameter limit
+        await run_core(session, staged.delete().where(staged.c.id.in_(gone[start : start + 500])))
+    new = []
+    for key, (record, reason) in pending.rows.items():
+        data = _record_json(record)
+        row = held.get(key)
+        if row is None:
+            new.append(
                 {
                     "source_id": source.id,
                     "key": key,
-                    "record": _record_json(r),
+                    "record": data,
                     "reason": reason,
                     "created_at": now,
                 }
-                for key, (r, reason) in pending.rows.items()
-            ],
-        )
+            )
+        elif row.record != data or row.reason != reason:  # upstream changed a held row
+            await run_core(
+                session,
+                staged.update().where(staged.c.id == row.id).values(record=data, reason=reason),
+            )
+    if new:
+        await run_core(session, staged.insert(), new)
     counts.unmapped += len(pending.rows)
     names = {
         (n.kind, n.normalized): n
@@ -463,10 +480,8 @@ async def _hold(session: AsyncSession, source: Source, pending: _Pending, counts
             )
             names[(kind, folded[:120])] = entry
         entry.rows, entry.last_seen = count, now
-        if entry.mapped_to is not None:
-            entry.mapped_to = entry.mapped_by = entry.mapped_at = (
-                None  # mapped once, but the alias went
-            )
+        if entry.mapped_to is not None:  # mapped once, but the alias went
+            entry.mapped_to = entry.mapped_by = entry.mapped_at = None
     session.add_all(names.values())
     await session.flush()
 

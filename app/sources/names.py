@@ -16,7 +16,7 @@ from app.catalogue.models import Alias, Commodity, Country, Market, MarketKind, 
 from app.catalogue.service import CatalogueIndex
 from app.sources.mappings import WfpMapping
 from app.sources.models import NameKind, Source, SourceKind
-from app.text.normalize import fold
+from app.text.normalize import fold, normalize_text
 
 
 def slugify(text: str) -> str:
@@ -102,8 +102,10 @@ def _kg_factor(unit_name: str) -> Decimal | None:
     return amount if found.group(2) == "kg" else amount / 1000
 
 
-async def add_alias(session: AsyncSession, target: str, key: Any, text: str) -> None:
-    session.add(Alias(locale="en", text=text[:120], normalized=fold(text)[:120], **{target: key}))
+def add_alias(session: AsyncSession, target: str, key: Any, text: str) -> None:
+    """The name as the source writes it, in English, normalised as every alias is."""
+    clean = normalize_text(text)[:120]
+    session.add(Alias(locale="en", text=clean, normalized=fold(clean)[:120], **{target: key}))
 
 
 async def create_entry(
@@ -121,14 +123,14 @@ async def create_entry(
         unit = Unit(code=code, name=name[:80], kg_factor=_kg_factor(name))
         session.add(unit)
         await session.flush()
-        await add_alias(session, "unit_id", unit.id, name)
+        add_alias(session, "unit_id", unit.id, name)
         return code
     if kind is NameKind.COMMODITY:
         slug = await _free_slug(session, Commodity, "slug", slugify(name))
         commodity = Commodity(slug=slug, name=name, default_unit_id=default_unit_id)
         session.add(commodity)
         await session.flush()
-        await add_alias(session, "commodity_id", commodity.id, name)
+        add_alias(session, "commodity_id", commodity.id, name)
         return slug
     if source.country_code is None:
         raise ValueError("a market needs its source's country")
@@ -156,7 +158,7 @@ async def create_entry(
     )
     session.add(market)
     await session.flush()
-    await add_alias(session, "market_id", market.id, name)
+    add_alias(session, "market_id", market.id, name)
     return slug
 
 

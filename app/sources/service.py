@@ -405,19 +405,19 @@ async def _alias_to(session: AsyncSession, source: Source, entry: UnmappedName, 
         market_id = mapper.market(target)
         if market_id is None:
             raise InvalidInput(f"no market {target!r} in {source.country_code}")
-        await add_alias(session, "market_id", market_id, entry.name)
+        add_alias(session, "market_id", market_id, entry.name)
         return index.market_by_id[market_id].slug
     if entry.kind is NameKind.UNIT:
         unit = index.unit(target)
-        await add_alias(session, "unit_id", unit.id, entry.name)
+        add_alias(session, "unit_id", unit.id, entry.name)
         return unit.code
     found = mapper.commodity(target)
     if found is None:
         raise InvalidInput(f"no commodity or variety {target!r}")
     commodity_id, variety_id = found
     if variety_id is not None:
-        await add_alias(session, "variety_id", variety_id, entry.name)
+        add_alias(session, "variety_id", variety_id, entry.name)
         variety = index.variety_by_id[variety_id]
         return f"{index.commodity_by_id[commodity_id].slug}/{variety.slug}"
-    await add_alias(session, "commodity_id", commodity_id, entry.name)
+    add_alias(session, "commodity_id", commodity_id, entry.name)
     return index.commodity_by_id[commodity_id].slug

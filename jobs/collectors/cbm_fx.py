@@ -27,7 +27,7 @@ from app.sources.models import Source
 from app.sources.records import CollectorError, Parsed, RateRecord, RowProblem
 from jobs.collectors.base import Collected, fetch_parsed
 from jobs.collectors.http import fetch
-from jobs.collectors.payloads import load_json_object, show
+from jobs.collectors.payloads import load_json_object, positive_number, show
 
 BASE_URL = "https://forex.cbm.gov.mm/api"
 QUOTE = "MMK"
@@ -39,9 +39,6 @@ YANGON = ZoneInfo("Asia/Yangon")
 # broken clock or a broken payload, and storing it would shadow the real rates of that day.
 _FUTURE_SLACK = dt.timedelta(days=1)
 _CODE = re.compile(r"[A-Za-z]{3}")
-# Thousands commas only where they belong: "1,85" read as 185 would be a wrong rate, not a
-# rate, so it is a row problem like any other unreadable value.
-_NUMBER = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
 _SOURCE = "the CBM response"
 
 
@@ -68,7 +65,7 @@ def parse(content: bytes) -> Parsed[RateRecord]:
         code = code.upper()
         if code == QUOTE:
             continue
-        amount = _positive(value)
+        amount = positive_number(value, thousands=True)
         if amount is None:
             reason = f"{code}: rate {show(value)} is not a positive number"
             parsed.problems.append(RowProblem(line, reason))
@@ -101,20 +98,6 @@ def _rate_day(value: object) -> dt.date:
             f"{_SOURCE} has a timestamp in the future: {seconds} is {moment:%Y-%m-%d %H:%M} UTC"
         )
     return moment.astimezone(YANGON).date()
-
-
-def _positive(value: object) -> Decimal | None:
-    """The rate as a Decimal, or None when it is not a positive number ("0", "N/A", "-")."""
-    if isinstance(value, str):
-        text = value.strip()
-        if not _NUMBER.fullmatch(text):
-            return None
-        number = Decimal(text.replace(",", ""))
-    elif isinstance(value, int | Decimal) and not isinstance(value, bool):
-        number = Decimal(value)
-    else:
-        return None
-    return number if number.is_finite() and number > 0 else None
 
 
 async def collect(client: httpx.AsyncClient, source: Source) -> Collected:

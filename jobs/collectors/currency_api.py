@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from decimal import Decimal
 
 import httpx
 
@@ -21,7 +20,7 @@ from app.sources.mappings import DEFAULT_CURRENCIES, CurrencyMapping
 from app.sources.models import Source
 from app.sources.records import CollectorError, Parsed, RateRecord, RowProblem
 from jobs.collectors.base import Collected, fetch_parsed
-from jobs.collectors.payloads import load_json_object, show
+from jobs.collectors.payloads import load_json_object, positive_number, show
 
 DEFAULT_URL = (
     "https://cdn.jsdelivr.net/npm/@fawazahmed0/currency-api@latest/v1/currencies/usd.min.json"
@@ -31,7 +30,6 @@ DEFAULT_URL = (
 
 _CODE = re.compile(r"[A-Za-z]{3}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _SOURCE = "the currency-api file"
 
 
@@ -47,7 +45,7 @@ def parse(content: bytes, *, currencies: Sequence[str] = DEFAULT_CURRENCIES) -> 
             parsed.problems.append(RowProblem(line, f"{code}: not in the file"))
             continue
         value = rates[code.lower()]
-        amount = _positive(value)
+        amount = positive_number(value)
         if amount is None:
             reason = f"{code}: rate {show(value)} is not a positive number"
             parsed.problems.append(RowProblem(line, reason))
@@ -82,17 +80,6 @@ def _base_rates(payload: dict[str, object]) -> tuple[str, dict[str, object]]:
     if not isinstance(rates, dict):
         raise CollectorError(f"{_SOURCE} has {show(key)} but it is not an object of rates")
     return key.upper(), rates
-
-
-def _positive(value: object) -> Decimal | None:
-    """The rate as a Decimal, or None for null, 0, negative, "N/A" and other non-numbers."""
-    if isinstance(value, int | Decimal) and not isinstance(value, bool):
-        number = Decimal(value)
-    elif isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
-        number = Decimal(value.strip())
-    else:
-        return None
-    return number if number.is_finite() and number > 0 else None
 
 
 async def collect(client: httpx.AsyncClient, source: Source) -> Collected:

@@ -4,9 +4,29 @@ a reason a person understands when the body is an HTML page, empty, or cut off."
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 
 from app.sources.records import CollectorError
+
+# Thousands commas only where they belong: "1,85" read as 185 would be a wrong rate, not a
+# rate, so it is refused like any other unreadable value.
+_WITH_COMMAS = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
+_PLAIN = re.compile(r"\d+(?:\.\d+)?")
+
+
+def positive_number(value: object, *, thousands: bool = False) -> Decimal | None:
+    """A rate as a Decimal, or None for null, 0, negative, "N/A" and other non-numbers.
+    `thousands` accepts strings written with thousands commas ("1,850.0")."""
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        number = Decimal(value)
+    elif isinstance(value, str) and (_WITH_COMMAS if thousands else _PLAIN).fullmatch(
+        value.strip()
+    ):
+        number = Decimal(value.strip().replace(",", ""))
+    else:
+        return None
+    return number if number.is_finite() and number > 0 else None
 
 
 def load_json_object(content: bytes, what: str) -> dict[str, object]:

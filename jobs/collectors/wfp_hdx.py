@@ -196,6 +196,12 @@ def parse(content: bytes) -> Parsed[PriceRecord]:
     return parsed
 
 
+def read_file(content: bytes) -> Collected:
+    """A downloaded file, read as a run reads the download (`mic import wfp FILE`)."""
+    parsed = parse(content)
+    return Collected(prices=parsed.records, problems=parsed.problems)
+
+
 async def collect(client: httpx.AsyncClient, source: Source) -> Collected:
     """Ask CKAN for the dataset record; download the CSV only when its `last_modified` moved.
     A URL straight to a CSV file works too, with a conditional request instead."""
