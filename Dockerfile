@@ -1,34 +1,31 @@
-# Multi-stage: build the virtualenv and the message catalogs, then copy them into a slim
-# image that runs as an unprivileged user.
+# Multi-stage: build the virtualenv (the wheel compiles the message catalogs into the package),
+# then copy it into a slim image that runs as an unprivileged user.
 FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /opt/mic
 ENV PATH=/opt/mic/bin:$PATH
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY app ./app
 COPY bots ./bots
 COPY jobs ./jobs
 COPY migrations ./migrations
 COPY locales ./locales
-RUN pip install . \
- && pybabel compile --statistics -d locales -D messages
+RUN pip install .
 
 FROM python:3.11-slim
 RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin mic
 COPY --from=build /opt/mic /opt/mic
 WORKDIR /srv/mic
-COPY --from=build /src/locales ./locales
 RUN mkdir -p var && chown mic:mic var
 USER mic
 ENV PATH=/opt/mic/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     MIC_HOST=0.0.0.0 \
-    MIC_LOCALES_DIR=/srv/mic/locales \
     MIC_DATABASE_URL=sqlite:////srv/mic/var/mic.db
 VOLUME ["/srv/mic/var"]
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
-  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
+  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=4)"]
 # Migrating on start is safe: `mic db upgrade` at the newest schema changes nothing.
 CMD ["sh", "-c", "mic db upgrade && mic seed demo --if-empty && exec mic run --host 0.0.0.0"]

@@ -19,8 +19,9 @@ from app.accounts.models import Role
 from app.catalogue import service as catalogue
 from app.core import migrations
 from app.core.config import Settings
-from app.core.db import Database, describe_connection_error, parse_database_url
+from app.core.db import Database, DatabaseUrl, describe_connection_error, parse_database_url
 from app.core.errors import AppError
+from app.core.i18n import require_catalogs
 from app.core.logging import configure_logging
 
 cli = typer.Typer(
@@ -79,6 +80,15 @@ def _settings() -> Settings:
     return settings
 
 
+def _require_ready_to_serve(settings: Settings) -> DatabaseUrl:
+    """What a long-running process checks before it starts: the schema and every catalog, so it
+    never reports healthy and then fails on its first message."""
+    url = parse_database_url(settings.database_url)
+    migrations.require_current_schema(url)
+    require_catalogs(settings.locales_dir)
+    return url
+
+
 def _with_session(settings: Settings, work: Callable[[Any], Awaitable[R]]) -> R:
     """Run one async unit of work in its own transaction, like an API request or a job."""
 
@@ -107,8 +117,7 @@ def run(
 
     settings = _settings()
     settings.check_production_secrets()
-    url = parse_database_url(settings.database_url)
-    migrations.require_current_schema(url)
+    url = _require_ready_to_serve(settings)
     host = host or settings.host
     port = port or settings.port
     app = create_app(settings)
@@ -131,8 +140,7 @@ def dispatcher() -> None:
     from jobs.dispatcher import outbound_channels, run_dispatcher
 
     settings = _settings()
-    url = parse_database_url(settings.database_url)
-    migrations.require_current_schema(url)
+    url = _require_ready_to_serve(settings)
     out.print(f"dispatcher on {url.display()}; Ctrl-C stops it", highlight=False)
     channels = outbound_channels(build_gateway(settings), build_telegram_channel(settings))
     asyncio.run(run_dispatcher(settings, channels))
@@ -145,8 +153,7 @@ def scheduler() -> None:
     from jobs.scheduler import run_scheduler
 
     settings = _settings()
-    url = parse_database_url(settings.database_url)
-    migrations.require_current_schema(url)
+    url = _require_ready_to_serve(settings)
     out.print(f"scheduler on {url.display()}; Ctrl-C stops it", highlight=False)
 
     async def go() -> None:

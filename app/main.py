@@ -19,7 +19,9 @@ from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.errors import DatabaseUnavailable
 from app.core.events import bus
+from app.core.i18n import require_catalogs
 from app.core.migrations import require_current_schema
+from app.core.readiness import readiness
 from bots.sms.channel import build_gateway
 from bots.sms.webhook import router as sms_webhooks
 from bots.telegram import application as telegram_bot
@@ -48,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(require_current_schema, database.url)
+        await asyncio.to_thread(require_catalogs, settings.locales_dir)
         dispatcher: asyncio.Task[None] | None = None
         if settings.dispatcher:
             channels = outbound_channels(sms_gateway, telegram)
@@ -100,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> JSONResponse:
+        """Liveness: the process answers and reaches its database. Cheap enough to poll often."""
         try:
             await database.ping()
         except DatabaseUnavailable as exc:
@@ -107,5 +111,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 status_code=503, content={"status": "error", "database": str(exc.detail)}
             )
         return JSONResponse({"status": "ok", "database": "ok", "version": app.version})
+
+    @app.get("/readyz", tags=["operations"])
+    async def readyz() -> JSONResponse:
+        """Readiness: the database answers, its schema is the one this code needs, and every
+        locale's message catalog loads. 503 names what is wrong."""
+        report = await readiness(database, settings)
+        body = {"status": "ok" if report.ready else "error", "version": app.version}
+        return JSONResponse(status_code=200 if report.ready else 503, content=body | report.checks)
 
     return app

@@ -8,10 +8,15 @@ other. Messages use named placeholders: `_("{commodity} at {market}").format(...
 from __future__ import annotations
 
 import gettext
-from dataclasses import dataclass
+import io
+import logging
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Final, get_args
+from typing import Final, Literal, get_args
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 
 from app.core.config import Locale, get_settings
 from app.core.errors import ConfigurationError, InvalidInput
@@ -19,8 +24,13 @@ from app.core.errors import ConfigurationError, InvalidInput
 LOCALES: Final[tuple[str, ...]] = get_args(Locale)
 FALLBACK_LOCALE: Final = "en"
 DOMAIN: Final = "messages"
-# Next to the code in a checkout; MIC_LOCALES_DIR points elsewhere for installed images.
-DEFAULT_LOCALES_DIR: Final = Path(__file__).resolve().parents[2] / "locales"
+# A wheel carries the catalogs inside the package (app/locales, see setup.py); a checkout keeps
+# them at the top of the repository. MIC_LOCALES_DIR points anywhere else.
+_PACKAGED_LOCALES: Final = Path(__file__).resolve().parents[1] / "locales"
+_CHECKOUT_LOCALES: Final = Path(__file__).resolve().parents[2] / "locales"
+DEFAULT_LOCALES_DIR: Final = _PACKAGED_LOCALES if _PACKAGED_LOCALES.is_dir() else _CHECKOUT_LOCALES
+
+log = logging.getLogger(__name__)
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention extractors look for
@@ -48,32 +58,75 @@ class Translator:
         return self.catalog.ngettext(singular, plural, n)
 
 
-def _load(directory: Path, locale: str) -> gettext.NullTranslations:
+CatalogOrigin = Literal["compiled", "compiled at start from messages.po"]
+
+
+@dataclass(frozen=True)
+class LoadedCatalogs:
+    """Every locale's catalog, and where each came from (what /readyz reports)."""
+
+    catalogs: dict[str, gettext.NullTranslations]
+    origins: dict[str, CatalogOrigin] = field(default_factory=dict)
+
+
+def compile_po(po: Path) -> bytes:
+    """The .mo bytes of a .po file, compiled the way `pybabel compile` does."""
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale=po.parent.parent.name)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    return buffer.getvalue()
+
+
+def _load(directory: Path, locale: str) -> tuple[gettext.GNUTranslations, CatalogOrigin]:
     po = directory / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
     mo = po.with_suffix(".mo")
-    if not mo.is_file():
-        raise ConfigurationError(f"message catalog {mo} is missing; run `make catalogs`")
-    if po.is_file() and po.stat().st_mtime > mo.stat().st_mtime:
-        raise ConfigurationError(f"message catalog {mo} is older than its .po; run `make catalogs`")
-    with mo.open("rb") as handle:
-        return gettext.GNUTranslations(handle)
+    mo_fresh = mo.is_file() and (not po.is_file() or po.stat().st_mtime <= mo.stat().st_mtime)
+    if mo_fresh:
+        with mo.open("rb") as handle:
+            return gettext.GNUTranslations(handle), "compiled"
+    if not po.is_file():
+        raise ConfigurationError(
+            f"message catalog {mo} is missing and there is no {po.name} to compile it from; "
+            "reinstall MIC or run `make catalogs` in a checkout"
+        )
+    # An installed package may be read-only and a checkout may simply not have run `make
+    # catalogs`: compiling in memory serves the producer either way, instead of starting healthy
+    # and failing on the first message.
+    reason = "missing" if not mo.is_file() else "older than its .po"
+    log.warning("message catalog %s is %s; compiled it from %s in memory", mo, reason, po.name)
+    try:
+        compiled = compile_po(po)
+    except Exception as exc:
+        raise ConfigurationError(f"message catalog {po} cannot be compiled: {exc}") from exc
+    return gettext.GNUTranslations(io.BytesIO(compiled)), "compiled at start from messages.po"
 
 
 @lru_cache(maxsize=32)
-def _catalogs(directory: Path) -> dict[str, gettext.NullTranslations]:
-    catalogs: dict[str, gettext.NullTranslations] = {}
-    english = _load(directory, FALLBACK_LOCALE)
+def load_catalogs(directory: Path) -> LoadedCatalogs:
+    english, english_origin = _load(directory, FALLBACK_LOCALE)
+    loaded = LoadedCatalogs({FALLBACK_LOCALE: english}, {FALLBACK_LOCALE: english_origin})
     for locale in LOCALES:
-        catalog = english if locale == FALLBACK_LOCALE else _load(directory, locale)
-        if catalog is not english:
-            catalog.add_fallback(english)  # a string missing in one locale shows in English
-        catalogs[locale] = catalog
-    return catalogs
+        if locale == FALLBACK_LOCALE:
+            continue
+        catalog, origin = _load(directory, locale)
+        catalog.add_fallback(english)  # a string missing in one locale shows in English
+        loaded.catalogs[locale] = catalog
+        loaded.origins[locale] = origin
+    return loaded
+
+
+def catalogs_dir(directory: Path | None = None) -> Path:
+    return (directory or get_settings().locales_dir or DEFAULT_LOCALES_DIR).resolve()
+
+
+def require_catalogs(directory: Path | None = None) -> LoadedCatalogs:
+    """Load every locale's catalog now, so a process that cannot speak a language never starts."""
+    return load_catalogs(catalogs_dir(directory))
 
 
 def translator(locale: str, *, directory: Path | None = None) -> Translator:
     """The translator for `locale`; unknown locales get English rather than an error."""
-    directory = directory or get_settings().locales_dir or DEFAULT_LOCALES_DIR
-    catalogs = _catalogs(directory.resolve())
+    catalogs = load_catalogs(catalogs_dir(directory)).catalogs
     chosen = locale if locale in catalogs else FALLBACK_LOCALE
     return Translator(chosen, catalogs[chosen])

@@ -1,13 +1,21 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
 from app.core.errors import ConfigurationError, InvalidInput
-from app.core.i18n import DEFAULT_LOCALES_DIR, LOCALES, check_locale, translator
+from app.core.i18n import (
+    DEFAULT_LOCALES_DIR,
+    LOCALES,
+    check_locale,
+    load_catalogs,
+    require_catalogs,
+    translator,
+)
 
 
 def test_each_locale_has_its_own_catalog() -> None:
@@ -61,10 +69,41 @@ async def test_concurrent_replies_in_different_languages_do_not_leak() -> None:
         assert set(replies) == {expected[locale]}
 
 
-def test_uncompiled_catalogs_are_a_clear_error(tmp_path: Path) -> None:
-    shutil.copytree(DEFAULT_LOCALES_DIR, tmp_path / "locales")
-    (tmp_path / "locales" / "lo" / "LC_MESSAGES" / "messages.mo").unlink()
+def _copy_catalogs(tmp_path: Path) -> Path:
+    directory = tmp_path / "locales"
+    shutil.copytree(DEFAULT_LOCALES_DIR, directory)
+    return directory
+
+
+def test_a_missing_compiled_catalog_is_compiled_from_its_po(tmp_path: Path) -> None:
+    directory = _copy_catalogs(tmp_path)
+    (directory / "lo" / "LC_MESSAGES" / "messages.mo").unlink()
+    loaded = load_catalogs(directory)
+    assert loaded.origins["lo"] == "compiled at start from messages.po"
+    assert loaded.origins["km"] == "compiled"
+    expected = translator("lo").gettext("no change")
+    assert expected != "no change"  # the real Lao text, not the English fallback
+    assert translator("lo", directory=directory).gettext("no change") == expected
+
+
+def test_a_stale_compiled_catalog_gives_way_to_its_newer_po(tmp_path: Path) -> None:
+    directory = _copy_catalogs(tmp_path)
+    po = directory / "km" / "LC_MESSAGES" / "messages.po"
+    text = po.read_text(encoding="utf-8")
+    old = translator("km").gettext("no change")
+    po.write_text(text.replace(f'msgstr "{old}"', 'msgstr "ថ្មី"', 1), encoding="utf-8")
+    mo = po.with_suffix(".mo")
+    os.utime(mo, (po.stat().st_mtime - 60, po.stat().st_mtime - 60))
+    assert translator("km", directory=directory).gettext("no change") == "ថ្មី"
+    assert load_catalogs(directory.resolve()).origins["km"] == "compiled at start from messages.po"
+
+
+def test_a_catalog_with_neither_file_is_a_clear_error(tmp_path: Path) -> None:
+    directory = _copy_catalogs(tmp_path)
+    for name in ("messages.mo", "messages.po"):
+        (directory / "lo" / "LC_MESSAGES" / name).unlink()
     with pytest.raises(
-        ConfigurationError, match=r"lo/LC_MESSAGES/messages.mo is missing; run `make catalogs`"
+        ConfigurationError,
+        match=r"lo/LC_MESSAGES/messages.mo is missing and there is no messages.po to compile",
     ):
-        translator("lo", directory=tmp_path / "locales")
+        require_catalogs(directory)

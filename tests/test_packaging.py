@@ -1,0 +1,46 @@
+"""What `pip install .` installs: MIC's packages, with the compiled message catalogs inside."""
+
+from __future__ import annotations
+
+import gettext
+import io
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from app.core.i18n import LOCALES, translator
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = (
+    *("app", "bots", "jobs", "migrations", "locales"),
+    *("setup.py", "pyproject.toml", "README.md"),
+)
+
+
+def test_the_wheel_carries_compiled_catalogs_inside_the_app_package(tmp_path: Path) -> None:
+    tree = tmp_path / "src"
+    for name in SOURCES:  # a copy, so the build leaves no build/ or .mo files in the checkout
+        source = ROOT / name
+        if source.is_dir():
+            skip = shutil.ignore_patterns("*.mo", "__pycache__")
+            shutil.copytree(source, tree / name, ignore=skip)
+        else:
+            shutil.copy2(source, tree / name)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(tmp_path / "dist"), str(tree)],
+        check=True,
+    )  # fmt: skip
+    (wheel,) = (tmp_path / "dist").glob("mic-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        top_level = archive.read(next(n for n in names if n.endswith("top_level.txt"))).decode()
+        for locale in LOCALES:
+            mo = f"app/locales/{locale}/LC_MESSAGES/messages.mo"
+            assert mo in names, f"{mo} is not in the wheel"
+            catalog = gettext.GNUTranslations(io.BytesIO(archive.read(mo)))
+            assert catalog.gettext("no change") == translator(locale).gettext("no change")
+    assert not any(name.startswith("locales/") for name in names)
+    assert set(top_level.split()) == {"app", "bots", "jobs", "migrations"}
