@@ -81,7 +81,12 @@ def compile_po(po: Path) -> bytes:
 def _load(directory: Path, locale: str) -> tuple[gettext.GNUTranslations, CatalogOrigin]:
     po = directory / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
     mo = po.with_suffix(".mo")
-    mo_fresh = mo.is_file() and (not po.is_file() or po.stat().st_mtime <= mo.stat().st_mtime)
+    # In an installed package both files come from one build and the installer sets their times
+    # in whatever order it writes them; only a checkout's .po can be edited after compiling.
+    packaged = directory == _PACKAGED_LOCALES
+    mo_fresh = mo.is_file() and (
+        packaged or not po.is_file() or po.stat().st_mtime <= mo.stat().st_mtime
+    )
     if mo_fresh:
         with mo.open("rb") as handle:
             return gettext.GNUTranslations(handle), "compiled"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from app.core import i18n
 from app.core.errors import ConfigurationError, InvalidInput
 from app.core.i18n import (
     DEFAULT_LOCALES_DIR,
@@ -107,3 +108,19 @@ def test_a_catalog_with_neither_file_is_a_clear_error(tmp_path: Path) -> None:
         match=r"lo/LC_MESSAGES/messages.mo is missing and there is no messages.po to compile",
     ):
         require_catalogs(directory)
+
+
+def test_an_installed_packages_compiled_catalogs_are_trusted_whatever_their_file_times(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pip writes a wheel's messages.po after its messages.mo; that does not make the .mo stale."""
+    directory = _copy_catalogs(tmp_path).resolve()
+    po = directory / "my" / "LC_MESSAGES" / "messages.po"
+    os.utime(po, (po.stat().st_mtime + 60, po.stat().st_mtime + 60))
+    assert load_catalogs(directory).origins["my"] == "compiled at start from messages.po"
+    monkeypatch.setattr(i18n, "_PACKAGED_LOCALES", directory)
+    load_catalogs.cache_clear()
+    try:
+        assert load_catalogs(directory).origins["my"] == "compiled"
+    finally:
+        load_catalogs.cache_clear()
