@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.catalogue.service import load_demo_catalogue, load_index
-from app.core.db import Database, parse_database_url, run_core, utcnow
+from app.core import clock
+from app.core.db import Database, parse_database_url, run_core
 from app.core.migrations import upgrade
 from app.prices.models import PriceObservation, PriceStatus, PriceType
 
@@ -61,7 +62,7 @@ async def add_producers(
     mango at Muse, inserted with three INSERT ... SELECT over a generated series."""
     index = await load_index(session)
     mango, muse = index.commodity("mango").id, index.market("muse").id
-    now = utcnow()
+    now = clock.utcnow()
     series = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count) "
     await run_core(
         session,
