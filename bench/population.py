@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import tempfile
 import uuid
 from collections.abc import AsyncIterator
@@ -101,7 +100,7 @@ async def published_price(session: AsyncSession, price: Decimal) -> PriceObserva
         currency="CNY",
         unit_id=index.unit("tonne").id or 0,
         price_type=PriceType.BORDER,
-        observed_on=dt.date.today(),
+        observed_on=clock.today("Asia/Yangon"),  # Muse
         status=PriceStatus.PUBLISHED,
         created_by="bench",
         reviewed_by="bench",

@@ -252,9 +252,7 @@ async def source_of(database: Database, kind: SourceKind, **extra: Any) -> Sourc
 
 
 @pytest.mark.usefixtures("seeded")
-async def test_feed_leads_run_from_the_country_day(
-    database: Database, yangon_day: dt.date
-) -> None:
+async def test_feed_leads_run_from_the_country_day(database: Database, yangon_day: dt.date) -> None:
     source = await source_of(database, SourceKind.RSS_LEADS, mapping={"expires_days": 14})
     records = [
         LeadRecord(key="a", line=1, title="Buying 20 tonne mango", summary=""),
@@ -314,9 +312,7 @@ async def test_imported_prices_are_dated_and_announced_by_the_market_day(
     finally:
         bus.unsubscribe(PricePublished, record)
     assert (counts.inserted, counts.rejected) == (3, 1)
-    assert [p.reason for p in counts.problems] == [
-        f"date {yangon_day + 2 * DAY} is in the future"
-    ]
+    assert [p.reason for p in counts.problems] == [f"date {yangon_day + 2 * DAY} is in the future"]
     async with database.session() as s:
         prices = (await s.exec(select(PriceObservation))).all()
     # Only the prices of the last seven market days alert anyone.
@@ -340,7 +336,12 @@ async def test_digests_fall_due_at_the_producers_local_time(
         name="Daw Aye",
         locale="en",
         phone="+959250000001",
-        subscribe={"commodity": "mango", "market": "muse", "rule": "digest", "digest_time": "18:45"},
+        subscribe={
+            "commodity": "mango",
+            "market": "muse",
+            "rule": "digest",
+            "digest_time": "18:45",
+        },
     )
     await publish(client, tokens, "12600")
     async with database.session() as s:

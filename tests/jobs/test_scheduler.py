@@ -106,7 +106,7 @@ async def test_a_failing_source_is_recorded_and_housekeeping_carries_on(
             buyer_name="b",
             contact="c",
             country_code="MM",
-            expires_on=dt.date.today() - dt.timedelta(days=3),
+            expires_on=clock.today("Asia/Yangon") - dt.timedelta(days=3),
             created_by="t",
         )
         session.add(old_lead)
