@@ -12,8 +12,9 @@ import sqlalchemy as sa
 
 from app.alerts import fanout
 from app.alerts.models import Broadcast, BroadcastKind, BroadcastText, ChannelName
+from app.core import clock
 from app.core.config import Settings
-from app.core.db import Database, run_core, utcnow
+from app.core.db import Database, run_core
 from app.text.formatting import Script
 from bench.population import add_producers, bench_database, published_price
 
@@ -82,7 +83,7 @@ async def _baseline(db: Database, subscribers: int) -> float:
         )
         session.add(text)
         await session.flush()
-        now = utcnow()
+        now = clock.utcnow()
     start = time.perf_counter()
     async with db.session() as session:
         await run_core(

@@ -13,7 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.catalogue.service import load_demo_catalogue
-from app.core.db import Database, core_table, parse_database_url, run_core, utcnow
+from app.core import clock
+from app.core.db import Database, core_table, parse_database_url, run_core
 from app.core.migrations import upgrade
 from app.prices.models import PriceObservation, PriceStatus, PriceType
 from app.sources.models import RunStatus, RunTrigger, Source, SourceKind
@@ -45,7 +46,7 @@ async def _baseline_table(database: Database) -> sa.Table:
 
 
 def _rows(records: list[PriceRecord]) -> list[dict[str, Any]]:
-    now = utcnow()
+    now = clock.utcnow()
     return [
         {
             "commodity_id": 1,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import tempfile
 import uuid
 from collections.abc import AsyncIterator
@@ -15,7 +14,8 @@ import sqlalchemy as sa
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.catalogue.service import load_demo_catalogue, load_index
-from app.core.db import Database, parse_database_url, run_core, utcnow
+from app.core import clock
+from app.core.db import Database, parse_database_url, run_core
 from app.core.migrations import upgrade
 from app.prices.models import PriceObservation, PriceStatus, PriceType
 
@@ -61,7 +61,7 @@ async def add_producers(
     mango at Muse, inserted with three INSERT ... SELECT over a generated series."""
     index = await load_index(session)
     mango, muse = index.commodity("mango").id, index.market("muse").id
-    now = utcnow()
+    now = clock.utcnow()
     series = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count) "
     await run_core(
         session,
@@ -100,7 +100,7 @@ async def published_price(session: AsyncSession, price: Decimal) -> PriceObserva
         currency="CNY",
         unit_id=index.unit("tonne").id or 0,
         price_type=PriceType.BORDER,
-        observed_on=dt.date.today(),
+        observed_on=clock.today("Asia/Yangon"),  # Muse
         status=PriceStatus.PUBLISHED,
         created_by="bench",
         reviewed_by="bench",

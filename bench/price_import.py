@@ -13,6 +13,7 @@ from typing import Any
 from app.accounts.models import Role
 from app.accounts.service import Staff
 from app.catalogue.service import load_demo_catalogue, load_index
+from app.core import clock
 from app.core.db import Database, parse_database_url
 from app.core.migrations import upgrade
 from app.prices.models import PriceObservation, PriceStatus, PriceType
@@ -32,7 +33,7 @@ def make_csv(rows: int, day: dt.date) -> bytes:
 
 async def run(*, requests: int, **_: Any) -> dict[str, Any]:
     rows = max(requests, 100)
-    day = dt.date.today() - dt.timedelta(days=1)
+    day = clock.today("Asia/Yangon") - dt.timedelta(days=1)
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"
         upgrade(parse_database_url(url))

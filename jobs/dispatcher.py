@@ -24,8 +24,9 @@ from app.alerts.models import ChannelName
 from app.alerts.outbox import Claimed, Outcome
 from app.channels.base import Channel, ChannelError, ErrorKind, OutboundMessage
 from app.channels.console import ConsoleChannel
+from app.core import clock
 from app.core.config import Settings
-from app.core.db import Database, utcnow
+from app.core.db import Database
 
 log = logging.getLogger("mic.dispatcher")
 
@@ -148,9 +149,9 @@ class Dispatcher:
         try:
             timeout = self.settings.dispatch_send_timeout_s
             result = await asyncio.wait_for(channel.send(message), timeout)
-            outcome = Outcome(claimed, utcnow(), result=result)
+            outcome = Outcome(claimed, clock.utcnow(), result=result)
         except ChannelError as exc:
-            outcome = Outcome(claimed, utcnow(), error=exc)
+            outcome = Outcome(claimed, clock.utcnow(), error=exc)
             if exc.kind is ErrorKind.RATE_LIMITED:
                 loop = asyncio.get_running_loop()
                 until = loop.time() + (exc.retry_after or 1.0)
@@ -159,11 +160,11 @@ class Dispatcher:
                 )
         except TimeoutError:
             error = ChannelError(ErrorKind.TRANSIENT, f"no answer within {timeout:g} s")
-            outcome = Outcome(claimed, utcnow(), error=error)
+            outcome = Outcome(claimed, clock.utcnow(), error=error)
         except Exception as exc:  # a channel bug must cost one retry, not the dispatcher
             log.exception("channel %s raised unexpectedly", claimed.channel)
             error = ChannelError(ErrorKind.TRANSIENT, f"{type(exc).__name__}: {exc}")
-            outcome = Outcome(claimed, utcnow(), error=error)
+            outcome = Outcome(claimed, clock.utcnow(), error=error)
         finally:
             self._busy[claimed.channel] -= 1
             self._slot_freed.set()

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import zoneinfo
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.alerts import reports
 from app.catalogue.models import Country
+from app.catalogue.service import country_today
+from app.core import clock
 from app.core.config import Settings
-from app.core.db import core_table, run_core, utcnow
+from app.core.db import core_table, run_core
 from app.leads.models import BuyerLead, LeadStatus
 from app.prices import stale
 from app.sources.ingest import Counts
@@ -26,7 +27,7 @@ async def expire_leads(session: AsyncSession, counts: Counts) -> None:
     """Open leads past their expiry date in their own country become expired."""
     leads = core_table(BuyerLead)
     for country in (await session.exec(select(Country))).all():
-        today = dt.datetime.now(zoneinfo.ZoneInfo(country.timezone)).date()
+        today = clock.today(country.timezone)
         done = await run_core(
             session,
             leads.update()
@@ -35,7 +36,7 @@ async def expire_leads(session: AsyncSession, counts: Counts) -> None:
                 leads.c.status.in_([LeadStatus.PENDING, LeadStatus.VERIFIED]),
                 leads.c.expires_on < today,
             )
-            .values(status=LeadStatus.EXPIRED, updated_at=utcnow()),
+            .values(status=LeadStatus.EXPIRED, updated_at=clock.utcnow()),
         )
         counts.updated += done.rowcount
 
@@ -46,7 +47,7 @@ async def prune_job_runs(session: AsyncSession, counts: Counts, *, keep_days: in
         session,
         runs.delete().where(
             runs.c.status != RunStatus.RUNNING,
-            runs.c.started_at < utcnow() - dt.timedelta(days=keep_days),
+            runs.c.started_at < clock.utcnow() - dt.timedelta(days=keep_days),
         ),
     )
     counts.updated += done.rowcount
@@ -59,8 +60,7 @@ async def report_stale(
     which the country's CDEs see in `GET /job-runs`, and a message to each CDE who set a
     contact (`inserted` counts them). The live list is `GET /prices/stale`."""
     found = await stale.stale_series(session, countries=[country])
-    zone = (await session.get(Country, country)) if country else None
-    day = dt.datetime.now(zoneinfo.ZoneInfo(zone.timezone if zone else "UTC")).date()
+    day = await country_today(session, country)
     counts.inserted = await reports.send_stale_reports(
         session, country=country, series=found, day=day, settings=settings
     )

@@ -22,6 +22,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.catalogue.models import Country
+from app.catalogue.service import country_zones
+from app.core import clock
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.errors import AppError, Conflict
@@ -75,7 +77,7 @@ class Scheduler:
             self.sync_sources,
             IntervalTrigger(seconds=SYNC_S),
             id="sources.sync",
-            next_run_time=dt.datetime.now(dt.UTC),
+            next_run_time=clock.utcnow(),
         )
         scheduler.add_job(
             self.queue_due, IntervalTrigger(seconds=digests.INTERVAL_S), id="alerts.due"
@@ -101,7 +103,7 @@ class Scheduler:
             return
         async with self.database.session() as session:
             enabled = (await session.exec(select(Source).where(col(Source.enabled)))).all()
-            zones = {c.code: c.timezone for c in (await session.exec(select(Country))).all()}
+            zones = await country_zones(session)
         wanted = {sources.job_id(s): s for s in enabled}
         for job_id in set(self._source_jobs) - set(wanted):
             scheduler.remove_job(job_id)

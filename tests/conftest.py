@@ -3,10 +3,12 @@ MIC_TEST_DATABASE_URL names a server (the whole suite then runs there instead)."
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
+import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +21,7 @@ from fastapi import FastAPI
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.catalogue.service import load_demo_catalogue
+from app.core import clock
 from app.core.config import Settings
 from app.core.db import Database, parse_database_url, sync_engine
 from app.core.migrations import upgrade
@@ -77,6 +80,33 @@ def pytest_terminal_summary(
             f"`{KANNEL_INSTALL}` (`make test` does so when run as root)",
             yellow=True,
         )
+
+
+@contextmanager
+def server_zone(name: str) -> Iterator[None]:
+    """Run with the process's local time zone set to `name` (TZ), as a server there would."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = name
+    time.tzset()
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = before
+        time.tzset()
+
+
+@pytest.fixture
+def stand_at(monkeypatch: pytest.MonkeyPatch) -> Callable[[dt.datetime], None]:
+    """Stop the service's clock at a chosen moment (call again to move it)."""
+
+    def stand(moment: dt.datetime) -> None:
+        assert moment.tzinfo is not None, "the clock holds aware UTC moments"
+        monkeypatch.setattr(clock, "source", lambda: moment)
+
+    return stand
 
 
 @contextmanager

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from sqlmodel import Field, SQLModel
 
-from app.core.db import UTCDateTime, enum_column, utcnow
+from app.core import clock
+from app.core.db import UTCDateTime, enum_column
 
 
 class Role(enum.StrEnum):
@@ -29,7 +30,7 @@ class StaffUser(SQLModel, table=True):
     countries: list[str] = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
     # Where reports to this person go (`tel:+95…` or `telegram:<chat id>`); personal data.
     contact: str | None = Field(default=None, max_length=64)
-    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: dt.datetime = Field(default_factory=clock.utcnow, sa_type=UTCDateTime)
 
 
 class ApiToken(SQLModel, table=True):
@@ -39,7 +40,7 @@ class ApiToken(SQLModel, table=True):
     staff_user_id: int = Field(foreign_key="staff_user.id", index=True)
     token_hash: str = Field(max_length=64, unique=True)
     prefix: str = Field(max_length=16)  # the first characters, to tell tokens apart in listings
-    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: dt.datetime = Field(default_factory=clock.utcnow, sa_type=UTCDateTime)
     last_used_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
@@ -50,7 +51,7 @@ class AuditLog(SQLModel, table=True):
     __tablename__ = "audit_log"
 
     id: int | None = Field(default=None, primary_key=True)
-    at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    at: dt.datetime = Field(default_factory=clock.utcnow, sa_type=UTCDateTime, index=True)
     actor: str = Field(max_length=120)  # staff name, or "producer:<id>", or "job:<name>"
     action: str = Field(max_length=64)  # e.g. price.publish
     entity: str = Field(max_length=32)

@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts.models import ApiToken, Role, StaffUser, TokenPublic
 from app.catalogue.models import Country
-from app.core.db import utcnow
+from app.core import clock
 from app.core.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from app.core.security import hash_token, new_token
 
@@ -143,7 +143,7 @@ async def revoke_token(session: AsyncSession, *, token_ref: str) -> TokenPublic:
         raise InvalidInput(f"{token_ref!r} matches {len(found)} tokens; revoke by id")
     token, user = found[0]
     if token.revoked_at is None:
-        token.revoked_at = utcnow()
+        token.revoked_at = clock.utcnow()
         session.add(token)
         await session.flush()
     return _public(token, user)
@@ -165,7 +165,7 @@ async def authenticate(session: AsyncSession, *, token: str, key: str) -> Staff:
         raise Unauthorized("unknown token")
     if api_token.revoked_at is not None:
         raise Unauthorized("this token was revoked")
-    now = utcnow()
+    now = clock.utcnow()
     if api_token.last_used_at is None or now - api_token.last_used_at > _LAST_USED_PRECISION:
         api_token.last_used_at = now
         session.add(api_token)

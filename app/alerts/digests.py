@@ -10,13 +10,13 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.alerts import clock
 from app.alerts.content import Variant
 from app.alerts.models import Broadcast, BroadcastKind, ChannelName, Delivery, DeliveryStatus
 from app.alerts.outbox import text_for
 from app.catalogue.models import Country
+from app.core import clock
 from app.core.config import Settings
-from app.core.db import core_table, run_core, utcnow
+from app.core.db import core_table, run_core
 from app.producers.models import Address, Producer, ProducerStatus
 from app.text.formatting import Script
 
@@ -25,7 +25,7 @@ async def build_due_digests(
     session: AsyncSession, settings: Settings, *, now: dt.datetime | None = None, limit: int = 200
 ) -> int:
     """Turn the merged deliveries that are due into one digest delivery per producer."""
-    now = now or utcnow()
+    now = now or clock.utcnow()
     producer_ids = (
         await session.exec(
             select(Delivery.producer_id)

@@ -22,7 +22,6 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.alerts import clock
 from app.alerts.content import Payload, Variant, lead_payload, notice_payload, price_payload, render
 from app.alerts.models import (
     Broadcast,
@@ -35,8 +34,9 @@ from app.alerts.models import (
     VariantPreview,
 )
 from app.catalogue.models import Commodity, Country, Market
+from app.core import clock
 from app.core.config import Settings
-from app.core.db import UTCDateTime, core_table, run_core, utcnow
+from app.core.db import UTCDateTime, core_table, run_core
 from app.leads.models import BuyerLead
 from app.notices.models import Notice
 from app.prices.models import PriceObservation
@@ -358,7 +358,7 @@ async def preview(
     session: AsyncSession, audience: Audience, settings: Settings, *, now: dt.datetime | None = None
 ) -> PreviewOut:
     """What fanning out now would send: texts, recipients per channel and locale, cost."""
-    now = now or utcnow()
+    now = now or clock.utcnow()
     already = (
         await session.exec(select(Broadcast.id).where(Broadcast.key == audience.key))
     ).first() is not None
@@ -451,7 +451,7 @@ async def fan_out(
     now: dt.datetime | None = None,
 ) -> Broadcast:
     """Write the broadcast and its deliveries; a second call with the same key changes nothing."""
-    now = now or utcnow()
+    now = now or clock.utcnow()
     existing = (await session.exec(select(Broadcast).where(Broadcast.key == audience.key))).first()
     if existing is not None:
         return existing

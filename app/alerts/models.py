@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, model_validator
 from sqlmodel import Field, SQLModel
 
-from app.core.db import UTCDateTime, enum_column, utcnow
+from app.core import clock
+from app.core.db import UTCDateTime, enum_column
 from app.text.formatting import Script
 
 
@@ -66,7 +67,7 @@ class Broadcast(SQLModel, table=True):
     payload: dict[str, Any] = Field(sa_column=sa.Column(sa.JSON, nullable=False))
     urgent: bool = False
     created_by: str = Field(max_length=120)
-    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: dt.datetime = Field(default_factory=clock.utcnow, sa_type=UTCDateTime)
 
 
 class BroadcastText(SQLModel, table=True):
@@ -125,8 +126,8 @@ class Delivery(SQLModel, table=True):
     delivered_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     merged_into: int | None = Field(default=None)  # the digest delivery it went into
     fallback_of: int | None = Field(default=None)  # the Telegram delivery this SMS replaces
-    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: dt.datetime = Field(default_factory=clock.utcnow, sa_type=UTCDateTime)
+    updated_at: dt.datetime = Field(default_factory=clock.utcnow, sa_type=UTCDateTime)
 
 
 class ChannelPace(SQLModel, table=True):
@@ -136,7 +137,7 @@ class ChannelPace(SQLModel, table=True):
 
     channel: str = Field(primary_key=True, max_length=32)
     tokens: float = 0.0
-    refreshed_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    refreshed_at: dt.datetime = Field(default_factory=clock.utcnow, sa_type=UTCDateTime)
     paused_until: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 

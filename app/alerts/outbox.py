@@ -23,7 +23,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.alerts import clock
 from app.alerts.content import Variant, render
 from app.alerts.models import (
     Broadcast,
@@ -37,8 +36,9 @@ from app.alerts.models import (
 )
 from app.catalogue.models import Country
 from app.channels.base import ChannelError, ErrorKind, SendResult
+from app.core import clock
 from app.core.config import Settings
-from app.core.db import core_table, run_core, utcnow
+from app.core.db import core_table, run_core
 from app.producers.models import Address, Producer, ProducerStatus
 from app.text.formatting import Script
 
@@ -158,7 +158,7 @@ async def claim(
     settings: Settings,
     now: dt.datetime | None = None,
 ) -> Claim:
-    now = now or utcnow()
+    now = now or clock.utcnow()
     rate = settings.channel_rate(channel)
     granted, wait = await _take_tokens(session, channel, limit, rate, now)
     if not granted:
@@ -471,7 +471,7 @@ async def fall_back_to_sms(
     now: dt.datetime | None = None,
 ) -> Delivery | None:
     """Once, an SMS in place of a Telegram message that can never be delivered."""
-    now = now or utcnow()
+    now = now or clock.utcnow()
     failed = await session.get(Delivery, telegram_delivery_id)
     if failed is None:
         return None
@@ -577,7 +577,7 @@ async def record_receipt(
 ) -> Delivery | None:
     """A gateway's delivery report: `sent` becomes `delivered` or `failed`; a failure that
     arrives after a delivered report (some SMSCs send both) still wins. Unknown ids: None."""
-    at = at or utcnow()
+    at = at or clock.utcnow()
     query = select(Delivery)
     if delivery_id is not None:
         query = query.where(Delivery.id == delivery_id)

@@ -18,8 +18,8 @@ from app.alerts.models import Broadcast, BroadcastKind, ChannelName, Delivery
 from app.commands.handle import Sender, answer_message
 from app.commands.models import InboundMessage
 from app.commands.parse import Parser
+from app.core import clock
 from app.core.config import Settings
-from app.core.db import utcnow
 from app.producers.models import Producer
 from app.producers.service import country_of_phone
 from app.text.formatting import Script
@@ -47,7 +47,7 @@ async def receive_sms(
     now: dt.datetime | None = None,
 ) -> SmsOutcome:
     """`sender` is E.164 (+959...). Never raises for what a phone can send."""
-    now = now or utcnow()
+    now = now or clock.utcnow()
     urn = f"tel:{sender}"
     if gateway_id is not None:
         seen = await session.exec(

@@ -14,8 +14,8 @@ from app.accounts.models import Role, StaffUser
 from app.alerts.content import Variant
 from app.alerts.direct import queue_direct
 from app.alerts.models import Broadcast, BroadcastKind, ChannelName
+from app.core import clock
 from app.core.config import Settings
-from app.core.db import utcnow
 from app.prices.models import StaleSeries
 from app.text.formatting import Script
 
@@ -74,7 +74,7 @@ async def send_stale_reports(
             producer=None,
             variant=Variant("en", Script.UNICODE, "latin", False, channel),
             settings=settings,
-            now=utcnow(),
+            now=clock.utcnow(),
         )
         queued += 1
     return queued

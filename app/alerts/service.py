@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts.models import Role
 from app.accounts.service import Staff, get_in_scope
-from app.alerts import clock, fanout
+from app.alerts import fanout
 from app.alerts.models import (
     Broadcast,
     BroadcastKind,
@@ -32,8 +32,9 @@ from app.alerts.models import (
     SmsSpend,
 )
 from app.catalogue.models import Country
+from app.core import clock
 from app.core.config import Settings
-from app.core.db import run_core, utcnow
+from app.core.db import run_core
 from app.core.errors import Conflict, InvalidInput, NotFound
 from app.core.events import EventBus, LeadVerified, PricePublished
 from app.core.pagination import MAX_LIMIT, Page
@@ -118,7 +119,7 @@ async def send_due_notices(
     session: AsyncSession, settings: Settings, *, now: dt.datetime | None = None
 ) -> int:
     """Scheduled notices whose send time has come."""
-    now = now or utcnow()
+    now = now or clock.utcnow()
     due = (
         await session.exec(
             select(Notice.id).where(
@@ -320,7 +321,7 @@ async def _select(
 async def release_held(session: AsyncSession, *, selection: DeliverySelection, staff: Staff) -> int:
     """Send held SMS despite the day's budget: an admin's decision, audited by count."""
     staff.require_role(Role.ADMIN)
-    now = utcnow()
+    now = clock.utcnow()
     chosen = await _select(session, selection, staff, (DeliveryStatus.HELD,))
     for delivery in chosen:
         delivery.status = DeliveryStatus.QUEUED
@@ -344,7 +345,7 @@ CANCELLABLE = (
 async def cancel(session: AsyncSession, *, selection: DeliverySelection, staff: Staff) -> int:
     """Deliveries not yet handed to a channel; those being sent right now cannot be recalled."""
     staff.require_writer()
-    now = utcnow()
+    now = clock.utcnow()
     chosen = await _select(session, selection, staff, CANCELLABLE)
     if not chosen and selection.ids:
         raise InvalidInput("none of these deliveries is waiting (queued, errored, held, merged)")
@@ -364,7 +365,7 @@ async def budgets(
     session: AsyncSession, *, staff: Staff, settings: Settings, country: str | None = None
 ) -> list[BudgetPublic]:
     """Today's SMS spend against the budget, and the held deliveries, per visible country."""
-    now = utcnow()
+    now = clock.utcnow()
     visible = staff.visible_countries(country)
     out = []
     for c in (await session.exec(select(Country).order_by(col(Country.code)))).all():

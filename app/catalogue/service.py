@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -26,7 +27,7 @@ from app.catalogue.models import (
     Variety,
     VarietyPublic,
 )
-from app.core import i18n
+from app.core import clock, i18n
 from app.core.errors import InvalidInput, NotFound
 from app.text.normalize import fold, normalize_text
 
@@ -77,6 +78,19 @@ async def list_countries(
         )
         for c in countries
     ]
+
+
+async def country_zones(session: AsyncSession) -> dict[str, str]:
+    """Each country's IANA time zone by code: where its "today" is read on the clock."""
+    return {c.code: c.timezone for c in (await session.exec(select(Country))).all()}
+
+
+async def country_today(session: AsyncSession, code: str) -> dt.date:
+    """Today on the clock of the country `code`: the day its leads expire and its reports run."""
+    country = await session.get(Country, code)
+    if country is None:
+        raise InvalidInput(f"unknown country {code!r}")
+    return clock.today(country.timezone)
 
 
 def _market_public(market: Market, names: Names, locale: str | None) -> MarketPublic:

@@ -18,11 +18,12 @@ from app.accounts.service import Staff
 from app.alerts.content import lead_offer
 from app.alerts.templates import COMMODITY_VARIETY, name_in, render_lead
 from app.catalogue.models import Country, Market
-from app.catalogue.service import display_names
+from app.catalogue.service import country_today, display_names
 from app.commands import replies as r
 from app.commands.keywords import Intent
 from app.commands.models import InboundMessage
 from app.commands.parse import Command, Parser
+from app.core import clock
 from app.core.errors import AppError
 from app.leads import service as leads
 from app.leads.models import BuyerLead, LeadCreate, LeadKind, LeadStatus
@@ -260,7 +261,8 @@ def _price_line(
         change = (latest.price - previous.price) / previous.price * 100
         parts.append(f.change(change))
     source = turn.say(r.REPORTER) if latest.source in ("sms", "telegram") else "MIC"
-    stale = latest.observed_on < dt.date.today() - dt.timedelta(days=FRESH_DAYS)
+    today = clock.today(index.market_by_id[key[2]].timezone)
+    stale = latest.observed_on < today - dt.timedelta(days=FRESH_DAYS)
     as_of = turn.say(r.AS_OF, date=f.date(latest.observed_on), source=source)
     if stale:
         as_of = f"{as_of} ({turn.say(r.STALE)})"
@@ -282,7 +284,7 @@ async def _no_price(turn: _Turn) -> list[str]:
     asked = index.market_by_id[c.market_id]
     market = (await _names(turn, "market_id", {c.market_id}))[c.market_id]
     texts = [turn.say(r.NO_PRICE_AT, commodity=commodity, market=market)]
-    since = dt.date.today() - dt.timedelta(days=FRESH_DAYS)
+    since = clock.today(asked.timezone) - dt.timedelta(days=FRESH_DAYS)
     with_price = set(
         (
             await turn.session.exec(
@@ -419,7 +421,7 @@ async def _report(turn: _Turn) -> list[str]:
             currency=c.currency or "",
             unit=index.unit_by_id[c.unit_id].code,  # type: ignore[index]
             price_type=kind,
-            observed_on=dt.date.today(),
+            observed_on=clock.today(market.timezone),  # the market's day, not the server's
             publish=trusted,
         )
         async with turn.session.begin_nested():
@@ -479,7 +481,7 @@ async def _leads(turn: _Turn) -> list[str]:
     query = select(BuyerLead).where(
         BuyerLead.country_code == producer.country_code,
         BuyerLead.status == LeadStatus.VERIFIED,
-        col(BuyerLead.expires_on) >= dt.date.today(),
+        col(BuyerLead.expires_on) >= await country_today(turn.session, producer.country_code),
     )
     if followed:
         query = query.where(col(BuyerLead.commodity_id).in_(followed))
@@ -504,7 +506,7 @@ async def _language(turn: _Turn) -> list[str]:
     if turn.producer is not None:
         before = turn.producer.locale
         turn.producer.locale = language
-        turn.producer.updated_at = dt.datetime.now(dt.UTC)
+        turn.producer.updated_at = clock.utcnow()
         await audit.save(
             turn.session,
             turn.producer,

@@ -8,7 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from app.core.db import UTCDateTime, utcnow
+from app.core import clock
+from app.core.db import UTCDateTime
 
 
 class InboundMessage(SQLModel, table=True):
@@ -24,7 +25,7 @@ class InboundMessage(SQLModel, table=True):
     replies: list[Any] = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
     # The gateway's id of the message, so a webhook delivered twice is answered once.
     external_id: str | None = Field(default=None, max_length=100, unique=True)
-    received_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    received_at: dt.datetime = Field(default_factory=clock.utcnow, sa_type=UTCDateTime)
 
 
 class ChatState(SQLModel, table=True):
@@ -37,4 +38,4 @@ class ChatState(SQLModel, table=True):
     flow: str = Field(max_length=32)  # register
     step: str = Field(max_length=32)
     data: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False))
-    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: dt.datetime = Field(default_factory=clock.utcnow, sa_type=UTCDateTime)

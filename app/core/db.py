@@ -224,10 +224,6 @@ def sync_engine(url: DatabaseUrl, *, busy_timeout_ms: int = 5000) -> sa.Engine:
     return sa.create_engine(url.sync_url, connect_args={"connect_timeout": 5})
 
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
     """Aware UTC datetimes in, aware UTC datetimes out, on every engine.
 

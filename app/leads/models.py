@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from sqlmodel import Field, SQLModel
 
-from app.core.db import UTCDateTime, enum_column, utcnow
+from app.core import clock
+from app.core.db import UTCDateTime, enum_column
 
 Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
@@ -59,8 +60,8 @@ class BuyerLead(SQLModel, table=True):
     source_id: int | None = Field(default=None, foreign_key="source.id", index=True)
     external_key: str | None = Field(default=None, max_length=200, unique=True)
     link: str | None = Field(default=None, max_length=500)  # where a collected lead was found
-    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: dt.datetime = Field(default_factory=clock.utcnow, sa_type=UTCDateTime)
+    updated_at: dt.datetime = Field(default_factory=clock.utcnow, sa_type=UTCDateTime)
 
 
 class LeadFields(BaseModel):

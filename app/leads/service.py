@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from collections.abc import Sequence
 
 from sqlmodel import col, or_, select
@@ -11,9 +10,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts import audit
 from app.accounts.service import Staff, get_in_scope
-from app.catalogue.models import Country
-from app.catalogue.service import CatalogueIndex, load_index
-from app.core.db import utcnow
+from app.catalogue.service import CatalogueIndex, country_today, load_index
+from app.core import clock
 from app.core.errors import Conflict, InvalidInput
 from app.core.events import LeadVerified, bus
 from app.core.pagination import MAX_LIMIT, Page
@@ -31,13 +29,6 @@ from app.text.normalize import normalize_text
 DEFAULT_DAYS = 30
 MAX_DAYS = 180
 _OPEN = (LeadStatus.PENDING, LeadStatus.VERIFIED)
-
-
-async def _today(session: AsyncSession, country: str) -> dt.date:
-    c = await session.get(Country, country)
-    if c is None:
-        raise InvalidInput(f"unknown country {country!r}")
-    return dt.datetime.now(zoneinfo.ZoneInfo(c.timezone)).date()
 
 
 def _shown_status(lead: BuyerLead, today: dt.date) -> LeadStatus:
@@ -65,7 +56,7 @@ def _check_terms(lead: BuyerLead, today: dt.date) -> None:
 async def create_lead(session: AsyncSession, *, data: LeadCreate, staff: Staff) -> BuyerLead:
     staff.require_writer()
     staff.check_country(data.country, f"country {data.country}")
-    today = await _today(session, data.country)
+    today = await country_today(session, data.country)
     index = await load_index(session)
     commodity = index.commodity(data.commodity)
     lead = BuyerLead(
@@ -106,7 +97,7 @@ async def update_lead(
 ) -> BuyerLead:
     staff.require_writer()
     lead = await get_lead(session, lead_id=lead_id, staff=staff)
-    today = await _today(session, lead.country_code)
+    today = await country_today(session, lead.country_code)
     if _shown_status(lead, today) not in _OPEN:
         raise Conflict(f"lead {lead_id} is {_shown_status(lead, today)}; it can no longer change")
     changes = data.model_dump(exclude_unset=True)
@@ -119,7 +110,7 @@ async def update_lead(
     if lead.status is LeadStatus.VERIFIED:
         # Changed terms are new terms: a CDE checks them again before producers see them.
         lead.status = LeadStatus.PENDING
-    lead.updated_at = utcnow()
+    lead.updated_at = clock.utcnow()
     await audit.save(
         session,
         lead,
@@ -162,14 +153,14 @@ async def _decide(
 ) -> BuyerLead:
     staff.require_writer()
     lead = await get_lead(session, lead_id=lead_id, staff=staff)
-    current = _shown_status(lead, await _today(session, lead.country_code))
+    current = _shown_status(lead, await country_today(session, lead.country_code))
     if current not in allowed_from:
         raise Conflict(f"lead {lead_id} is {current}; it cannot become {status}")
     before = audit.snapshot(lead)
     lead.status = status
     lead.reason = reason
     lead.reviewed_by = staff.name
-    lead.reviewed_at = lead.updated_at = utcnow()
+    lead.reviewed_at = lead.updated_at = clock.utcnow()
     await audit.save(
         session,
         lead,
@@ -232,7 +223,9 @@ async def to_public(
     if not leads:
         return []
     index = await load_index(session)
-    todays = {code: await _today(session, code) for code in {lead.country_code for lead in leads}}
+    todays = {
+        code: await country_today(session, code) for code in {lead.country_code for lead in leads}
+    }
     return [
         LeadPublic(
             id=lead.id or 0,
@@ -280,20 +273,22 @@ async def list_leads(
     countries = staff.visible_countries(country)
     if countries is not None:
         query = query.where(col(BuyerLead.country_code).in_(countries))
-    # Expiry is by calendar day; UTC today minus one day keeps every time zone's today in view.
-    yesterday = utcnow().date() - dt.timedelta(days=1)
+    # Expiry is by each country's calendar day, which is never more than a day from UTC's:
+    # the SQL brackets every zone's today, and the shown status below is exact.
+    utc_day = clock.utcnow().date()
     if status is LeadStatus.EXPIRED:
         query = query.where(
             or_(
                 BuyerLead.status == LeadStatus.EXPIRED,
-                col(BuyerLead.status).in_(_OPEN) & (col(BuyerLead.expires_on) <= utcnow().date()),
+                col(BuyerLead.status).in_(_OPEN) & (col(BuyerLead.expires_on) <= utc_day),
             )
         )
     elif status is not None:
         query = query.where(BuyerLead.status == status)
     if not include_expired and status is not LeadStatus.EXPIRED:
         query = query.where(
-            BuyerLead.status != LeadStatus.EXPIRED, col(BuyerLead.expires_on) >= yesterday
+            BuyerLead.status != LeadStatus.EXPIRED,
+            col(BuyerLead.expires_on) >= utc_day - dt.timedelta(days=1),
         )
     if kind:
         query = query.where(BuyerLead.kind == kind)

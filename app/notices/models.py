@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
 from sqlmodel import Field, SQLModel
 
-from app.core.db import UTCDateTime, enum_column, utcnow
+from app.core import clock
+from app.core.db import UTCDateTime, enum_column
 
 Slug = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 MAX_TEXT = 1000
@@ -39,7 +40,7 @@ class Notice(SQLModel, table=True):
     created_by: str = Field(max_length=120)
     cancelled_by: str | None = Field(default=None, max_length=120)
     cancelled_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
-    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: dt.datetime = Field(default_factory=clock.utcnow, sa_type=UTCDateTime)
 
 
 class NoticeCreate(BaseModel):

@@ -9,8 +9,7 @@ from app.accounts import audit
 from app.accounts.service import Staff
 from app.catalogue.models import Country
 from app.catalogue.service import load_index
-from app.core import i18n
-from app.core.db import utcnow
+from app.core import clock, i18n
 from app.core.errors import Conflict, InvalidInput, NotFound
 from app.core.pagination import MAX_LIMIT, Page
 from app.notices.models import Notice, NoticeCreate, NoticePublic, NoticeStatus
@@ -44,7 +43,7 @@ async def create_notice(session: AsyncSession, *, data: NoticeCreate, staff: Sta
                 f"market {market.slug} is in {market.country_code}, not in the target countries"
             )
         markets.append(market.slug)
-    if data.send_at is not None and data.send_at < utcnow():
+    if data.send_at is not None and data.send_at < clock.utcnow():
         raise InvalidInput(
             f"send_at {data.send_at.isoformat()} is in the past; leave it out to send now"
         )
@@ -89,7 +88,7 @@ async def cancel_notice(session: AsyncSession, *, notice_id: int, staff: Staff) 
     before = audit.snapshot(notice)
     notice.status = NoticeStatus.CANCELLED
     notice.cancelled_by = staff.name
-    notice.cancelled_at = utcnow()
+    notice.cancelled_at = clock.utcnow()
     await audit.save(
         session,
         notice,

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, JsonValue, StringConstraints, field_validator
 from sqlmodel import Field, SQLModel
 
-from app.core.db import UTCDateTime, enum_column, utcnow
+from app.core import clock
+from app.core.db import UTCDateTime, enum_column
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 
@@ -68,8 +69,8 @@ class PriceObservation(SQLModel, table=True):
     # The value as its source last delivered it: an upstream correction is a change of this,
     # while a CDE's own correction of `price` is not undone by the next run.
     upstream_price: Decimal | None = Field(default=None, sa_type=sa.Numeric(18, 4))
-    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: dt.datetime = Field(default_factory=clock.utcnow, sa_type=UTCDateTime)
+    updated_at: dt.datetime = Field(default_factory=clock.utcnow, sa_type=UTCDateTime)
 
 
 class SeriesWatch(SQLModel, table=True):
@@ -84,7 +85,7 @@ class SeriesWatch(SQLModel, table=True):
     country_code: str = Field(foreign_key="country.code", max_length=2, index=True)
     max_age_days: int
     created_by: str = Field(max_length=120)
-    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: dt.datetime = Field(default_factory=clock.utcnow, sa_type=UTCDateTime)
 
 
 class FxRate(SQLModel, table=True):
@@ -99,7 +100,7 @@ class FxRate(SQLModel, table=True):
     rate: Decimal = Field(sa_type=sa.Numeric(24, 10))
     on_date: dt.date = Field(index=True)
     source: str = Field(max_length=64)
-    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: dt.datetime = Field(default_factory=clock.utcnow, sa_type=UTCDateTime)
 
 
 # --- requests -----------------------------------------------------------------------------------

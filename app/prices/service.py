@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,8 +19,8 @@ from app.accounts import audit
 from app.accounts.service import Staff, get_in_scope
 from app.catalogue.models import Commodity, Country, Market, Unit, Variety
 from app.catalogue.service import CatalogueIndex, load_index
+from app.core import clock
 from app.core.csvfile import ImportReport, RowResult, first_error, read_csv
-from app.core.db import utcnow
 from app.core.errors import AppError, Conflict, InvalidInput
 from app.core.events import PricePublished, bus
 from app.core.pagination import MAX_LIMIT, Page
@@ -52,10 +51,6 @@ _FOUR_PLACES = Decimal("0.0001")
 @lru_cache(maxsize=1)
 def known_currencies() -> frozenset[str]:
     return frozenset(list_currencies())
-
-
-def _today_at(market: Market) -> dt.date:
-    return dt.datetime.now(zoneinfo.ZoneInfo(market.timezone)).date()
 
 
 def _check_amount(name: str, value: Decimal | None) -> None:
@@ -96,7 +91,7 @@ def validate(data: PriceIn, index: CatalogueIndex, *, check_age: bool = True) ->
         raise InvalidInput(
             f"unknown currency {data.currency!r}; use an ISO code such as MMK, CNY, USD"
         )
-    today = _today_at(market)
+    today = clock.today(market.timezone)
     if data.observed_on > today:
         raise InvalidInput(
             f"observed_on {data.observed_on} is in the future (today in {market.slug} is {today})"
@@ -142,7 +137,7 @@ def _refuse_unconfirmed_outlier(price: PriceObservation, history: list[Decimal])
 
 async def _publish(session: AsyncSession, prices: Sequence[PriceObservation], staff: Staff) -> None:
     """Publish, audit, and tell the rest of the service (alerts) about each price."""
-    now = utcnow()
+    now = clock.utcnow()
     befores = [audit.snapshot(p) for p in prices]
     for price in prices:
         price.status = PriceStatus.PUBLISHED
@@ -265,7 +260,7 @@ async def reject_price(
     price.status = PriceStatus.REJECTED
     price.reject_reason = reason
     price.reviewed_by = staff.name
-    price.reviewed_at = price.updated_at = utcnow()
+    price.reviewed_at = price.updated_at = clock.utcnow()
     await audit.save(
         session,
         price,
@@ -302,7 +297,7 @@ async def correct_price(
     price.currency, price.unit_id = merged.currency, resolved.unit.id  # type: ignore[assignment]
     price.price_type, price.observed_on = merged.price_type, merged.observed_on
     price.note = normalize_text(merged.note, max_chars=500) if merged.note else None
-    price.updated_at = utcnow()
+    price.updated_at = clock.utcnow()
     history = await _flag(session, price)
     if price.status is PriceStatus.PUBLISHED and price.outlier and not data.confirm_outlier:
         _refuse_unconfirmed_outlier(price, history)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import zoneinfo
 from collections.abc import Collection
 
 import sqlalchemy as sa
@@ -12,8 +10,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts import audit
 from app.accounts.service import Staff, get_in_scope
-from app.catalogue.models import Country
-from app.catalogue.service import load_index
+from app.catalogue.service import country_zones, load_index
+from app.core import clock
 from app.core.db import core_table, run_core
 from app.core.errors import Conflict
 from app.prices.models import (
@@ -105,10 +103,10 @@ async def stale_series(
         query = query.where(w.country_code.in_(list(countries)))
     rows = (await run_core(session, query)).all()
     index = await load_index(session)
-    zones = {c.code: c.timezone for c in (await session.exec(select(Country))).all()}
+    zones = await country_zones(session)
     out = []
     for watch_id, commodity_id, market_id, country, max_age, last in rows:
-        today = dt.datetime.now(zoneinfo.ZoneInfo(zones[country])).date()
+        today = clock.today(zones[country])
         is_stale = last is None or (today - last).days > max_age
         if is_stale or not only_stale:
             out.append(

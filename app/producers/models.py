@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
 from sqlmodel import Field, SQLModel
 
-from app.core.db import UTCDateTime, enum_column, utcnow
+from app.core import clock
+from app.core.db import UTCDateTime, enum_column
 from app.text.formatting import Script
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
@@ -78,8 +79,8 @@ class Producer(SQLModel, table=True):
         default=None, sa_column=enum_column(ConsentChannel, nullable=True)
     )
     stopped_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
-    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: dt.datetime = Field(default_factory=clock.utcnow, sa_type=UTCDateTime)
+    updated_at: dt.datetime = Field(default_factory=clock.utcnow, sa_type=UTCDateTime)
 
 
 class Address(SQLModel, table=True):
@@ -92,7 +93,7 @@ class Address(SQLModel, table=True):
     # Per-recipient pacing: no message to this address before this time (the dispatcher sets
     # it when it claims a delivery and again after sending).
     next_send_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
-    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: dt.datetime = Field(default_factory=clock.utcnow, sa_type=UTCDateTime)
 
 
 class Subscription(SQLModel, table=True):
@@ -105,7 +106,7 @@ class Subscription(SQLModel, table=True):
     threshold: Decimal | None = Field(default=None, sa_type=sa.Numeric(18, 4))
     digest_time: str | None = Field(default=None, max_length=5)  # local HH:MM
     leads: bool = False  # also wants verified buyer leads for this commodity
-    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: dt.datetime = Field(default_factory=clock.utcnow, sa_type=UTCDateTime)
 
 
 # --- requests -----------------------------------------------------------------------------------

@@ -15,9 +15,8 @@ from app.accounts import audit
 from app.accounts.service import Staff, get_in_scope
 from app.catalogue.models import Country
 from app.catalogue.service import CatalogueIndex, load_index
-from app.core import i18n
+from app.core import clock, i18n
 from app.core.csvfile import ImportReport, RowResult, first_error, read_csv
-from app.core.db import utcnow
 from app.core.errors import AppError, Conflict, InvalidInput, NotFound
 from app.core.pagination import MAX_LIMIT, Page
 from app.producers.models import (
@@ -160,7 +159,7 @@ async def create_producer(
         roles=sorted({r.value for r in data.roles or []}),
         quiet_hours=data.quiet_hours or "21:00-06:00",
         daily_cap=5 if data.daily_cap is None else data.daily_cap,
-        consent_at=(data.consent.at or utcnow()) if data.consent else None,
+        consent_at=(data.consent.at or clock.utcnow()) if data.consent else None,
         consent_channel=data.consent.channel if data.consent else None,
     )
     session.add(producer)
@@ -209,7 +208,7 @@ async def update_producer(
         producer.locale = i18n.check_locale(data.locale)
     if data.roles is not None:
         producer.roles = sorted({r.value for r in data.roles})
-    producer.updated_at = utcnow()
+    producer.updated_at = clock.utcnow()
     await audit.save(
         session,
         producer,
@@ -253,7 +252,7 @@ async def stop_producer(
         staff.check_country(producer.country_code, f"producer {producer_id}")
     before = audit.snapshot(producer)
     producer.status = ProducerStatus.STOPPED
-    producer.stopped_at = producer.updated_at = utcnow()
+    producer.stopped_at = producer.updated_at = clock.utcnow()
     await audit.save(
         session,
         producer,
@@ -273,11 +272,11 @@ async def record_consent(
     staff.require_writer()
     producer = await get_producer(session, producer_id=producer_id, staff=staff)
     before = audit.snapshot(producer)
-    producer.consent_at = data.at or utcnow()
+    producer.consent_at = data.at or clock.utcnow()
     producer.consent_channel = data.channel
     producer.status = ProducerStatus.ACTIVE
     producer.stopped_at = None
-    producer.updated_at = utcnow()
+    producer.updated_at = clock.utcnow()
     await audit.save(
         session,
         producer,
@@ -564,7 +563,7 @@ async def register_from_message(
         country_code=country,
         locale=locale or COUNTRY_LOCALES[country],
         kind=ProducerKind.FARMER,
-        consent_at=utcnow(),
+        consent_at=clock.utcnow(),
         consent_channel=ConsentChannel(channel) if channel in ("sms", "telegram") else None,
     )
     session.add(producer)
@@ -587,7 +586,7 @@ async def consent_from_message(session: AsyncSession, *, producer: Producer, cha
     before = audit.snapshot(producer)
     producer.status = ProducerStatus.ACTIVE
     producer.stopped_at = None
-    producer.consent_at = producer.updated_at = utcnow()
+    producer.consent_at = producer.updated_at = clock.utcnow()
     producer.consent_channel = ConsentChannel(channel) if channel in ("sms", "telegram") else None
     await audit.save(
         session,

@@ -11,7 +11,7 @@ from decimal import Decimal
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.catalogue.service import load_index
+from app.catalogue.service import country_today, load_index
 from app.leads.models import BuyerLead, LeadStatus
 from app.prices.service import known_currencies
 from app.sources.ingest import Counts, external_key
@@ -77,7 +77,7 @@ async def ingest_leads(
             )
         ).all()
     )
-    today = dt.date.today()
+    today = await country_today(session, source.country_code)
     mapping = FeedMapping.model_validate(source.mapping)
     kind, days = mapping.kind, mapping.expires_days
     for key, record in keys.items():

@@ -12,7 +12,6 @@ import bisect
 import dataclasses
 import datetime as dt
 import hashlib
-import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -25,8 +24,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts import audit
 from app.catalogue.models import Country
-from app.catalogue.service import load_index
-from app.core.db import core_table, run_core, utcnow
+from app.catalogue.service import country_zones, load_index
+from app.core import clock
+from app.core.db import core_table, run_core
 from app.core.events import PricePublished, bus
 from app.prices import plausibility
 from app.prices.models import FxRate, PriceObservation, PriceStatus, PriceType
@@ -257,8 +257,7 @@ async def ingest_prices(
     if await _create_missing(session, source, list(batch.values()), mapper):
         mapper = NameMapper(await load_index(session), source.country_code)
     country = await session.get(Country, source.country_code) if source.country_code else None
-    tomorrow = dt.datetime.now(zoneinfo.ZoneInfo(country.timezone) if country else dt.UTC).date()
-    tomorrow += dt.timedelta(days=1)
+    tomorrow = clock.today(country.timezone if country else "UTC") + dt.timedelta(days=1)
     currencies = known_currencies()
     pending = _Pending()
     resolve = _Resolver(mapper)
@@ -340,7 +339,7 @@ async def _store_prices(
     counts: Counts,
     actor: str,
 ) -> None:
-    now = utcnow()
+    now = clock.utcnow()
     new: list[dict[str, Any]] = []
     table = core_table(PriceObservation)
     for row in rows:
@@ -402,10 +401,14 @@ async def _store_prices(
 
 async def _announce_fresh(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     """Alert producers of the newest published price of each series, when it is recent."""
-    since = dt.date.today() - dt.timedelta(days=FRESH_DAYS)
+    zones = await country_zones(session)
+    since = {c: clock.today(zone) - dt.timedelta(days=FRESH_DAYS) for c, zone in zones.items()}
     newest: dict[tuple[Any, ...], dict[str, Any]] = {}
     for row in rows:
-        if row["status"] is PriceStatus.PUBLISHED and row["observed_on"] >= since:
+        if (
+            row["status"] is PriceStatus.PUBLISHED
+            and row["observed_on"] >= since[row["country_code"]]
+        ):
             series = (*_series(row), row["price_type"])
             if series not in newest or row["observed_on"] >= newest[series]["observed_on"]:
                 newest[series] = row
@@ -433,7 +436,7 @@ async def _hold(
     written: a large file waiting for review is not rewritten on every run), and list their
     names."""
     staged = core_table(StagedRow)
-    now = utcnow()
+    now = clock.utcnow()
     gone = [row.id for key, row in held.items() if key not in pending.rows]
     for start in range(0, len(gone), 500):  # well under every engine's parameter limit
         await run_core(session, staged.delete().where(staged.c.id.in_(gone[start : start + 500])))

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from sqlmodel import Field, SQLModel
 
-from app.core.db import UTCDateTime, enum_column, utcnow
+from app.core import clock
+from app.core.db import UTCDateTime, enum_column
 
 
 class SourceKind(enum.StrEnum):
@@ -60,8 +61,8 @@ class Source(SQLModel, table=True):
     last_modified: str | None = Field(default=None, max_length=100)
     remote_version: str | None = Field(default=None, max_length=100)
     created_by: str = Field(max_length=120)
-    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: dt.datetime = Field(default_factory=clock.utcnow, sa_type=UTCDateTime)
+    updated_at: dt.datetime = Field(default_factory=clock.utcnow, sa_type=UTCDateTime)
 
 
 class JobRun(SQLModel, table=True):
@@ -87,9 +88,9 @@ class JobRun(SQLModel, table=True):
     trigger: RunTrigger = Field(sa_column=enum_column(RunTrigger, nullable=False))
     status: RunStatus = Field(sa_column=enum_column(RunStatus, nullable=False))
     runner: str = Field(max_length=120)  # host:pid of the process that ran it
-    started_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    started_at: dt.datetime = Field(default_factory=clock.utcnow, sa_type=UTCDateTime, index=True)
     # Touched while the run goes on; a running run that stopped touching it lost its process.
-    heartbeat_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    heartbeat_at: dt.datetime = Field(default_factory=clock.utcnow, sa_type=UTCDateTime)
     finished_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     seen: int = 0
     inserted: int = 0
@@ -115,8 +116,8 @@ class UnmappedName(SQLModel, table=True):
     normalized: str = Field(max_length=120)
     info: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(sa.JSON))
     rows: int = 0  # rows waiting for this name
-    first_seen: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    last_seen: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    first_seen: dt.datetime = Field(default_factory=clock.utcnow, sa_type=UTCDateTime)
+    last_seen: dt.datetime = Field(default_factory=clock.utcnow, sa_type=UTCDateTime)
     mapped_to: str | None = Field(default=None, max_length=120)
     mapped_by: str | None = Field(default=None, max_length=120)
     mapped_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -133,7 +134,7 @@ class StagedRow(SQLModel, table=True):
     key: str = Field(max_length=200)
     record: dict[str, Any] = Field(sa_column=sa.Column(sa.JSON, nullable=False))
     reason: str = Field(max_length=300)
-    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: dt.datetime = Field(default_factory=clock.utcnow, sa_type=UTCDateTime)
 
 
 # --- requests -----------------------------------------------------------------------------------

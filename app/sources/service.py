@@ -19,7 +19,8 @@ from app.accounts.models import Role
 from app.accounts.service import Staff
 from app.catalogue.models import Country
 from app.catalogue.service import load_index
-from app.core.db import core_table, run_core, utcnow
+from app.core import clock
+from app.core.db import core_table, run_core
 from app.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.core.pagination import MAX_LIMIT, Page
 from app.sources.ingest import Counts
@@ -88,7 +89,7 @@ async def next_run_at(session: AsyncSession, source: Source) -> dt.datetime | No
     if not source.enabled:
         return None
     trigger = check_schedule(source.schedule, await _timezone(session, source.country_code))
-    fire = trigger.get_next_fire_time(None, dt.datetime.now(dt.UTC))
+    fire = trigger.get_next_fire_time(None, clock.utcnow())
     return None if fire is None else fire.astimezone(dt.UTC)
 
 
@@ -175,7 +176,7 @@ async def update_source(
         source.etag = source.last_modified = source.remote_version = None
     for name, value in changes.items():
         setattr(source, name, value)
-    source.updated_at = utcnow()
+    source.updated_at = clock.utcnow()
     await audit.save(
         session,
         source,
@@ -237,11 +238,11 @@ async def start_run(
         .where(
             runs.c.job == job,
             runs.c.status == RunStatus.RUNNING,
-            runs.c.heartbeat_at < utcnow() - ABANDONED_AFTER,
+            runs.c.heartbeat_at < clock.utcnow() - ABANDONED_AFTER,
         )
         .values(
             status=RunStatus.ABANDONED,
-            finished_at=utcnow(),
+            finished_at=clock.utcnow(),
             error="its process stopped before it finished",
         ),
     )
@@ -257,8 +258,8 @@ async def start_run(
                     trigger=trigger,
                     status=RunStatus.RUNNING,
                     runner=runner_name(),
-                    started_at=utcnow(),
-                    heartbeat_at=utcnow(),
+                    started_at=clock.utcnow(),
+                    heartbeat_at=clock.utcnow(),
                     problems=[],
                 )
                 .returning(runs.c.id),
@@ -293,12 +294,14 @@ async def start_manual_run(session: AsyncSession, *, source_id: int, staff: Staf
 
 async def beat(session: AsyncSession, run_id: int) -> None:
     runs = core_table(JobRun)
-    await run_core(session, runs.update().where(runs.c.id == run_id).values(heartbeat_at=utcnow()))
+    await run_core(
+        session, runs.update().where(runs.c.id == run_id).values(heartbeat_at=clock.utcnow())
+    )
 
 
 def finish_run(run: JobRun, counts: Counts, *, status: RunStatus, error: str | None = None) -> None:
     run.status = status
-    run.finished_at = utcnow()
+    run.finished_at = clock.utcnow()
     run.error = error[:2000] if error else None
     for name in ("seen", "inserted", "updated", "unchanged", "unmapped", "rejected"):
         setattr(run, name, getattr(counts, name))
@@ -385,7 +388,7 @@ async def map_name(
     else:
         assert data.target is not None
         slug = await _alias_to(session, source, entry, data.target)
-    entry.mapped_to, entry.mapped_by, entry.mapped_at = slug, staff.name, utcnow()
+    entry.mapped_to, entry.mapped_by, entry.mapped_at = slug, staff.name, clock.utcnow()
     await audit.save(
         session,
         entry,

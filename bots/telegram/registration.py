@@ -18,7 +18,7 @@ from app.accounts.models import Role
 from app.accounts.service import Staff
 from app.catalogue.service import list_commodities, list_countries, list_markets
 from app.commands.models import ChatState
-from app.core.db import utcnow
+from app.core import clock
 from app.core.errors import AppError
 from app.core.i18n import LOCALES, translator
 from app.producers import service as producers
@@ -75,7 +75,7 @@ async def _save(
     state = await session.get(ChatState, urn)
     if state is None:
         state = ChatState(urn=urn, flow=flow, step=step, data=data)
-    state.flow, state.step, state.data, state.updated_at = flow, step, dict(data), utcnow()
+    state.flow, state.step, state.data, state.updated_at = flow, step, dict(data), clock.utcnow()
     session.add(state)
     await session.flush()
 

@@ -18,10 +18,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import httpx
 
+from app.core import clock
 from app.sources.mappings import CbmMapping
 from app.sources.models import Source
 from app.sources.records import CollectorError, Parsed, RateRecord, RowProblem
@@ -33,7 +33,8 @@ BASE_URL = "https://forex.cbm.gov.mm/api"
 QUOTE = "MMK"
 # Quoted per 100 units by the bank.
 PER_100 = frozenset({"JPY", "KHR", "IDR", "KRW", "LAK", "VND"})
-YANGON = ZoneInfo("Asia/Yangon")
+# The bank fixes its rates for the day in Myanmar.
+YANGON = "Asia/Yangon"
 
 # A day's rates are published that day; a timestamp further ahead than this comes from a
 # broken clock or a broken payload, and storing it would shadow the real rates of that day.
@@ -93,11 +94,11 @@ def _rate_day(value: object) -> dt.date:
         moment = dt.datetime.fromtimestamp(seconds, dt.UTC)
     except (OverflowError, OSError, ValueError) as exc:
         raise CollectorError(f"{_SOURCE} has an invalid timestamp {show(value)}") from exc
-    if moment > dt.datetime.now(dt.UTC) + _FUTURE_SLACK:
+    if moment > clock.utcnow() + _FUTURE_SLACK:
         raise CollectorError(
             f"{_SOURCE} has a timestamp in the future: {seconds} is {moment:%Y-%m-%d %H:%M} UTC"
         )
-    return moment.astimezone(YANGON).date()
+    return clock.local_date(moment, YANGON)
 
 
 async def collect(client: httpx.AsyncClient, source: Source) -> Collected:
@@ -109,7 +110,7 @@ async def collect(client: httpx.AsyncClient, source: Source) -> Collected:
     if not days:
         return collected
     base = source.url.rstrip("/").removesuffix("/latest")
-    today = dt.datetime.now(YANGON).date()
+    today = clock.today(YANGON)
     for back in range(1, days + 1):
         day = today - dt.timedelta(days=back)
         try:

@@ -13,6 +13,7 @@ import pytest
 
 from app.alerts.models import ChannelName
 from app.channels.base import Channel
+from app.core import clock
 from app.core.config import Settings
 from app.core.db import Database
 from jobs.dispatcher import Dispatcher
@@ -24,7 +25,7 @@ YANGON = ZoneInfo("Asia/Yangon")
 
 def quiet_now() -> str:
     """A quiet-hours window around the current time in Yangon."""
-    now = dt.datetime.now(YANGON)
+    now = clock.utcnow().astimezone(YANGON)
     start, end = now - dt.timedelta(hours=1), now + dt.timedelta(hours=1)
     return f"{start:%H:%M}-{end:%H:%M}"
 
@@ -104,7 +105,7 @@ async def publish(client: httpx.AsyncClient, tokens: Tokens, price: str, **extra
         "currency": "CNY",
         "unit": "tonne",
         "price_type": "border",
-        "observed_on": dt.date.today().isoformat(),
+        "observed_on": clock.today("Asia/Yangon").isoformat(),
         **extra,
     }
     created = await client.post("/api/v1/prices", headers=tokens.cde_mm, json=body)

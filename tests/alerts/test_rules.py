@@ -9,9 +9,9 @@ import httpx
 import pytest
 from sqlmodel import col, select
 
-from app.alerts import clock
 from app.alerts.models import Delivery
 from app.catalogue.service import load_index
+from app.core import clock
 from app.core.db import Database
 from app.producers.models import Address, Producer, Rule, Subscription
 from tests.alerts.conftest import publish, register

@@ -14,6 +14,7 @@ from app.accounts.service import Staff
 from app.commands.handle import Sender, handle_text
 from app.commands.models import InboundMessage
 from app.commands.parse import load_parser
+from app.core import clock
 from app.core.db import Database
 from app.leads.models import BuyerLead
 from app.prices.models import FxRateIn, PriceCreate, PriceObservation, PriceStatus
@@ -22,7 +23,7 @@ from app.producers.models import Producer, ProducerStatus, Subscription
 from app.producers.service import find_by_urn
 
 ADMIN = Staff(user_id=0, name="ana", role=Role.ADMIN, countries=None)
-YESTERDAY = dt.date.today() - dt.timedelta(days=1)
+YESTERDAY = clock.today("Asia/Yangon") - dt.timedelta(days=1)
 PHONE = "tel:+959250123456"
 
 
@@ -53,7 +54,7 @@ async def published(database: Database, seeded: None) -> None:
                     currency="CNY",
                     unit="tonne",
                     price_type="border",
-                    observed_on=dt.date.today() - dt.timedelta(days=days),
+                    observed_on=clock.today("Asia/Yangon") - dt.timedelta(days=days),
                     publish=True,
                 ),
             )

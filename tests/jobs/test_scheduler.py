@@ -10,8 +10,9 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 from sqlmodel import col, select
 
+from app.core import clock
 from app.core.config import Settings
-from app.core.db import Database, utcnow
+from app.core.db import Database
 from app.leads.models import BuyerLead, LeadKind, LeadStatus
 from app.sources.models import JobRun, RunStatus, RunTrigger, Source, SourceKind
 from jobs.scheduler import STALE_JOB, Scheduler
@@ -105,7 +106,7 @@ async def test_a_failing_source_is_recorded_and_housekeeping_carries_on(
             buyer_name="b",
             contact="c",
             country_code="MM",
-            expires_on=dt.date.today() - dt.timedelta(days=3),
+            expires_on=clock.today("Asia/Yangon") - dt.timedelta(days=3),
             created_by="t",
         )
         session.add(old_lead)
@@ -114,8 +115,8 @@ async def test_a_failing_source_is_recorded_and_housekeeping_carries_on(
             trigger=RunTrigger.SCHEDULE,
             status=RunStatus.SUCCEEDED,
             runner="t",
-            started_at=utcnow() - dt.timedelta(days=200),
-            finished_at=utcnow() - dt.timedelta(days=200),
+            started_at=clock.utcnow() - dt.timedelta(days=200),
+            finished_at=clock.utcnow() - dt.timedelta(days=200),
         )
         session.add(old_run)
         await session.commit()
@@ -130,7 +131,7 @@ async def test_a_failing_source_is_recorded_and_housekeeping_carries_on(
     assert by_job["housekeeping.leads"].status is RunStatus.SUCCEEDED
     assert by_job["housekeeping.leads"].updated == 1
     assert by_job["housekeeping.job_runs"].updated == 1  # the 200-day-old run went
-    assert all(r.started_at > utcnow() - dt.timedelta(days=1) for r in runs)
+    assert all(r.started_at > clock.utcnow() - dt.timedelta(days=1) for r in runs)
 
 
 @pytest.mark.skipif(ENGINE != "postgresql", reason="leader election is PostgreSQL's")

@@ -9,6 +9,7 @@ import httpx
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.core import clock
 from app.core.db import Database
 from app.core.events import LeadVerified, bus
 from app.leads.models import BuyerLead
@@ -82,7 +83,7 @@ async def test_expired_leads_stop_showing(
     async with database.session() as s:
         row = await s.get(BuyerLead, lead["id"])
         assert row is not None
-        row.expires_on = dt.date.today() - dt.timedelta(days=3)
+        row.expires_on = clock.today("Asia/Yangon") - dt.timedelta(days=3)
         s.add(row)
     assert (await client.get("/api/v1/leads", headers=tokens.cde_mm)).json()["items"] == []
     expired = (await client.get("/api/v1/leads?status=expired", headers=tokens.cde_mm)).json()[
@@ -102,7 +103,7 @@ async def test_expired_leads_stop_showing(
         ({"currency": None}, "a price needs its currency"),
         ({"expires_on": "2020-01-01"}, "is already past"),
         (
-            {"expires_on": (dt.date.today() + dt.timedelta(days=400)).isoformat()},
+            {"expires_on": (clock.today("Asia/Yangon") + dt.timedelta(days=400)).isoformat()},
             "180 days at most",
         ),
         ({"commodity": "unicorn"}, "unknown commodity 'unicorn'"),

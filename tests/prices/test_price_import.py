@@ -7,9 +7,10 @@ import re
 
 import httpx
 
+from app.core import clock
 from tests.conftest import Tokens
 
-DAY = (dt.date.today() - dt.timedelta(days=2)).isoformat()
+DAY = (clock.today("Asia/Yangon") - dt.timedelta(days=2)).isoformat()
 HEADER = "commodity,variety,market,price,currency,unit,price_type,observed_on,external_key"
 CSV = {"Content-Type": "text/csv"}
 

@@ -10,10 +10,11 @@ import httpx
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.core import clock
 from app.core.events import PricePublished, bus
 from tests.conftest import Tokens
 
-TODAY = dt.date.today()
+TODAY = clock.today("Asia/Yangon")
 
 
 def muse_mango(**overrides: Any) -> dict[str, Any]:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import httpx
 
+from app.core import clock
 from tests.conftest import Tokens
 from tests.fakes.upstream import FakeUpstream
 from tests.sources.conftest import DATA, create_source, run_now
@@ -59,7 +59,7 @@ async def test_cbm_rates_give_the_kyat_value_of_a_muse_mango_quote(
             "currency": "CNY",
             "unit": "tonne",
             "price_type": "border",
-            "observed_on": (dt.date.today() - dt.timedelta(days=1)).isoformat(),
+            "observed_on": (clock.today("Asia/Yangon") - dt.timedelta(days=1)).isoformat(),
         },
     )
     assert quote.status_code == 201, quote.text
@@ -127,7 +127,7 @@ async def test_history_days_fill_the_days_before_and_a_missing_day_is_a_problem(
         (DATA / "cbm_history_2022-06-28.json").read_bytes(),
         content_type="application/json",
     )
-    today = dt.datetime.now(ZoneInfo("Asia/Yangon")).date()
+    today = clock.today("Asia/Yangon")
     yesterday, before = today - dt.timedelta(days=1), today - dt.timedelta(days=2)
     upstream.route(
         f"/api/history/{yesterday:%d-%m-%Y}",

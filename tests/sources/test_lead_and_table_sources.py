@@ -9,6 +9,7 @@ from email.utils import format_datetime
 
 import httpx
 
+from app.core import clock
 from tests.conftest import Tokens
 from tests.fakes.upstream import FakeUpstream
 from tests.sources.conftest import DATA, create_source, run_now
@@ -259,7 +260,7 @@ async def test_a_source_is_checked_when_it_is_saved(
 async def test_a_variety_column_names_the_catalogue_variety_or_waits_for_review(
     client: httpx.AsyncClient, tokens: Tokens, upstream: FakeUpstream
 ) -> None:
-    day = (dt.date.today() - dt.timedelta(days=2)).isoformat()
+    day = (clock.today("Asia/Yangon") - dt.timedelta(days=2)).isoformat()
     upstream.route(
         "/muse.csv",
         "Date,Market,Product,Variety,Price (CNY/tonne)\n"

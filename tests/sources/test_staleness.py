@@ -7,6 +7,7 @@ import datetime as dt
 import httpx
 
 from app.alerts.reports import stale_report
+from app.core import clock
 from app.core.config import Settings
 from app.core.db import Database
 from app.prices.models import StaleSeries
@@ -44,8 +45,8 @@ async def test_a_followed_series_is_stale_until_a_price_is_published(
     ]
     assert (await client.get("/api/v1/prices/stale", headers=tokens.cde_kh)).json() == []
 
-    old = (dt.date.today() - dt.timedelta(days=10)).isoformat()
-    for observed_on, expect_stale in ((old, True), (dt.date.today().isoformat(), False)):
+    old = (clock.today("Asia/Yangon") - dt.timedelta(days=10)).isoformat()
+    for observed_on, expect_stale in ((old, True), (clock.today("Asia/Yangon").isoformat(), False)):
         created = await client.post(
             "/api/v1/prices",
             headers=tokens.cde_mm,

@@ -11,7 +11,8 @@ from decimal import Decimal
 import httpx
 from fastapi import FastAPI
 
-from app.core.db import Database, utcnow
+from app.core import clock
+from app.core.db import Database
 from app.sources.models import JobRun, RunStatus, RunTrigger
 from tests.conftest import Tokens
 from tests.fakes.upstream import FakeUpstream
@@ -208,7 +209,7 @@ async def test_a_run_whose_process_died_no_longer_blocks_its_source(
         url=f"{upstream.url}/f.csv",
         mapping={"create_missing": ["market", "commodity", "unit"]},
     )
-    long_ago = utcnow() - dt.timedelta(minutes=5)
+    long_ago = clock.utcnow() - dt.timedelta(minutes=5)
     async with database.session() as session:
         dead = JobRun(
             job=f"source:{source['id']}",

@@ -14,12 +14,12 @@ import hashlib
 import hmac
 import json
 import re
-import time
 from typing import Any
 
 import httpx
 
 from app.channels.base import ChannelError, ErrorKind, OutboundMessage, SendResult
+from app.core import clock
 from bots.sms.gateways.base import (
     InboundSms,
     Receipt,
@@ -172,7 +172,7 @@ class AndroidGateway:
             signed_at = int(timestamp)
         except ValueError as exc:
             raise WebhookRefused(f"android webhook: X-Timestamp {timestamp!r} is no time") from exc
-        skew = abs(time.time() - signed_at)
+        skew = abs(clock.utcnow().timestamp() - signed_at)
         if skew > MAX_CLOCK_SKEW_S:
             raise WebhookRefused(f"android webhook: timestamp {skew:.0f} s away from now")
 

@@ -3,7 +3,6 @@ transient channel errors, Retry-After, and a short excerpt of an answer for a re
 
 from __future__ import annotations
 
-import datetime as dt
 import email.utils
 import math
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 import httpx
 
 from app.channels.base import ChannelError, ErrorKind
+from app.core import clock
 
 
 async def request(
@@ -42,7 +42,7 @@ def retry_after(response: httpx.Response, default: float = 1.0) -> float:
         return default
     if when.tzinfo is None:
         return default
-    return max((when - dt.datetime.now(dt.UTC)).total_seconds(), 0.0)
+    return max((when - clock.utcnow()).total_seconds(), 0.0)
 
 
 def excerpt(response: httpx.Response, limit: int = 200) -> str:

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 import httpx
 
 from app.channels.base import ChannelError, ErrorKind, OutboundMessage, SendResult
+from app.core import clock
 from app.producers.service import country_of_phone
 from app.text.sms import is_gsm7
 from bots.sms.gateways.base import (
@@ -154,4 +155,4 @@ def _timestamp(value: str) -> dt.datetime:
             return dt.datetime.fromtimestamp(int(value), dt.UTC)
         return dt.datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=dt.UTC)
     except (ValueError, OverflowError):
-        return dt.datetime.now(dt.UTC)
+        return clock.utcnow()

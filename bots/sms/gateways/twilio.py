@@ -8,7 +8,6 @@ base64(HMAC-SHA1(auth token, URL + every POST parameter's name and value, sorted
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import hashlib
 import hmac
 import re
@@ -17,6 +16,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 import httpx
 
 from app.channels.base import ChannelError, ErrorKind, OutboundMessage, SendResult
+from app.core import clock
 from bots.sms.gateways.base import (
     InboundSms,
     Receipt,
@@ -102,7 +102,7 @@ class TwilioGateway:
                 # An MMS with only a picture has an empty Body: still a message.
                 text=_field(params, "Body", allow_empty=True),
                 # Twilio sends no time with an inbound SMS; it posts within seconds of receipt.
-                received_at=dt.datetime.now(dt.UTC),
+                received_at=clock.utcnow(),
                 gateway_id=_field(params, "MessageSid"),
             )
         ]
