@@ -195,6 +195,7 @@ def _run_source(settings: Settings, ref: str, content_from: Path | None = None) 
                     database,
                     source.id or 0,
                     trigger=RunTrigger.CLI,
+                    allowed_hosts=settings.source_allowed_hosts,
                     offline=None if raw is None else functools.partial(wfp_hdx.read_file, raw),
                     progress=lambda stage: progress.update(
                         task, description=f"{source.slug}: {stage}", advance=1

@@ -91,7 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = database
     app.state.sms_gateway = sms_gateway
     app.state.parsers = ParserCache(settings.default_locale)
-    app.state.source_runner = SourceRunner(database)
+    app.state.source_runner = SourceRunner(database, allowed_hosts=settings.source_allowed_hosts)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit)
     app.include_router(api_router)

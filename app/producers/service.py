@@ -19,6 +19,7 @@ from app.core import i18n
 from app.core.csvfile import ImportReport, RowResult, first_error, read_csv
 from app.core.db import utcnow
 from app.core.errors import AppError, Conflict, InvalidInput, NotFound
+from app.core.masking import mask_chat_id, mask_phone
 from app.core.pagination import MAX_LIMIT, Page
 from app.producers.models import (
     Address,
@@ -71,13 +72,6 @@ def normalize_phone(raw: str, country: str) -> str:
     # operators open new ranges faster than that list follows (09 123 456 789 is "invalid"
     # there), and refusing a farmer's real number is worse than accepting an unused one.
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def mask_phone(e164: str) -> str:
-    """+959123456789 -> +95 9••••••789: enough to recognise, not enough to call."""
-    number = phonenumbers.parse(e164)
-    national = str(number.national_number)
-    return f"+{number.country_code} {national[0]}{'•' * max(len(national) - 4, 1)}{national[-3:]}"
 
 
 def tel_urn(e164: str) -> str:
@@ -402,8 +396,10 @@ async def to_public(
         assert p.id is not None
         phone = next((u[4:] for u in addresses[p.id] if u.startswith("tel:")), None)
         chat = next((int(u[9:]) for u in addresses[p.id] if u.startswith("telegram:")), None)
-        if phone and not staff.sees_personal_data(p.country_code):
-            phone = mask_phone(phone)
+        shown_chat: int | str | None = chat
+        if not staff.sees_personal_data(p.country_code):
+            phone = phone and mask_phone(phone)
+            shown_chat = None if chat is None else mask_chat_id(chat)
         out.append(
             ProducerPublic(
                 id=p.id,
@@ -411,7 +407,7 @@ async def to_public(
                 country=p.country_code,
                 locale=p.locale,
                 phone=phone,
-                telegram_chat_id=chat,
+                telegram_chat_id=shown_chat,
                 kind=p.kind,
                 script=p.script,
                 digits=p.digits,

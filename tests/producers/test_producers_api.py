@@ -8,7 +8,8 @@ import httpx
 import pytest
 
 from app.core.errors import InvalidInput
-from app.producers.service import mask_phone, normalize_phone
+from app.core.masking import mask_phone
+from app.producers.service import normalize_phone
 from tests.conftest import Tokens
 
 
