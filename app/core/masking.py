@@ -17,6 +17,8 @@ HIDDEN = "[contact hidden]"
 # A phone number as it appears in free text or in a URL: +959250123456, %2B959250123456.
 _PHONE_IN_TEXT = re.compile(r"(?:\+|%2B)(\d(?:[ -]?\d){6,14})(?!\d)", re.IGNORECASE)
 _TELEGRAM_IN_TEXT = re.compile(r"telegram:(-?\d{5,})")
+# A message's text in a gateway's URL (Kannel's sendsms, its inbound callback).
+_MESSAGE_PARAM = re.compile(r"(?i)(?<![\w-])(text|body|message)=([^&\s\"']*)")
 
 
 def mask_phone(e164: str) -> str:
@@ -54,6 +56,11 @@ def mask_text(text: str, contacts: tuple[str, ...] = ()) -> str:
     for contact in sorted({c for c in contacts if c}, key=len, reverse=True):
         text = text.replace(contact, HIDDEN)
     return mask_numbers(text)
+
+
+def mask_log_line(text: str) -> str:
+    """A log line without what producers said or were told, nor their numbers."""
+    return mask_numbers(_MESSAGE_PARAM.sub(lambda m: f"{m.group(1)}=[{len(m.group(2))}]", text))
 
 
 def mask_numbers(text: str) -> str:

@@ -12,10 +12,16 @@ import re
 REDACTED = "***"
 
 # Query and form parameters whose value is a credential, wherever they appear.
-_SECRET_PARAMS = (
-    "password|passwd|pass|pwd|secret|token|api_key|apikey|key|auth|signature|sig|access_token"
+_SECRET_PARAMS = "|".join(
+    [
+        *("password", "passwd", "pass", "pwd", "secret", "token", "access_token"),
+        *("api_key", "apikey", "key", "auth", "signature", "sig"),
+    ]
 )
-_SECRET_PARAM = re.compile(rf"(?i)(?<![\w-])({_SECRET_PARAMS})=([^&\s\"'#]+)")
+# `=` may be percent-encoded: Kannel's dlr-url carries our callback secret inside a parameter.
+_SECRET_PARAM = re.compile(
+    rf"(?i)(?:(?<![\w-])|(?<=%3F)|(?<=%26))({_SECRET_PARAMS})(=|%3D)((?:(?!%26)[^&\s\"'#])+)"
+)
 # A Telegram bot token: the bot's id, a colon, 35 characters (in a URL path it follows /bot).
 _BOT_TOKEN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{30,}")
 # user:password@host in a URL.
@@ -27,7 +33,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 
 def redact(text: str) -> str:
     text = _BOT_TOKEN.sub(REDACTED, text)
-    text = _SECRET_PARAM.sub(lambda m: f"{m.group(1)}={REDACTED}", text)
+    text = _SECRET_PARAM.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
     text = _USERINFO.sub(lambda m: f"{m.group(1)}:{REDACTED}@", text)
     return _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
 
