@@ -82,8 +82,11 @@ def telegram_urn(chat_id: int) -> str:
     return f"telegram:{chat_id}"
 
 
-async def _claim_urn(session: AsyncSession, urn: str, producer_id: int | None) -> None:
-    """An address belongs to one producer; a second claim is refused naming the first."""
+async def _claim_urn(
+    session: AsyncSession, urn: str, producer_id: int | None, staff: Staff
+) -> None:
+    """An address belongs to one producer; a second claim is refused, naming the first only to
+    a caller who may see them (a number registered in another country says nothing more)."""
     row = (
         await session.exec(
             select(Address, Producer)
@@ -92,11 +95,14 @@ async def _claim_urn(session: AsyncSession, urn: str, producer_id: int | None) -
         )
     ).first()
     if row is not None and row[1].id != producer_id:
-        raise Conflict(f"{urn} already belongs to producer {row[1].id} ({row[1].name})")
+        owner = row[1]
+        if not staff.can_see(owner.country_code):
+            raise Conflict(f"{urn} is already registered elsewhere")
+        raise Conflict(f"{urn} already belongs to producer {owner.id} ({owner.name})")
 
 
 async def _set_address(
-    session: AsyncSession, producer: Producer, scheme: str, urn: str | None
+    session: AsyncSession, producer: Producer, scheme: str, urn: str | None, staff: Staff
 ) -> None:
     assert producer.id is not None
     existing = (
@@ -111,7 +117,7 @@ async def _set_address(
             await session.delete(address)
     await session.flush()
     if urn is not None and all(a.urn != urn for a in existing):
-        await _claim_urn(session, urn, producer.id)
+        await _claim_urn(session, urn, producer.id, staff)
         session.add(Address(producer_id=producer.id, urn=urn))
         await session.flush()
 
@@ -142,7 +148,7 @@ async def create_producer(
     if not urns:
         raise InvalidInput("a producer needs a phone or a telegram_chat_id to be reached")
     for urn in urns:
-        await _claim_urn(session, urn, None)
+        await _claim_urn(session, urn, None, staff)
     producer = Producer(
         name=normalize_text(data.name, max_chars=120),
         country_code=country.code,
@@ -190,10 +196,11 @@ async def update_producer(
     before = audit.snapshot(producer)
     if "phone" in changes:
         phone = normalize_phone(data.phone, producer.country_code) if data.phone else None
-        await _set_address(session, producer, "tel", tel_urn(phone) if phone else None)
+        await _set_address(session, producer, "tel", tel_urn(phone) if phone else None, staff)
     if "telegram_chat_id" in changes:
         chat = data.telegram_chat_id
-        await _set_address(session, producer, "telegram", telegram_urn(chat) if chat else None)
+        urn = telegram_urn(chat) if chat else None
+        await _set_address(session, producer, "telegram", urn, staff)
     for name in ("kind", "script", "digits", "plain_sms", "quiet_hours", "daily_cap"):
         if changes.get(name) is not None:
             setattr(producer, name, getattr(data, name))

@@ -102,6 +102,50 @@ async def test_duplicates_are_refused_naming_the_existing_producer(
     )
 
 
+async def test_a_number_registered_in_another_country_is_not_named(
+    client: httpx.AsyncClient, tokens: Tokens
+) -> None:
+    cambodian = farmer(
+        name="KH Farmer Audit", country="KH", phone="012 345 678", telegram_chat_id=4242
+    )
+    created = await client.post("/api/v1/producers", headers=tokens.cde_kh, json=cambodian)
+    assert created.status_code == 201, created.text
+    mine = await client.post("/api/v1/producers", headers=tokens.cde_mm, json=farmer())
+    assert mine.status_code == 201, mine.text
+
+    details = []
+    for attempt in (
+        client.post(
+            "/api/v1/producers", headers=tokens.cde_mm, json=farmer(phone="+855 12 345 678")
+        ),
+        client.post(
+            "/api/v1/producers",
+            headers=tokens.cde_mm,
+            json=farmer(phone=None, telegram_chat_id=4242),
+        ),
+        client.patch(
+            f"/api/v1/producers/{mine.json()['id']}",
+            headers=tokens.cde_mm,
+            json={"phone": "+85512345678"},
+        ),
+    ):
+        response = await attempt
+        assert response.status_code == 409, response.text
+        details.append(response.json()["detail"])
+
+    assert details == [
+        "tel:+85512345678 is already registered elsewhere",
+        "telegram:4242 is already registered elsewhere",
+        "tel:+85512345678 is already registered elsewhere",
+    ]
+    as_admin = await client.post(
+        "/api/v1/producers", headers=tokens.admin, json=farmer(phone="+85512345678")
+    )
+    assert as_admin.json()["detail"] == (
+        f"tel:+85512345678 already belongs to producer {created.json()['id']} (KH Farmer Audit)"
+    )
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
