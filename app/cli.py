@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import getpass
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
@@ -312,6 +313,14 @@ def seed_demo(
     out.print(_with_session(settings, work), highlight=False)
 
 
+def _cli_actor() -> str:
+    """Who ran a `mic` command, for the audit log: the operating-system user."""
+    try:
+        return f"cli:{getpass.getuser()}"[:120]
+    except (KeyError, OSError):  # no user name in a bare container
+        return "cli"
+
+
 @token_cli.command("create")
 @one_line_errors
 def token_create(
@@ -334,6 +343,7 @@ def token_create(
             role=role,
             countries=country or [],
             key=settings.secret_key.get_secret_value(),
+            actor=_cli_actor(),
         )
 
     issued = _with_session(settings, work)
@@ -376,7 +386,7 @@ def token_revoke(token: Annotated[str, typer.Argument(help="Token id or prefix")
     migrations.require_current_schema(parse_database_url(settings.database_url))
 
     async def work(session: Any) -> Any:
-        return await accounts.revoke_token(session, token_ref=token)
+        return await accounts.revoke_token(session, token_ref=token, actor=_cli_actor())
 
     record = _with_session(settings, work)
     out.print(f"token {record.id} of {record.name} revoked", highlight=False)

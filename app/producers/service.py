@@ -227,6 +227,19 @@ async def delete_producer(session: AsyncSession, *, producer_id: int, staff: Sta
     """Erase a producer and everything that identifies them (the audit keeps the erasure)."""
     staff.require_writer()
     producer = await get_producer(session, producer_id=producer_id, staff=staff)
+    urns = (await session.exec(select(Address.urn).where(Address.producer_id == producer_id))).all()
+    # Earlier entries keep what happened, not who it happened to: their name, numbers and
+    # chats go (an SMS sign-up recorded the phone as the actor and as the name). A bare number
+    # too short to be anyone's alone (a test chat id) is only taken out in its URN form.
+    bare = [urn.split(":", 1)[1] for urn in urns]
+    await audit.erase(
+        session,
+        entity="producer",
+        entity_id=producer_id,
+        names=[producer.name],
+        numbers=[*urns, *(b for b in bare if len(b.lstrip("+-")) >= 7)],
+        actor=f"producer:{producer_id}",
+    )
     await session.exec(delete(Subscription).where(col(Subscription.producer_id) == producer_id))
     await session.exec(delete(Address).where(col(Address.producer_id) == producer_id))
     await session.delete(producer)
