@@ -119,11 +119,15 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
 
 class _GuardedTransport(httpx.AsyncHTTPTransport):
     def __init__(self, allowed_hosts: frozenset[str]) -> None:
-        super().__init__(trust_env=False)
+        super().__init__()
+        limits = httpx.Limits()  # httpx's defaults, as the pool it built has
         # httpx takes no network backend, so its pool is built again with ours; TLS still checks
         # the certificate against the host's name, which httpcore passes along separately.
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
+            ssl_context=httpx.create_ssl_context(),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
             network_backend=_GuardedBackend(allowed_hosts),
         )
 
