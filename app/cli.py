@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import getpass
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
@@ -202,6 +203,7 @@ def _run_source(settings: Settings, ref: str, content_from: Path | None = None) 
                     database,
                     source.id or 0,
                     trigger=RunTrigger.CLI,
+                    allowed_hosts=settings.source_allowed_hosts,
                     offline=None if raw is None else functools.partial(wfp_hdx.read_file, raw),
                     progress=lambda stage: progress.update(
                         task, description=f"{source.slug}: {stage}", advance=1
@@ -318,6 +320,14 @@ def seed_demo(
     out.print(_with_session(settings, work), highlight=False)
 
 
+def _cli_actor() -> str:
+    """Who ran a `mic` command, for the audit log: the operating-system user."""
+    try:
+        return f"cli:{getpass.getuser()}"[:120]
+    except (KeyError, OSError):  # no user name in a bare container
+        return "cli"
+
+
 @token_cli.command("create")
 @one_line_errors
 def token_create(
@@ -340,6 +350,7 @@ def token_create(
             role=role,
             countries=country or [],
             key=settings.secret_key.get_secret_value(),
+            actor=_cli_actor(),
         )
 
     issued = _with_session(settings, work)
@@ -382,7 +393,7 @@ def token_revoke(token: Annotated[str, typer.Argument(help="Token id or prefix")
     migrations.require_current_schema(parse_database_url(settings.database_url))
 
     async def work(session: Any) -> Any:
-        return await accounts.revoke_token(session, token_ref=token)
+        return await accounts.revoke_token(session, token_ref=token, actor=_cli_actor())
 
     record = _with_session(settings, work)
     out.print(f"token {record.id} of {record.name} revoked", highlight=False)

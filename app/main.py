@@ -11,7 +11,9 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from app.alerts import service as alerts
+from app.api.docs import install_docs
 from app.api.errors import install_error_handlers
+from app.api.headers import SecurityHeaders
 from app.api.limits import BodySizeLimit
 from app.api.router import api_router
 from app.commands.parse import ParserCache
@@ -89,14 +91,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=_version(),
         summary="Market prices, buyer leads and notices for CLMV producers, curated by CDEs.",
         lifespan=lifespan,
+        docs_url=None,  # served by install_docs, from local assets
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.database = database
     app.state.sms_gateway = sms_gateway
     app.state.parsers = ParserCache(settings.default_locale)
-    app.state.source_runner = SourceRunner(database)
+    app.state.source_runner = SourceRunner(database, allowed_hosts=settings.source_allowed_hosts)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(SecurityHeaders, https=settings.public_url.lower().startswith("https://"))
+    install_docs(app)
     app.include_router(api_router)
     app.include_router(sms_webhooks)
     app.include_router(telegram_webhook)

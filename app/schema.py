@@ -1,5 +1,6 @@
 """Imports every table module, so that SQLModel.metadata describes the whole schema."""
 
+import sqlalchemy as sa
 from sqlmodel import SQLModel
 
 from app.accounts import models as accounts_models
@@ -24,3 +25,19 @@ TABLE_MODULES = (
     sources_models,
 )
 metadata = SQLModel.metadata
+
+
+def _numbered_by_the_database(table: sa.Table) -> bool:
+    [*key] = table.primary_key.columns
+    return (
+        len(key) == 1 and isinstance(key[0].type, sa.Integer) and key[0].autoincrement is not False
+    )
+
+
+# The audit log refers to rows by id. Without AUTOINCREMENT, SQLite gives the id of the last
+# row deleted (an erased producer) to the next row inserted, and old entries would then name a
+# stranger. PostgreSQL's sequences never go back. Declared here, once, for every such table;
+# migration 0008 rebuilt the tables that existed before.
+for _table in metadata.tables.values():
+    if _numbered_by_the_database(_table):
+        _table.dialect_kwargs["sqlite_autoincrement"] = True

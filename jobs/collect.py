@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 
 import httpx
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -68,12 +68,13 @@ async def run_source(
     *,
     trigger: RunTrigger,
     run_id: int | None = None,
+    allowed_hosts: Collection[str] = (),
     client: httpx.AsyncClient | None = None,
     progress: Progress | None = None,
     offline: Callable[[], Collected] | None = None,
 ) -> JobRun:
     """One run of a source. `offline` reads a downloaded file instead of fetching
-    (`mic import wfp FILE`)."""
+    (`mic import wfp FILE`). Only public addresses and `allowed_hosts` are fetched from."""
     say = progress or (lambda _: None)
     run_id = run_id if run_id is not None else await start(database, source_id, trigger)
     counts = Counts()
@@ -88,7 +89,7 @@ async def run_source(
                 content = offline()
             else:
                 say("fetching")
-                content = await _fetch(source, client)
+                content = await _fetch(source, client, allowed_hosts)
             counts.add_problems(content.problems)
             say(
                 f"importing {len(content.prices) + len(content.rates) + len(content.leads)} records"
@@ -168,11 +169,13 @@ def _nothing_imported(counts: Counts) -> Counts:
     return Counts(seen=counts.seen, rejected=counts.rejected, problems=counts.problems)
 
 
-async def _fetch(source: Source, client: httpx.AsyncClient | None) -> Collected:
+async def _fetch(
+    source: Source, client: httpx.AsyncClient | None, allowed_hosts: Collection[str]
+) -> Collected:
     collector = COLLECTORS[source.kind]
     if client is not None:
         return await collector(client, source)
-    async with new_client() as own:
+    async with new_client(allowed_hosts=allowed_hosts) as own:
         return await collector(own, source)
 
 
@@ -197,14 +200,21 @@ async def _ingest(
 class SourceRunner:
     """Runs sources in the background of this process, for `POST /sources/{id}/run`."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, allowed_hosts: Collection[str] = ()) -> None:
         self.database = database
+        self.allowed_hosts = tuple(allowed_hosts)
         self._tasks: set[asyncio.Task[JobRun]] = set()
 
     async def spawn(self, source_id: int, run_id: int) -> None:
         """Carry on a run whose start the caller recorded (and committed)."""
         task = asyncio.create_task(
-            run_source(self.database, source_id, trigger=RunTrigger.MANUAL, run_id=run_id)
+            run_source(
+                self.database,
+                source_id,
+                trigger=RunTrigger.MANUAL,
+                run_id=run_id,
+                allowed_hosts=self.allowed_hosts,
+            )
         )
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

@@ -237,6 +237,7 @@ async def tokens(database: Database, settings: Settings, seeded: None) -> Tokens
                 role=role,
                 countries=countries,
                 key=settings.secret_key.get_secret_value(),
+                actor="test",
             )
         return {"Authorization": f"Bearer {issued.token}"}
 

@@ -71,4 +71,4 @@ async def list_tokens(session: SessionDep, staff: StaffDep) -> list[TokenPublic]
 @router.post("/tokens/{token_id}/revoke")
 async def revoke_token(session: SessionDep, staff: StaffDep, token_id: int) -> TokenPublic:
     staff.require_role(Role.ADMIN)
-    return await service.revoke_token(session, token_ref=str(token_id))
+    return await service.revoke_token(session, token_ref=str(token_id), actor=staff)

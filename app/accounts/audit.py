@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import json
+from collections.abc import Collection
+from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
 from pydantic import BaseModel
-from sqlmodel import SQLModel, col, select
+from sqlmodel import SQLModel, col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts.models import AuditLog, AuditPublic, Role
-from app.accounts.service import Staff
 from app.core.pagination import MAX_LIMIT, Page
+
+if TYPE_CHECKING:  # the token service records its own changes here
+    from app.accounts.service import Staff
+
+ERASED = "(erased)"
 
 
 def snapshot(obj: SQLModel | BaseModel | None) -> dict[str, Any] | None:
@@ -110,3 +117,63 @@ async def save(
         before=before,
         after=snapshot(obj),
     )
+
+
+async def erase(
+    session: AsyncSession,
+    *,
+    entity: str,
+    entity_id: int,
+    names: Collection[str],
+    numbers: Collection[str],
+    actor: str,
+) -> int:
+    """Take a person out of every earlier entry: their entity's own entries lose `names`
+    wherever they appear, and any entry loses `names` where a field is exactly that name and
+    `numbers` (phones, chat ids, URNs) wherever they appear; an actor that was one of their
+    numbers becomes `actor`. A name inside someone else's text is left: "Aung" must not be cut
+    out of "Aung Aung". Returns how many entries changed."""
+    names = {n for n in names if n}
+    numbers = sorted({n for n in numbers if n}, key=len, reverse=True)
+    own = sa.and_(col(AuditLog.entity) == entity, col(AuditLog.entity_id) == entity_id)
+    mentions: list[Any] = [own]
+    for column in (col(AuditLog.before), col(AuditLog.after)):
+        text = sa.cast(column, sa.Text)
+        # As stored: JSON escapes non-ASCII characters unless the serializer was told not to.
+        for value in {json.dumps(n) for n in names} | {
+            json.dumps(n, ensure_ascii=False) for n in names
+        }:
+            mentions.append(text.contains(value, autoescape=True))
+        for value in {json.dumps(n)[1:-1] for n in numbers} | set(numbers):
+            mentions.append(text.contains(value, autoescape=True))
+    for number in numbers:
+        mentions.append(col(AuditLog.actor).contains(number, autoescape=True))
+    changed = 0
+    for entry in (await session.exec(select(AuditLog).where(or_(*mentions)))).all():
+        is_own = entry.entity == entity and entry.entity_id == entity_id
+        before = _scrub(entry.before, names, numbers, inside=is_own)
+        after = _scrub(entry.after, names, numbers, inside=is_own)
+        who = actor if any(n in entry.actor for n in numbers) else entry.actor
+        if (before, after, who) != (entry.before, entry.after, entry.actor):
+            entry.before, entry.after, entry.actor = before, after, who
+            session.add(entry)
+            changed += 1
+    await session.flush()
+    return changed
+
+
+def _scrub(value: Any, names: set[str], numbers: list[str], *, inside: bool) -> Any:
+    if isinstance(value, dict):
+        return {k: _scrub(v, names, numbers, inside=inside) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v, names, numbers, inside=inside) for v in value]
+    if not isinstance(value, str):
+        return value
+    if value in names:
+        return ERASED
+    for number in numbers:
+        value = value.replace(number, ERASED)
+    if inside:
+        for name in sorted(names, key=len, reverse=True):
+            value = value.replace(name, ERASED)
+    return value

@@ -10,6 +10,7 @@ from typing import Protocol, TypeVar
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.accounts import audit
 from app.accounts.models import ApiToken, Role, StaffUser, TokenPublic
 from app.catalogue.models import Country
 from app.core import clock
@@ -84,9 +85,16 @@ def _public(token: ApiToken, user: StaffUser) -> TokenPublic:
 
 
 async def create_token(
-    session: AsyncSession, *, name: str, role: Role, countries: list[str], key: str
+    session: AsyncSession,
+    *,
+    name: str,
+    role: Role,
+    countries: list[str],
+    key: str,
+    actor: Staff | str,
 ) -> IssuedToken:
-    """Issue a token for the staff user `name`, creating the user on first use."""
+    """Issue a token for the staff user `name`, creating the user on first use. `actor` is who
+    issued it (an admin, or `cli:<user>` for `mic token create`)."""
     name = name.strip()
     if not name:
         raise InvalidInput("a token needs a --name saying whose it is")
@@ -117,7 +125,30 @@ async def create_token(
     )
     session.add(token)
     await session.flush()
-    return IssuedToken(token=secret, record=_public(token, user))
+    record = _public(token, user)
+    _audit_token(session, record, actor=actor, action="token.create")
+    return IssuedToken(token=secret, record=record)
+
+
+def _audit_token(
+    session: AsyncSession,
+    record: TokenPublic,
+    *,
+    actor: Staff | str,
+    action: str,
+    before: TokenPublic | None = None,
+) -> None:
+    # Tokens belong to no country: their entries are for admins' eyes only.
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        entity="api_token",
+        entity_id=record.id,
+        country=None,
+        before=audit.snapshot(before),
+        after=audit.snapshot(record),
+    )
 
 
 async def list_tokens(session: AsyncSession) -> list[TokenPublic]:
@@ -129,8 +160,9 @@ async def list_tokens(session: AsyncSession) -> list[TokenPublic]:
     return [_public(token, user) for token, user in rows]
 
 
-async def revoke_token(session: AsyncSession, *, token_ref: str) -> TokenPublic:
-    """Revoke by id or by the prefix shown in listings. Revoking twice is harmless."""
+async def revoke_token(session: AsyncSession, *, token_ref: str, actor: Staff | str) -> TokenPublic:
+    """Revoke by id or by the prefix shown in listings. Revoking twice is harmless (and
+    recorded once)."""
     query = select(ApiToken, StaffUser).join(
         StaffUser, col(StaffUser.id) == col(ApiToken.staff_user_id)
     )
@@ -143,9 +175,13 @@ async def revoke_token(session: AsyncSession, *, token_ref: str) -> TokenPublic:
         raise InvalidInput(f"{token_ref!r} matches {len(found)} tokens; revoke by id")
     token, user = found[0]
     if token.revoked_at is None:
+        before = _public(token, user)
         token.revoked_at = clock.utcnow()
         session.add(token)
         await session.flush()
+        _audit_token(
+            session, _public(token, user), actor=actor, action="token.revoke", before=before
+        )
     return _public(token, user)
 
 

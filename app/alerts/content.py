@@ -84,6 +84,16 @@ def render(kind: BroadcastKind, payload: Payload, variant: Variant) -> Rendered:
     return Rendered(text=text, segments=info.segments, encoding=str(info.encoding))
 
 
+def contact_forms(kind: BroadcastKind, payload: Payload, variant: Variant) -> tuple[str, ...]:
+    """The buyer's contact as it was written into this variant's text (digits and script are
+    the reader's), for hiding it from readers without the right to see it."""
+    if kind is not BroadcastKind.LEAD:
+        return ()
+    contact = str(payload["contact"])
+    is_sms = variant.channel is ChannelName.SMS
+    return (contact, present(contact, variant.reader, sms=is_sms))
+
+
 def lead_offer(lead: BuyerLead, commodity: Names, unit: Names) -> LeadOffer:
     assert lead.quantity is not None  # verify_lead refuses a lead without one
     return LeadOffer(

@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.accounts.models import Role
 from app.accounts.service import Staff, get_in_scope
 from app.alerts import fanout
+from app.alerts.content import Variant, contact_forms
 from app.alerts.models import (
     Broadcast,
     BroadcastKind,
@@ -37,13 +38,13 @@ from app.core.config import Settings
 from app.core.db import run_core
 from app.core.errors import Conflict, InvalidInput, NotFound
 from app.core.events import EventBus, LeadVerified, PricePublished
+from app.core.masking import mask_numbers, mask_text, mask_urn
 from app.core.pagination import MAX_LIMIT, Page
 from app.leads.models import BuyerLead, LeadStatus
 from app.notices import service as notices
 from app.notices.models import Notice, NoticeStatus
 from app.prices.models import PriceObservation, PriceStatus
 from app.producers.models import Address
-from app.producers.service import mask_phone
 
 # --- wiring -------------------------------------------------------------------------------------
 
@@ -81,7 +82,16 @@ async def preview(
     session: AsyncSession, *, data: PreviewIn, staff: Staff, settings: Settings
 ) -> PreviewOut:
     audience = await _audience(session, data, staff)
-    return await fanout.preview(session, audience, settings)
+    out = await fanout.preview(session, audience, settings)
+    if not all(staff.sees_personal_data(c) for c in audience.countries):
+        for shown in out.texts:
+            variant = Variant(
+                shown.locale, shown.script, shown.digits, shown.plain_sms, shown.channel
+            )
+            shown.text = mask_text(
+                shown.text, contact_forms(audience.kind, audience.payload, variant)
+            )
+    return out
 
 
 async def _audience(session: AsyncSession, data: PreviewIn, staff: Staff) -> fanout.Audience:
@@ -248,9 +258,10 @@ async def list_deliveries(
 ) -> Page[DeliveryPublic]:
     limit = max(1, min(limit, MAX_LIMIT))
     query = (
-        select(Delivery, Address.urn, BroadcastText.text)
+        select(Delivery, Address.urn, BroadcastText, Broadcast)
         .outerjoin(Address, col(Address.id) == Delivery.address_id)
         .join(BroadcastText, col(BroadcastText.id) == Delivery.text_id)
+        .join(Broadcast, col(Broadcast.id) == Delivery.broadcast_id)
         .order_by(col(Delivery.id).desc())
         .limit(limit + 1)
     )
@@ -268,14 +279,20 @@ async def list_deliveries(
     if cursor is not None:
         query = query.where(col(Delivery.id) < cursor)
     rows = (await session.exec(query)).all()
-    items = [_delivery_public(d, urn, text, staff) for d, urn, text in rows[:limit]]
+    items = [_delivery_public(d, urn, t, b, staff) for d, urn, t, b in rows[:limit]]
     return Page(items=items, next_cursor=items[-1].id if len(rows) > limit else None)
 
 
-def _delivery_public(d: Delivery, urn: str | None, text: str, staff: Staff) -> DeliveryPublic:
+def _delivery_public(
+    d: Delivery, urn: str | None, shown: BroadcastText, broadcast: Broadcast, staff: Staff
+) -> DeliveryPublic:
     urn = urn or d.to_urn or ""
-    if urn.startswith("tel:") and not staff.sees_personal_data(d.country_code):
-        urn = "tel:" + mask_phone(urn.removeprefix("tel:"))
+    text, reason = shown.text, d.reason
+    if not staff.sees_personal_data(d.country_code):
+        reason = reason and mask_numbers(reason)
+        urn = mask_urn(urn)
+        variant = Variant(shown.locale, shown.script, shown.digits, shown.plain_sms, shown.channel)
+        text = mask_text(text, contact_forms(broadcast.kind, broadcast.payload, variant))
     return DeliveryPublic(
         id=d.id or 0,
         broadcast_id=d.broadcast_id,
@@ -290,7 +307,7 @@ def _delivery_public(d: Delivery, urn: str | None, text: str, staff: Staff) -> D
         cost=Decimal(d.cost),
         attempts=d.attempts,
         next_attempt_at=d.next_attempt_at,
-        reason=d.reason,
+        reason=reason,
         sent_at=d.sent_at,
         delivered_at=d.delivered_at,
         merged_into=d.merged_into,

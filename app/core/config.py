@@ -5,10 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from app.core.errors import ConfigurationError
 
@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     # Scheduled collection and housekeeping; on PostgreSQL one process at a time runs them.
     scheduler: bool = True
     job_run_retention_days: int = Field(default=90, ge=1)
+    # Private hosts sources may fetch from (an on-premise portal), comma-separated; sources
+    # fetch only public addresses otherwise.
+    source_allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     # Alerts and the outbox dispatcher.
     dispatcher: bool = (
@@ -111,6 +114,13 @@ class Settings(BaseSettings):
     @classmethod
     def _strip(cls, value: str) -> str:
         return value.strip()
+
+    @field_validator("source_allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [h.strip() for h in value.split(",") if h.strip()]
+        return value
 
     @property
     def sqlite_path(self) -> Path | None:

@@ -16,12 +16,13 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts import audit
+from app.accounts.models import Role
 from app.accounts.service import Staff, get_in_scope
 from app.catalogue.models import Commodity, Country, Market, Unit, Variety
 from app.catalogue.service import CatalogueIndex, load_index
 from app.core import clock
 from app.core.csvfile import ImportReport, RowResult, first_error, read_csv
-from app.core.errors import AppError, Conflict, InvalidInput
+from app.core.errors import AppError, Conflict, Forbidden, InvalidInput
 from app.core.events import PricePublished, bus
 from app.core.pagination import MAX_LIMIT, Page
 from app.prices import plausibility
@@ -700,6 +701,30 @@ async def import_prices_csv(
 # --- exchange rates -----------------------------------------------------------------------------
 
 
+async def _rate_country(session: AsyncSession, data: FxRateIn, staff: Staff) -> str | None:
+    """The country a rate is about, checked against the caller's scope. Every price in a
+    country is converted through its currency's rates, so a CDE writes only rates of their own
+    countries' currencies (kyat against yuan or dollar for Myanmar), never another country's:
+    an admin writes those, and rates between two foreign currencies."""
+    owners = {
+        c.currency: c.code
+        for c in (await session.exec(select(Country))).all()
+        if c.currency in (data.base, data.quote)
+    }
+    if staff.role is Role.ADMIN:
+        return next(iter(owners.values())) if len(owners) == 1 else None
+    pair = f"{data.base}/{data.quote}"
+    for currency, country in owners.items():
+        if not staff.can_see(country):
+            raise Forbidden(
+                f"{currency} is the currency of {country}; your token covers"
+                f" {', '.join(sorted(staff.countries or ()))}, so {pair} is not yours to set"
+            )
+    if not owners:
+        raise Forbidden(f"{pair} is no country's currency pair; only admins set it")
+    return sorted(owners.values())[0]
+
+
 async def add_fx_rate(session: AsyncSession, *, data: FxRateIn, staff: Staff) -> FxRate:
     staff.require_writer()
     for code in (data.base, data.quote):
@@ -707,6 +732,7 @@ async def add_fx_rate(session: AsyncSession, *, data: FxRateIn, staff: Staff) ->
             raise InvalidInput(f"unknown currency {code!r}")
     if data.base == data.quote:
         raise InvalidInput("base and quote are the same currency")
+    country = await _rate_country(session, data, staff)
     existing = (
         await session.exec(
             select(FxRate).where(
@@ -729,7 +755,7 @@ async def add_fx_rate(session: AsyncSession, *, data: FxRateIn, staff: Staff) ->
         actor=staff,
         action="fx_rate.create",
         entity="fx_rate",
-        country=None,
+        country=country,
     )
     return rate
 

@@ -230,7 +230,7 @@ class ProducerPublic(BaseModel):
     country: str
     locale: str
     phone: str | None  # E.164, or masked (+95 9•••••789) for viewers
-    telegram_chat_id: int | None
+    telegram_chat_id: int | str | None  # masked (••••••789) for viewers
     kind: ProducerKind
     script: Script
     digits: Digits

@@ -18,6 +18,7 @@ from app.catalogue.service import CatalogueIndex, load_index
 from app.core import clock, i18n
 from app.core.csvfile import ImportReport, RowResult, first_error, read_csv
 from app.core.errors import AppError, Conflict, InvalidInput, NotFound
+from app.core.masking import mask_chat_id, mask_phone
 from app.core.pagination import MAX_LIMIT, Page
 from app.producers.models import (
     Address,
@@ -72,13 +73,6 @@ def normalize_phone(raw: str, country: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def mask_phone(e164: str) -> str:
-    """+959123456789 -> +95 9••••••789: enough to recognise, not enough to call."""
-    number = phonenumbers.parse(e164)
-    national = str(number.national_number)
-    return f"+{number.country_code} {national[0]}{'•' * max(len(national) - 4, 1)}{national[-3:]}"
-
-
 def tel_urn(e164: str) -> str:
     return f"tel:{e164}"
 
@@ -87,8 +81,11 @@ def telegram_urn(chat_id: int) -> str:
     return f"telegram:{chat_id}"
 
 
-async def _claim_urn(session: AsyncSession, urn: str, producer_id: int | None) -> None:
-    """An address belongs to one producer; a second claim is refused naming the first."""
+async def _claim_urn(
+    session: AsyncSession, urn: str, producer_id: int | None, staff: Staff
+) -> None:
+    """An address belongs to one producer; a second claim is refused, naming the first only to
+    a caller who may see them (a number registered in another country says nothing more)."""
     row = (
         await session.exec(
             select(Address, Producer)
@@ -97,11 +94,14 @@ async def _claim_urn(session: AsyncSession, urn: str, producer_id: int | None) -
         )
     ).first()
     if row is not None and row[1].id != producer_id:
-        raise Conflict(f"{urn} already belongs to producer {row[1].id} ({row[1].name})")
+        owner = row[1]
+        if not staff.can_see(owner.country_code):
+            raise Conflict(f"{urn} is already registered elsewhere")
+        raise Conflict(f"{urn} already belongs to producer {owner.id} ({owner.name})")
 
 
 async def _set_address(
-    session: AsyncSession, producer: Producer, scheme: str, urn: str | None
+    session: AsyncSession, producer: Producer, scheme: str, urn: str | None, staff: Staff
 ) -> None:
     assert producer.id is not None
     existing = (
@@ -116,7 +116,7 @@ async def _set_address(
             await session.delete(address)
     await session.flush()
     if urn is not None and all(a.urn != urn for a in existing):
-        await _claim_urn(session, urn, producer.id)
+        await _claim_urn(session, urn, producer.id, staff)
         session.add(Address(producer_id=producer.id, urn=urn))
         await session.flush()
 
@@ -147,7 +147,7 @@ async def create_producer(
     if not urns:
         raise InvalidInput("a producer needs a phone or a telegram_chat_id to be reached")
     for urn in urns:
-        await _claim_urn(session, urn, None)
+        await _claim_urn(session, urn, None, staff)
     producer = Producer(
         name=normalize_text(data.name, max_chars=120),
         country_code=country.code,
@@ -195,10 +195,11 @@ async def update_producer(
     before = audit.snapshot(producer)
     if "phone" in changes:
         phone = normalize_phone(data.phone, producer.country_code) if data.phone else None
-        await _set_address(session, producer, "tel", tel_urn(phone) if phone else None)
+        await _set_address(session, producer, "tel", tel_urn(phone) if phone else None, staff)
     if "telegram_chat_id" in changes:
         chat = data.telegram_chat_id
-        await _set_address(session, producer, "telegram", telegram_urn(chat) if chat else None)
+        urn = telegram_urn(chat) if chat else None
+        await _set_address(session, producer, "telegram", urn, staff)
     for name in ("kind", "script", "digits", "plain_sms", "quiet_hours", "daily_cap"):
         if changes.get(name) is not None:
             setattr(producer, name, getattr(data, name))
@@ -225,6 +226,19 @@ async def delete_producer(session: AsyncSession, *, producer_id: int, staff: Sta
     """Erase a producer and everything that identifies them (the audit keeps the erasure)."""
     staff.require_writer()
     producer = await get_producer(session, producer_id=producer_id, staff=staff)
+    urns = (await session.exec(select(Address.urn).where(Address.producer_id == producer_id))).all()
+    # Earlier entries keep what happened, not who it happened to: their name, numbers and
+    # chats go (an SMS sign-up recorded the phone as the actor and as the name). A bare number
+    # too short to be anyone's alone (a test chat id) is only taken out in its URN form.
+    bare = [urn.split(":", 1)[1] for urn in urns]
+    await audit.erase(
+        session,
+        entity="producer",
+        entity_id=producer_id,
+        names=[producer.name],
+        numbers=[*urns, *(b for b in bare if len(b.lstrip("+-")) >= 7)],
+        actor=f"producer:{producer_id}",
+    )
     await session.exec(delete(Subscription).where(col(Subscription.producer_id) == producer_id))
     await session.exec(delete(Address).where(col(Address.producer_id) == producer_id))
     await session.delete(producer)
@@ -401,8 +415,10 @@ async def to_public(
         assert p.id is not None
         phone = next((u[4:] for u in addresses[p.id] if u.startswith("tel:")), None)
         chat = next((int(u[9:]) for u in addresses[p.id] if u.startswith("telegram:")), None)
-        if phone and not staff.sees_personal_data(p.country_code):
-            phone = mask_phone(phone)
+        shown_chat: int | str | None = chat
+        if not staff.sees_personal_data(p.country_code):
+            phone = phone and mask_phone(phone)
+            shown_chat = None if chat is None else mask_chat_id(chat)
         out.append(
             ProducerPublic(
                 id=p.id,
@@ -410,7 +426,7 @@ async def to_public(
                 country=p.country_code,
                 locale=p.locale,
                 phone=phone,
-                telegram_chat_id=chat,
+                telegram_chat_id=shown_chat,
                 kind=p.kind,
                 script=p.script,
                 digits=p.digits,

@@ -7,7 +7,7 @@ from typing import Annotated, Protocol
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
 
-from app.api.deps import SessionDep, StaffDep
+from app.api.deps import SessionDep, SettingsDep, StaffDep
 from app.core.pagination import Page
 from app.sources import service
 from app.sources.models import (
@@ -28,10 +28,15 @@ class Runner(Protocol):
 
 
 @router.post("/sources", status_code=201)
-async def create_source(session: SessionDep, staff: StaffDep, data: SourceCreate) -> SourcePublic:
-    """A collector: `kind` says how `url` is read; `schedule` is a cron line in the country's
-    time zone; a `trusted` source's prices are published at once unless implausible."""
-    source = await service.create_source(session, data=data, staff=staff)
+async def create_source(
+    session: SessionDep, staff: StaffDep, settings: SettingsDep, data: SourceCreate
+) -> SourcePublic:
+    """A collector: `kind` says how `url` is read (a public http(s) address); `schedule` is a
+    cron line in the country's time zone; a `trusted` source's prices are published at once
+    unless implausible."""
+    source = await service.create_source(
+        session, data=data, staff=staff, allowed_hosts=settings.source_allowed_hosts
+    )
     return await service.to_public(session, source)
 
 
@@ -51,9 +56,15 @@ async def get_source(session: SessionDep, staff: StaffDep, source_id: int) -> So
 
 @router.patch("/sources/{source_id}")
 async def update_source(
-    session: SessionDep, staff: StaffDep, source_id: int, data: SourceUpdate
+    session: SessionDep, staff: StaffDep, settings: SettingsDep, source_id: int, data: SourceUpdate
 ) -> SourcePublic:
-    source = await service.update_source(session, source_id=source_id, data=data, staff=staff)
+    source = await service.update_source(
+        session,
+        source_id=source_id,
+        data=data,
+        staff=staff,
+        allowed_hosts=settings.source_allowed_hosts,
+    )
     return await service.to_public(session, source)
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 import os
 import socket
 import zoneinfo
+from collections.abc import Collection
 
 import sqlalchemy as sa
 from apscheduler.triggers.cron import CronTrigger
@@ -23,6 +24,8 @@ from app.core import clock
 from app.core.db import core_table, run_core
 from app.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.core.pagination import MAX_LIMIT, Page
+from app.core.redact import excerpt
+from app.sources.addresses import AddressRefused, check_url
 from app.sources.ingest import Counts
 from app.sources.mappings import check_mapping
 from app.sources.models import (
@@ -47,6 +50,8 @@ from app.sources.names import NameMapper, add_alias, create_entry
 # or its machine went), so it no longer blocks the next run of its job.
 HEARTBEAT = dt.timedelta(seconds=20)
 ABANDONED_AFTER = dt.timedelta(seconds=90)
+ERROR_CHARS = 300
+PROBLEM_CHARS = 200
 
 
 def runner_name() -> str:
@@ -65,6 +70,13 @@ def check_schedule(schedule: str, timezone: str = "UTC") -> CronTrigger:
             f"schedule {schedule!r} is not a cron line of five fields "
             f"(minute hour day month weekday), e.g. '30 6 * * *': {exc}"
         ) from exc
+
+
+def check_source_url(url: str, allowed_hosts: Collection[str]) -> None:
+    try:
+        check_url(url, allowed_hosts)
+    except AddressRefused as exc:
+        raise InvalidInput(str(exc)) from None
 
 
 def check_access(staff: Staff, country: str | None, what: str) -> None:
@@ -101,8 +113,16 @@ async def to_public(session: AsyncSession, source: Source) -> SourcePublic:
     )
 
 
-async def create_source(session: AsyncSession, *, data: SourceCreate, staff: Staff) -> Source:
+async def create_source(
+    session: AsyncSession,
+    *,
+    data: SourceCreate,
+    staff: Staff,
+    allowed_hosts: Collection[str] = (),
+) -> Source:
+    """`allowed_hosts`: private hosts the source may name (MIC_SOURCE_ALLOWED_HOSTS)."""
     check_access(staff, data.country, f"source {data.slug}")
+    check_source_url(data.url, allowed_hosts)
     if (
         data.kind
         in (SourceKind.WFP_HDX, SourceKind.RSS_LEADS, SourceKind.CSV_URL, SourceKind.HTML_TABLE)
@@ -159,7 +179,12 @@ async def list_sources(session: AsyncSession, *, staff: Staff) -> list[Source]:
 
 
 async def update_source(
-    session: AsyncSession, *, source_id: int, data: SourceUpdate, staff: Staff
+    session: AsyncSession,
+    *,
+    source_id: int,
+    data: SourceUpdate,
+    staff: Staff,
+    allowed_hosts: Collection[str] = (),
 ) -> Source:
     source = await get_source(session, source_id=source_id, staff=staff)
     check_access(staff, source.country_code, f"source {source_id}")
@@ -168,6 +193,8 @@ async def update_source(
         raise InvalidInput("nothing to change: send at least one field")
     if "schedule" in changes:
         check_schedule(changes["schedule"], await _timezone(session, source.country_code))
+    if changes.get("url") is not None:
+        check_source_url(changes["url"], allowed_hosts)
     if "mapping" in changes:
         changes["mapping"] = check_mapping(source.kind, changes["mapping"] or {})
     before = audit.snapshot(source)
@@ -302,10 +329,14 @@ async def beat(session: AsyncSession, run_id: int) -> None:
 def finish_run(run: JobRun, counts: Counts, *, status: RunStatus, error: str | None = None) -> None:
     run.status = status
     run.finished_at = clock.utcnow()
-    run.error = error[:2000] if error else None
+    # CDEs read these: a short quote of what went wrong, never the upstream answer itself (a
+    # source aimed at a private service would otherwise hand its answer over).
+    run.error = excerpt(error, ERROR_CHARS) if error else None
     for name in ("seen", "inserted", "updated", "unchanged", "unmapped", "rejected"):
         setattr(run, name, getattr(counts, name))
-    run.problems = [{"line": p.line, "reason": p.reason} for p in counts.problems]
+    run.problems = [
+        {"line": p.line, "reason": excerpt(p.reason, PROBLEM_CHARS)} for p in counts.problems
+    ]
 
 
 async def list_runs(

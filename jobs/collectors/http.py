@@ -8,12 +8,16 @@ import asyncio
 import html
 import random
 import re
-from collections.abc import Mapping
+import typing
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Literal, NoReturn
 
+import httpcore
 import httpx
 
+from app.core.redact import excerpt
+from app.sources.addresses import AddressRefused, allowed_set, resolve
 from app.sources.records import CollectorError
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -57,15 +61,75 @@ class _Transient(Exception):
 
 
 def new_client(
-    *, timeout_s: float = 30.0, user_agent: str = DEFAULT_USER_AGENT
+    *,
+    allowed_hosts: Collection[str] = (),
+    timeout_s: float = 30.0,
+    user_agent: str = DEFAULT_USER_AGENT,
 ) -> httpx.AsyncClient:
-    """The client collectors share. Connecting never waits longer than reading would."""
+    """The client collectors share. Connecting never waits longer than reading would. It only
+    connects to public addresses, or to `allowed_hosts` (app.sources.addresses)."""
     return httpx.AsyncClient(
+        transport=_GuardedTransport(allowed_set(allowed_hosts)),
+        # Proxies from the environment would be connected to instead of the source's host, out
+        # of the guard's sight.
+        trust_env=False,
         timeout=httpx.Timeout(timeout_s, connect=min(CONNECT_TIMEOUT_S, timeout_s)),
         follow_redirects=True,
         max_redirects=MAX_REDIRECTS,
         headers={"User-Agent": user_agent},
     )
+
+
+class _GuardedBackend(httpcore.AsyncNetworkBackend):
+    """Opens every connection (the first request's and each redirect's) to the address the
+    host's name was checked to have, never to a second lookup of the name."""
+
+    def __init__(self, allowed_hosts: frozenset[str]) -> None:
+        self._allowed_hosts = allowed_hosts
+        self._backend = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
+        local_address: str | None = None,
+        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        address = await resolve(host, port, self._allowed_hosts)
+        return await self._backend.connect_tcp(
+            address,
+            port,
+            timeout=timeout,
+            local_address=local_address,
+            socket_options=socket_options,
+        )
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
+        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise AddressRefused("sources do not fetch through Unix sockets")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._backend.sleep(seconds)
+
+
+class _GuardedTransport(httpx.AsyncHTTPTransport):
+    def __init__(self, allowed_hosts: frozenset[str]) -> None:
+        super().__init__()
+        limits = httpx.Limits()  # httpx's defaults, as the pool it built has
+        # httpx takes no network backend, so its pool is built again with ours; TLS still checks
+        # the certificate against the host's name, which httpcore passes along separately.
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=_GuardedBackend(allowed_hosts),
+        )
 
 
 async def fetch(
@@ -205,6 +269,9 @@ async def _attempt(
         raise FetchError(f"the answer from {host} could not be decoded: {_reason(exc)}") from None
     except httpx.InvalidURL as exc:
         raise FetchError(f"not a usable URL: {url} ({exc})") from None
+    except AddressRefused as exc:
+        # Raised while connecting, so also for a redirect's target: never retried.
+        raise FetchError(f"refused to fetch: {exc}") from None
 
 
 async def _read(response: httpx.Response, max_bytes: int) -> bytes:
@@ -237,10 +304,8 @@ async def _excerpt(response: httpx.Response) -> str:
         title = _title(bytes(head))
         if title:
             return title
-    text = " ".join(bytes(head).decode(response.encoding or "utf-8", "replace").split())
-    if not text:
-        return "(empty body)"
-    return text[:EXCERPT_CHARS] + ("…" if len(text) > EXCERPT_CHARS else "")
+    text = excerpt(bytes(head).decode(response.encoding or "utf-8", "replace"), EXCERPT_CHARS)
+    return text or "(empty body)"
 
 
 def _is_html(content: bytes, content_type: str | None) -> bool:
@@ -258,10 +323,7 @@ def _title(content: bytes) -> str | None:
     match = _TITLE.search(content[:65536].decode("utf-8", "replace"))
     if match is None:
         return None
-    title = " ".join(html.unescape(match.group(1)).split())
-    if not title:
-        return None
-    return title[:EXCERPT_CHARS] + ("…" if len(title) > EXCERPT_CHARS else "")
+    return excerpt(html.unescape(match.group(1)), EXCERPT_CHARS) or None
 
 
 def _retry_after(response: httpx.Response) -> float | None:

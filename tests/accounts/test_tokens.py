@@ -23,6 +23,7 @@ async def issue(
             role=role,
             countries=countries,
             key=settings.secret_key.get_secret_value(),
+            actor="test",
         )
     return issued.token
 
@@ -101,3 +102,31 @@ async def test_a_name_keeps_its_role(database: Database, settings: Settings) -> 
     await issue(database, settings, "thida", Role.CDE, ["MM"])  # a second token is fine
     with pytest.raises(InvalidInput, match="already exists as cde"):
         await issue(database, settings, "thida", Role.ADMIN, [])
+
+
+async def test_issuing_and_revoking_tokens_is_audited(
+    client: httpx.AsyncClient, database: Database, settings: Settings
+) -> None:
+    admin = await issue(database, settings, "ana", Role.ADMIN, [])
+    cde = await issue(database, settings, "thida", Role.CDE, ["MM"])
+    headers = {"Authorization": f"Bearer {admin}"}
+    listed = (await client.get("/api/v1/tokens", headers=headers)).json()
+    cde_id = next(t["id"] for t in listed if t["name"] == "thida")
+
+    revoked = await client.post(f"/api/v1/tokens/{cde_id}/revoke", headers=headers)
+    again = await client.post(f"/api/v1/tokens/{cde_id}/revoke", headers=headers)
+    assert revoked.status_code == again.status_code == 200
+
+    page = await client.get("/api/v1/audit", headers=headers, params={"entity": "api_token"})
+    entries = [(e["actor"], e["action"], e["entity_id"]) for e in page.json()["items"]]
+    assert entries == [
+        ("ana", "token.revoke", cde_id),
+        ("test", "token.create", cde_id),
+        ("test", "token.create", cde_id - 1),
+    ]
+    revoke = page.json()["items"][0]
+    assert revoke["before"]["revoked_at"] is None and revoke["after"]["revoked_at"] is not None
+    assert revoke["after"]["name"] == "thida" and revoke["after"]["countries"] == ["MM"]
+    assert cde not in page.text and cde[12:] not in page.text  # only the listed prefix
+    cde_headers = {"Authorization": f"Bearer {cde}"}
+    assert (await client.get("/api/v1/audit", headers=cde_headers)).status_code == 401

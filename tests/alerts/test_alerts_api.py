@@ -129,3 +129,80 @@ async def test_deliveries_are_scoped_and_phone_numbers_masked_for_viewers(
     assert (
         await client.get(f"/api/v1/broadcasts/{broadcast_id}", headers=tokens.cde_kh)
     ).status_code == 403
+
+
+async def test_viewers_never_read_buyer_contacts_or_whole_addresses(
+    client: httpx.AsyncClient, tokens: Tokens
+) -> None:
+    chat = await register(
+        client,
+        tokens,
+        name="Ko Aung",
+        locale="en",
+        telegram=987654321,
+        subscribe={"commodity": "mango", "rule": "every", "leads": True},
+    )
+    phone = await register(
+        client,
+        tokens,
+        name="Daw Hla",
+        locale="my",
+        phone="+959250000071",
+        subscribe={"commodity": "mango", "rule": "every", "leads": True},
+    )
+    native = await client.patch(
+        f"/api/v1/producers/{phone}", headers=tokens.admin, json={"digits": "native"}
+    )
+    assert native.status_code == 200, native.text
+    contact = "Mr Li +86 138 0013 8000"
+    lead = await client.post(
+        "/api/v1/leads",
+        headers=tokens.cde_mm,
+        json={
+            "kind": "buy",
+            "commodity": "mango",
+            "quantity": "20",
+            "unit": "tonne",
+            "price": "12000",
+            "currency": "CNY",
+            "buyer_name": "Ruili Fruit Co",
+            "contact": contact,
+            "country": "MM",
+        },
+    )
+    assert lead.status_code == 201, lead.text
+    lead_id = lead.json()["id"]
+    verified = await client.post(f"/api/v1/leads/{lead_id}/verify", headers=tokens.cde_mm)
+    assert verified.status_code == 200, verified.text
+    burmese_contact = "Mr Li +၈၆ ၁၃၈ ၀၀၁၃ ၈၀၀၀"
+
+    def texts(items: list[dict[str, str]]) -> str:
+        return "\n".join(item["text"] for item in items)
+
+    cde = (await client.get("/api/v1/deliveries", headers=tokens.cde_mm)).json()["items"]
+    assert contact in texts(cde) and burmese_contact in texts(cde)
+    assert {d["urn"] for d in cde} == {"telegram:987654321", "tel:+959250000071"}
+
+    viewer = (await client.get("/api/v1/deliveries", headers=tokens.viewer_mm)).json()["items"]
+    shown = texts(viewer)
+    assert "Ruili Fruit Co" in shown and "[contact hidden]" in shown
+    for secret in ("138", "၁၃၈", "8000", "၈၀၀၀", "987654321", "250000071"):
+        assert secret not in shown
+        assert all(secret not in d["urn"] for d in viewer)
+    assert {d["urn"] for d in viewer} == {"telegram:••••••321", "tel:+95 9••••••071"}
+
+    preview = await client.post(
+        "/api/v1/broadcasts/preview", headers=tokens.viewer_mm, json={"lead_id": lead_id}
+    )
+    assert preview.status_code == 200, preview.text
+    previewed = texts(preview.json()["texts"])
+    assert "Ruili Fruit Co" in previewed and "[contact hidden]" in previewed
+    assert "138" not in previewed and "၁၃၈" not in previewed
+    as_cde = await client.post(
+        "/api/v1/broadcasts/preview", headers=tokens.cde_mm, json={"lead_id": lead_id}
+    )
+    assert contact in texts(as_cde.json()["texts"])
+
+    for who, expected in ((tokens.viewer_mm, "••••••321"), (tokens.cde_mm, 987654321)):
+        producer = await client.get(f"/api/v1/producers/{chat}", headers=who)
+        assert producer.json()["telegram_chat_id"] == expected

@@ -316,3 +316,42 @@ async def test_pagination_walks_every_price_once(client: httpx.AsyncClient, toke
         if cursor is None:
             break
     assert seen == sorted(seen, reverse=True) and len(set(seen)) == 7
+
+
+async def test_a_cde_sets_only_rates_of_their_own_countries_currencies(
+    client: httpx.AsyncClient, tokens: Tokens
+) -> None:
+    def rate(base: str, quote: str) -> dict[str, str]:
+        return {
+            "base": base,
+            "quote": quote,
+            "rate": "4100",
+            "on_date": "2026-11-20",
+            "source": "t",
+        }
+
+    refused = {}
+    for base, quote in (("USD", "KHR"), ("MMK", "KHR"), ("USD", "CNY")):
+        response = await client.post(
+            "/api/v1/fx-rates", headers=tokens.cde_mm, json=rate(base, quote)
+        )
+        assert response.status_code == 403, response.text
+        refused[f"{base}/{quote}"] = response.json()["detail"]
+    khr = "KHR is the currency of KH; your token covers MM, so {} is not yours to set"
+    assert refused == {
+        "USD/KHR": khr.format("USD/KHR"),
+        "MMK/KHR": khr.format("MMK/KHR"),
+        "USD/CNY": "USD/CNY is no country's currency pair; only admins set it",
+    }
+    assert (await client.get("/api/v1/fx-rates", headers=tokens.admin)).json() == []
+
+    own = await client.post("/api/v1/fx-rates", headers=tokens.cde_mm, json=rate("CNY", "MMK"))
+    assert own.status_code == 201, own.text
+    riel = await client.post("/api/v1/fx-rates", headers=tokens.cde_kh, json=rate("USD", "KHR"))
+    assert riel.status_code == 201, riel.text
+    admin = await client.post("/api/v1/fx-rates", headers=tokens.admin, json=rate("USD", "CNY"))
+    assert admin.status_code == 201, admin.text
+    audit = (
+        await client.get("/api/v1/audit", headers=tokens.cde_mm, params={"entity": "fx_rate"})
+    ).json()["items"]
+    assert [(a["actor"], a["after"]["quote"]) for a in audit] == [("thida", "MMK")]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
 import pytest
 
+from app.core.db import Database
 from app.core.errors import InvalidInput
-from app.producers.service import mask_phone, normalize_phone
+from app.core.masking import mask_phone
+from app.producers.service import normalize_phone, register_from_message
 from tests.conftest import Tokens
 
 
@@ -98,6 +101,50 @@ async def test_duplicates_are_refused_naming_the_existing_producer(
     assert (
         again.json()["detail"]
         == f"tel:+959123456789 already belongs to producer {first['id']} (Daw Khin Myo)"
+    )
+
+
+async def test_a_number_registered_in_another_country_is_not_named(
+    client: httpx.AsyncClient, tokens: Tokens
+) -> None:
+    cambodian = farmer(
+        name="KH Farmer Audit", country="KH", phone="012 345 678", telegram_chat_id=4242
+    )
+    created = await client.post("/api/v1/producers", headers=tokens.cde_kh, json=cambodian)
+    assert created.status_code == 201, created.text
+    mine = await client.post("/api/v1/producers", headers=tokens.cde_mm, json=farmer())
+    assert mine.status_code == 201, mine.text
+
+    details = []
+    for attempt in (
+        client.post(
+            "/api/v1/producers", headers=tokens.cde_mm, json=farmer(phone="+855 12 345 678")
+        ),
+        client.post(
+            "/api/v1/producers",
+            headers=tokens.cde_mm,
+            json=farmer(phone=None, telegram_chat_id=4242),
+        ),
+        client.patch(
+            f"/api/v1/producers/{mine.json()['id']}",
+            headers=tokens.cde_mm,
+            json={"phone": "+85512345678"},
+        ),
+    ):
+        response = await attempt
+        assert response.status_code == 409, response.text
+        details.append(response.json()["detail"])
+
+    assert details == [
+        "tel:+85512345678 is already registered elsewhere",
+        "telegram:4242 is already registered elsewhere",
+        "tel:+85512345678 is already registered elsewhere",
+    ]
+    as_admin = await client.post(
+        "/api/v1/producers", headers=tokens.admin, json=farmer(phone="+85512345678")
+    )
+    assert as_admin.json()["detail"] == (
+        f"tel:+85512345678 already belongs to producer {created.json()['id']} (KH Farmer Audit)"
     )
 
 
@@ -252,3 +299,71 @@ async def test_producer_import_reports_rows(client: httpx.AsyncClient, tokens: T
         if p["name"] == "Ko Zaw"
     )
     assert ko["roles"] == ["reporter", "trusted_reporter"]
+
+
+async def test_erasing_a_producer_takes_them_out_of_earlier_audit_entries(
+    client: httpx.AsyncClient, tokens: Tokens, database: Database
+) -> None:
+    async with database.session() as session:
+        joined = await register_from_message(
+            session, urn="tel:+959250123400", channel="sms", locale="my"
+        )
+        assert joined is not None and joined.id is not None
+        producer_id = joined.id
+        await session.commit()
+    renamed = await client.patch(
+        f"/api/v1/producers/{producer_id}",
+        headers=tokens.cde_mm,
+        json={"name": "Daw Nu Nu", "telegram_chat_id": 555123987},
+    )
+    assert renamed.status_code == 200, renamed.text
+    neighbour = await client.post(
+        "/api/v1/producers", headers=tokens.cde_mm, json=farmer(name="Daw Nu Nu Aye")
+    )
+    assert neighbour.status_code == 201, neighbour.text
+
+    def entries(page: httpx.Response) -> str:
+        return json.dumps(page.json()["items"], ensure_ascii=False)
+
+    audit_url = "/api/v1/audit"
+    before = entries(await client.get(audit_url, headers=tokens.admin))
+    assert "+959250123400" in before and "Daw Nu Nu" in before
+
+    erased = await client.delete(f"/api/v1/producers/{producer_id}", headers=tokens.cde_mm)
+    assert erased.status_code == 204, erased.text
+
+    after = await client.get(audit_url, headers=tokens.admin)
+    written = entries(after)
+    for personal in ("959250123400", '"Daw Nu Nu"', "555123987"):
+        assert personal not in written
+    assert '"Daw Nu Nu Aye"' in written  # someone else, whose name merely starts alike
+    own = [
+        e
+        for e in after.json()["items"]
+        if e["entity_id"] == producer_id and e["entity"] == "producer"
+    ]
+    assert [e["action"] for e in own] == [
+        "producer.delete",
+        "producer.update",
+        "producer.join.sms",
+    ]
+    assert own[-1]["actor"] == f"producer:{producer_id}"
+    assert own[-1]["after"]["name"] == "(erased)"
+
+
+async def test_an_erased_producers_id_is_never_given_again(
+    client: httpx.AsyncClient, tokens: Tokens
+) -> None:
+    first = (await client.post("/api/v1/producers", headers=tokens.cde_mm, json=farmer())).json()
+    assert (
+        await client.delete(f"/api/v1/producers/{first['id']}", headers=tokens.cde_mm)
+    ).status_code == 204
+
+    second = await client.post(
+        "/api/v1/producers",
+        headers=tokens.cde_mm,
+        json=farmer(name="U Hla", phone="09 250 000 111"),
+    )
+
+    assert second.status_code == 201, second.text
+    assert second.json()["id"] > first["id"]

@@ -12,9 +12,19 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.fakes.upstream import FakeUpstream
+from app.core.config import Settings
+from app.core.db import Database
+from app.sources.models import Source, SourceKind
+from tests.fakes.upstream import LOOPBACK, FakeUpstream
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "collectors"
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The fake upstreams listen on loopback, which these tests allow as an on-premise portal
+    would be (MIC_SOURCE_ALLOWED_HOSTS); everything else stays refused."""
+    return settings.model_copy(update={"source_allowed_hosts": [LOOPBACK]})
 
 
 @pytest.fixture
@@ -28,6 +38,27 @@ def wfp_rows(name: str) -> list[dict[str, str]]:
     """The data rows of a WFP file, read independently of the collector."""
     rows = list(csv.DictReader(io.StringIO((DATA / name).read_text("utf-8"))))
     return [r for r in rows if not r["date"].startswith("#")]
+
+
+async def add_source(database: Database, kind: SourceKind, url: str, **fields: Any) -> int:
+    """A source written straight to the database, past the API's checks."""
+    async with database.session() as session:
+        source = Source(
+            slug=f"s-{kind.value.replace('_', '-')}-{abs(hash(url)) % 10_000}",
+            name="test source",
+            kind=kind,
+            country_code=fields.pop("country", "MM"),
+            url=url,
+            schedule="0 6 * * *",
+            created_by="test",
+            trusted=True,
+            mapping=fields.pop("mapping", {"create_missing": ["market", "commodity", "unit"]}),
+            **fields,
+        )
+        session.add(source)
+        await session.commit()
+        assert source.id is not None
+        return source.id
 
 
 async def create_source(

@@ -12,33 +12,13 @@ import sqlalchemy as sa
 from app.core.db import Database, core_table, run_core
 from app.prices.models import PriceObservation
 from app.sources import ingest
-from app.sources.models import RunStatus, RunTrigger, Source, SourceKind
+from app.sources.models import RunStatus, RunTrigger, SourceKind
 from jobs.collect import run_source
 from jobs.collectors.http import new_client
-from tests.fakes.upstream import FakeUpstream
-from tests.sources.conftest import DATA
+from tests.fakes.upstream import LOOPBACK, FakeUpstream
+from tests.sources.conftest import DATA, add_source
 
 SAMPLE = (DATA / "wfp_food_prices_mmr_sample.csv").read_bytes()
-
-
-async def add_source(database: Database, kind: SourceKind, url: str, **fields: Any) -> int:
-    async with database.session() as session:
-        source = Source(
-            slug=f"s-{kind.value.replace('_', '-')}-{abs(hash(url)) % 10_000}",
-            name="test source",
-            kind=kind,
-            country_code=fields.pop("country", "MM"),
-            url=url,
-            schedule="0 6 * * *",
-            created_by="test",
-            trusted=True,
-            mapping={"create_missing": ["market", "commodity", "unit"]},
-            **fields,
-        )
-        session.add(source)
-        await session.commit()
-        assert source.id is not None
-        return source.id
 
 
 async def count_prices(database: Database) -> int:
@@ -86,7 +66,9 @@ async def test_a_broken_payload_fails_the_run_and_imports_nothing(
 ) -> None:
     setup(upstream)
     source_id = await add_source(database, SourceKind.WFP_HDX, f"{upstream.url}/f.csv")
-    run = await run_source(database, source_id, trigger=RunTrigger.SCHEDULE)
+    run = await run_source(
+        database, source_id, trigger=RunTrigger.SCHEDULE, allowed_hosts=[LOOPBACK]
+    )
     assert run.status is RunStatus.FAILED
     assert run.error is not None and reason in run.error, run.error
     assert run.inserted == 0
@@ -98,7 +80,7 @@ async def test_a_server_that_never_answers_fails_the_run_after_its_retries(
 ) -> None:
     upstream.hang("/f.csv")
     source_id = await add_source(database, SourceKind.WFP_HDX, f"{upstream.url}/f.csv")
-    async with new_client(timeout_s=0.2) as client:
+    async with new_client(allowed_hosts=[LOOPBACK], timeout_s=0.2) as client:
         run = await run_source(database, source_id, trigger=RunTrigger.SCHEDULE, client=client)
     assert run.status is RunStatus.FAILED
     assert run.error is not None and "no answer" in run.error and "3 attempts" in run.error
@@ -114,7 +96,9 @@ async def test_invalid_feed_xml_fails_the_run(
         content_type="application/rss+xml",
     )
     source_id = await add_source(database, SourceKind.RSS_LEADS, f"{upstream.url}/leads.rss")
-    run = await run_source(database, source_id, trigger=RunTrigger.SCHEDULE)
+    run = await run_source(
+        database, source_id, trigger=RunTrigger.SCHEDULE, allowed_hosts=[LOOPBACK]
+    )
     assert run.status is RunStatus.FAILED
     assert run.error is not None and "not valid RSS or Atom" in run.error
 
@@ -135,10 +119,10 @@ async def test_a_failure_while_storing_rolls_back_everything_and_the_next_source
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(ingest, "_hold", fail_after_inserting)
-    run = await run_source(database, broken, trigger=RunTrigger.SCHEDULE)
+    run = await run_source(database, broken, trigger=RunTrigger.SCHEDULE, allowed_hosts=[LOOPBACK])
     assert run.status is RunStatus.FAILED and run.error == "RuntimeError: disk full"
     assert await count_prices(database) == 0  # the rows inserted before the failure are gone
 
     monkeypatch.setattr(ingest, "_hold", real_hold)
-    ok = await run_source(database, healthy, trigger=RunTrigger.SCHEDULE)
+    ok = await run_source(database, healthy, trigger=RunTrigger.SCHEDULE, allowed_hosts=[LOOPBACK])
     assert ok.status is RunStatus.SUCCEEDED and ok.inserted == 317

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from jobs.collectors.http import MAX_BYTES, Fetched, FetchError, fetch, new_client
-from tests.fakes.upstream import FakeUpstream
+from tests.fakes.upstream import LOOPBACK, FakeUpstream
 
 CSV = "market,commodity,unit,price\nYangon,Rice,kg,1200\n"
 LAST_MODIFIED = "Tue, 04 Mar 2025 06:30:00 GMT"
@@ -37,7 +37,7 @@ async def quiet_event_loop() -> AsyncIterator[None]:
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with new_client(timeout_s=5.0) as c:
+    async with new_client(allowed_hosts=[LOOPBACK], timeout_s=5.0) as c:
         yield c
 
 
@@ -157,7 +157,7 @@ async def test_a_server_that_never_answers_times_out_on_each_attempt(
     upstream.hang("/rates")
     started = time.monotonic()
 
-    async with new_client(timeout_s=0.3) as client:
+    async with new_client(allowed_hosts=[LOOPBACK], timeout_s=0.3) as client:
         with pytest.raises(FetchError) as caught:
             await fetch(client, f"{upstream.url}/rates", expect="json", attempts=2, backoff_s=0.01)
 
@@ -170,7 +170,7 @@ async def test_the_deadline_bounds_the_whole_fetch(upstream: FakeUpstream) -> No
     upstream.hang("/rates")
     started = time.monotonic()
 
-    async with new_client(timeout_s=30) as client:
+    async with new_client(allowed_hosts=[LOOPBACK], timeout_s=30) as client:
         with pytest.raises(FetchError) as caught:
             await fetch(client, f"{upstream.url}/rates", expect="json", deadline_s=0.3)
 
