@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import httpx
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.core.config import Settings
 from app.core.db import Database
 from app.core.errors import AppError, NotFound
 from app.sources import feed_leads, ingest
@@ -67,13 +68,14 @@ async def run_source(
     source_id: int,
     *,
     trigger: RunTrigger,
+    settings: Settings,
     run_id: int | None = None,
     client: httpx.AsyncClient | None = None,
     progress: Progress | None = None,
     offline: Callable[[], Collected] | None = None,
 ) -> JobRun:
     """One run of a source. `offline` reads a downloaded file instead of fetching
-    (`mic import wfp FILE`)."""
+    (`mic import wfp FILE`); `settings` for the alerts a trusted source's prices send."""
     say = progress or (lambda _: None)
     run_id = run_id if run_id is not None else await start(database, source_id, trigger)
     counts = Counts()
@@ -96,7 +98,7 @@ async def run_source(
             async with database.session() as session:
                 source = await session.get(Source, source_id)
                 assert source is not None
-                await _ingest(session, source, content, counts)
+                await _ingest(session, source, content, counts, settings)
                 if content.unchanged and not (counts.inserted or counts.updated):
                     status, error = RunStatus.SKIPPED, content.unchanged
                 source.etag = content.etag or source.etag
@@ -177,7 +179,7 @@ async def _fetch(source: Source, client: httpx.AsyncClient | None) -> Collected:
 
 
 async def _ingest(
-    session: AsyncSession, source: Source, content: Collected, counts: Counts
+    session: AsyncSession, source: Source, content: Collected, counts: Counts, settings: Settings
 ) -> None:
     who = actor(source)
     if source.kind is SourceKind.RSS_LEADS:
@@ -190,21 +192,33 @@ async def _ingest(
         )
     else:
         await ingest.ingest_prices(
-            session, source=source, records=content.prices, counts=counts, actor=who
+            session,
+            source=source,
+            records=content.prices,
+            counts=counts,
+            actor=who,
+            settings=settings,
         )
 
 
 class SourceRunner:
     """Runs sources in the background of this process, for `POST /sources/{id}/run`."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, settings: Settings) -> None:
         self.database = database
+        self.settings = settings
         self._tasks: set[asyncio.Task[JobRun]] = set()
 
     async def spawn(self, source_id: int, run_id: int) -> None:
         """Carry on a run whose start the caller recorded (and committed)."""
         task = asyncio.create_task(
-            run_source(self.database, source_id, trigger=RunTrigger.MANUAL, run_id=run_id)
+            run_source(
+                self.database,
+                source_id,
+                trigger=RunTrigger.MANUAL,
+                settings=self.settings,
+                run_id=run_id,
+            )
         )
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

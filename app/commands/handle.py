@@ -23,6 +23,7 @@ from app.commands import replies as r
 from app.commands.keywords import Intent
 from app.commands.models import InboundMessage
 from app.commands.parse import Command, Parser
+from app.core.config import Settings
 from app.core.errors import AppError
 from app.leads import service as leads
 from app.leads.models import BuyerLead, LeadCreate, LeadKind, LeadStatus
@@ -55,9 +56,10 @@ class _Turn:
         command: Command,
         sender: Sender,
         producer: Producer | None,
+        settings: Settings,
     ) -> None:
         self.session, self.parser, self.command = session, parser, command
-        self.sender, self.producer = sender, producer
+        self.sender, self.producer, self.settings = sender, producer, settings
         locale = sender.locale or (producer.locale if producer else command.locale)
         self.reader = Reader(
             locale,
@@ -105,10 +107,13 @@ class _Turn:
 
 
 async def handle_text(
-    session: AsyncSession, *, parser: Parser, text: str, sender: Sender
+    session: AsyncSession, *, parser: Parser, text: str, sender: Sender, settings: Settings
 ) -> list[str]:
     """Parse, answer, and record the exchange. Never raises for anything a user can type."""
-    return (await answer_message(session, parser=parser, text=text, sender=sender)).replies
+    record = await answer_message(
+        session, parser=parser, text=text, sender=sender, settings=settings
+    )
+    return record.replies
 
 
 async def answer_message(
@@ -117,13 +122,15 @@ async def answer_message(
     parser: Parser,
     text: str,
     sender: Sender,
+    settings: Settings,
     external_id: str | None = None,
 ) -> InboundMessage:
     """handle_text(), returning the recorded turn: its replies, the producer, the language.
-    Whether the replies are sent is the transport's decision (rate limits)."""
+    Whether the replies are sent is the transport's decision (rate limits). `settings` for the
+    alerts a trusted reporter's price sends."""
     command = parser.parse(text)
     producer = await producers.find_by_urn(session, sender.urn)
-    turn = _Turn(session, parser, command, sender, producer)
+    turn = _Turn(session, parser, command, sender, producer, settings)
     answers = await _answer(turn)
     record = InboundMessage(
         urn=sender.urn,
@@ -424,7 +431,12 @@ async def _report(turn: _Turn) -> list[str]:
         )
         async with turn.session.begin_nested():
             await prices.create_price(
-                turn.session, data=data, staff=turn.actor, source=turn.sender.channel, index=index
+                turn.session,
+                data=data,
+                staff=turn.actor,
+                settings=turn.settings,
+                source=turn.sender.channel,
+                index=index,
             )
     except (AppError, ValueError):
         return [turn.say(r.REPORT_REFUSED)]
