@@ -1,27 +1,16 @@
-"""The fake upstream web server for source tests, and helpers to create and run sources."""
+"""Helpers to create and run sources."""
 
 from __future__ import annotations
 
 import asyncio
 import csv
 import io
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
-
-from tests.fakes.upstream import FakeUpstream
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "collectors"
-
-
-@pytest.fixture
-async def upstream() -> AsyncIterator[FakeUpstream]:
-    async with FakeUpstream() as fake:
-        yield fake
-    fake.check()
 
 
 def wfp_rows(name: str) -> list[dict[str, str]]:
