@@ -22,8 +22,9 @@ from app.commands.models import InboundMessage
 from app.core.config import Settings
 from app.core.db import Database
 from app.main import create_app
+from app.prices.models import PriceObservation, PriceStatus
 from app.producers.models import Producer, ProducerStatus
-from tests.alerts.conftest import dispatch_until, publish, register
+from tests.alerts.conftest import alerts_to, dispatch_until, follower, publish, register
 from tests.conftest import Tokens
 from tests.fakes.channel import RecordingChannel
 
@@ -259,3 +260,29 @@ async def test_an_empty_text_and_ten_concatenated_parts_get_one_short_answer(
     async with database.session() as s:
         segments = [d.segments for d in (await s.exec(select(Delivery))).all()]
     assert all(1 <= n <= 2 for n in segments)
+
+
+async def test_a_trusted_reporters_sms_price_alerts_the_followers(
+    sms_client: httpx.AsyncClient, client: httpx.AsyncClient, tokens: Tokens, database: Database
+) -> None:
+    follows = await follower(database)
+    created = await client.post(
+        "/api/v1/producers",
+        headers=tokens.admin,
+        json={
+            "name": "Ko Zaw",
+            "country": "MM",
+            "phone": "+959250000555",
+            "kind": "trader",
+            "roles": ["reporter", "trusted_reporter"],
+            "consent": {"channel": "paper"},
+        },
+    )
+    assert created.status_code == 201, created.text
+    assert (
+        await mo(sms_client, "959250000555", "REPORT MANGO MUSE 12600 CNY/TON")
+    ).status_code == 200
+    async with database.session() as s:
+        price = (await s.exec(select(PriceObservation))).one()
+    assert (price.status, price.source) == (PriceStatus.PUBLISHED, "sms")
+    assert await alerts_to(database, follows) == [("price", price.id)]
