@@ -310,7 +310,7 @@ async def test_a_producer_who_prefers_plain_sms_gets_one_cheap_segment(
         producer.plain_sms = True
         s.add(producer)
     replies = await ask("gia xoai muse", urn="tel:+84912345678")
-    assert replies[0].startswith("Xoai (Sein Ta Lone) tai Muse: 12.600 CN¥/tan")
+    assert replies[0].startswith("Xoai (Sein Ta Lone) tai Muse, Myanmar: 12.600 CN¥/tan")
     assert all(analyse(r).encoding == "gsm7" for r in replies)
 
 
@@ -326,3 +326,53 @@ def test_every_fixed_reply_fits_two_sms_segments_in_every_language() -> None:
         for message in fixed:
             text = translator(locale).gettext(message)
             assert segments(text) <= 2, (locale, text)
+
+
+@pytest.mark.usefixtures("published")
+@pytest.mark.parametrize(
+    ("text", "locale", "registered", "unknown"),
+    [
+        ("ລາຄາໝາກມ່ວງ", "lo", "tel:+8562055512345", "tel:+8562055567890"),  # no price in Laos
+        ("giá xoài", "vi", "tel:+84912345678", "tel:+84987654321"),  # none in Vietnam
+        ("តម្លៃស្វាយ", "km", "tel:+85512345678", "tel:+85598765432"),  # none in Cambodia
+        ("သရက်သီးဈေး", "my", "tel:+959250123456", "tel:+959250654321"),  # Muse is at home
+        ("mango price", "en", "tel:+959250111111", "tel:+959250222222"),
+    ],
+)
+async def test_registered_and_unknown_senders_get_the_same_facts(
+    ask: Ask, text: str, locale: str, registered: str, unknown: str
+) -> None:
+    await ask("JOIN", urn=registered, locale=locale)
+    [theirs] = await ask(text, urn=registered, channel="telegram")
+    [strangers] = await ask(text, urn=unknown, channel="telegram")
+    assert re.search(r"12\D?600", theirs), theirs  # the Muse price, not "no price"
+    facts, _, hint = strangers.rpartition("\n")
+    assert facts == theirs and hint  # the same answer, and the stranger hears how to register
+
+
+@pytest.mark.usefixtures("published")
+async def test_with_no_price_at_home_the_nearest_markets_answer_first(
+    database: Database, settings: Settings, ask: Ask
+) -> None:
+    async with database.session() as s:
+        await create_price(
+            s,
+            staff=ADMIN,
+            settings=settings,
+            data=PriceCreate(
+                commodity="mango",
+                market="thai-nguyen",
+                price=Decimal("25000"),
+                currency="VND",
+                unit="kg",
+                price_type="wholesale",
+                observed_on=YESTERDAY,
+                publish=True,
+            ),
+        )
+    [answer] = await ask("mango price", urn="tel:+8562055512345", channel="telegram", locale="en")
+    lines = answer.splitlines()
+    assert lines[0] == "No recent price for Mango in Lao PDR."
+    # Thai Nguyen is about 500 km from Vientiane, Muse about 800 km.
+    assert lines[1].startswith("Mango at Thai Nguyen, Viet Nam: ₫25,000/kg"), lines
+    assert lines[2].startswith("Mango (Sein Ta Lone) at Muse, Myanmar: CN¥12,600/tonne"), lines
