@@ -137,6 +137,29 @@ async def follower(
         return producer.id
 
 
+async def add_reporter(
+    client: httpx.AsyncClient, tokens: Tokens, *, trusted: bool, **address: Any
+) -> int:
+    """Ko Zaw, a field reporter in Myanmar writing in English, reached at `address` (`phone` or
+    `telegram_chat_id`); a trusted reporter's prices are published at once."""
+    roles = ["reporter", "trusted_reporter"] if trusted else ["reporter"]
+    created = await client.post(
+        "/api/v1/producers",
+        headers=tokens.admin,
+        json={
+            "name": "Ko Zaw",
+            "country": "MM",
+            "locale": "en",
+            "kind": "trader",
+            "roles": roles,
+            "consent": {"channel": "paper"},
+            **address,
+        },
+    )
+    assert created.status_code == 201, created.text
+    return int(created.json()["id"])
+
+
 async def alerts_to(database: Database, producer_id: int) -> list[tuple[str, int | None]]:
     """The outbox rows of one producer, oldest first: (broadcast kind, its price or lead id)."""
     async with database.session() as s:

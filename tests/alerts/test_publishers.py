@@ -18,6 +18,7 @@ from app.prices.models import PriceObservation, PriceStatus
 from app.sources.models import JobRun, RunStatus, RunTrigger, Source, SourceKind
 from tests.alerts.conftest import alerts_to, follower
 from tests.fakes.upstream import FakeUpstream
+from tests.sources.conftest import MUSE_BOARD_MAPPING
 from tests.test_cli import MIC, mic_env
 
 # The scheduler fires at the next minute boundary, after starting up: at most about 60 s.
@@ -34,16 +35,7 @@ async def trusted_muse_board(database: Database, url: str, *, schedule: str) -> 
             country_code="MM",
             url=url,
             schedule=schedule,
-            mapping={
-                "columns": {
-                    "observed_on": "Date",
-                    "market": "Market",
-                    "commodity": "Product",
-                    "variety": "Variety",
-                    "price": "Price (CNY/tonne)",
-                },
-                "defaults": {"currency": "CNY", "unit": "tonne", "price_type": "border"},
-            },
+            mapping=MUSE_BOARD_MAPPING,
             trusted=True,
             created_by="test",
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 import pytest
 from sqlmodel import select
@@ -26,6 +26,16 @@ from app.producers.service import find_by_urn
 ADMIN = Staff(user_id=0, name="ana", role=Role.ADMIN, countries=None)
 YESTERDAY = dt.date.today() - dt.timedelta(days=1)
 PHONE = "tel:+959250123456"
+
+
+async def publish_yesterday(database: Database, settings: Settings, **price: Any) -> None:
+    async with database.session() as s:
+        await create_price(
+            s,
+            staff=ADMIN,
+            settings=settings,
+            data=PriceCreate(observed_on=YESTERDAY, publish=True, **price),
+        )
 
 
 @pytest.fixture
@@ -133,22 +143,16 @@ async def test_sms_replies_in_khmer_fit_two_segments_each(database: Database, as
 async def test_no_price_is_said_honestly_with_the_nearest_market(
     database: Database, settings: Settings, seeded: None, ask: Ask
 ) -> None:
-    async with database.session() as s:
-        await create_price(
-            s,
-            staff=ADMIN,
-            settings=settings,
-            data=PriceCreate(
-                commodity="mango",
-                market="mandalay",
-                price=Decimal("5000"),
-                currency="MMK",
-                unit="viss",
-                price_type="wholesale",
-                observed_on=YESTERDAY,
-                publish=True,
-            ),
-        )
+    await publish_yesterday(
+        database,
+        settings,
+        commodity="mango",
+        market="mandalay",
+        price=Decimal("5000"),
+        currency="MMK",
+        unit="viss",
+        price_type="wholesale",
+    )
     replies = await ask("mango muse", channel="telegram")
     assert replies[0].startswith(
         "No recent price for Mango at Muse.\nNearest with a price: Mandalay."
@@ -354,22 +358,16 @@ async def test_registered_and_unknown_senders_get_the_same_facts(
 async def test_with_no_price_at_home_the_nearest_markets_answer_first(
     database: Database, settings: Settings, ask: Ask
 ) -> None:
-    async with database.session() as s:
-        await create_price(
-            s,
-            staff=ADMIN,
-            settings=settings,
-            data=PriceCreate(
-                commodity="mango",
-                market="thai-nguyen",
-                price=Decimal("25000"),
-                currency="VND",
-                unit="kg",
-                price_type="wholesale",
-                observed_on=YESTERDAY,
-                publish=True,
-            ),
-        )
+    await publish_yesterday(
+        database,
+        settings,
+        commodity="mango",
+        market="thai-nguyen",
+        price=Decimal("25000"),
+        currency="VND",
+        unit="kg",
+        price_type="wholesale",
+    )
     [answer] = await ask("mango price", urn="tel:+8562055512345", channel="telegram", locale="en")
     lines = answer.splitlines()
     assert lines[0] == "No recent price for Mango in Lao PDR."

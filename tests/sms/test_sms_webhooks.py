@@ -24,7 +24,14 @@ from app.core.db import Database
 from app.main import create_app
 from app.prices.models import PriceObservation, PriceStatus
 from app.producers.models import Producer, ProducerStatus
-from tests.alerts.conftest import alerts_to, dispatch_until, follower, publish, register
+from tests.alerts.conftest import (
+    add_reporter,
+    alerts_to,
+    dispatch_until,
+    follower,
+    publish,
+    register,
+)
 from tests.conftest import Tokens
 from tests.fakes.channel import RecordingChannel
 
@@ -266,19 +273,7 @@ async def test_a_trusted_reporters_sms_price_alerts_the_followers(
     sms_client: httpx.AsyncClient, client: httpx.AsyncClient, tokens: Tokens, database: Database
 ) -> None:
     follows = await follower(database)
-    created = await client.post(
-        "/api/v1/producers",
-        headers=tokens.admin,
-        json={
-            "name": "Ko Zaw",
-            "country": "MM",
-            "phone": "+959250000555",
-            "kind": "trader",
-            "roles": ["reporter", "trusted_reporter"],
-            "consent": {"channel": "paper"},
-        },
-    )
-    assert created.status_code == 201, created.text
+    await add_reporter(client, tokens, trusted=True, phone="+959250000555")
     assert (
         await mo(sms_client, "959250000555", "REPORT MANGO MUSE 12600 CNY/TON")
     ).status_code == 200

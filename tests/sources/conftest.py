@@ -12,6 +12,18 @@ import httpx
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "collectors"
 
+# A long price table of the Muse border board: Date, Market, Product, Variety, Price (CNY/tonne).
+MUSE_BOARD_MAPPING = {
+    "columns": {
+        "observed_on": "Date",
+        "market": "Market",
+        "commodity": "Product",
+        "variety": "Variety",
+        "price": "Price (CNY/tonne)",
+    },
+    "defaults": {"currency": "CNY", "unit": "tonne", "price_type": "border"},
+}
+
 
 def wfp_rows(name: str) -> list[dict[str, str]]:
     """The data rows of a WFP file, read independently of the collector."""
