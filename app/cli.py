@@ -171,8 +171,6 @@ def _run_source(settings: Settings, ref: str, content_from: Path | None = None) 
     """Run a source in this process with a progress display, then print its counts."""
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from app.alerts.service import alerts_wired
-    from app.core.events import bus
     from app.sources.models import RunStatus, RunTrigger
     from app.sources.service import find_source
     from jobs import collect
@@ -186,24 +184,21 @@ def _run_source(settings: Settings, ref: str, content_from: Path | None = None) 
             async with database.session() as session:
                 source = await find_source(session, ref)
 
-            with (
-                alerts_wired(bus, settings),
-                Progress(
-                    SpinnerColumn(),
-                    TextColumn("{task.description}"),
-                    BarColumn(),
-                    TimeElapsedColumn(),
-                    console=err,
-                    transient=True,
-                ) as progress,
-            ):
+            with Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TimeElapsedColumn(),
+                console=err,
+                transient=True,
+            ) as progress:
                 # A run has three stages: fetch (or read the file), import, record.
                 task = progress.add_task(f"{source.slug}: starting", total=collect.STAGES)
                 return await collect.run_source(
                     database,
                     source.id or 0,
                     trigger=RunTrigger.CLI,
-                    allowed_hosts=settings.source_allowed_hosts,
+                    settings=settings,
                     offline=None if raw is None else functools.partial(wfp_hdx.read_file, raw),
                     progress=lambda stage: progress.update(
                         task, description=f"{source.slug}: {stage}", advance=1
@@ -427,7 +422,11 @@ def ask(
     async def work(session: Any) -> list[str]:
         parser = await load_parser(session, default_locale=settings.default_locale)
         return await handle_text(
-            session, parser=parser, text=text, sender=Sender(urn, channel, locale)
+            session,
+            parser=parser,
+            text=text,
+            sender=Sender(urn, channel, locale),
+            settings=settings,
         )
 
     for reply in _with_session(settings, work):

@@ -10,7 +10,6 @@ from importlib.metadata import PackageNotFoundError, version
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from app.alerts import service as alerts
 from app.api.docs import install_docs
 from app.api.errors import install_error_handlers
 from app.api.headers import SecurityHeaders
@@ -20,7 +19,6 @@ from app.commands.parse import ParserCache
 from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.errors import DatabaseUnavailable
-from app.core.events import bus
 from app.core.i18n import require_catalogs
 from app.core.migrations import require_current_schema
 from app.core.readiness import readiness
@@ -69,8 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
             await telegram_bot.start(app.state.telegram, settings)
         try:
-            with alerts.alerts_wired(bus, settings):
-                yield
+            yield
         finally:
             if getattr(app.state, "telegram", None) is not None:
                 await telegram_bot.stop(app.state.telegram)
@@ -98,7 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = database
     app.state.sms_gateway = sms_gateway
     app.state.parsers = ParserCache(settings.default_locale)
-    app.state.source_runner = SourceRunner(database, allowed_hosts=settings.source_allowed_hosts)
+    app.state.source_runner = SourceRunner(database, settings)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit)
     app.add_middleware(SecurityHeaders, https=settings.public_url.lower().startswith("https://"))

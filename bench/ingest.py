@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from app.catalogue.service import load_demo_catalogue
 from app.core import clock
+from app.core.config import Settings
 from app.core.db import Database, core_table, parse_database_url, run_core
 from app.core.migrations import upgrade
 from app.prices.models import PriceObservation, PriceStatus, PriceType
@@ -74,7 +75,10 @@ def _rows(records: list[PriceRecord]) -> list[dict[str, Any]]:
 async def _import(database: Database, source_id: int, content: bytes) -> tuple[float, Any]:
     read = functools.partial(wfp_hdx.read_file, content)
     start = time.perf_counter()
-    run = await collect.run_source(database, source_id, trigger=RunTrigger.CLI, offline=read)
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    run = await collect.run_source(
+        database, source_id, trigger=RunTrigger.CLI, settings=settings, offline=read
+    )
     return time.perf_counter() - start, run
 
 

@@ -14,6 +14,7 @@ from app.accounts.models import Role
 from app.accounts.service import Staff
 from app.catalogue.service import load_demo_catalogue, load_index
 from app.core import clock
+from app.core.config import Settings
 from app.core.db import Database, parse_database_url
 from app.core.migrations import upgrade
 from app.prices.models import PriceObservation, PriceStatus, PriceType
@@ -66,7 +67,12 @@ async def run(*, requests: int, **_: Any) -> dict[str, Any]:
             content = make_csv(rows, day)
             async with database.session() as session:
                 start = time.perf_counter()
-                report = await import_prices_csv(session, content=content, staff=ADMIN)
+                report = await import_prices_csv(
+                    session,
+                    content=content,
+                    staff=ADMIN,
+                    settings=Settings(_env_file=None),  # type: ignore[call-arg]
+                )
                 imported = time.perf_counter() - start
         finally:
             await database.dispose()

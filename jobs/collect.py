@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 import httpx
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.core.config import Settings
 from app.core.db import Database
 from app.core.errors import AppError, NotFound
 from app.sources import feed_leads, ingest
@@ -67,14 +68,15 @@ async def run_source(
     source_id: int,
     *,
     trigger: RunTrigger,
+    settings: Settings,
     run_id: int | None = None,
-    allowed_hosts: Collection[str] = (),
     client: httpx.AsyncClient | None = None,
     progress: Progress | None = None,
     offline: Callable[[], Collected] | None = None,
 ) -> JobRun:
     """One run of a source. `offline` reads a downloaded file instead of fetching
-    (`mic import wfp FILE`). Only public addresses and `allowed_hosts` are fetched from."""
+    (`mic import wfp FILE`); `settings` for the alerts a trusted source's prices send and the
+    private hosts it may fetch from (only public addresses otherwise)."""
     say = progress or (lambda _: None)
     run_id = run_id if run_id is not None else await start(database, source_id, trigger)
     counts = Counts()
@@ -89,7 +91,7 @@ async def run_source(
                 content = offline()
             else:
                 say("fetching")
-                content = await _fetch(source, client, allowed_hosts)
+                content = await _fetch(source, client, settings.source_allowed_hosts)
             counts.add_problems(content.problems)
             say(
                 f"importing {len(content.prices) + len(content.rates) + len(content.leads)} records"
@@ -97,7 +99,7 @@ async def run_source(
             async with database.session() as session:
                 source = await session.get(Source, source_id)
                 assert source is not None
-                await _ingest(session, source, content, counts)
+                await _ingest(session, source, content, counts, settings)
                 if content.unchanged and not (counts.inserted or counts.updated):
                     status, error = RunStatus.SKIPPED, content.unchanged
                 source.etag = content.etag or source.etag
@@ -180,7 +182,7 @@ async def _fetch(
 
 
 async def _ingest(
-    session: AsyncSession, source: Source, content: Collected, counts: Counts
+    session: AsyncSession, source: Source, content: Collected, counts: Counts, settings: Settings
 ) -> None:
     who = actor(source)
     if source.kind is SourceKind.RSS_LEADS:
@@ -193,16 +195,21 @@ async def _ingest(
         )
     else:
         await ingest.ingest_prices(
-            session, source=source, records=content.prices, counts=counts, actor=who
+            session,
+            source=source,
+            records=content.prices,
+            counts=counts,
+            actor=who,
+            settings=settings,
         )
 
 
 class SourceRunner:
     """Runs sources in the background of this process, for `POST /sources/{id}/run`."""
 
-    def __init__(self, database: Database, *, allowed_hosts: Collection[str] = ()) -> None:
+    def __init__(self, database: Database, settings: Settings) -> None:
         self.database = database
-        self.allowed_hosts = tuple(allowed_hosts)
+        self.settings = settings
         self._tasks: set[asyncio.Task[JobRun]] = set()
 
     async def spawn(self, source_id: int, run_id: int) -> None:
@@ -212,8 +219,8 @@ class SourceRunner:
                 self.database,
                 source_id,
                 trigger=RunTrigger.MANUAL,
+                settings=self.settings,
                 run_id=run_id,
-                allowed_hosts=self.allowed_hosts,
             )
         )
         self._tasks.add(task)

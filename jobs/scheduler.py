@@ -135,10 +135,7 @@ class Scheduler:
     async def run_source(self, source_id: int) -> None:
         try:
             run = await collect.run_source(
-                self.database,
-                source_id,
-                trigger=RunTrigger.SCHEDULE,
-                allowed_hosts=self.settings.source_allowed_hosts,
+                self.database, source_id, trigger=RunTrigger.SCHEDULE, settings=self.settings
             )
         except AppError as exc:  # a manual run of it is going on, or it was just deleted
             log.info("source %s not run: %s", source_id, exc.detail)

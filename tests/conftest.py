@@ -27,6 +27,7 @@ from app.core.db import Database, parse_database_url, sync_engine
 from app.core.migrations import upgrade
 from app.main import create_app
 from app.schema import metadata
+from tests.fakes.upstream import FakeUpstream
 
 POSTGRES_URL = os.environ.get("MIC_TEST_DATABASE_URL", "").strip()
 ENGINE = "postgresql" if POSTGRES_URL else "sqlite"
@@ -192,6 +193,15 @@ async def session(database: Database) -> AsyncIterator[AsyncSession]:
     """A session inside one transaction that commits when the test body returns."""
     async with database.session() as s:
         yield s
+
+
+@pytest.fixture
+async def upstream() -> AsyncIterator[FakeUpstream]:
+    """A fake upstream web server on loopback; the test fails if it got a request for anything
+    the test did not set up."""
+    async with FakeUpstream() as fake:
+        yield fake
+    fake.check()
 
 
 @pytest.fixture

@@ -15,12 +15,22 @@ from app.sources.models import Source, SourceKind
 MIC = [sys.executable, "-m", "app"]
 
 
-def mic(*args: str, database_url: str, **settings: str) -> subprocess.CompletedProcess[str]:
+def mic_env(database_url: str, **settings: str) -> dict[str, str]:
+    """The environment of a `mic` process: this one's, without any MIC_ setting of the machine."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MIC_")}
     env.update(MIC_DATABASE_URL=database_url, MIC_SECRET_KEY="cli-test-secret", COLUMNS="200")
     env.update(settings)
+    return env
+
+
+def mic(*args: str, database_url: str, **settings: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*MIC, *args], capture_output=True, text=True, env=env, timeout=120, check=False
+        [*MIC, *args],
+        capture_output=True,
+        text=True,
+        env=mic_env(database_url, **settings),
+        timeout=120,
+        check=False,
     )
 
 

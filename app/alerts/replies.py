@@ -72,6 +72,7 @@ async def receive_sms(
         parser=parser,
         text=text,
         sender=Sender(urn, "sms"),
+        settings=settings,
         external_id=gateway_id,
     )
     if not record.replies:

@@ -1,11 +1,9 @@
-"""Alerts as the admin API and the rest of the service see them: the event handlers that fan
-out, previews, sending notices, and reading or steering broadcasts and deliveries."""
+"""Alerts as the admin API and the rest of the service see them: previews, sending notices, and
+reading or steering broadcasts and deliveries."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts.models import Role
 from app.accounts.service import Staff, get_in_scope
-from app.alerts import fanout
+from app.alerts import fanout, triggers
 from app.alerts.content import Variant, contact_forms
 from app.alerts.models import (
     Broadcast,
@@ -37,7 +35,6 @@ from app.core import clock
 from app.core.config import Settings
 from app.core.db import run_core
 from app.core.errors import Conflict, InvalidInput, NotFound
-from app.core.events import EventBus, LeadVerified, PricePublished
 from app.core.masking import mask_numbers, mask_text, mask_urn
 from app.core.pagination import MAX_LIMIT, Page
 from app.leads.models import BuyerLead, LeadStatus
@@ -45,35 +42,6 @@ from app.notices import service as notices
 from app.notices.models import Notice, NoticeStatus
 from app.prices.models import PriceObservation, PriceStatus
 from app.producers.models import Address
-
-# --- wiring -------------------------------------------------------------------------------------
-
-
-@contextmanager
-def alerts_wired(bus: EventBus, settings: Settings) -> Iterator[None]:
-    """Fan out inside the transaction that published the price or verified the lead, for as
-    long as the app runs (its lifespan), so no handler outlives the settings it carries."""
-
-    async def alert_price_subscribers(session: AsyncSession, event: PricePublished) -> None:
-        price = await session.get(PriceObservation, event.price_id)
-        if price is not None:
-            audience = await fanout.price_audience(session, price)
-            await fanout.fan_out(session, audience, settings, created_by=price.reviewed_by or "mic")
-
-    async def alert_lead_subscribers(session: AsyncSession, event: LeadVerified) -> None:
-        lead = await session.get(BuyerLead, event.lead_id)
-        if lead is not None:
-            audience = await fanout.lead_audience(session, lead)
-            await fanout.fan_out(session, audience, settings, created_by=lead.reviewed_by or "mic")
-
-    bus.subscribe(PricePublished, alert_price_subscribers)
-    bus.subscribe(LeadVerified, alert_lead_subscribers)
-    try:
-        yield
-    finally:
-        bus.unsubscribe(PricePublished, alert_price_subscribers)
-        bus.unsubscribe(LeadVerified, alert_lead_subscribers)
-
 
 # --- previews and notices -----------------------------------------------------------------------
 
@@ -118,8 +86,9 @@ async def send_notice(
     staff.require_writer()
     notice = await notices.get_notice(session, notice_id=notice_id, staff=staff)
     await notices.mark_sent(session, notice=notice, staff=staff)
-    audience = await fanout.notice_audience(session, notice)
-    return await fanout.fan_out(session, audience, settings, created_by=staff.name)
+    return await triggers.notice_sent(
+        session, notice=notice, settings=settings, created_by=staff.name
+    )
 
 
 SYSTEM = Staff(user_id=0, name="scheduler", role=Role.ADMIN, countries=None)

@@ -7,7 +7,7 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -24,6 +24,7 @@ from app.commands.keywords import Intent
 from app.commands.models import InboundMessage
 from app.commands.parse import Command, Parser
 from app.core import clock
+from app.core.config import Settings
 from app.core.errors import AppError
 from app.leads import service as leads
 from app.leads.models import BuyerLead, LeadCreate, LeadKind, LeadStatus
@@ -35,6 +36,8 @@ from app.text import sms
 from app.text.formatting import Formatter, Reader, present
 
 FRESH_DAYS = 14
+Key = TypeVar("Key", int, str)  # catalogue ids, or country codes
+NEAREST_MARKETS = 2  # offered when the asked market or country has no price
 MAX_MESSAGES = 3
 SMS_SEGMENTS = 2
 
@@ -56,9 +59,13 @@ class _Turn:
         command: Command,
         sender: Sender,
         producer: Producer | None,
+        settings: Settings,
     ) -> None:
         self.session, self.parser, self.command = session, parser, command
-        self.sender, self.producer = sender, producer
+        self.sender, self.producer, self.settings = sender, producer, settings
+        # Where the asker is: a producer's registered country, else the number's. A question
+        # that names no market is answered for there, whoever asks.
+        self.home = producer.country_code if producer else _country_of_urn(sender.urn)
         locale = sender.locale or (producer.locale if producer else command.locale)
         self.reader = Reader(
             locale,
@@ -105,11 +112,19 @@ class _Turn:
         return messages
 
 
+def _country_of_urn(urn: str) -> str | None:
+    scheme, _, address = urn.partition(":")
+    return producers.country_of_phone(address) if scheme == "tel" else None
+
+
 async def handle_text(
-    session: AsyncSession, *, parser: Parser, text: str, sender: Sender
+    session: AsyncSession, *, parser: Parser, text: str, sender: Sender, settings: Settings
 ) -> list[str]:
     """Parse, answer, and record the exchange. Never raises for anything a user can type."""
-    return (await answer_message(session, parser=parser, text=text, sender=sender)).replies
+    record = await answer_message(
+        session, parser=parser, text=text, sender=sender, settings=settings
+    )
+    return record.replies
 
 
 async def answer_message(
@@ -118,13 +133,15 @@ async def answer_message(
     parser: Parser,
     text: str,
     sender: Sender,
+    settings: Settings,
     external_id: str | None = None,
 ) -> InboundMessage:
     """handle_text(), returning the recorded turn: its replies, the producer, the language.
-    Whether the replies are sent is the transport's decision (rate limits)."""
+    Whether the replies are sent is the transport's decision (rate limits). `settings` for the
+    alerts a trusted reporter's price sends."""
     command = parser.parse(text)
     producer = await producers.find_by_urn(session, sender.urn)
-    turn = _Turn(session, parser, command, sender, producer)
+    turn = _Turn(session, parser, command, sender, producer, settings)
     answers = await _answer(turn)
     record = InboundMessage(
         urn=sender.urn,
@@ -171,14 +188,14 @@ async def _answer(turn: _Turn) -> list[str]:
 # --- prices -------------------------------------------------------------------------------------
 
 
-async def _names(turn: _Turn, column: str, ids: set[int]) -> dict[int, str]:
+async def _names(turn: _Turn, column: str, ids: set[Key]) -> dict[Key, str]:
     found = await display_names(turn.session, column, ids)
     return {i: name_in(found[i], turn.f.locale) if found.get(i) else "" for i in ids}
 
 
-async def _price(turn: _Turn) -> list[str]:
-    c, session = turn.command, turn.session
-    index = turn.parser.index
+async def _published(turn: _Turn, *, country: str | None) -> Sequence[PriceObservation]:
+    """The newest published prices matching the question, in `country` if given."""
+    c = turn.command
     query = select(PriceObservation).where(PriceObservation.status == PriceStatus.PUBLISHED)
     if c.commodity_id:
         query = query.where(PriceObservation.commodity_id == c.commodity_id)
@@ -186,15 +203,45 @@ async def _price(turn: _Turn) -> list[str]:
         query = query.where(PriceObservation.variety_id == c.variety_id)
     if c.market_id:
         query = query.where(col(PriceObservation.market_id).in_([c.market_id, *c.extra_markets]))
-    elif turn.producer is not None and not c.variety_id:
-        query = query.where(PriceObservation.country_code == turn.producer.country_code)
-    rows = (
-        await session.exec(
-            query.order_by(
-                col(PriceObservation.observed_on).desc(), col(PriceObservation.id).desc()
-            ).limit(200)
-        )
-    ).all()
+    if country is not None:
+        query = query.where(PriceObservation.country_code == country)
+    query = query.order_by(
+        col(PriceObservation.observed_on).desc(), col(PriceObservation.id).desc()
+    ).limit(200)
+    return (await turn.session.exec(query)).all()
+
+
+def _nearest(turn: _Turn, rows: Sequence[PriceObservation], home: str) -> list[PriceObservation]:
+    """The prices of the markets nearest to the home country's markets (newest first among
+    equally near ones, e.g. when coordinates are missing)."""
+    markets = turn.parser.index.market_by_id
+    at_home = [m for m in markets.values() if m.country_code == home]
+
+    def distance(market_id: int) -> float:
+        there = markets[market_id]
+        return min((_distance_km(here, there) for here in at_home), default=math.inf)
+
+    nearest = sorted(dict.fromkeys(p.market_id for p in rows), key=distance)[:NEAREST_MARKETS]
+    return [p for p in rows if p.market_id in nearest]
+
+
+async def _price(turn: _Turn) -> list[str]:
+    c, session = turn.command, turn.session
+    index = turn.parser.index
+    # A named market or variety is answered wherever it is; otherwise the asker's country
+    # first, and when it has no price, the nearest markets that have one.
+    home = None if c.market_id or c.variety_id else turn.home
+    rows = await _published(turn, country=home)
+    texts: list[str] = []
+    if home is not None and not rows:
+        rows = _nearest(turn, await _published(turn, country=None), home)
+        if rows:
+            country = (await _names(turn, "country_code", {home}))[home]
+            if c.commodity_id:
+                commodity = (await _names(turn, "commodity_id", {c.commodity_id}))[c.commodity_id]
+                texts.append(turn.say(r.NO_PRICE_IN, commodity=commodity, country=country))
+            else:
+                texts.append(turn.say(r.NO_PRICES_IN, country=country))
     series: dict[tuple[Any, ...], list[PriceObservation]] = {}
     for p in rows:
         key = (p.commodity_id, p.variety_id, p.market_id, p.price_type, p.unit_id, p.currency)
@@ -205,19 +252,29 @@ async def _price(turn: _Turn) -> list[str]:
     shown = {
         p.id: p for p in await prices.to_public(session, [p for s in series.values() for p in s])
     }
+    market_ids = {k[2] for k in series}
     names = {
         "commodity": await _names(turn, "commodity_id", {k[0] for k in series}),
         "variety": await _names(turn, "variety_id", {k[1] for k in series if k[1]}),
-        "market": await _names(turn, "market_id", {k[2] for k in series}),
+        "market": await _names(turn, "market_id", market_ids),
         "unit": await _names(turn, "unit_id", {k[4] for k in series}),
     }
-    countries = {x.code: x.currency for x in (await session.exec(select(Country))).all()}
-    lines = []
+    abroad = {
+        m: index.market_by_id[m].country_code
+        for m in market_ids
+        if turn.home is not None and index.market_by_id[m].country_code != turn.home
+    }
+    countries = await _names(turn, "country_code", set(abroad.values()))
+    for m, code in abroad.items():  # a market in another country is named with its country
+        names["market"][m] = turn.say(
+            r.MARKET_IN, market=names["market"][m], country=countries[code]
+        )
+    currencies = {x.code: x.currency for x in (await session.exec(select(Country))).all()}
     for key, pair in list(series.items())[:6]:
         latest = shown[pair[0].id or 0]
         previous = shown[pair[1].id or 0] if len(pair) > 1 else None
-        lines.append(_price_line(turn, key, latest, previous, names, countries, index))
-    return lines
+        texts.append(_price_line(turn, key, latest, previous, names, currencies, index))
+    return texts
 
 
 def _price_line(
@@ -299,7 +356,7 @@ async def _no_price(turn: _Turn) -> list[str]:
     nearest = sorted(
         (index.market_by_id[m] for m in with_price if m != c.market_id),
         key=lambda m: _distance_km(asked, m),
-    )[:2]
+    )[:NEAREST_MARKETS]
     if nearest:
         labels = await _names(turn, "market_id", {m.id for m in nearest if m.id})
         texts.append(turn.say(r.NEAREST, markets=", ".join(labels[m.id] for m in nearest if m.id)))
@@ -426,7 +483,12 @@ async def _report(turn: _Turn) -> list[str]:
         )
         async with turn.session.begin_nested():
             await prices.create_price(
-                turn.session, data=data, staff=turn.actor, source=turn.sender.channel, index=index
+                turn.session,
+                data=data,
+                staff=turn.actor,
+                settings=turn.settings,
+                source=turn.sender.channel,
+                index=index,
             )
     except (AppError, ValueError):
         return [turn.say(r.REPORT_REFUSED)]

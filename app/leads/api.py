@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Response
 
-from app.api.deps import SessionDep, StaffDep
+from app.api.deps import SessionDep, SettingsDep, StaffDep
 from app.core.pagination import Page
 from app.leads import service
 from app.leads.models import (
@@ -75,9 +75,11 @@ async def update_lead(
 
 
 @router.post("/leads/{lead_id}/verify")
-async def verify_lead(session: SessionDep, staff: StaffDep, lead_id: int) -> LeadPublic:
+async def verify_lead(
+    session: SessionDep, staff: StaffDep, settings: SettingsDep, lead_id: int
+) -> LeadPublic:
     """Vouch for the buyer: subscribed producers who opted in to leads will hear of it."""
-    await service.verify_lead(session, lead_id=lead_id, staff=staff)
+    await service.verify_lead(session, lead_id=lead_id, staff=staff, settings=settings)
     return await _one(session, staff, lead_id)
 
 

@@ -10,10 +10,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts import audit
 from app.accounts.service import Staff, get_in_scope
+from app.alerts import triggers
 from app.catalogue.service import CatalogueIndex, country_today, load_index
 from app.core import clock
+from app.core.config import Settings
 from app.core.errors import Conflict, InvalidInput
-from app.core.events import LeadVerified, bus
 from app.core.pagination import MAX_LIMIT, Page
 from app.leads.models import (
     BuyerLead,
@@ -173,7 +174,9 @@ async def _decide(
     return lead
 
 
-async def verify_lead(session: AsyncSession, *, lead_id: int, staff: Staff) -> BuyerLead:
+async def verify_lead(
+    session: AsyncSession, *, lead_id: int, staff: Staff, settings: Settings
+) -> BuyerLead:
     """The CDE vouches that the buyer is genuine: only now do producers hear of it."""
     found = await get_in_scope(session, BuyerLead, lead_id, staff=staff, noun="lead")
     if found.quantity is None or found.unit_id is None:
@@ -187,7 +190,7 @@ async def verify_lead(session: AsyncSession, *, lead_id: int, staff: Staff) -> B
         status=LeadStatus.VERIFIED,
         allowed_from=(LeadStatus.PENDING,),
     )
-    await bus.emit(session, LeadVerified(lead_id))
+    await triggers.lead_verified(session, lead=lead, settings=settings)
     return lead
 
 

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from app.accounts import audit
 from app.accounts.models import AuditPublic
-from app.api.deps import SessionDep, StaffDep
+from app.api.deps import SessionDep, SettingsDep, StaffDep
 from app.api.imports import ImportResult, import_result
 from app.core.pagination import Page
 from app.prices import service, stale
@@ -44,9 +44,11 @@ async def _one(session: SessionDep, staff: StaffDep, price_id: int) -> PricePubl
 
 
 @router.post("/prices", status_code=201)
-async def create_price(session: SessionDep, staff: StaffDep, data: PriceCreate) -> PricePublic:
+async def create_price(
+    session: SessionDep, staff: StaffDep, settings: SettingsDep, data: PriceCreate
+) -> PricePublic:
     """Submit a price. It waits as `pending` for a CDE, unless a CDE sends `"publish": true`."""
-    price = await service.create_price(session, data=data, staff=staff)
+    price = await service.create_price(session, data=data, staff=staff, settings=settings)
     return (await service.to_public(session, [price]))[0]
 
 
@@ -136,14 +138,18 @@ async def import_example() -> Response:
     },
 )
 async def import_prices(
-    request: Request, session: SessionDep, staff: StaffDep, publish: bool = False
+    request: Request,
+    session: SessionDep,
+    staff: StaffDep,
+    settings: SettingsDep,
+    publish: bool = False,
 ) -> ImportResult:
     """Upload a CSV (comma, semicolon or tab separated; UTF-8 with or without BOM) as the
     request body. Required columns: commodity, market, price, currency, unit, price_type,
     observed_on; optional: variety, price_min, price_max, note, external_key. Good rows are
     stored, bad rows are listed by line; a file that cannot be read stores nothing."""
     report = await service.import_prices_csv(
-        session, content=await request.body(), staff=staff, publish=publish
+        session, content=await request.body(), staff=staff, settings=settings, publish=publish
     )
     return import_result(report)
 
@@ -192,12 +198,15 @@ async def correct_price(
 async def publish_price(
     session: SessionDep,
     staff: StaffDep,
+    settings: SettingsDep,
     price_id: int,
     data: Annotated[PublishRequest | None, Body()] = None,
 ) -> PricePublic:
     """Publish: producers who follow this series are alerted."""
     confirm = data.confirm_outlier if data else False
-    await service.publish_price(session, price_id=price_id, staff=staff, confirm_outlier=confirm)
+    await service.publish_price(
+        session, price_id=price_id, staff=staff, settings=settings, confirm_outlier=confirm
+    )
     return await _one(session, staff, price_id)
 
 

@@ -18,12 +18,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.accounts import audit
 from app.accounts.models import Role
 from app.accounts.service import Staff, get_in_scope
+from app.alerts import triggers
 from app.catalogue.models import Commodity, Country, Market, Unit, Variety
 from app.catalogue.service import CatalogueIndex, load_index
 from app.core import clock
+from app.core.config import Settings
 from app.core.csvfile import ImportReport, RowResult, first_error, read_csv
 from app.core.errors import AppError, Conflict, Forbidden, InvalidInput
-from app.core.events import PricePublished, bus
 from app.core.pagination import MAX_LIMIT, Page
 from app.prices import plausibility
 from app.prices.fx import PIVOT, FxBook
@@ -136,8 +137,10 @@ def _refuse_unconfirmed_outlier(price: PriceObservation, history: list[Decimal])
     )
 
 
-async def _publish(session: AsyncSession, prices: Sequence[PriceObservation], staff: Staff) -> None:
-    """Publish, audit, and tell the rest of the service (alerts) about each price."""
+async def _publish(
+    session: AsyncSession, prices: Sequence[PriceObservation], staff: Staff, settings: Settings
+) -> None:
+    """Publish, audit, and alert the producers who follow each price."""
     now = clock.utcnow()
     befores = [audit.snapshot(p) for p in prices]
     for price in prices:
@@ -158,7 +161,7 @@ async def _publish(session: AsyncSession, prices: Sequence[PriceObservation], st
             before=before,
             after=audit.snapshot(price),
         )
-        await bus.emit(session, PricePublished(price.id))
+        await triggers.price_published(session, price=price, settings=settings)
 
 
 def _build_price(
@@ -184,7 +187,12 @@ def _build_price(
 
 
 async def _store(
-    session: AsyncSession, prices: Sequence[PriceObservation], staff: Staff, *, publish: bool
+    session: AsyncSession,
+    prices: Sequence[PriceObservation],
+    staff: Staff,
+    *,
+    publish: bool,
+    settings: Settings,
 ) -> None:
     """Insert checked prices with their audit entries; publish them too if asked."""
     session.add_all(prices)
@@ -201,7 +209,7 @@ async def _store(
             after=audit.snapshot(price),
         )
     if publish:
-        await _publish(session, prices, staff)
+        await _publish(session, prices, staff, settings)
 
 
 async def create_price(
@@ -209,6 +217,7 @@ async def create_price(
     *,
     data: PriceCreate,
     staff: Staff,
+    settings: Settings,
     source: str = "api",
     external_key: str | None = None,
     index: CatalogueIndex | None = None,
@@ -227,7 +236,7 @@ async def create_price(
     history = await _flag(session, price)
     if data.publish and price.outlier and not data.confirm_outlier:
         _refuse_unconfirmed_outlier(price, history)
-    await _store(session, [price], staff, publish=data.publish)
+    await _store(session, [price], staff, publish=data.publish, settings=settings)
     return price
 
 
@@ -236,7 +245,12 @@ async def get_price(session: AsyncSession, *, price_id: int, staff: Staff) -> Pr
 
 
 async def publish_price(
-    session: AsyncSession, *, price_id: int, staff: Staff, confirm_outlier: bool = False
+    session: AsyncSession,
+    *,
+    price_id: int,
+    staff: Staff,
+    settings: Settings,
+    confirm_outlier: bool = False,
 ) -> PriceObservation:
     staff.require_writer()
     price = await get_price(session, price_id=price_id, staff=staff)
@@ -245,7 +259,7 @@ async def publish_price(
     history = await _flag(session, price)  # the series may have moved since it was submitted
     if price.outlier and not confirm_outlier:
         _refuse_unconfirmed_outlier(price, history)
-    await _publish(session, [price], staff)
+    await _publish(session, [price], staff, settings)
     return price
 
 
@@ -637,7 +651,12 @@ async def _taken_keys(session: AsyncSession, keys: Sequence[str]) -> set[str]:
 
 
 async def import_prices_csv(
-    session: AsyncSession, *, content: bytes, staff: Staff, publish: bool = False
+    session: AsyncSession,
+    *,
+    content: bytes,
+    staff: Staff,
+    settings: Settings,
+    publish: bool = False,
 ) -> ImportReport:
     """Check every row first, then store the good ones in one go (in this one transaction) and
     report the rest by line. A file that is not a readable CSV of the documented columns, or a
@@ -692,7 +711,7 @@ async def import_prices_csv(
         accepted.append((line, price))
         if publish:
             history.add(price)  # what this file publishes is history for its later rows
-    await _store(session, [p for _, p in accepted], staff, publish=publish)
+    await _store(session, [p for _, p in accepted], staff, publish=publish, settings=settings)
     report.accepted = [RowResult(line, id=p.id) for line, p in accepted]
     report.rejected.sort(key=lambda r: r.line)
     return report

@@ -23,11 +23,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts import audit
+from app.alerts import triggers
 from app.catalogue.models import Country
 from app.catalogue.service import country_zones, load_index
 from app.core import clock
+from app.core.config import Settings
 from app.core.db import core_table, run_core
-from app.core.events import PricePublished, bus
 from app.prices import plausibility
 from app.prices.models import FxRate, PriceObservation, PriceStatus, PriceType
 from app.prices.service import known_currencies
@@ -246,7 +247,9 @@ async def ingest_prices(
     records: Sequence[PriceRecord],
     counts: Counts,
     actor: str,
+    settings: Settings,
 ) -> None:
+    """`settings` for the alerts: a trusted source publishes, and its fresh prices alert."""
     assert source.id is not None
     counts.seen += len(records)
     staged = (await session.exec(select(StagedRow).where(StagedRow.source_id == source.id))).all()
@@ -305,7 +308,7 @@ async def ingest_prices(
                 "line": record.line,
             }
         )
-    await _store_prices(session, source, rows, existing, counts, actor)
+    await _store_prices(session, source, rows, existing, counts, actor, settings)
     await _hold(session, source, pending, held, counts)
 
 
@@ -338,6 +341,7 @@ async def _store_prices(
     existing: dict[str, _Imported],
     counts: Counts,
     actor: str,
+    settings: Settings,
 ) -> None:
     now = clock.utcnow()
     new: list[dict[str, Any]] = []
@@ -396,10 +400,12 @@ async def _store_prices(
         )
     await run_core(session, table.insert(), new)
     counts.inserted += len(new)
-    await _announce_fresh(session, new)
+    await _announce_fresh(session, new, settings)
 
 
-async def _announce_fresh(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+async def _announce_fresh(
+    session: AsyncSession, rows: Sequence[dict[str, Any]], settings: Settings
+) -> None:
     """Alert producers of the newest published price of each series, when it is recent."""
     zones = await country_zones(session)
     since = {c: clock.today(zone) - dt.timedelta(days=FRESH_DAYS) for c, zone in zones.items()}
@@ -415,14 +421,13 @@ async def _announce_fresh(session: AsyncSession, rows: Sequence[dict[str, Any]])
     if not newest:
         return
     keys = [row["external_key"] for row in newest.values()]
-    found = await run_core(
-        session,
-        sa.select(core_table(PriceObservation).c.id).where(
-            core_table(PriceObservation).c.external_key.in_(keys)
-        ),
+    found = await session.exec(
+        select(PriceObservation)
+        .where(col(PriceObservation.external_key).in_(keys))
+        .order_by(col(PriceObservation.id))
     )
-    for (price_id,) in sorted(found):
-        await bus.emit(session, PricePublished(price_id))
+    for price in found.all():
+        await triggers.price_published(session, price=price, settings=settings)
 
 
 async def _hold(

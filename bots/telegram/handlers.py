@@ -7,6 +7,7 @@ database transaction.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import (
@@ -23,6 +24,7 @@ from app.catalogue.models import Commodity, Market
 from app.commands.handle import Sender, handle_text
 from app.commands.keywords import Intent
 from app.commands.parse import ParserCache
+from app.core.config import Settings
 from app.core.db import Database
 from app.core.i18n import translator
 from app.producers.models import ProducerStatus
@@ -33,8 +35,28 @@ from bots.telegram import texts as t
 log = logging.getLogger("mic.telegram")
 
 
-def _deps(context: ContextTypes.DEFAULT_TYPE) -> tuple[Database, ParserCache]:
-    return context.application.bot_data["database"], context.application.bot_data["parsers"]
+@dataclass(frozen=True)
+class _Brain:
+    """app.commands as this bot asks it, with the settings its answers need (a trusted
+    reporter's price alerts the producers who follow it)."""
+
+    parsers: ParserCache
+    settings: Settings
+
+    async def answer(self, session: Any, urn: str, text: str) -> list[str]:
+        parser = await self.parsers.get(session)
+        return await handle_text(
+            session,
+            parser=parser,
+            text=text,
+            sender=Sender(urn, "telegram"),
+            settings=self.settings,
+        )
+
+
+def _deps(context: ContextTypes.DEFAULT_TYPE) -> tuple[Database, _Brain]:
+    data = context.application.bot_data
+    return data["database"], _Brain(data["parsers"], data["settings"])
 
 
 def _markup(screen: registration.Screen) -> InlineKeyboardMarkup | None:
@@ -81,7 +103,7 @@ async def _locale(database: Database, urn: str) -> str:
 
 
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    database, parsers = _deps(context)
+    database, brain = _deps(context)
     chat = update.effective_chat
     assert chat is not None
     urn = telegram_urn(chat.id)
@@ -98,7 +120,7 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return
         if producer is not None:
             # A producer who stopped: /start is their new consent (app.commands' JOIN).
-            replies = await _commands(session, parsers, urn, "JOIN")
+            replies = await brain.answer(session, urn, "JOIN")
             await chat.send_message("\n".join(replies))
             return
         screen = await registration.start(session, urn)
@@ -106,7 +128,7 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    database, parsers = _deps(context)
+    database, brain = _deps(context)
     query = update.callback_query
     chat = update.effective_chat
     if query is None or chat is None:
@@ -128,7 +150,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     async with database.session() as session:
         producer = await find_by_urn(session, urn)
         reply = (
-            None if producer is None else await _menu_button(session, parsers, producer, urn, data)
+            None if producer is None else await _menu_button(session, brain, producer, urn, data)
         )
     if reply is None:
         await _expired(update, database, urn)
@@ -138,9 +160,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _show(update, reply, edit=not data.startswith("j:"))
 
 
-async def _follow(
-    session: Any, parsers: ParserCache, urn: str, value: str
-) -> registration.Screen | None:
+async def _follow(session: Any, brain: _Brain, urn: str, value: str) -> registration.Screen | None:
     """ "Alert me on this": JOIN for the commodity and market of the price just answered."""
     commodity_id, _, market_id = value.partition(":")
     if not (commodity_id.isdigit() and market_id.isdigit()):
@@ -150,7 +170,7 @@ async def _follow(
     if commodity is None or (int(market_id) and market is None):
         return None
     words = f"JOIN {commodity.slug} {market.slug if market else ''}".strip()
-    return registration.Screen("\n".join(await _commands(session, parsers, urn, words)))
+    return registration.Screen("\n".join(await brain.answer(session, urn, words)))
 
 
 async def _expired(update: Update, database: Database, urn: str) -> None:
@@ -161,23 +181,23 @@ async def _expired(update: Update, database: Database, urn: str) -> None:
 
 
 async def _menu_button(
-    session: Any, parsers: ParserCache, producer: Any, urn: str, data: str
+    session: Any, brain: _Brain, producer: Any, urn: str, data: str
 ) -> registration.Screen | None:
     kind, _, value = data.partition(":")
     if kind == "s" and value in ("yes", "no"):
         if value == "no":
             return registration.Screen(translator(producer.locale).gettext(t.KEPT))
-        replies = await _commands(session, parsers, urn, "STOP")
+        replies = await brain.answer(session, urn, "STOP")
         return registration.Screen("\n".join(replies))
     if kind == "l" and value in menus.LANGUAGE_WORDS:
-        replies = await _commands(session, parsers, urn, f"LANGUAGE {menus.LANGUAGE_WORDS[value]}")
+        replies = await brain.answer(session, urn, f"LANGUAGE {menus.LANGUAGE_WORDS[value]}")
         return registration.Screen("\n".join(replies))
     if kind == "j":
-        return await _follow(session, parsers, urn, value)
+        return await _follow(session, brain, urn, value)
     if kind == "rp":
         answer = await report.answer_button(session, producer, urn, data)
         if isinstance(answer, str):  # confirmed: app.commands stores the price
-            return registration.Screen("\n".join(await _commands(session, parsers, urn, answer)))
+            return registration.Screen("\n".join(await brain.answer(session, urn, answer)))
         return answer
     if kind == "ar":
         subscription_id, _, key = value.partition(":")
@@ -192,7 +212,7 @@ async def _menu_button(
         question = await menus.price_question(session, producer, int(value))
         if question is None:
             return None
-        return registration.Screen("\n".join(await _commands(session, parsers, urn, question)))
+        return registration.Screen("\n".join(await brain.answer(session, urn, question)))
     return None
 
 
@@ -211,13 +231,8 @@ async def on_contact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         await _show(update, screen, edit=False)
 
 
-async def _commands(session: Any, parsers: ParserCache, urn: str, text: str) -> list[str]:
-    parser = await parsers.get(session)
-    return await handle_text(session, parser=parser, text=text, sender=Sender(urn, "telegram"))
-
-
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    database, parsers = _deps(context)
+    database, brain = _deps(context)
     message, chat = update.message, update.effective_chat
     if message is None or chat is None or not message.text:
         return
@@ -239,20 +254,20 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             if typed is not None:
                 await _show(update, typed, edit=False)
                 return
-        replies = await _commands(session, parsers, urn, message.text)
-        offer = await _alert_offer(session, parsers, urn, message.text)
+        replies = await brain.answer(session, urn, message.text)
+        offer = await _alert_offer(session, brain, urn, message.text)
     if replies:
         await chat.send_message("\n".join(replies), reply_markup=offer)
 
 
 async def _alert_offer(
-    session: Any, parsers: ParserCache, urn: str, text: str
+    session: Any, brain: _Brain, urn: str, text: str
 ) -> InlineKeyboardMarkup | None:
     """Under a price answer, a button to follow that price, for a registered producer."""
     producer = await find_by_urn(session, urn)
     if producer is None or producer.status is not ProducerStatus.ACTIVE:
         return None
-    command = (await parsers.get(session)).parse(text)
+    command = (await brain.parsers.get(session)).parse(text)
     if command.intent is not Intent.PRICE or command.commodity_id is None:
         return None
     data = f"j:{command.commodity_id}:{command.market_id or 0}"
@@ -262,7 +277,7 @@ async def _alert_offer(
 
 async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/help, /leads: the same brain as SMS; /stop, /language, /alerts, /price: buttons."""
-    database, parsers = _deps(context)
+    database, brain = _deps(context)
     message, chat = update.message, update.effective_chat
     if message is None or chat is None or not message.text:
         return
@@ -292,7 +307,7 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
                 "stop": "STOP",
                 "report": "REPORT",
             }
-            replies = await _commands(session, parsers, urn, words.get(command, "HELP"))
+            replies = await brain.answer(session, urn, words.get(command, "HELP"))
     if screen is not None:
         await _show(update, screen, edit=False)
     elif replies:

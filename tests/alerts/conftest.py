@@ -1,4 +1,5 @@
-"""Helpers to register producers, publish prices and run a dispatcher until a condition holds."""
+"""Helpers to register producers, publish prices, read a producer's outbox and run a dispatcher
+until a condition holds."""
 
 from __future__ import annotations
 
@@ -10,12 +11,23 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from sqlmodel import col, select
 
-from app.alerts.models import ChannelName
+from app.accounts.models import Role
+from app.accounts.service import Staff
+from app.alerts.models import Broadcast, ChannelName, Delivery
 from app.channels.base import Channel
 from app.core import clock
 from app.core.config import Settings
 from app.core.db import Database
+from app.producers.models import (
+    ConsentChannel,
+    ConsentIn,
+    ProducerCreate,
+    ProducerKind,
+    SubscriptionCreate,
+)
+from app.producers.service import add_subscription, create_producer
 from jobs.dispatcher import Dispatcher
 from tests.conftest import Tokens
 from tests.fakes.channel import RecordingChannel
@@ -94,6 +106,71 @@ async def register(
     )
     assert added.status_code == 201, added.text
     return producer_id
+
+
+async def follower(
+    database: Database, *, name: str = "Daw Aye", phone: str = "+959250000321", leads: bool = False
+) -> int:
+    """A producer following every mango price at Muse (and mango buyer leads if asked), made
+    through the producers service so that no API app has to run in the test's process."""
+    admin = Staff(user_id=0, name="ana", role=Role.ADMIN, countries=None)
+    async with database.session() as s:
+        producer = await create_producer(
+            s,
+            staff=admin,
+            data=ProducerCreate(
+                name=name,
+                country="MM",
+                locale="en",
+                phone=phone,
+                kind=ProducerKind.FARMER,
+                quiet_hours=NEVER_QUIET,
+                consent=ConsentIn(channel=ConsentChannel.PAPER),
+            ),
+        )
+        assert producer.id is not None
+        await add_subscription(
+            s,
+            producer_id=producer.id,
+            staff=admin,
+            data=SubscriptionCreate(commodity="mango", market="muse", leads=leads),
+        )
+        return producer.id
+
+
+async def add_reporter(
+    client: httpx.AsyncClient, tokens: Tokens, *, trusted: bool, **address: Any
+) -> int:
+    """Ko Zaw, a field reporter in Myanmar writing in English, reached at `address` (`phone` or
+    `telegram_chat_id`); a trusted reporter's prices are published at once."""
+    roles = ["reporter", "trusted_reporter"] if trusted else ["reporter"]
+    created = await client.post(
+        "/api/v1/producers",
+        headers=tokens.admin,
+        json={
+            "name": "Ko Zaw",
+            "country": "MM",
+            "locale": "en",
+            "kind": "trader",
+            "roles": roles,
+            "consent": {"channel": "paper"},
+            **address,
+        },
+    )
+    assert created.status_code == 201, created.text
+    return int(created.json()["id"])
+
+
+async def alerts_to(database: Database, producer_id: int) -> list[tuple[str, int | None]]:
+    """The outbox rows of one producer, oldest first: (broadcast kind, its price or lead id)."""
+    async with database.session() as s:
+        rows = await s.exec(
+            select(Broadcast)
+            .join(Delivery, col(Delivery.broadcast_id) == Broadcast.id)
+            .where(Delivery.producer_id == producer_id)
+            .order_by(col(Delivery.id))
+        )
+        return [(str(b.kind), b.price_id or b.lead_id) for b in rows.all()]
 
 
 async def publish(client: httpx.AsyncClient, tokens: Tokens, price: str, **extra: Any) -> int:

@@ -23,6 +23,7 @@ SAMPLE = {
     "commodity": "Mango",
     "variety": "Sein Ta Lone",
     "market": "Muse",
+    "country": "Myanmar",
     "date": "Nov 27",
     "price": "CN¥12,600/tonne",
     "change": "▲ +5.0%",

@@ -7,12 +7,11 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core import clock
 from app.core.db import Database
-from app.core.events import LeadVerified, bus
 from app.leads.models import BuyerLead
+from tests.alerts.conftest import alerts_to, follower
 from tests.conftest import Tokens
 
 
@@ -33,22 +32,17 @@ def offer(**overrides: Any) -> dict[str, Any]:
     return {**body, **overrides}
 
 
-async def test_lifecycle_and_the_verified_event(client: httpx.AsyncClient, tokens: Tokens) -> None:
-    heard: list[int] = []
-
-    async def handler(_s: AsyncSession, event: LeadVerified) -> None:
-        heard.append(event.lead_id)
-
-    bus.subscribe(LeadVerified, handler)
-    try:
-        created = await client.post("/api/v1/leads", headers=tokens.cde_mm, json=offer())
-        assert created.status_code == 201, created.text
-        lead = created.json()
-        assert lead["status"] == "pending" and heard == []
-        verified = await client.post(f"/api/v1/leads/{lead['id']}/verify", headers=tokens.cde_mm)
-        assert verified.json()["status"] == "verified" and heard == [lead["id"]]
-    finally:
-        bus.unsubscribe(LeadVerified, handler)
+async def test_lifecycle_and_the_alert_of_a_verified_lead(
+    client: httpx.AsyncClient, tokens: Tokens, database: Database
+) -> None:
+    wants = await follower(database, leads=True)
+    created = await client.post("/api/v1/leads", headers=tokens.cde_mm, json=offer())
+    assert created.status_code == 201, created.text
+    lead = created.json()
+    assert lead["status"] == "pending" and await alerts_to(database, wants) == []
+    verified = await client.post(f"/api/v1/leads/{lead['id']}/verify", headers=tokens.cde_mm)
+    assert verified.json()["status"] == "verified"
+    assert await alerts_to(database, wants) == [("lead", lead["id"])]
     changed = await client.patch(
         f"/api/v1/leads/{lead['id']}", headers=tokens.cde_mm, json={"price": "11500"}
     )

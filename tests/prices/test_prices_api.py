@@ -8,10 +8,10 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core import clock
-from app.core.events import PricePublished, bus
+from app.core.db import Database
+from tests.alerts.conftest import alerts_to, follower
 from tests.conftest import Tokens
 
 TODAY = clock.today("Asia/Yangon")
@@ -120,29 +120,31 @@ async def test_latest_gives_the_previous_price_and_the_change(
     assert [Decimal(p["price"]) for p in series["points"]] == [12000, 12600]
 
 
-async def test_publishing_is_an_event_other_modules_hear(
-    client: httpx.AsyncClient, tokens: Tokens
+async def test_publishing_alerts_the_followers_through_the_outbox(
+    client: httpx.AsyncClient, tokens: Tokens, database: Database
 ) -> None:
-    heard: list[int] = []
-
-    async def handler(_session: AsyncSession, event: PricePublished) -> None:
-        heard.append(event.price_id)
-
-    bus.subscribe(PricePublished, handler)
-    try:
-        pending = (
-            await client.post("/api/v1/prices", headers=tokens.cde_mm, json=muse_mango())
-        ).json()
-        assert heard == []
-        await client.post(f"/api/v1/prices/{pending['id']}/publish", headers=tokens.cde_mm)
-        direct = (
-            await client.post(
-                "/api/v1/prices", headers=tokens.cde_mm, json=muse_mango(publish=True)
-            )
-        ).json()
-    finally:
-        bus.unsubscribe(PricePublished, handler)
-    assert heard == [pending["id"], direct["id"]]
+    follows = await follower(database)
+    pending = (await client.post("/api/v1/prices", headers=tokens.cde_mm, json=muse_mango())).json()
+    assert await alerts_to(database, follows) == []  # a pending price alerts nobody
+    await client.post(f"/api/v1/prices/{pending['id']}/publish", headers=tokens.cde_mm)
+    direct = (
+        await client.post("/api/v1/prices", headers=tokens.cde_mm, json=muse_mango(publish=True))
+    ).json()
+    imported = await client.post(
+        "/api/v1/prices/import?publish=true",
+        headers={**tokens.cde_mm, "Content-Type": "text/csv"},
+        content=(
+            "commodity,variety,market,price,currency,unit,price_type,observed_on\n"
+            f"mango,sein-ta-lone,muse,12700,CNY,tonne,border,{TODAY.isoformat()}\n"
+        ),
+    )
+    assert imported.status_code == 200, imported.text
+    [row] = imported.json()["accepted"]
+    assert await alerts_to(database, follows) == [
+        ("price", pending["id"]),
+        ("price", direct["id"]),
+        ("price", row["id"]),
+    ]
 
 
 async def test_the_outlier_rule(client: httpx.AsyncClient, tokens: Tokens) -> None:

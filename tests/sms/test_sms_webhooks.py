@@ -22,8 +22,16 @@ from app.commands.models import InboundMessage
 from app.core.config import Settings
 from app.core.db import Database
 from app.main import create_app
+from app.prices.models import PriceObservation, PriceStatus
 from app.producers.models import Producer, ProducerStatus
-from tests.alerts.conftest import dispatch_until, publish, register
+from tests.alerts.conftest import (
+    add_reporter,
+    alerts_to,
+    dispatch_until,
+    follower,
+    publish,
+    register,
+)
 from tests.conftest import Tokens
 from tests.fakes.channel import RecordingChannel
 
@@ -259,3 +267,17 @@ async def test_an_empty_text_and_ten_concatenated_parts_get_one_short_answer(
     async with database.session() as s:
         segments = [d.segments for d in (await s.exec(select(Delivery))).all()]
     assert all(1 <= n <= 2 for n in segments)
+
+
+async def test_a_trusted_reporters_sms_price_alerts_the_followers(
+    sms_client: httpx.AsyncClient, client: httpx.AsyncClient, tokens: Tokens, database: Database
+) -> None:
+    follows = await follower(database)
+    await add_reporter(client, tokens, trusted=True, phone="+959250000555")
+    assert (
+        await mo(sms_client, "959250000555", "REPORT MANGO MUSE 12600 CNY/TON")
+    ).status_code == 200
+    async with database.session() as s:
+        price = (await s.exec(select(PriceObservation))).one()
+    assert (price.status, price.source) == (PriceStatus.PUBLISHED, "sms")
+    assert await alerts_to(database, follows) == [("price", price.id)]

@@ -1,11 +1,10 @@
-"""The fake upstream web server for source tests, and helpers to create and run sources."""
+"""Helpers to create and run sources."""
 
 from __future__ import annotations
 
 import asyncio
 import csv
 import io
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +14,21 @@ import pytest
 from app.core.config import Settings
 from app.core.db import Database
 from app.sources.models import Source, SourceKind
-from tests.fakes.upstream import LOOPBACK, FakeUpstream
+from tests.fakes.upstream import LOOPBACK
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "collectors"
+
+# A long price table of the Muse border board: Date, Market, Product, Variety, Price (CNY/tonne).
+MUSE_BOARD_MAPPING = {
+    "columns": {
+        "observed_on": "Date",
+        "market": "Market",
+        "commodity": "Product",
+        "variety": "Variety",
+        "price": "Price (CNY/tonne)",
+    },
+    "defaults": {"currency": "CNY", "unit": "tonne", "price_type": "border"},
+}
 
 
 @pytest.fixture
@@ -25,13 +36,6 @@ def settings(settings: Settings) -> Settings:
     """The fake upstreams listen on loopback, which these tests allow as an on-premise portal
     would be (MIC_SOURCE_ALLOWED_HOSTS); everything else stays refused."""
     return settings.model_copy(update={"source_allowed_hosts": [LOOPBACK]})
-
-
-@pytest.fixture
-async def upstream() -> AsyncIterator[FakeUpstream]:
-    async with FakeUpstream() as fake:
-        yield fake
-    fake.check()
 
 
 def wfp_rows(name: str) -> list[dict[str, str]]:

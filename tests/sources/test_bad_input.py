@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from app.core.config import Settings
 from app.core.db import Database, core_table, run_core
 from app.prices.models import PriceObservation
 from app.sources import ingest
@@ -59,6 +60,7 @@ CASES: list[tuple[str, Callable[[FakeUpstream], None], str]] = [
 )
 async def test_a_broken_payload_fails_the_run_and_imports_nothing(
     database: Database,
+    settings: Settings,
     seeded: None,
     upstream: FakeUpstream,
     setup: Callable[[FakeUpstream], None],
@@ -66,9 +68,7 @@ async def test_a_broken_payload_fails_the_run_and_imports_nothing(
 ) -> None:
     setup(upstream)
     source_id = await add_source(database, SourceKind.WFP_HDX, f"{upstream.url}/f.csv")
-    run = await run_source(
-        database, source_id, trigger=RunTrigger.SCHEDULE, allowed_hosts=[LOOPBACK]
-    )
+    run = await run_source(database, source_id, trigger=RunTrigger.SCHEDULE, settings=settings)
     assert run.status is RunStatus.FAILED
     assert run.error is not None and reason in run.error, run.error
     assert run.inserted == 0
@@ -76,19 +76,21 @@ async def test_a_broken_payload_fails_the_run_and_imports_nothing(
 
 
 async def test_a_server_that_never_answers_fails_the_run_after_its_retries(
-    database: Database, seeded: None, upstream: FakeUpstream
+    database: Database, settings: Settings, seeded: None, upstream: FakeUpstream
 ) -> None:
     upstream.hang("/f.csv")
     source_id = await add_source(database, SourceKind.WFP_HDX, f"{upstream.url}/f.csv")
     async with new_client(allowed_hosts=[LOOPBACK], timeout_s=0.2) as client:
-        run = await run_source(database, source_id, trigger=RunTrigger.SCHEDULE, client=client)
+        run = await run_source(
+            database, source_id, trigger=RunTrigger.SCHEDULE, settings=settings, client=client
+        )
     assert run.status is RunStatus.FAILED
     assert run.error is not None and "no answer" in run.error and "3 attempts" in run.error
     assert upstream.hits("/f.csv") == 3
 
 
 async def test_invalid_feed_xml_fails_the_run(
-    database: Database, seeded: None, upstream: FakeUpstream
+    database: Database, settings: Settings, seeded: None, upstream: FakeUpstream
 ) -> None:
     upstream.route(
         "/leads.rss",
@@ -96,15 +98,14 @@ async def test_invalid_feed_xml_fails_the_run(
         content_type="application/rss+xml",
     )
     source_id = await add_source(database, SourceKind.RSS_LEADS, f"{upstream.url}/leads.rss")
-    run = await run_source(
-        database, source_id, trigger=RunTrigger.SCHEDULE, allowed_hosts=[LOOPBACK]
-    )
+    run = await run_source(database, source_id, trigger=RunTrigger.SCHEDULE, settings=settings)
     assert run.status is RunStatus.FAILED
     assert run.error is not None and "not valid RSS or Atom" in run.error
 
 
 async def test_a_failure_while_storing_rolls_back_everything_and_the_next_source_runs(
     database: Database,
+    settings: Settings,
     seeded: None,
     upstream: FakeUpstream,
     monkeypatch: pytest.MonkeyPatch,
@@ -119,10 +120,10 @@ async def test_a_failure_while_storing_rolls_back_everything_and_the_next_source
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(ingest, "_hold", fail_after_inserting)
-    run = await run_source(database, broken, trigger=RunTrigger.SCHEDULE, allowed_hosts=[LOOPBACK])
+    run = await run_source(database, broken, trigger=RunTrigger.SCHEDULE, settings=settings)
     assert run.status is RunStatus.FAILED and run.error == "RuntimeError: disk full"
     assert await count_prices(database) == 0  # the rows inserted before the failure are gone
 
     monkeypatch.setattr(ingest, "_hold", real_hold)
-    ok = await run_source(database, healthy, trigger=RunTrigger.SCHEDULE, allowed_hosts=[LOOPBACK])
+    ok = await run_source(database, healthy, trigger=RunTrigger.SCHEDULE, settings=settings)
     assert ok.status is RunStatus.SUCCEEDED and ok.inserted == 317

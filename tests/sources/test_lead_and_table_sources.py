@@ -12,7 +12,7 @@ import httpx
 from app.core import clock
 from tests.conftest import Tokens
 from tests.fakes.upstream import FakeUpstream
-from tests.sources.conftest import DATA, create_source, run_now
+from tests.sources.conftest import DATA, MUSE_BOARD_MAPPING, create_source, run_now
 
 NOW = dt.datetime.now(dt.UTC)
 
@@ -267,16 +267,6 @@ async def test_a_variety_column_names_the_catalogue_variety_or_waits_for_review(
         f"{day},Muse,Mango,Sein Ta Lone,12600\n"
         f"{day},Muse,Mango,Mya Kyauk,9800\n",
     )
-    mapping = {
-        "columns": {
-            "observed_on": "Date",
-            "market": "Market",
-            "commodity": "Product",
-            "variety": "Variety",
-            "price": "Price (CNY/tonne)",
-        },
-        "defaults": {"currency": "CNY", "unit": "tonne", "price_type": "border"},
-    }
     source = await create_source(
         client,
         tokens.cde_mm,
@@ -285,7 +275,7 @@ async def test_a_variety_column_names_the_catalogue_variety_or_waits_for_review(
         kind="csv_url",
         country="MM",
         url=f"{upstream.url}/muse.csv",
-        mapping=mapping,
+        mapping=MUSE_BOARD_MAPPING,
         trusted=True,
     )
     first = await run_now(client, tokens.cde_mm, source["id"])

@@ -16,9 +16,10 @@ from app.alerts.models import ChannelName, Delivery
 from app.core.config import Settings
 from app.core.db import Database
 from app.main import create_app
+from app.prices.models import PriceObservation, PriceStatus
 from app.producers.models import Producer, Subscription
 from bots.telegram.channel import TelegramChannel
-from tests.alerts.conftest import dispatch_until, publish
+from tests.alerts.conftest import add_reporter, alerts_to, dispatch_until, follower, publish
 from tests.conftest import Tokens
 from tests.fakes.channel import RecordingChannel
 from tests.fakes.telegram_api import FakeBotApi
@@ -252,20 +253,7 @@ async def test_a_field_reporter_reports_a_price_with_buttons(
     tokens: Tokens,
     database: Database,
 ) -> None:
-    created = await client.post(
-        "/api/v1/producers",
-        headers=tokens.admin,
-        json={
-            "name": "Ko Zaw",
-            "country": "MM",
-            "locale": "en",
-            "kind": "trader",
-            "telegram_chat_id": CHAT,
-            "roles": ["reporter"],
-            "consent": {"channel": "paper"},
-        },
-    )
-    assert created.status_code == 201, created.text
+    await add_reporter(client, tokens, trusted=False, telegram_chat_id=CHAT)
     async with running(bot_settings) as bot:
         await post(bot, bot_api.user_message(CHAT, "/report"))
         await tap(bot, bot_api, "rp:commodity:mango")
@@ -284,3 +272,22 @@ async def test_a_field_reporter_reports_a_price_with_buttons(
     assert [(p["market"], p["price"], p["currency"], p["source"]) for p in pending] == [
         ("muse", "13000.0000", "CNY", "telegram")
     ]
+
+
+async def test_a_trusted_reporters_telegram_price_alerts_the_followers(
+    bot_api: FakeBotApi,
+    bot_settings: Settings,
+    client: httpx.AsyncClient,
+    tokens: Tokens,
+    database: Database,
+) -> None:
+    follows = await follower(database)
+    await add_reporter(client, tokens, trusted=True, telegram_chat_id=CHAT)
+    async with running(bot_settings) as bot:
+        # Typed rather than with /report's buttons (above): both end in the same REPORT.
+        await post(bot, bot_api.user_message(CHAT, "REPORT MANGO MUSE 12600 CNY/TON"))
+        assert "Published" in bot_api.sent[-1]["text"], bot_api.sent[-1]["text"]
+    async with database.session() as s:
+        price = (await s.exec(select(PriceObservation))).one()
+    assert (price.status, price.source) == (PriceStatus.PUBLISHED, "telegram")
+    assert await alerts_to(database, follows) == [("price", price.id)]
