@@ -20,7 +20,7 @@ from sqlmodel import col, select
 
 from app.accounts.models import Role
 from app.accounts.service import Staff
-from app.alerts import digests
+from app.alerts import digests, triggers
 from app.alerts.models import Delivery, DeliveryStatus
 from app.catalogue.service import load_index
 from app.commands.handle import Sender, handle_text
@@ -28,7 +28,6 @@ from app.commands.parse import load_parser
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.errors import InvalidInput
-from app.core.events import PricePublished, bus
 from app.leads import service as leads
 from app.leads.models import BuyerLead, LeadCreate, LeadKind, LeadStatus
 from app.prices import stale
@@ -44,6 +43,8 @@ from tests.alerts.conftest import publish, register
 from tests.conftest import Tokens, server_zone
 
 ADMIN = Staff(user_id=0, name="ana", role=Role.ADMIN, countries=None)
+# What the alerts need to know (prices, quiet hours); none of these tests reads the database URL.
+SETTINGS = Settings(_env_file=None, env="test", secret_key="test-secret-key-not-a-placeholder")  # type: ignore[call-arg]
 PHONE = "tel:+959250123456"
 DAY = dt.timedelta(days=1)
 
@@ -87,7 +88,9 @@ def yangon_day(
 async def ask(database: Database, text: str) -> list[str]:
     async with database.session() as s:
         parser = await load_parser(s)
-        return await handle_text(s, parser=parser, text=text, sender=Sender(PHONE, "sms", "en"))
+        return await handle_text(
+            s, parser=parser, text=text, sender=Sender(PHONE, "sms", "en"), settings=SETTINGS
+        )
 
 
 async def add_price(database: Database, market: str, observed_on: dt.date, price: str) -> None:
@@ -95,6 +98,7 @@ async def add_price(database: Database, market: str, observed_on: dt.date, price
         await create_price(
             s,
             staff=ADMIN,
+            settings=SETTINGS,
             data=PriceCreate(
                 commodity="mango",
                 market=market,
@@ -203,7 +207,7 @@ async def test_leads_expire_after_the_last_day_of_their_country(
         lead = await leads.create_lead(
             s, data=offer("Ruili Fruit Trading Co.", yangon_day), staff=ADMIN
         )
-        await leads.verify_lead(s, lead_id=lead.id or 0, staff=ADMIN)
+        await leads.verify_lead(s, lead_id=lead.id or 0, staff=ADMIN, settings=SETTINGS)
         with pytest.raises(InvalidInput, match="already past"):
             await leads.create_lead(s, data=offer("Late Buyer", yangon_day - DAY), staff=ADMIN)
         s.add(
@@ -277,13 +281,15 @@ async def test_feed_leads_run_from_the_country_day(database: Database, yangon_da
 
 @pytest.mark.usefixtures("seeded")
 async def test_imported_prices_are_dated_and_announced_by_the_market_day(
-    database: Database, yangon_day: dt.date
+    database: Database, yangon_day: dt.date, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     source = await source_of(database, SourceKind.CSV_URL, trusted=True)
     announced: list[int] = []
 
-    async def record(session: Any, event: PricePublished) -> None:
-        announced.append(event.price_id)
+    async def record(session: Any, *, price: PriceObservation, settings: Settings) -> None:
+        announced.append(price.id or 0)
+
+    monkeypatch.setattr(triggers, "price_published", record)
 
     def row(key: str, market: str, day: dt.date) -> PriceRecord:
         return PriceRecord(
@@ -305,12 +311,10 @@ async def test_imported_prices_are_dated_and_announced_by_the_market_day(
         row("two-days-on", "mandalay", yangon_day + 2 * DAY),
     ]
     counts = Counts()
-    bus.subscribe(PricePublished, record)
-    try:
-        async with database.session() as s:
-            await ingest_prices(s, source=source, records=records, counts=counts, actor="csv")
-    finally:
-        bus.unsubscribe(PricePublished, record)
+    async with database.session() as s:
+        await ingest_prices(
+            s, source=source, records=records, counts=counts, actor="csv", settings=SETTINGS
+        )
     assert (counts.inserted, counts.rejected) == (3, 1)
     assert [p.reason for p in counts.problems] == [f"date {yangon_day + 2 * DAY} is in the future"]
     async with database.session() as s:
