@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 from sqlmodel import Field, SQLModel
 
 from app.core.db import UTCDateTime, enum_column, utcnow
+from app.core.inputs import StrictInput
 
 Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
@@ -63,7 +64,7 @@ class BuyerLead(SQLModel, table=True):
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class LeadFields(BaseModel):
+class LeadFields(StrictInput):
     variety: Short | None = None
     price: Decimal | None = None
     negotiable: bool | None = None
@@ -122,7 +123,7 @@ class LeadUpdate(LeadFields):
     ) = None
 
 
-class LeadDecision(BaseModel):
+class LeadDecision(StrictInput):
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"reason": "Buyer could not show a licence"}]}
     )
@@ -130,7 +131,7 @@ class LeadDecision(BaseModel):
     reason: Reason
 
 
-class LeadClose(BaseModel):
+class LeadClose(StrictInput):
     model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "Contract signed"}]})
 
     reason: Reason | None = None

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
 from sqlmodel import Field, SQLModel
 
 from app.core.db import UTCDateTime, enum_column, utcnow
+from app.core.inputs import StrictInput
 
 Slug = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 MAX_TEXT = 1000
@@ -42,7 +43,7 @@ class Notice(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class NoticeCreate(BaseModel):
+class NoticeCreate(StrictInput):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -70,8 +71,8 @@ class NoticeCreate(BaseModel):
             str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=2, max_length=2)
         ]
     ]
-    commodities: list[Slug] = []
-    markets: list[Slug] = []
+    commodities: list[Slug] = Field(default_factory=list)
+    markets: list[Slug] = Field(default_factory=list)
     urgent: bool = False
     send_at: dt.datetime | None = None
 

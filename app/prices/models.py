@@ -8,10 +8,11 @@ from decimal import Decimal
 from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict, JsonValue, StringConstraints, field_validator
+from pydantic import ConfigDict, JsonValue, StringConstraints, field_validator
 from sqlmodel import Field, SQLModel
 
 from app.core.db import UTCDateTime, enum_column, utcnow
+from app.core.inputs import StrictInput
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 
@@ -117,7 +118,7 @@ _PRICE_EXAMPLE: dict[str, JsonValue] = {
 }
 
 
-class PriceIn(BaseModel):
+class PriceIn(StrictInput):
     """A price as a CDE or a collector submits it; names may be slugs or any alias."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [_PRICE_EXAMPLE]})
@@ -142,7 +143,7 @@ class PriceCreate(PriceIn):
     confirm_outlier: bool = False
 
 
-class PriceUpdate(BaseModel):
+class PriceUpdate(StrictInput):
     """A correction: only the fields given change; the audit log keeps what they were."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"price": "12400", "note": "typo"}]})
@@ -160,13 +161,13 @@ class PriceUpdate(BaseModel):
     confirm_outlier: bool = False
 
 
-class PublishRequest(BaseModel):
+class PublishRequest(StrictInput):
     model_config = ConfigDict(json_schema_extra={"examples": [{"confirm_outlier": False}]})
 
     confirm_outlier: bool = False
 
 
-class RejectRequest(BaseModel):
+class RejectRequest(StrictInput):
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"reason": "Reporter confused viss and kg"}]}
     )
@@ -174,7 +175,7 @@ class RejectRequest(BaseModel):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
 
-class FxRateIn(BaseModel):
+class FxRateIn(StrictInput):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -278,7 +279,7 @@ class Series(SQLModel):
     points: list[SeriesPoint]
 
 
-class WatchCreate(BaseModel):
+class WatchCreate(StrictInput):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [{"commodity": "mango", "market": "muse", "max_age_days": 7}]

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
 from sqlmodel import Field, SQLModel
 
 from app.core.db import UTCDateTime, enum_column, utcnow
+from app.core.inputs import StrictInput
 from app.text.formatting import Script
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
@@ -111,7 +112,7 @@ class Subscription(SQLModel, table=True):
 # --- requests -----------------------------------------------------------------------------------
 
 
-class ConsentIn(BaseModel):
+class ConsentIn(StrictInput):
     model_config = ConfigDict(json_schema_extra={"examples": [{"channel": "paper"}]})
 
     channel: ConsentChannel
@@ -133,7 +134,7 @@ def check_quiet_hours(value: str | None) -> str | None:
     return value
 
 
-class ProducerFields(BaseModel):
+class ProducerFields(StrictInput):
     locale: Annotated[str, StringConstraints(max_length=5)] | None = None
     phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)] | None = None
     telegram_chat_id: int | None = None
@@ -183,13 +184,13 @@ class ProducerUpdate(ProducerFields):
     name: Name | None = None
 
 
-class StopIn(BaseModel):
+class StopIn(StrictInput):
     model_config = ConfigDict(json_schema_extra={"examples": [{"channel": "sms"}]})
 
     channel: ConsentChannel
 
 
-class SubscriptionCreate(BaseModel):
+class SubscriptionCreate(StrictInput):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
