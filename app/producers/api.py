@@ -70,7 +70,7 @@ async def list_producers(
                     "schema": {"type": "string"},
                     "example": (
                         "name,country,kind,phone,locale,consent_channel\n"
-                        "Daw Khin Myo,MM,farmer,09 123 456 789,my,paper\n"
+                        "Daw Khin Myo,MM,farmer,09 250 123 789,my,paper\n"
                     ),
                 }
             },

@@ -84,7 +84,7 @@ class Producer(SQLModel, table=True):
 
 
 class Address(SQLModel, table=True):
-    """How to reach a producer: `tel:+959123456789` or `telegram:123456789`."""
+    """How to reach a producer: `tel:+959250123789` or `telegram:123456789`."""
 
     id: int | None = Field(default=None, primary_key=True)
     producer_id: int = Field(foreign_key="producer.id", index=True)
@@ -160,7 +160,7 @@ class ProducerCreate(ProducerFields):
                     "name": "Daw Khin Myo",
                     "country": "MM",
                     "locale": "my",
-                    "phone": "09 123 456 789",
+                    "phone": "09 250 123 789",
                     "kind": "farmer",
                     "consent": {"channel": "paper"},
                 }

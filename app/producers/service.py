@@ -37,44 +37,13 @@ from app.producers.models import (
     SubscriptionCreate,
     SubscriptionPublic,
 )
-from app.text.digits import to_ascii_digits
 from app.text.formatting import Script
 from app.text.normalize import normalize_text
-
-_REASONS = {
-    phonenumbers.ValidationResult.TOO_SHORT: "too short",
-    phonenumbers.ValidationResult.TOO_LONG: "too long",
-    phonenumbers.ValidationResult.INVALID_COUNTRY_CODE: "unknown country code",
-    phonenumbers.ValidationResult.INVALID_LENGTH: "wrong length",
-}
-
-
-def normalize_phone(raw: str, country: str) -> str:
-    """E.164 for a number as people write it in `country` (`09 123 456 789` in MM).
-
-    Refused with the reason: text that is no number, a wrong length, an unknown country code.
-    """
-    text = to_ascii_digits(raw).strip()
-    try:
-        number = phonenumbers.parse(text, country)
-    except phonenumbers.NumberParseException as exc:
-        raise InvalidInput(f"phone {raw!r} is not a phone number") from exc
-    reason = phonenumbers.is_possible_number_with_reason(number)
-    if reason not in (
-        phonenumbers.ValidationResult.IS_POSSIBLE,
-        phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY,
-    ):
-        raise InvalidInput(
-            f"phone {raw!r} is not a valid {country} number: {_REASONS.get(reason, 'invalid')}"
-        )
-    # Only the length is checked, not libphonenumber's list of allocated ranges: Myanmar's
-    # operators open new ranges faster than that list follows (09 123 456 789 is "invalid"
-    # there), and refusing a farmer's real number is worse than accepting an unused one.
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+from app.text.phones import phone_e164
 
 
 def mask_phone(e164: str) -> str:
-    """+959123456789 -> +95 9••••••789: enough to recognise, not enough to call."""
+    """+959250123789 -> +95 9••••••789: enough to recognise, not enough to call."""
     number = phonenumbers.parse(e164)
     national = str(number.national_number)
     return f"+{number.country_code} {national[0]}{'•' * max(len(national) - 4, 1)}{national[-3:]}"
@@ -136,7 +105,7 @@ async def create_producer(
     country = await _country(session, data.country)
     staff.check_country(country.code, f"country {country.code}")
     locale = i18n.check_locale(data.locale or country.default_locale)
-    phone = normalize_phone(data.phone, country.code) if data.phone else None
+    phone = phone_e164(data.phone, country.code) if data.phone else None
     urns = [
         u
         for u in (
@@ -195,7 +164,7 @@ async def update_producer(
         raise InvalidInput("nothing to change: send at least one field")
     before = audit.snapshot(producer)
     if "phone" in changes:
-        phone = normalize_phone(data.phone, producer.country_code) if data.phone else None
+        phone = phone_e164(data.phone, producer.country_code) if data.phone else None
         await _set_address(session, producer, "tel", tel_urn(phone) if phone else None)
     if "telegram_chat_id" in changes:
         chat = data.telegram_chat_id
