@@ -40,6 +40,24 @@ class PriceObservation(SQLModel, table=True):
             "ix_price_series", "commodity_id", "market_id", "variety_id", "status", "observed_on"
         ),
         sa.CheckConstraint("price > 0", name="price_positive"),
+        # app.prices.duplicates: an unkeyed observation is stored once (a missing variety
+        # counts as one value, not as NULLs that never collide).
+        sa.Index(
+            "uq_price_observation_exact",
+            "commodity_id",
+            sa.text("coalesce(variety_id, 0)"),
+            "market_id",
+            "unit_id",
+            "currency",
+            "price_type",
+            "observed_on",
+            "price",
+            "source",
+            "created_by",
+            unique=True,
+            sqlite_where=sa.text("external_key IS NULL"),
+            postgresql_where=sa.text("external_key IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

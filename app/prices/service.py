@@ -13,6 +13,7 @@ from typing import Any
 
 from babel.numbers import list_currencies
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -26,6 +27,7 @@ from app.core.errors import AppError, Conflict, InvalidInput
 from app.core.events import PricePublished, bus
 from app.core.pagination import MAX_LIMIT, Page
 from app.prices import plausibility
+from app.prices.duplicates import exact_key, existing_twins, refuse_duplicate
 from app.prices.fx import PIVOT, FxBook
 from app.prices.models import (
     Equivalents,
@@ -228,10 +230,17 @@ async def create_price(
         if existing.first() is not None:
             raise Conflict(f"a price with external key {external_key!r} was already imported")
     price = _build_price(data, resolved, staff, source, external_key)
+    await refuse_duplicate(session, price)
     history = await _flag(session, price)
     if data.publish and price.outlier and not data.confirm_outlier:
         _refuse_unconfirmed_outlier(price, history)
-    await _store(session, [price], staff, publish=data.publish)
+    try:
+        async with session.begin_nested():
+            await _store(session, [price], staff, publish=data.publish)
+    except IntegrityError:
+        # The same price was stored by a request racing this one: name it, as above.
+        await refuse_duplicate(session, price)
+        raise
     return price
 
 
@@ -303,6 +312,7 @@ async def correct_price(
     price.price_type, price.observed_on = merged.price_type, merged.observed_on
     price.note = normalize_text(merged.note, max_chars=500) if merged.note else None
     price.updated_at = utcnow()
+    await refuse_duplicate(session, price)
     history = await _flag(session, price)
     if price.status is PriceStatus.PUBLISHED and price.outlier and not data.confirm_outlier:
         _refuse_unconfirmed_outlier(price, history)
@@ -627,16 +637,17 @@ class _SeriesHistory:
         ]
 
 
-async def _taken_keys(session: AsyncSession, keys: Sequence[str]) -> set[str]:
-    taken: set[str] = set()
+async def _taken_keys(session: AsyncSession, keys: Sequence[str]) -> dict[str, int]:
+    """The stored prices with any of these external keys, by key."""
+    taken: dict[str, int] = {}
     for start in range(0, len(keys), 500):  # stay well under every engine's parameter limit
         chunk = keys[start : start + 500]
         found = await session.exec(
-            select(col(PriceObservation.external_key)).where(
+            select(col(PriceObservation.external_key), col(PriceObservation.id)).where(
                 col(PriceObservation.external_key).in_(chunk)
             )
         )
-        taken.update(k for k in found.all() if k)
+        taken.update((k, i) for k, i in found.all() if k and i is not None)
     return taken
 
 
@@ -644,8 +655,10 @@ async def import_prices_csv(
     session: AsyncSession, *, content: bytes, staff: Staff, publish: bool = False
 ) -> ImportReport:
     """Check every row first, then store the good ones in one go (in this one transaction) and
-    report the rest by line. A file that is not a readable CSV of the documented columns, or a
-    failure while storing, stores nothing at all."""
+    report the rest by line. A row already stored (same external_key, or an exact duplicate of
+    an unkeyed price, also one earlier in the same file) is reported as a duplicate with the
+    stored price's id: importing a file again stores nothing twice. A file that is not a
+    readable CSV of the documented columns, or a failure while storing, stores nothing."""
     staff.require_writer()
     csv_file = read_csv(content, required=CSV_REQUIRED, optional=CSV_OPTIONAL)
     index = await load_index(session)
@@ -671,14 +684,14 @@ async def import_prices_csv(
             staff.check_country(resolved.market.country_code, f"market {resolved.market.slug}")
             key = v.get("external_key") or None
             if key in taken:
-                raise Conflict(f"a price with external key {key!r} was already imported")
-            if key:
-                taken.add(key)
+                report.duplicates.append(RowResult(row.line, id=taken[key]))
+                continue
             checked.append((row.line, _build_price(data, resolved, staff, "csv", key)))
         except ValidationError as exc:
             report.rejected.append(RowResult(row.line, error=first_error(exc)))
-        except AppError as exc:  # unknown names, bad values, out of scope, duplicates
+        except AppError as exc:  # unknown names, bad values, out of scope
             report.rejected.append(RowResult(row.line, error=str(exc.detail)))
+    checked = await _without_duplicates(session, checked, report)
     history = await _SeriesHistory.load(session, [p for _, p in checked])
     accepted: list[tuple[int, PriceObservation]] = []
     for line, price in checked:
@@ -698,8 +711,39 @@ async def import_prices_csv(
             history.add(price)  # what this file publishes is history for its later rows
     await _store(session, [p for _, p in accepted], staff, publish=publish)
     report.accepted = [RowResult(line, id=p.id) for line, p in accepted]
+    stored_lines = {line: p.id for line, p in accepted}
+    for result in list(report.duplicates):  # a repeat of an earlier row gets that row's id
+        if result.line_of_original is None:
+            continue
+        result.id = stored_lines.get(result.line_of_original)
+        if result.id is None:
+            report.duplicates.remove(result)
+            report.rejected.append(
+                RowResult(result.line, error=f"repeats line {result.line_of_original}")
+            )
     report.rejected.sort(key=lambda r: r.line)
+    report.duplicates.sort(key=lambda r: r.line)
     return report
+
+
+async def _without_duplicates(
+    session: AsyncSession, checked: list[tuple[int, PriceObservation]], report: ImportReport
+) -> list[tuple[int, PriceObservation]]:
+    """The checked rows that are new: neither stored already nor repeating an earlier row of
+    the file (by external key or, for unkeyed rows, exactly); the others go to duplicates."""
+    stored = await existing_twins(session, [p for _, p in checked if p.external_key is None])
+    first_line: dict[Any, int] = {}
+    kept = []
+    for line, price in checked:
+        seen = price.external_key or exact_key(price)
+        if price.external_key is None and exact_key(price) in stored:
+            report.duplicates.append(RowResult(line, id=stored[exact_key(price)].id))
+        elif seen in first_line:
+            report.duplicates.append(RowResult(line, line_of_original=first_line[seen]))
+        else:
+            first_line[seen] = line
+            kept.append((line, price))
+    return kept
 
 
 # --- exchange rates -----------------------------------------------------------------------------

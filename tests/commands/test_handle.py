@@ -196,6 +196,19 @@ async def test_a_field_report_becomes_a_pending_price(database: Database, seeded
     )
 
 
+async def test_a_report_sent_again_is_recorded_once_and_acknowledged(
+    database: Database, seeded: None
+) -> None:
+    await reporter(database, ["reporter"])
+    first = await ask(database, "REPORT MANGO MUSE 12000 CNY/TON", locale="en")
+    again = await ask(database, "REPORT MANGO MUSE 12000 CNY/TON", locale="en")
+    assert (
+        again == first == ["Thank you. Received: Mango Muse CN¥12,000/tonne. A CDE will check it."]
+    )
+    async with database.session() as s:
+        assert len((await s.exec(select(PriceObservation))).all()) == 1
+
+
 async def test_a_trusted_reporter_publishes_directly(database: Database, seeded: None) -> None:
     await reporter(database, ["reporter", "trusted_reporter"])
     await ask(database, "+P muse mango 1500000 kyat/basket")

@@ -136,7 +136,9 @@ async def test_publishing_is_an_event_other_modules_hear(
         await client.post(f"/api/v1/prices/{pending['id']}/publish", headers=tokens.cde_mm)
         direct = (
             await client.post(
-                "/api/v1/prices", headers=tokens.cde_mm, json=muse_mango(publish=True)
+                "/api/v1/prices",
+                headers=tokens.cde_mm,
+                json=muse_mango(price="12700", publish=True),
             )
         ).json()
     finally:
@@ -315,3 +317,79 @@ async def test_pagination_walks_every_price_once(client: httpx.AsyncClient, toke
         if cursor is None:
             break
     assert seen == sorted(seen, reverse=True) and len(set(seen)) == 7
+
+
+async def test_the_same_price_posted_twice_is_refused_naming_the_first(
+    client: httpx.AsyncClient, tokens: Tokens
+) -> None:
+    first = await client.post("/api/v1/prices", headers=tokens.cde_mm, json=muse_mango())
+    again = await client.post("/api/v1/prices", headers=tokens.cde_mm, json=muse_mango())
+    assert again.status_code == 409, again.text
+    assert again.json()["detail"].startswith(
+        f"this price is already stored as price {first.json()['id']} (pending)"
+    )
+    # Written differently, still the same observation.
+    same = await client.post(
+        "/api/v1/prices", headers=tokens.cde_mm, json=muse_mango(price="12600.00", unit="ton")
+    )
+    assert same.status_code == 409, same.text
+    # Another price, another day or another reporter is another observation.
+    for other, headers in (
+        (muse_mango(price="12700"), tokens.cde_mm),
+        (muse_mango(observed_on=(TODAY - dt.timedelta(days=2)).isoformat()), tokens.cde_mm),
+        (muse_mango(), tokens.admin),
+    ):
+        created = await client.post("/api/v1/prices", headers=headers, json=other)
+        assert created.status_code == 201, created.text
+    listed = (await client.get("/api/v1/prices", headers=tokens.cde_mm)).json()["items"]
+    assert len(listed) == 4
+
+
+async def test_a_correction_into_an_existing_price_is_refused(
+    client: httpx.AsyncClient, tokens: Tokens
+) -> None:
+    first = (await client.post("/api/v1/prices", headers=tokens.cde_mm, json=muse_mango())).json()
+    second = (
+        await client.post("/api/v1/prices", headers=tokens.cde_mm, json=muse_mango(price="12700"))
+    ).json()
+    response = await client.patch(
+        f"/api/v1/prices/{second['id']}", headers=tokens.cde_mm, json={"price": "12600"}
+    )
+    assert response.status_code == 409, response.text
+    assert f"already stored as price {first['id']}" in response.json()["detail"]
+
+
+async def test_the_database_refuses_an_exact_duplicate_too(
+    session: AsyncSession, tokens: Tokens
+) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    from app.catalogue.service import load_index
+    from app.prices.models import PriceObservation, PriceType
+
+    index = await load_index(session)
+    market, commodity = index.market("muse"), index.commodity("fish")
+
+    def row(**overrides: Any) -> PriceObservation:
+        values: dict[str, Any] = {
+            "commodity_id": commodity.id,
+            "variety_id": None,  # no variety: NULLs must still collide
+            "market_id": market.id,
+            "country_code": "MM",
+            "price": Decimal("18000"),
+            "currency": "MMK",
+            "unit_id": index.unit("viss").id,
+            "price_type": PriceType.WHOLESALE,
+            "observed_on": TODAY,
+            "created_by": "thida",
+        }
+        return PriceObservation(**{**values, **overrides})
+
+    session.add(row())
+    await session.flush()
+    session.add(row(external_key="wfp-1"))  # keyed rows are idempotent by their key instead
+    await session.flush()
+    session.add(row(price=Decimal("18000.0000")))
+    with pytest.raises(IntegrityError):
+        await session.flush()
+    await session.rollback()
