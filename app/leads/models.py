@@ -13,6 +13,8 @@ from sqlmodel import Field, SQLModel
 
 from app.core.db import UTCDateTime, enum_column, utcnow
 from app.core.inputs import StrictInput
+from app.prices import currencies
+from app.prices.currencies import CurrencyCode
 
 Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
@@ -68,9 +70,9 @@ class LeadFields(StrictInput):
     variety: Short | None = None
     price: Decimal | None = None
     negotiable: bool | None = None
-    currency: (
-        Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, max_length=3)] | None
-    ) = None
+    currency: Annotated[CurrencyCode, StringConstraints(max_length=currencies.MAX_CHARS)] | None = (
+        None
+    )
     destination: Short | None = None
     expires_on: dt.date | None = None
     note: Annotated[str, StringConstraints(max_length=500)] | None = None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from decimal import Decimal
 from typing import Annotated
 
@@ -12,12 +11,14 @@ from pydantic import ConfigDict, JsonValue, StringConstraints, field_validator
 from sqlmodel import Field, SQLModel
 
 from app.core.db import UTCDateTime, enum_column, utcnow
-from app.core.inputs import StrictInput
+from app.core.inputs import CaseInsensitiveEnum, StrictInput
+from app.prices import currencies
+from app.prices.currencies import CurrencyCode
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 
 
-class PriceType(enum.StrEnum):
+class PriceType(CaseInsensitiveEnum):
     FARMGATE = "farmgate"
     WHOLESALE = "wholesale"
     RETAIL = "retail"
@@ -25,7 +26,7 @@ class PriceType(enum.StrEnum):
     EXPORT = "export"
 
 
-class PriceStatus(enum.StrEnum):
+class PriceStatus(CaseInsensitiveEnum):
     PENDING = "pending"
     PUBLISHED = "published"
     REJECTED = "rejected"
@@ -147,7 +148,7 @@ class PriceIn(StrictInput):
     price: Decimal
     price_min: Decimal | None = None
     price_max: Decimal | None = None
-    currency: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, max_length=3)]
+    currency: Annotated[CurrencyCode, StringConstraints(max_length=currencies.MAX_CHARS)]
     unit: Text
     price_type: PriceType
     observed_on: dt.date
@@ -169,9 +170,9 @@ class PriceUpdate(StrictInput):
     price: Decimal | None = None
     price_min: Decimal | None = None
     price_max: Decimal | None = None
-    currency: (
-        Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, max_length=3)] | None
-    ) = None
+    currency: Annotated[CurrencyCode, StringConstraints(max_length=currencies.MAX_CHARS)] | None = (
+        None
+    )
     unit: Text | None = None
     price_type: PriceType | None = None
     observed_on: dt.date | None = None
@@ -208,12 +209,8 @@ class FxRateIn(StrictInput):
         }
     )
 
-    base: Annotated[
-        str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=3, max_length=3)
-    ]
-    quote: Annotated[
-        str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=3, max_length=3)
-    ]
+    base: Annotated[CurrencyCode, StringConstraints(max_length=currencies.MAX_CHARS)]
+    quote: Annotated[CurrencyCode, StringConstraints(max_length=currencies.MAX_CHARS)]
     rate: Decimal
     on_date: dt.date
     source: Annotated[
@@ -283,18 +280,23 @@ class LatestPrice(SQLModel):
 
 class SeriesPoint(SQLModel):
     observed_on: dt.date
-    price: Decimal
+    price: Decimal  # in the series' unit and currency
     price_id: int
+    variety: str | None
+    price_type: PriceType
+    converted: bool  # quoted in another unit or currency, converted for this series
 
 
 class Series(SQLModel):
     commodity: str
-    variety: str | None
+    variety: str | None  # null: every variety of the commodity
     market: str
-    unit: str
-    currency: str
+    unit: str | None  # null only when there is no price at all
+    currency: str | None
     price_type: PriceType | None
     points: list[SeriesPoint]
+    # Prices that cannot be shown in this unit and currency (no kg factor, no exchange rate).
+    unconverted_price_ids: list[int] = Field(default_factory=list)
 
 
 class WatchCreate(StrictInput):

@@ -8,10 +8,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import lru_cache
 from typing import Any
 
-from babel.numbers import list_currencies
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
@@ -27,8 +25,9 @@ from app.core.errors import AppError, Conflict, InvalidInput
 from app.core.events import PricePublished, bus
 from app.core.pagination import MAX_LIMIT, Page
 from app.prices import plausibility
+from app.prices.currencies import currency_code
 from app.prices.duplicates import exact_key, existing_twins, refuse_duplicate
-from app.prices.fx import PIVOT, FxBook
+from app.prices.fx import PIVOT, FxBook, convert_price
 from app.prices.models import (
     Equivalents,
     FxRate,
@@ -49,11 +48,6 @@ from app.text.normalize import normalize_text
 
 MAX_AGE_DAYS = 365
 _FOUR_PLACES = Decimal("0.0001")
-
-
-@lru_cache(maxsize=1)
-def known_currencies() -> frozenset[str]:
-    return frozenset(list_currencies())
 
 
 def _today_at(market: Market) -> dt.date:
@@ -94,10 +88,6 @@ def validate(data: PriceIn, index: CatalogueIndex, *, check_age: bool = True) ->
         raise InvalidInput(f"price_min {data.price_min} is above the price {data.price}")
     if data.price_max is not None and data.price_max < data.price:
         raise InvalidInput(f"price_max {data.price_max} is below the price {data.price}")
-    if data.currency not in known_currencies():
-        raise InvalidInput(
-            f"unknown currency {data.currency!r}; use an ISO code such as MMK, CNY, USD"
-        )
     today = _today_at(market)
     if data.observed_on > today:
         raise InvalidInput(
@@ -135,10 +125,14 @@ async def _flag(session: AsyncSession, price: PriceObservation) -> list[Decimal]
     return history
 
 
-def _refuse_unconfirmed_outlier(price: PriceObservation, history: list[Decimal]) -> None:
+def _refuse_unconfirmed_outlier(
+    price: PriceObservation, history: list[Decimal], *, resend: str
+) -> None:
+    """422 for an implausible price nobody confirmed; `resend` says exactly what to send if it
+    is right after all, for the request that was refused."""
     raise InvalidInput(
         f"implausible price: {plausibility.explain(Decimal(price.price), history)}. "
-        'Check it, then publish again with "confirm_outlier": true'
+        f"Check it; if it is right, {resend}"
     )
 
 
@@ -233,7 +227,12 @@ async def create_price(
     await refuse_duplicate(session, price)
     history = await _flag(session, price)
     if data.publish and price.outlier and not data.confirm_outlier:
-        _refuse_unconfirmed_outlier(price, history)
+        _refuse_unconfirmed_outlier(
+            price,
+            history,
+            resend='send the same request again with "confirm_outlier": true added '
+            '(or without "publish" to leave it pending for review)',
+        )
     try:
         async with session.begin_nested():
             await _store(session, [price], staff, publish=data.publish)
@@ -257,7 +256,12 @@ async def publish_price(
         raise Conflict(f"price {price_id} is {price.status}; only pending prices can be published")
     history = await _flag(session, price)  # the series may have moved since it was submitted
     if price.outlier and not confirm_outlier:
-        _refuse_unconfirmed_outlier(price, history)
+        _refuse_unconfirmed_outlier(
+            price,
+            history,
+            resend=f"publish it with POST /api/v1/prices/{price_id}/publish and the JSON body "
+            '{"confirm_outlier": true}',
+        )
     await _publish(session, [price], staff)
     return price
 
@@ -315,7 +319,9 @@ async def correct_price(
     await refuse_duplicate(session, price)
     history = await _flag(session, price)
     if price.status is PriceStatus.PUBLISHED and price.outlier and not data.confirm_outlier:
-        _refuse_unconfirmed_outlier(price, history)
+        _refuse_unconfirmed_outlier(
+            price, history, resend='send this correction again with "confirm_outlier": true added'
+        )
     await audit.save(
         session,
         price,
@@ -533,43 +539,72 @@ async def price_series(
     observed_from: dt.date | None = None,
     observed_to: dt.date | None = None,
 ) -> Series:
-    """Published prices of one series over time, oldest first, for charts."""
+    """Published prices of a commodity at a market over time, oldest first, for charts: one
+    variety, or all of them when none is named, every point in one unit and currency."""
     index = await load_index(session)
     c, m = index.commodity(commodity), index.market(market)
     if staff is not None:
         staff.check_country(m.country_code, f"market {m.slug}")
     v = index.variety(c, variety) if variety else None
+    target_unit = index.unit(unit) if unit else None
+    target_currency = currency_code(currency) if currency else None
     query = select(PriceObservation).where(
         PriceObservation.commodity_id == c.id,
         PriceObservation.market_id == m.id,
         PriceObservation.status == PriceStatus.PUBLISHED,
-        col(PriceObservation.variety_id).is_(None)
-        if v is None
-        else PriceObservation.variety_id == v.id,
     )
+    if v is not None:
+        query = query.where(PriceObservation.variety_id == v.id)
     if price_type:
         query = query.where(PriceObservation.price_type == price_type)
     if observed_from:
         query = query.where(col(PriceObservation.observed_on) >= observed_from)
     if observed_to:
         query = query.where(col(PriceObservation.observed_on) <= observed_to)
-    rows = list((await session.exec(query.order_by(col(PriceObservation.observed_on)))).all())
-    # One series has one unit and currency: the one asked for, else the most recent one used.
-    u = index.unit(unit) if unit else (index.unit_by_id[rows[-1].unit_id] if rows else None)
-    cur = currency.upper() if currency else (rows[-1].currency if rows else None)
-    points = [
-        SeriesPoint(observed_on=p.observed_on, price=Decimal(p.price), price_id=p.id or 0)
-        for p in rows
-        if u is not None and p.unit_id == u.id and p.currency == cur
-    ]
+    order = (col(PriceObservation.observed_on), col(PriceObservation.id))
+    rows = list((await session.exec(query.order_by(*order))).all())
+    if not rows:
+        return Series(
+            commodity=c.slug,
+            variety=v.slug if v else None,
+            market=m.slug,
+            unit=target_unit.code if target_unit else None,
+            currency=target_currency,
+            price_type=price_type,
+            points=[],
+        )
+    # One chart has one unit and currency: the one asked for, else the most recent one used;
+    # prices quoted otherwise are converted (kg factors, the FX rate in force on their date).
+    u = target_unit or index.unit_by_id[rows[-1].unit_id]
+    cur = target_currency or rows[-1].currency
+    book = await FxBook.load(session, {p.currency for p in rows} | {cur}, rows[-1].observed_on)
+    points, unconverted = [], []
+    for p in rows:
+        value = convert_price(
+            Decimal(p.price), index.unit_by_id[p.unit_id], p.currency, u, cur, p.observed_on, book
+        )
+        if value is None:
+            unconverted.append(p.id or 0)
+            continue
+        points.append(
+            SeriesPoint(
+                observed_on=p.observed_on,
+                price=_q(value[0]) if value[1] else Decimal(p.price),
+                price_id=p.id or 0,
+                variety=index.variety_by_id[p.variety_id].slug if p.variety_id else None,
+                price_type=p.price_type,
+                converted=value[1],
+            )
+        )
     return Series(
         commodity=c.slug,
         variety=v.slug if v else None,
         market=m.slug,
-        unit=u.code if u else "",
-        currency=cur or "",
+        unit=u.code,
+        currency=cur,
         price_type=price_type,
         points=points,
+        unconverted_price_ids=unconverted,
     )
 
 
@@ -751,9 +786,6 @@ async def _without_duplicates(
 
 async def add_fx_rate(session: AsyncSession, *, data: FxRateIn, staff: Staff) -> FxRate:
     staff.require_writer()
-    for code in (data.base, data.quote):
-        if code not in known_currencies():
-            raise InvalidInput(f"unknown currency {code!r}")
     if data.base == data.quote:
         raise InvalidInput("base and quote are the same currency")
     existing = (

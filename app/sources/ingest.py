@@ -29,8 +29,8 @@ from app.catalogue.service import load_index
 from app.core.db import core_table, run_core, utcnow
 from app.core.events import PricePublished, bus
 from app.prices import plausibility
+from app.prices.currencies import known_currencies
 from app.prices.models import FxRate, PriceObservation, PriceStatus, PriceType
-from app.prices.service import known_currencies
 from app.sources.mappings import WfpMapping
 from app.sources.models import NameKind, Source, SourceKind, StagedRow, UnmappedName
 from app.sources.names import NameMapper, create_entry, product_name
