@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
 import phonenumbers
 from pydantic import ValidationError
-from sqlmodel import col, delete, select
+from sqlalchemy import ColumnElement
+from sqlmodel import col, delete, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts import audit
+from app.accounts.models import Role
 from app.accounts.service import Staff, get_in_scope
 from app.catalogue.models import Country
 from app.catalogue.service import CatalogueIndex, load_index
@@ -37,6 +40,7 @@ from app.producers.models import (
     SubscriptionCreate,
     SubscriptionPublic,
 )
+from app.text.digits import to_ascii_digits
 from app.text.formatting import Script
 from app.text.normalize import normalize_text
 from app.text.phones import phone_e164
@@ -422,6 +426,7 @@ async def list_producers(
     country: str | None = None,
     status: ProducerStatus | None = None,
     kind: ProducerKind | None = None,
+    search: str | None = None,
     cursor: int | None = None,
     limit: int = 50,
 ) -> Page[ProducerPublic]:
@@ -430,6 +435,8 @@ async def list_producers(
     countries = staff.visible_countries(country)
     if countries is not None:
         query = query.where(col(Producer.country_code).in_(countries))
+    if search and search.strip():
+        query = query.where(_matches(search, phones=staff.role is not Role.VIEWER))
     if status:
         query = query.where(Producer.status == status)
     if kind:
@@ -443,6 +450,30 @@ async def list_producers(
         items=await to_public(session, rows, staff=staff),
         next_cursor=rows[-1].id if more and rows else None,
     )
+
+
+_PHONE_TEXT = re.compile(r"[+\d\s\-().]+")
+
+
+def _matches(search: str, *, phones: bool) -> ColumnElement[bool]:
+    """Producers whose name contains `search` (any case), or, for staff who see phone numbers
+    (viewers see them masked: a search would unmask them), whose phone contains its digits as
+    written in any form: `09 250 123`, `+95 9 250 123`, Burmese digits."""
+    text = normalize_text(search, max_chars=120)
+    name = col(Producer.name).ilike(f"%{_escape_like(text)}%", escape="\\")
+    digits = re.sub(r"\D", "", to_ascii_digits(text))
+    if not phones or len(digits) < 4 or not _PHONE_TEXT.fullmatch(to_ascii_digits(text)):
+        return name
+    # National numbers start with a trunk 0 that E.164 drops: 09 250... is +959250...
+    forms = {digits, digits[1:]} if digits.startswith("0") else {digits}
+    urns = select(Address.producer_id).where(
+        or_(*(col(Address.urn).like(f"tel:%{form}%") for form in forms))
+    )
+    return or_(name, col(Producer.id).in_(urns))
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 # --- CSV import ---------------------------------------------------------------------------------

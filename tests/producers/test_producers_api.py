@@ -229,3 +229,44 @@ async def test_producer_import_reports_rows(client: httpx.AsyncClient, tokens: T
         if p["name"] == "Ko Zaw"
     )
     assert ko["roles"] == ["reporter", "trusted_reporter"]
+
+
+async def test_search_by_name_or_phone(client: httpx.AsyncClient, tokens: Tokens) -> None:
+    people = [
+        farmer(),  # Daw Khin Myo, 09 250 123 789
+        farmer(name="U Aung Win", phone="09 791 234 567", kind="fisher"),
+        farmer(name="Ma 50%_off", phone="09 450 000 111"),
+    ]
+    ids = []
+    for body in people:
+        created = await client.post("/api/v1/producers", headers=tokens.cde_mm, json=body)
+        assert created.status_code == 201, created.text
+        ids.append(created.json()["id"])
+
+    async def found(q: str, headers: dict[str, str] = tokens.cde_mm) -> list[int]:
+        response = await client.get("/api/v1/producers", headers=headers, params={"q": q})
+        assert response.status_code == 200, response.text
+        return sorted(p["id"] for p in response.json()["items"])
+
+    assert await found("khin") == [ids[0]]
+    assert await found("AUNG") == [ids[1]]
+    assert await found("%") == [ids[2]]  # a literal percent sign, not a wildcard
+    assert await found("09 791 234") == [ids[1]]
+    assert await found("+959791234567") == [ids[1]]
+    assert await found("၀၉ ၂၅၀ ၁၂၃") == [ids[0]]
+    assert await found("nobody") == []
+    # Viewers see phones masked: a number must not find who has it.
+    assert await found("09 791 234", tokens.viewer_mm) == []
+    assert await found("aung", tokens.viewer_mm) == [ids[1]]
+
+
+async def test_an_unknown_producer_filter_is_refused_not_ignored(
+    client: httpx.AsyncClient, tokens: Tokens
+) -> None:
+    await client.post("/api/v1/producers", headers=tokens.cde_mm, json=farmer())
+    response = await client.get("/api/v1/producers?phone=0925", headers=tokens.cde_mm)
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert error["loc"] == ["query", "phone"]
+    assert error["msg"].startswith("unknown query parameter 'phone' (this endpoint takes ")
+    assert "q" in error["msg"].split("takes ")[1].rstrip(")").split(", ")
