@@ -60,18 +60,8 @@ def upgrade() -> None:
     op.create_index(
         "uq_price_observation_exact",
         "price_observation",
-        [
-            "commodity_id",
-            sa.text("coalesce(variety_id, 0)"),
-            "market_id",
-            "unit_id",
-            "currency",
-            "price_type",
-            "observed_on",
-            "price",
-            "source",
-            "created_by",
-        ],
+        # NULL varieties must collide too: coalesce them into one value.
+        [sa.text("coalesce(variety_id, 0)") if c == "variety_id" else c for c in _KEY],
         unique=True,
         sqlite_where=sa.text("external_key IS NULL"),
         postgresql_where=sa.text("external_key IS NULL"),

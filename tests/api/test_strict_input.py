@@ -8,6 +8,7 @@ import httpx
 
 from tests.conftest import Tokens
 from tests.prices.test_prices_api import muse_mango
+from tests.producers.test_producers_api import farmer
 
 
 def _body_schemas(spec: dict[str, Any]) -> dict[str, list[str]]:
@@ -68,13 +69,7 @@ async def test_a_misspelt_nested_field_is_named_with_its_model_fields(
     response = await client.post(
         "/api/v1/producers",
         headers=tokens.cde_mm,
-        json={
-            "name": "Daw Khin Myo",
-            "country": "MM",
-            "kind": "farmer",
-            "phone": "09 250 123 456",
-            "consent": {"chanel": "paper"},
-        },
+        json=farmer(consent={"chanel": "paper"}),
     )
     assert response.status_code == 422, response.text
     messages = {tuple(e["loc"]): e["msg"] for e in response.json()["detail"]}
