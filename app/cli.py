@@ -400,7 +400,7 @@ def ask(
     text: Annotated[str, typer.Argument(help="The message, as a producer would type it")],
     sender: Annotated[
         str, typer.Option("--from", help="The sender's phone (+959...) or telegram:<chat id>")
-    ] = "+959000000000",
+    ] = "+959250000000",
     locale: Annotated[
         str | None, typer.Option(help="Answer in this language (en, my, km, lo, vi, zh)")
     ] = None,
@@ -410,6 +410,7 @@ def ask(
     from app.commands.handle import Sender, handle_text
     from app.commands.parse import load_parser
     from app.core.i18n import check_locale
+    from app.text.phones import phone_e164
 
     settings = _settings()
     migrations.require_current_schema(parse_database_url(settings.database_url))
@@ -417,7 +418,7 @@ def ask(
         check_locale(locale)
     if channel not in ("sms", "telegram"):
         raise typer.BadParameter("--channel is sms or telegram")
-    urn = sender if sender.startswith("telegram:") else f"tel:{normalize_e164(sender)}"
+    urn = sender if sender.startswith("telegram:") else f"tel:{phone_e164(sender, None)}"
 
     async def work(session: Any) -> list[str]:
         parser = await load_parser(session, default_locale=settings.default_locale)
@@ -432,20 +433,6 @@ def ask(
     for reply in _with_session(settings, work):
         print(reply)
         print()
-
-
-def normalize_e164(number: str) -> str:
-    import phonenumbers
-
-    from app.core.errors import InvalidInput
-
-    try:
-        parsed = phonenumbers.parse(number, None)
-    except phonenumbers.NumberParseException as exc:
-        raise InvalidInput(
-            f"--from {number!r}: give the phone in international form, +959..."
-        ) from exc
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 def main() -> None:

@@ -114,7 +114,7 @@ def test_ask_answers_as_the_bot_would(database_url: str) -> None:
     )
     assert english.stdout.strip() == "No recent price for Mango at Muse."
     bad = mic("ask", "--from", "not-a-phone", "mango", database_url=database_url)
-    assert_one_line_error(bad, "give the phone in international form")
+    assert_one_line_error(bad, "not a phone number in international form")
 
 
 async def test_import_a_wfp_file_through_its_source(

@@ -18,6 +18,10 @@ from app.core.migrations import (
 from app.schema import metadata
 
 
+# Alembic cannot compare expression indexes (uq_price_observation_exact); that one is held to
+# its rule by tests/prices/test_prices_api.py::test_the_database_refuses_an_exact_duplicate_too.
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based")
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
 def test_models_and_migrations_describe_the_same_schema(database_url: str) -> None:
     engine = sync_engine(parse_database_url(database_url))
     try:
@@ -72,3 +76,47 @@ def test_replicas_migrating_at_once_take_turns(empty_database_url: str) -> None:
         key=str,
     )
     require_current_schema(url)
+
+
+async def test_0007_keeps_existing_duplicate_prices_and_sets_them_apart(
+    empty_database_url: str,
+) -> None:
+    import datetime as dt
+    from decimal import Decimal
+
+    from sqlmodel import col, select
+
+    from app.catalogue.service import load_demo_catalogue, load_index
+    from app.core.db import Database
+    from app.prices.models import PriceObservation, PriceType
+
+    url = parse_database_url(empty_database_url)
+    upgrade(url, "0006")
+    database = Database(empty_database_url)
+    try:
+        async with database.session() as s:
+            await load_demo_catalogue(s)
+        async with database.session() as s:
+            index = await load_index(s)
+            for price in ("18000", "18000.0", "19000"):
+                s.add(
+                    PriceObservation(
+                        commodity_id=index.commodity("fish").id,
+                        market_id=index.market("muse").id,
+                        country_code="MM",
+                        price=Decimal(price),
+                        currency="MMK",
+                        unit_id=index.unit("viss").id,
+                        price_type=PriceType.WHOLESALE,
+                        observed_on=dt.date(2026, 11, 20),
+                        created_by="thida",
+                    )
+                )
+        upgrade(url)
+        async with database.session() as s:
+            rows = (await s.exec(select(PriceObservation).order_by(col(PriceObservation.id)))).all()
+    finally:
+        await database.dispose()
+    first, second, third = rows
+    assert [r.external_key for r in rows] == [None, f"duplicate-of:{first.id}:{second.id}", None]
+    assert third.price == Decimal("19000")

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import phonenumbers
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts import audit
 from app.accounts.models import StaffUser
 from app.accounts.service import Staff
 from app.core.errors import InvalidInput, NotFound
+from app.text.phones import phone_e164
 
 
 def contact_urn(text: str) -> str:
-    """A staff member's report address as a URN: `telegram:<chat id>` or `tel:<E.164>`."""
+    """A staff member's report address as a URN: `telegram:<chat id>` or `tel:<E.164>` (a mobile
+    number in international form)."""
     if text.lower().startswith("telegram:"):
         chat = text.split(":", 1)[1].strip()
         if not chat.lstrip("-").isdigit():
@@ -20,17 +21,7 @@ def contact_urn(text: str) -> str:
                 f"{text!r}: a Telegram chat id is a number, as in telegram:123456789"
             )
         return f"telegram:{chat}"
-    number = text.removeprefix("tel:").strip()
-    try:
-        parsed = phonenumbers.parse(number, None)
-    except phonenumbers.NumberParseException:
-        parsed = None
-    if parsed is None or not phonenumbers.is_valid_number(parsed):
-        raise InvalidInput(
-            f"{text!r} is not a phone number in international form (+95 9 ...) "
-            "nor telegram:<chat id>"
-        )
-    return "tel:" + phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return "tel:" + phone_e164(text.removeprefix("tel:").strip(), None)
 
 
 async def set_contact(session: AsyncSession, *, staff: Staff, contact: str | None) -> StaffUser:

@@ -7,11 +7,12 @@ import enum
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import ConfigDict, StringConstraints
 from sqlmodel import Field, SQLModel
 
 from app.core import clock
 from app.core.db import UTCDateTime, enum_column
+from app.core.inputs import StrictInput
 
 
 class Role(enum.StrEnum):
@@ -93,7 +94,7 @@ class StaffPublic(SQLModel):
     contact: str | None = None  # where reports reach them
 
 
-class ContactUpdate(BaseModel):
+class ContactUpdate(StrictInput):
     """Where your daily reports go: a phone number in international form or a Telegram chat id
     as `telegram:123456789`; null stops them."""
 

@@ -14,6 +14,7 @@ from sqlmodel import Field, SQLModel
 
 from app.core import clock
 from app.core.db import UTCDateTime, enum_column
+from app.core.inputs import StrictInput
 from app.text.formatting import Script
 
 
@@ -155,7 +156,7 @@ class SmsSpend(SQLModel, table=True):
 # --- requests -----------------------------------------------------------------------------------
 
 
-class PreviewIn(BaseModel):
+class PreviewIn(StrictInput):
     """What to preview: exactly one of a published price, a verified lead or a notice."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"price_id": 42}]})
@@ -172,7 +173,7 @@ class PreviewIn(BaseModel):
         return self
 
 
-class DeliverySelection(BaseModel):
+class DeliverySelection(StrictInput):
     """Held (or pending) deliveries to release or cancel: by ids, or all of a country's."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"country": "MM"}]})

@@ -8,8 +8,10 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.api.strict import explain_body_error
 from app.core.errors import AppError, InvalidInput
 
 log = logging.getLogger(__name__)
@@ -34,10 +36,16 @@ async def _app_error(_request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
-async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    route = request.scope.get("route")
+    route = route if isinstance(route, APIRoute) else None
     detail = [
-        {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+        {
+            "loc": list(e.get("loc", ())),
+            "msg": explain_body_error(route, e),
+            "type": e.get("type", ""),
+        }
         for e in exc.errors()
     ]
     return error_response(422, InvalidInput.code, detail)

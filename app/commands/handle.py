@@ -29,6 +29,7 @@ from app.core.errors import AppError
 from app.leads import service as leads
 from app.leads.models import BuyerLead, LeadCreate, LeadKind, LeadStatus
 from app.prices import service as prices
+from app.prices.duplicates import DuplicatePrice
 from app.prices.models import PriceCreate, PriceObservation, PricePublic, PriceStatus, PriceType
 from app.producers import service as producers
 from app.producers.models import Digits, Producer, ProducerRole, ProducerStatus, Rule, Subscription
@@ -467,6 +468,7 @@ async def _report(turn: _Turn) -> list[str]:
     if market.country_code != producer.country_code:
         return [turn.say(r.OTHER_COUNTRY)]
     trusted = ProducerRole.TRUSTED_REPORTER in producer.roles
+    published = trusted
     # A market's kind names the price taken there: border at Muse, farmgate at Phnom Srok.
     kind = PriceType(market.kind.value)
     try:
@@ -490,12 +492,18 @@ async def _report(turn: _Turn) -> list[str]:
                 source=turn.sender.channel,
                 index=index,
             )
+    except DuplicatePrice as exc:
+        # The same report sent again (a resend after no reply): it is already recorded, so the
+        # reporter hears where it stands rather than that it was refused.
+        if exc.existing_status is PriceStatus.REJECTED:
+            return [turn.say(r.REPORT_REFUSED)]
+        published = exc.existing_status is PriceStatus.PUBLISHED
     except (AppError, ValueError):
         return [turn.say(r.REPORT_REFUSED)]
     assert c.unit_id is not None and c.amount is not None and c.currency is not None
     unit = (await _names(turn, "unit_id", {c.unit_id}))[c.unit_id]
     what = f"{await _what(turn)} {turn.f.price(c.amount, c.currency, unit)}"
-    return [turn.say(r.REPORT_PUBLISHED if trusted else r.REPORT_PENDING, what=what)]
+    return [turn.say(r.REPORT_PUBLISHED if published else r.REPORT_PENDING, what=what)]
 
 
 async def _offer(turn: _Turn) -> list[str]:

@@ -26,14 +26,16 @@ class CsvRow:
 @dataclass
 class RowResult:
     line: int
-    id: int | None = None  # what the row created
+    id: int | None = None  # what the row created, or for a duplicate what already holds it
     error: str | None = None
+    line_of_original: int | None = None  # a duplicate of an earlier row of the same file
 
 
 @dataclass
 class ImportReport:
     accepted: list[RowResult] = field(default_factory=list)
     rejected: list[RowResult] = field(default_factory=list)
+    duplicates: list[RowResult] = field(default_factory=list)  # already stored: not again
 
 
 def first_error(exc: ValidationError) -> str:

@@ -13,6 +13,9 @@ from sqlmodel import Field, SQLModel
 
 from app.core import clock
 from app.core.db import UTCDateTime, enum_column
+from app.core.inputs import StrictInput
+from app.prices import currencies
+from app.prices.currencies import CurrencyCode
 
 Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
@@ -64,13 +67,13 @@ class BuyerLead(SQLModel, table=True):
     updated_at: dt.datetime = Field(default_factory=clock.utcnow, sa_type=UTCDateTime)
 
 
-class LeadFields(BaseModel):
+class LeadFields(StrictInput):
     variety: Short | None = None
     price: Decimal | None = None
     negotiable: bool | None = None
-    currency: (
-        Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, max_length=3)] | None
-    ) = None
+    currency: Annotated[CurrencyCode, StringConstraints(max_length=currencies.MAX_CHARS)] | None = (
+        None
+    )
     destination: Short | None = None
     expires_on: dt.date | None = None
     note: Annotated[str, StringConstraints(max_length=500)] | None = None
@@ -123,7 +126,7 @@ class LeadUpdate(LeadFields):
     ) = None
 
 
-class LeadDecision(BaseModel):
+class LeadDecision(StrictInput):
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"reason": "Buyer could not show a licence"}]}
     )
@@ -131,7 +134,7 @@ class LeadDecision(BaseModel):
     reason: Reason
 
 
-class LeadClose(BaseModel):
+class LeadClose(StrictInput):
     model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "Contract signed"}]})
 
     reason: Reason | None = None

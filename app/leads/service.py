@@ -24,7 +24,7 @@ from app.leads.models import (
     LeadStatus,
     LeadUpdate,
 )
-from app.prices.service import known_currencies
+from app.prices.currencies import known_currencies
 from app.text.normalize import normalize_text
 
 DEFAULT_DAYS = 30

@@ -12,6 +12,7 @@ from sqlmodel import Field, SQLModel
 
 from app.core import clock
 from app.core.db import UTCDateTime, enum_column
+from app.core.inputs import StrictInput
 
 Slug = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 MAX_TEXT = 1000
@@ -43,7 +44,7 @@ class Notice(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=clock.utcnow, sa_type=UTCDateTime)
 
 
-class NoticeCreate(BaseModel):
+class NoticeCreate(StrictInput):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -71,8 +72,8 @@ class NoticeCreate(BaseModel):
             str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=2, max_length=2)
         ]
     ]
-    commodities: list[Slug] = []
-    markets: list[Slug] = []
+    commodities: list[Slug] = Field(default_factory=list)
+    markets: list[Slug] = Field(default_factory=list)
     urgent: bool = False
     send_at: dt.datetime | None = None
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.catalogue.models import Unit
 from app.prices.models import FxRate
 
 PIVOT = "USD"
@@ -77,3 +78,27 @@ class FxBook:
     ) -> tuple[Decimal, dt.date] | None:
         found = self.rate(base, quote, on)
         return None if found is None else (amount * found[0], found[1])
+
+
+def convert_price(
+    amount: Decimal,
+    unit: Unit,
+    currency: str,
+    to_unit: Unit,
+    to_currency: str,
+    on: dt.date,
+    book: FxBook,
+) -> tuple[Decimal, bool] | None:
+    """A price per `unit` in `currency` as a price per `to_unit` in `to_currency`, with the
+    rate in force on `on`; the flag says whether anything was converted. None when it cannot
+    be: a unit without a kg factor (piece) or no exchange rate."""
+    if unit.id != to_unit.id:
+        if not unit.kg_factor or not to_unit.kg_factor:
+            return None
+        amount = amount / Decimal(unit.kg_factor) * Decimal(to_unit.kg_factor)
+    if currency != to_currency:
+        found = book.convert(amount, currency, to_currency, on)
+        if found is None:
+            return None
+        amount = found[0]
+    return amount, unit.id != to_unit.id or currency != to_currency

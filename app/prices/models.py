@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from decimal import Decimal
 from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict, JsonValue, StringConstraints, field_validator
+from pydantic import ConfigDict, JsonValue, StringConstraints, field_validator
 from sqlmodel import Field, SQLModel
 
 from app.core import clock
 from app.core.db import UTCDateTime, enum_column
+from app.core.inputs import CaseInsensitiveEnum, StrictInput
+from app.prices import currencies
+from app.prices.currencies import CurrencyCode
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 
 
-class PriceType(enum.StrEnum):
+class PriceType(CaseInsensitiveEnum):
     FARMGATE = "farmgate"
     WHOLESALE = "wholesale"
     RETAIL = "retail"
@@ -25,7 +27,7 @@ class PriceType(enum.StrEnum):
     EXPORT = "export"
 
 
-class PriceStatus(enum.StrEnum):
+class PriceStatus(CaseInsensitiveEnum):
     PENDING = "pending"
     PUBLISHED = "published"
     REJECTED = "rejected"
@@ -40,6 +42,24 @@ class PriceObservation(SQLModel, table=True):
             "ix_price_series", "commodity_id", "market_id", "variety_id", "status", "observed_on"
         ),
         sa.CheckConstraint("price > 0", name="price_positive"),
+        # app.prices.duplicates: an unkeyed observation is stored once (a missing variety
+        # counts as one value, not as NULLs that never collide).
+        sa.Index(
+            "uq_price_observation_exact",
+            "commodity_id",
+            sa.text("coalesce(variety_id, 0)"),
+            "market_id",
+            "unit_id",
+            "currency",
+            "price_type",
+            "observed_on",
+            "price",
+            "source",
+            "created_by",
+            unique=True,
+            sqlite_where=sa.text("external_key IS NULL"),
+            postgresql_where=sa.text("external_key IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -118,7 +138,7 @@ _PRICE_EXAMPLE: dict[str, JsonValue] = {
 }
 
 
-class PriceIn(BaseModel):
+class PriceIn(StrictInput):
     """A price as a CDE or a collector submits it; names may be slugs or any alias."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [_PRICE_EXAMPLE]})
@@ -129,7 +149,7 @@ class PriceIn(BaseModel):
     price: Decimal
     price_min: Decimal | None = None
     price_max: Decimal | None = None
-    currency: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, max_length=3)]
+    currency: Annotated[CurrencyCode, StringConstraints(max_length=currencies.MAX_CHARS)]
     unit: Text
     price_type: PriceType
     observed_on: dt.date
@@ -143,7 +163,7 @@ class PriceCreate(PriceIn):
     confirm_outlier: bool = False
 
 
-class PriceUpdate(BaseModel):
+class PriceUpdate(StrictInput):
     """A correction: only the fields given change; the audit log keeps what they were."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"price": "12400", "note": "typo"}]})
@@ -151,9 +171,9 @@ class PriceUpdate(BaseModel):
     price: Decimal | None = None
     price_min: Decimal | None = None
     price_max: Decimal | None = None
-    currency: (
-        Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, max_length=3)] | None
-    ) = None
+    currency: Annotated[CurrencyCode, StringConstraints(max_length=currencies.MAX_CHARS)] | None = (
+        None
+    )
     unit: Text | None = None
     price_type: PriceType | None = None
     observed_on: dt.date | None = None
@@ -161,13 +181,13 @@ class PriceUpdate(BaseModel):
     confirm_outlier: bool = False
 
 
-class PublishRequest(BaseModel):
+class PublishRequest(StrictInput):
     model_config = ConfigDict(json_schema_extra={"examples": [{"confirm_outlier": False}]})
 
     confirm_outlier: bool = False
 
 
-class RejectRequest(BaseModel):
+class RejectRequest(StrictInput):
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"reason": "Reporter confused viss and kg"}]}
     )
@@ -175,7 +195,7 @@ class RejectRequest(BaseModel):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
 
-class FxRateIn(BaseModel):
+class FxRateIn(StrictInput):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -190,12 +210,8 @@ class FxRateIn(BaseModel):
         }
     )
 
-    base: Annotated[
-        str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=3, max_length=3)
-    ]
-    quote: Annotated[
-        str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=3, max_length=3)
-    ]
+    base: Annotated[CurrencyCode, StringConstraints(max_length=currencies.MAX_CHARS)]
+    quote: Annotated[CurrencyCode, StringConstraints(max_length=currencies.MAX_CHARS)]
     rate: Decimal
     on_date: dt.date
     source: Annotated[
@@ -265,21 +281,26 @@ class LatestPrice(SQLModel):
 
 class SeriesPoint(SQLModel):
     observed_on: dt.date
-    price: Decimal
+    price: Decimal  # in the series' unit and currency
     price_id: int
+    variety: str | None
+    price_type: PriceType
+    converted: bool  # quoted in another unit or currency, converted for this series
 
 
 class Series(SQLModel):
     commodity: str
-    variety: str | None
+    variety: str | None  # null: every variety of the commodity
     market: str
-    unit: str
-    currency: str
+    unit: str | None  # null only when there is no price at all
+    currency: str | None
     price_type: PriceType | None
     points: list[SeriesPoint]
+    # Prices that cannot be shown in this unit and currency (no kg factor, no exchange rate).
+    unconverted_price_ids: list[int] = Field(default_factory=list)
 
 
-class WatchCreate(BaseModel):
+class WatchCreate(StrictInput):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [{"commodity": "mango", "market": "muse", "max_age_days": 7}]

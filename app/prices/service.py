@@ -7,11 +7,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import lru_cache
 from typing import Any
 
-from babel.numbers import list_currencies
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -27,7 +26,9 @@ from app.core.csvfile import ImportReport, RowResult, first_error, read_csv
 from app.core.errors import AppError, Conflict, Forbidden, InvalidInput
 from app.core.pagination import MAX_LIMIT, Page
 from app.prices import plausibility
-from app.prices.fx import PIVOT, FxBook
+from app.prices.currencies import currency_code
+from app.prices.duplicates import exact_key, existing_twins, refuse_duplicate
+from app.prices.fx import PIVOT, FxBook, convert_price
 from app.prices.models import (
     Equivalents,
     FxRate,
@@ -48,11 +49,6 @@ from app.text.normalize import normalize_text
 
 MAX_AGE_DAYS = 365
 _FOUR_PLACES = Decimal("0.0001")
-
-
-@lru_cache(maxsize=1)
-def known_currencies() -> frozenset[str]:
-    return frozenset(list_currencies())
 
 
 def _check_amount(name: str, value: Decimal | None) -> None:
@@ -89,10 +85,6 @@ def validate(data: PriceIn, index: CatalogueIndex, *, check_age: bool = True) ->
         raise InvalidInput(f"price_min {data.price_min} is above the price {data.price}")
     if data.price_max is not None and data.price_max < data.price:
         raise InvalidInput(f"price_max {data.price_max} is below the price {data.price}")
-    if data.currency not in known_currencies():
-        raise InvalidInput(
-            f"unknown currency {data.currency!r}; use an ISO code such as MMK, CNY, USD"
-        )
     today = clock.today(market.timezone)
     if data.observed_on > today:
         raise InvalidInput(
@@ -130,10 +122,14 @@ async def _flag(session: AsyncSession, price: PriceObservation) -> list[Decimal]
     return history
 
 
-def _refuse_unconfirmed_outlier(price: PriceObservation, history: list[Decimal]) -> None:
+def _refuse_unconfirmed_outlier(
+    price: PriceObservation, history: list[Decimal], *, resend: str
+) -> None:
+    """422 for an implausible price nobody confirmed; `resend` says exactly what to send if it
+    is right after all, for the request that was refused."""
     raise InvalidInput(
         f"implausible price: {plausibility.explain(Decimal(price.price), history)}. "
-        'Check it, then publish again with "confirm_outlier": true'
+        f"Check it; if it is right, {resend}"
     )
 
 
@@ -233,10 +229,22 @@ async def create_price(
         if existing.first() is not None:
             raise Conflict(f"a price with external key {external_key!r} was already imported")
     price = _build_price(data, resolved, staff, source, external_key)
+    await refuse_duplicate(session, price)
     history = await _flag(session, price)
     if data.publish and price.outlier and not data.confirm_outlier:
-        _refuse_unconfirmed_outlier(price, history)
-    await _store(session, [price], staff, publish=data.publish, settings=settings)
+        _refuse_unconfirmed_outlier(
+            price,
+            history,
+            resend='send the same request again with "confirm_outlier": true added '
+            '(or without "publish" to leave it pending for review)',
+        )
+    try:
+        async with session.begin_nested():
+            await _store(session, [price], staff, publish=data.publish, settings=settings)
+    except IntegrityError:
+        # The same price was stored by a request racing this one: name it, as above.
+        await refuse_duplicate(session, price)
+        raise
     return price
 
 
@@ -258,7 +266,12 @@ async def publish_price(
         raise Conflict(f"price {price_id} is {price.status}; only pending prices can be published")
     history = await _flag(session, price)  # the series may have moved since it was submitted
     if price.outlier and not confirm_outlier:
-        _refuse_unconfirmed_outlier(price, history)
+        _refuse_unconfirmed_outlier(
+            price,
+            history,
+            resend=f"publish it with POST /api/v1/prices/{price_id}/publish and the JSON body "
+            '{"confirm_outlier": true}',
+        )
     await _publish(session, [price], staff, settings)
     return price
 
@@ -313,9 +326,12 @@ async def correct_price(
     price.price_type, price.observed_on = merged.price_type, merged.observed_on
     price.note = normalize_text(merged.note, max_chars=500) if merged.note else None
     price.updated_at = clock.utcnow()
+    await refuse_duplicate(session, price)
     history = await _flag(session, price)
     if price.status is PriceStatus.PUBLISHED and price.outlier and not data.confirm_outlier:
-        _refuse_unconfirmed_outlier(price, history)
+        _refuse_unconfirmed_outlier(
+            price, history, resend='send this correction again with "confirm_outlier": true added'
+        )
     await audit.save(
         session,
         price,
@@ -533,43 +549,72 @@ async def price_series(
     observed_from: dt.date | None = None,
     observed_to: dt.date | None = None,
 ) -> Series:
-    """Published prices of one series over time, oldest first, for charts."""
+    """Published prices of a commodity at a market over time, oldest first, for charts: one
+    variety, or all of them when none is named, every point in one unit and currency."""
     index = await load_index(session)
     c, m = index.commodity(commodity), index.market(market)
     if staff is not None:
         staff.check_country(m.country_code, f"market {m.slug}")
     v = index.variety(c, variety) if variety else None
+    target_unit = index.unit(unit) if unit else None
+    target_currency = currency_code(currency) if currency else None
     query = select(PriceObservation).where(
         PriceObservation.commodity_id == c.id,
         PriceObservation.market_id == m.id,
         PriceObservation.status == PriceStatus.PUBLISHED,
-        col(PriceObservation.variety_id).is_(None)
-        if v is None
-        else PriceObservation.variety_id == v.id,
     )
+    if v is not None:
+        query = query.where(PriceObservation.variety_id == v.id)
     if price_type:
         query = query.where(PriceObservation.price_type == price_type)
     if observed_from:
         query = query.where(col(PriceObservation.observed_on) >= observed_from)
     if observed_to:
         query = query.where(col(PriceObservation.observed_on) <= observed_to)
-    rows = list((await session.exec(query.order_by(col(PriceObservation.observed_on)))).all())
-    # One series has one unit and currency: the one asked for, else the most recent one used.
-    u = index.unit(unit) if unit else (index.unit_by_id[rows[-1].unit_id] if rows else None)
-    cur = currency.upper() if currency else (rows[-1].currency if rows else None)
-    points = [
-        SeriesPoint(observed_on=p.observed_on, price=Decimal(p.price), price_id=p.id or 0)
-        for p in rows
-        if u is not None and p.unit_id == u.id and p.currency == cur
-    ]
+    order = (col(PriceObservation.observed_on), col(PriceObservation.id))
+    rows = list((await session.exec(query.order_by(*order))).all())
+    if not rows:
+        return Series(
+            commodity=c.slug,
+            variety=v.slug if v else None,
+            market=m.slug,
+            unit=target_unit.code if target_unit else None,
+            currency=target_currency,
+            price_type=price_type,
+            points=[],
+        )
+    # One chart has one unit and currency: the one asked for, else the most recent one used;
+    # prices quoted otherwise are converted (kg factors, the FX rate in force on their date).
+    u = target_unit or index.unit_by_id[rows[-1].unit_id]
+    cur = target_currency or rows[-1].currency
+    book = await FxBook.load(session, {p.currency for p in rows} | {cur}, rows[-1].observed_on)
+    points, unconverted = [], []
+    for p in rows:
+        value = convert_price(
+            Decimal(p.price), index.unit_by_id[p.unit_id], p.currency, u, cur, p.observed_on, book
+        )
+        if value is None:
+            unconverted.append(p.id or 0)
+            continue
+        points.append(
+            SeriesPoint(
+                observed_on=p.observed_on,
+                price=_q(value[0]) if value[1] else Decimal(p.price),
+                price_id=p.id or 0,
+                variety=index.variety_by_id[p.variety_id].slug if p.variety_id else None,
+                price_type=p.price_type,
+                converted=value[1],
+            )
+        )
     return Series(
         commodity=c.slug,
         variety=v.slug if v else None,
         market=m.slug,
-        unit=u.code if u else "",
-        currency=cur or "",
+        unit=u.code,
+        currency=cur,
         price_type=price_type,
         points=points,
+        unconverted_price_ids=unconverted,
     )
 
 
@@ -637,16 +682,17 @@ class _SeriesHistory:
         ]
 
 
-async def _taken_keys(session: AsyncSession, keys: Sequence[str]) -> set[str]:
-    taken: set[str] = set()
+async def _taken_keys(session: AsyncSession, keys: Sequence[str]) -> dict[str, int]:
+    """The stored prices with any of these external keys, by key."""
+    taken: dict[str, int] = {}
     for start in range(0, len(keys), 500):  # stay well under every engine's parameter limit
         chunk = keys[start : start + 500]
         found = await session.exec(
-            select(col(PriceObservation.external_key)).where(
+            select(col(PriceObservation.external_key), col(PriceObservation.id)).where(
                 col(PriceObservation.external_key).in_(chunk)
             )
         )
-        taken.update(k for k in found.all() if k)
+        taken.update((k, i) for k, i in found.all() if k and i is not None)
     return taken
 
 
@@ -659,8 +705,10 @@ async def import_prices_csv(
     publish: bool = False,
 ) -> ImportReport:
     """Check every row first, then store the good ones in one go (in this one transaction) and
-    report the rest by line. A file that is not a readable CSV of the documented columns, or a
-    failure while storing, stores nothing at all."""
+    report the rest by line. A row already stored (same external_key, or an exact duplicate of
+    an unkeyed price, also one earlier in the same file) is reported as a duplicate with the
+    stored price's id: importing a file again stores nothing twice. A file that is not a
+    readable CSV of the documented columns, or a failure while storing, stores nothing."""
     staff.require_writer()
     csv_file = read_csv(content, required=CSV_REQUIRED, optional=CSV_OPTIONAL)
     index = await load_index(session)
@@ -686,14 +734,14 @@ async def import_prices_csv(
             staff.check_country(resolved.market.country_code, f"market {resolved.market.slug}")
             key = v.get("external_key") or None
             if key in taken:
-                raise Conflict(f"a price with external key {key!r} was already imported")
-            if key:
-                taken.add(key)
+                report.duplicates.append(RowResult(row.line, id=taken[key]))
+                continue
             checked.append((row.line, _build_price(data, resolved, staff, "csv", key)))
         except ValidationError as exc:
             report.rejected.append(RowResult(row.line, error=first_error(exc)))
-        except AppError as exc:  # unknown names, bad values, out of scope, duplicates
+        except AppError as exc:  # unknown names, bad values, out of scope
             report.rejected.append(RowResult(row.line, error=str(exc.detail)))
+    checked = await _without_duplicates(session, checked, report)
     history = await _SeriesHistory.load(session, [p for _, p in checked])
     accepted: list[tuple[int, PriceObservation]] = []
     for line, price in checked:
@@ -713,8 +761,39 @@ async def import_prices_csv(
             history.add(price)  # what this file publishes is history for its later rows
     await _store(session, [p for _, p in accepted], staff, publish=publish, settings=settings)
     report.accepted = [RowResult(line, id=p.id) for line, p in accepted]
+    stored_lines = {line: p.id for line, p in accepted}
+    for result in list(report.duplicates):  # a repeat of an earlier row gets that row's id
+        if result.line_of_original is None:
+            continue
+        result.id = stored_lines.get(result.line_of_original)
+        if result.id is None:
+            report.duplicates.remove(result)
+            report.rejected.append(
+                RowResult(result.line, error=f"repeats line {result.line_of_original}")
+            )
     report.rejected.sort(key=lambda r: r.line)
+    report.duplicates.sort(key=lambda r: r.line)
     return report
+
+
+async def _without_duplicates(
+    session: AsyncSession, checked: list[tuple[int, PriceObservation]], report: ImportReport
+) -> list[tuple[int, PriceObservation]]:
+    """The checked rows that are new: neither stored already nor repeating an earlier row of
+    the file (by external key or, for unkeyed rows, exactly); the others go to duplicates."""
+    stored = await existing_twins(session, [p for _, p in checked if p.external_key is None])
+    first_line: dict[Any, int] = {}
+    kept = []
+    for line, price in checked:
+        seen = price.external_key or exact_key(price)
+        if price.external_key is None and exact_key(price) in stored:
+            report.duplicates.append(RowResult(line, id=stored[exact_key(price)].id))
+        elif seen in first_line:
+            report.duplicates.append(RowResult(line, line_of_original=first_line[seen]))
+        else:
+            first_line[seen] = line
+            kept.append((line, price))
+    return kept
 
 
 # --- exchange rates -----------------------------------------------------------------------------
@@ -746,9 +825,6 @@ async def _rate_country(session: AsyncSession, data: FxRateIn, staff: Staff) -> 
 
 async def add_fx_rate(session: AsyncSession, *, data: FxRateIn, staff: Staff) -> FxRate:
     staff.require_writer()
-    for code in (data.base, data.quote):
-        if code not in known_currencies():
-            raise InvalidInput(f"unknown currency {code!r}")
     if data.base == data.quote:
         raise InvalidInput("base and quote are the same currency")
     country = await _rate_country(session, data, staff)

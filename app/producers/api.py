@@ -47,15 +47,22 @@ async def list_producers(
     country: str | None = None,
     status: ProducerStatus | None = None,
     kind: ProducerKind | None = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=120, description="Part of the name, or of the phone in any form"),
+    ] = None,
     cursor: int | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[ProducerPublic]:
+    """Newest first. `q` finds producers by name (any case) or phone (`09 250 123`,
+    `+959250123`; not for viewers, who see phones masked)."""
     return await service.list_producers(
         session,
         staff=staff,
         country=country,
         status=status,
         kind=kind,
+        search=q,
         cursor=cursor,
         limit=limit,
     )
@@ -70,7 +77,7 @@ async def list_producers(
                     "schema": {"type": "string"},
                     "example": (
                         "name,country,kind,phone,locale,consent_channel\n"
-                        "Daw Khin Myo,MM,farmer,09 123 456 789,my,paper\n"
+                        "Daw Khin Myo,MM,farmer,09 250 123 789,my,paper\n"
                     ),
                 }
             },

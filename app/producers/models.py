@@ -14,6 +14,7 @@ from sqlmodel import Field, SQLModel
 
 from app.core import clock
 from app.core.db import UTCDateTime, enum_column
+from app.core.inputs import StrictInput
 from app.text.formatting import Script
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
@@ -84,7 +85,7 @@ class Producer(SQLModel, table=True):
 
 
 class Address(SQLModel, table=True):
-    """How to reach a producer: `tel:+959123456789` or `telegram:123456789`."""
+    """How to reach a producer: `tel:+959250123789` or `telegram:123456789`."""
 
     id: int | None = Field(default=None, primary_key=True)
     producer_id: int = Field(foreign_key="producer.id", index=True)
@@ -112,7 +113,7 @@ class Subscription(SQLModel, table=True):
 # --- requests -----------------------------------------------------------------------------------
 
 
-class ConsentIn(BaseModel):
+class ConsentIn(StrictInput):
     model_config = ConfigDict(json_schema_extra={"examples": [{"channel": "paper"}]})
 
     channel: ConsentChannel
@@ -134,7 +135,7 @@ def check_quiet_hours(value: str | None) -> str | None:
     return value
 
 
-class ProducerFields(BaseModel):
+class ProducerFields(StrictInput):
     locale: Annotated[str, StringConstraints(max_length=5)] | None = None
     phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)] | None = None
     telegram_chat_id: int | None = None
@@ -160,7 +161,7 @@ class ProducerCreate(ProducerFields):
                     "name": "Daw Khin Myo",
                     "country": "MM",
                     "locale": "my",
-                    "phone": "09 123 456 789",
+                    "phone": "09 250 123 789",
                     "kind": "farmer",
                     "consent": {"channel": "paper"},
                 }
@@ -184,13 +185,13 @@ class ProducerUpdate(ProducerFields):
     name: Name | None = None
 
 
-class StopIn(BaseModel):
+class StopIn(StrictInput):
     model_config = ConfigDict(json_schema_extra={"examples": [{"channel": "sms"}]})
 
     channel: ConsentChannel
 
 
-class SubscriptionCreate(BaseModel):
+class SubscriptionCreate(StrictInput):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
 import phonenumbers
 from pydantic import ValidationError
-from sqlmodel import col, delete, select
+from sqlalchemy import ColumnElement
+from sqlmodel import col, delete, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts import audit
+from app.accounts.models import Role
 from app.accounts.service import Staff, get_in_scope
 from app.catalogue.models import Country
 from app.catalogue.service import CatalogueIndex, load_index
@@ -40,37 +43,7 @@ from app.producers.models import (
 from app.text.digits import to_ascii_digits
 from app.text.formatting import Script
 from app.text.normalize import normalize_text
-
-_REASONS = {
-    phonenumbers.ValidationResult.TOO_SHORT: "too short",
-    phonenumbers.ValidationResult.TOO_LONG: "too long",
-    phonenumbers.ValidationResult.INVALID_COUNTRY_CODE: "unknown country code",
-    phonenumbers.ValidationResult.INVALID_LENGTH: "wrong length",
-}
-
-
-def normalize_phone(raw: str, country: str) -> str:
-    """E.164 for a number as people write it in `country` (`09 123 456 789` in MM).
-
-    Refused with the reason: text that is no number, a wrong length, an unknown country code.
-    """
-    text = to_ascii_digits(raw).strip()
-    try:
-        number = phonenumbers.parse(text, country)
-    except phonenumbers.NumberParseException as exc:
-        raise InvalidInput(f"phone {raw!r} is not a phone number") from exc
-    reason = phonenumbers.is_possible_number_with_reason(number)
-    if reason not in (
-        phonenumbers.ValidationResult.IS_POSSIBLE,
-        phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY,
-    ):
-        raise InvalidInput(
-            f"phone {raw!r} is not a valid {country} number: {_REASONS.get(reason, 'invalid')}"
-        )
-    # Only the length is checked, not libphonenumber's list of allocated ranges: Myanmar's
-    # operators open new ranges faster than that list follows (09 123 456 789 is "invalid"
-    # there), and refusing a farmer's real number is worse than accepting an unused one.
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+from app.text.phones import phone_e164
 
 
 def tel_urn(e164: str) -> str:
@@ -135,7 +108,7 @@ async def create_producer(
     country = await _country(session, data.country)
     staff.check_country(country.code, f"country {country.code}")
     locale = i18n.check_locale(data.locale or country.default_locale)
-    phone = normalize_phone(data.phone, country.code) if data.phone else None
+    phone = phone_e164(data.phone, country.code) if data.phone else None
     urns = [
         u
         for u in (
@@ -194,7 +167,7 @@ async def update_producer(
         raise InvalidInput("nothing to change: send at least one field")
     before = audit.snapshot(producer)
     if "phone" in changes:
-        phone = normalize_phone(data.phone, producer.country_code) if data.phone else None
+        phone = phone_e164(data.phone, producer.country_code) if data.phone else None
         await _set_address(session, producer, "tel", tel_urn(phone) if phone else None, staff)
     if "telegram_chat_id" in changes:
         chat = data.telegram_chat_id
@@ -468,6 +441,7 @@ async def list_producers(
     country: str | None = None,
     status: ProducerStatus | None = None,
     kind: ProducerKind | None = None,
+    search: str | None = None,
     cursor: int | None = None,
     limit: int = 50,
 ) -> Page[ProducerPublic]:
@@ -476,6 +450,8 @@ async def list_producers(
     countries = staff.visible_countries(country)
     if countries is not None:
         query = query.where(col(Producer.country_code).in_(countries))
+    if search and search.strip():
+        query = query.where(_matches(search, phones=staff.role is not Role.VIEWER))
     if status:
         query = query.where(Producer.status == status)
     if kind:
@@ -489,6 +465,30 @@ async def list_producers(
         items=await to_public(session, rows, staff=staff),
         next_cursor=rows[-1].id if more and rows else None,
     )
+
+
+_PHONE_TEXT = re.compile(r"[+\d\s\-().]+")
+
+
+def _matches(search: str, *, phones: bool) -> ColumnElement[bool]:
+    """Producers whose name contains `search` (any case), or, for staff who see phone numbers
+    (viewers see them masked: a search would unmask them), whose phone contains its digits as
+    written in any form: `09 250 123`, `+95 9 250 123`, Burmese digits."""
+    text = normalize_text(search, max_chars=120)
+    name = col(Producer.name).ilike(f"%{_escape_like(text)}%", escape="\\")
+    digits = re.sub(r"\D", "", to_ascii_digits(text))
+    if not phones or len(digits) < 4 or not _PHONE_TEXT.fullmatch(to_ascii_digits(text)):
+        return name
+    # National numbers start with a trunk 0 that E.164 drops: 09 250... is +959250...
+    forms = {digits, digits[1:]} if digits.startswith("0") else {digits}
+    urns = select(Address.producer_id).where(
+        or_(*(col(Address.urn).like(f"tel:%{form}%") for form in forms))
+    )
+    return or_(name, col(Producer.id).in_(urns))
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 # --- CSV import ---------------------------------------------------------------------------------

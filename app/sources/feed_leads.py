@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.catalogue.service import country_today, load_index
 from app.leads.models import BuyerLead, LeadStatus
-from app.prices.service import known_currencies
+from app.prices.currencies import known_currencies
 from app.sources.ingest import Counts, external_key
 from app.sources.mappings import FeedMapping
 from app.sources.models import Source

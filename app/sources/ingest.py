@@ -30,8 +30,8 @@ from app.core import clock
 from app.core.config import Settings
 from app.core.db import core_table, run_core
 from app.prices import plausibility
+from app.prices.currencies import known_currencies
 from app.prices.models import FxRate, PriceObservation, PriceStatus, PriceType
-from app.prices.service import known_currencies
 from app.sources.mappings import WfpMapping
 from app.sources.models import NameKind, Source, SourceKind, StagedRow, UnmappedName
 from app.sources.names import NameMapper, create_entry, product_name

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, Field, StringConstraints, ValidationError
 
 from app.catalogue.models import MarketKind
 from app.core.errors import InvalidInput
+from app.core.inputs import StrictInput
 from app.leads.models import LeadKind
 from app.sources.models import NameKind, SourceKind
 from app.sources.tables import TableMapping
@@ -17,13 +18,13 @@ DEFAULT_CURRENCIES = ("MMK", "KHR", "LAK", "VND", "CNY", "THB")
 Currency = Annotated[str, StringConstraints(to_upper=True, pattern=r"^[A-Za-z]{3}$")]
 
 
-class _Mapping(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _Mapping(StrictInput):
+    """A stored mapping: a typo in it fails loudly (StrictInput), never drops a setting."""
 
 
 class WfpMapping(_Mapping):
     # Names the source may add to the catalogue itself (WFP gives markets with coordinates).
-    create_missing: list[NameKind] = []
+    create_missing: list[NameKind] = Field(default_factory=list)
     market_kind: MarketKind = MarketKind.RETAIL  # of the markets it creates
 
 
@@ -32,7 +33,7 @@ class CbmMapping(_Mapping):
 
 
 class CurrencyMapping(_Mapping):
-    currencies: list[Currency] = list(DEFAULT_CURRENCIES)
+    currencies: list[Currency] = Field(default_factory=lambda: list(DEFAULT_CURRENCIES))
 
 
 class FeedMapping(_Mapping):

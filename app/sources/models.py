@@ -7,11 +7,12 @@ import enum
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import ConfigDict, StringConstraints
 from sqlmodel import Field, SQLModel
 
 from app.core import clock
 from app.core.db import UTCDateTime, enum_column
+from app.core.inputs import StrictInput
 
 
 class SourceKind(enum.StrEnum):
@@ -160,7 +161,7 @@ _SOURCE_EXAMPLE: dict[str, Any] = {
 }
 
 
-class SourceCreate(BaseModel):
+class SourceCreate(StrictInput):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_SOURCE_EXAMPLE]})
 
     slug: Slug
@@ -171,12 +172,12 @@ class SourceCreate(BaseModel):
     ) = None
     url: Url
     schedule: Cron
-    mapping: dict[str, Any] = {}
+    mapping: dict[str, Any] = Field(default_factory=dict)
     trusted: bool = False
     enabled: bool = True
 
 
-class SourceUpdate(BaseModel):
+class SourceUpdate(StrictInput):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"enabled": False}]})
 
     name: Name | None = None
@@ -187,7 +188,7 @@ class SourceUpdate(BaseModel):
     enabled: bool | None = None
 
 
-class MapName(BaseModel):
+class MapName(StrictInput):
     """Map an unmapped name: to an existing catalogue entry (an alias is created), or to a new
     entry created from the name and what the source said about it."""
 

@@ -12,8 +12,9 @@ import datetime as dt
 import re
 from typing import Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from app.core.inputs import StrictInput
 from app.text.digits import to_ascii_digits
 
 FIELDS: Final = (
@@ -40,15 +41,12 @@ ISO_DATE: Final = "%Y-%m-%d"
 COUNTRY = re.compile(r"[A-Z]{2}")
 
 
-class TableMapping(BaseModel):
+class TableMapping(StrictInput):
     """How the columns of one source's table become PriceRecords (stored on the Source as JSON).
 
     `columns` maps our field to the source's header text (matched ignoring case and runs of
     spaces). A field without a column, or whose cell is empty, takes its value from `defaults`.
     """
-
-    # A typo in a stored mapping must fail loudly, not silently drop a setting.
-    model_config = ConfigDict(extra="forbid")
 
     layout: Literal["long", "wide"] = "long"
     columns: dict[str, str] = Field(default_factory=dict)

@@ -221,6 +221,19 @@ async def test_a_field_report_becomes_a_pending_price(
     )
 
 
+async def test_a_report_sent_again_is_recorded_once_and_acknowledged(
+    database: Database, seeded: None, ask: Ask
+) -> None:
+    await reporter(ask, database, ["reporter"])
+    first = await ask("REPORT MANGO MUSE 12000 CNY/TON", locale="en")
+    again = await ask("REPORT MANGO MUSE 12000 CNY/TON", locale="en")
+    assert (
+        again == first == ["Thank you. Received: Mango Muse CN¥12,000/tonne. A CDE will check it."]
+    )
+    async with database.session() as s:
+        assert len((await s.exec(select(PriceObservation))).all()) == 1
+
+
 async def test_a_trusted_reporter_publishes_directly(
     database: Database, seeded: None, ask: Ask
 ) -> None:

@@ -60,11 +60,44 @@ async def test_a_thousand_rows_with_three_bad_ones(
     assert rejected[901].startswith("observed_on:")
     assert await count(client, tokens) == 997
 
-    again = await client.post(
-        "/api/v1/prices/import", headers={**tokens.cde_mm, **CSV}, content=content
+    again = (
+        await client.post(
+            "/api/v1/prices/import", headers={**tokens.cde_mm, **CSV}, content=content
+        )
+    ).json()
+    # External keys make a re-import harmless: every stored row is named as a duplicate.
+    assert (again["accepted_count"], again["rejected_count"], again["duplicate_count"]) == (
+        0,
+        3,
+        997,
     )
-    assert again.json()["accepted_count"] == 0  # external keys make a re-import harmless
-    assert "already imported" in again.json()["rejected"][0]["error"]
+    first_ids = {r["line"]: r["id"] for r in report["accepted"]}
+    assert {r["line"]: r["existing_id"] for r in again["duplicates"]} == first_ids
+    assert await count(client, tokens) == 997
+
+
+async def test_a_file_without_keys_imported_twice_stores_each_price_once(
+    client: httpx.AsyncClient, tokens: Tokens
+) -> None:
+    header = HEADER.removesuffix(",external_key")
+    body = [line.rsplit(",", 1)[0] for line in rows(3)]
+    content = "\n".join([header, *body, body[0]]) + "\n"  # line 5 repeats line 2
+    first = (
+        await client.post(
+            "/api/v1/prices/import", headers={**tokens.cde_mm, **CSV}, content=content
+        )
+    ).json()
+    ids = {r["line"]: r["id"] for r in first["accepted"]}
+    assert sorted(ids) == [2, 3, 4]
+    assert first["duplicates"] == [{"line": 5, "existing_id": ids[2]}]
+    again = (
+        await client.post(
+            "/api/v1/prices/import", headers={**tokens.cde_mm, **CSV}, content=content
+        )
+    ).json()
+    assert again["accepted_count"] == 0
+    assert {r["line"]: r["existing_id"] for r in again["duplicates"]} == {**ids, 5: ids[2]}
+    assert await count(client, tokens) == 3
 
 
 async def test_spreadsheet_csv_with_bom_and_semicolons(

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core import clock
 from app.core.db import Database
@@ -128,14 +129,16 @@ async def test_publishing_alerts_the_followers_through_the_outbox(
     assert await alerts_to(database, follows) == []  # a pending price alerts nobody
     await client.post(f"/api/v1/prices/{pending['id']}/publish", headers=tokens.cde_mm)
     direct = (
-        await client.post("/api/v1/prices", headers=tokens.cde_mm, json=muse_mango(publish=True))
+        await client.post(
+            "/api/v1/prices", headers=tokens.cde_mm, json=muse_mango(price="12700", publish=True)
+        )
     ).json()
     imported = await client.post(
         "/api/v1/prices/import?publish=true",
         headers={**tokens.cde_mm, "Content-Type": "text/csv"},
         content=(
             "commodity,variety,market,price,currency,unit,price_type,observed_on\n"
-            f"mango,sein-ta-lone,muse,12700,CNY,tonne,border,{TODAY.isoformat()}\n"
+            f"mango,sein-ta-lone,muse,12800,CNY,tonne,border,{TODAY.isoformat()}\n"
         ),
     )
     assert imported.status_code == 200, imported.text
@@ -161,7 +164,10 @@ async def test_the_outlier_rule(client: httpx.AsyncClient, tokens: Tokens) -> No
     )
     assert refused.status_code == 422
     assert "implausible price: 40000 is far from the median 12100" in refused.json()["detail"]
-    assert '"confirm_outlier": true' in refused.json()["detail"]
+    assert refused.json()["detail"].endswith(
+        'if it is right, send the same request again with "confirm_outlier": true added '
+        '(or without "publish" to leave it pending for review)'
+    )
     count = len((await client.get("/api/v1/prices", headers=tokens.cde_mm)).json()["items"])
     assert count == 5  # nothing was written
 
@@ -171,6 +177,10 @@ async def test_the_outlier_rule(client: httpx.AsyncClient, tokens: Tokens) -> No
     assert pending["status"] == "pending" and pending["outlier"] is True
     again = await client.post(f"/api/v1/prices/{pending['id']}/publish", headers=tokens.cde_mm)
     assert again.status_code == 422
+    assert again.json()["detail"].endswith(
+        f"if it is right, publish it with POST /api/v1/prices/{pending['id']}/publish "
+        'and the JSON body {"confirm_outlier": true}'
+    )
     confirmed = await client.post(
         f"/api/v1/prices/{pending['id']}/publish",
         headers=tokens.cde_mm,
@@ -188,6 +198,8 @@ async def test_the_outlier_rule(client: httpx.AsyncClient, tokens: Tokens) -> No
     [
         ({"unit": "sack"}, "unknown unit 'sack'"),
         ({"currency": "XYZ"}, "unknown currency 'XYZ'"),
+        ({"currency": "yaun"}, "unknown currency 'yaun'; did you mean CNY?"),
+        ({"price_type": "bordr"}, "price_type"),
         ({"price": "-5"}, "price must be more than zero"),
         ({"price": "0"}, "price must be more than zero"),
         ({"price": "NaN"}, "price"),
@@ -357,3 +369,137 @@ async def test_a_cde_sets_only_rates_of_their_own_countries_currencies(
         await client.get("/api/v1/audit", headers=tokens.cde_mm, params={"entity": "fx_rate"})
     ).json()["items"]
     assert [(a["actor"], a["after"]["quote"]) for a in audit] == [("thida", "MMK")]
+
+
+async def test_the_same_price_posted_twice_is_refused_naming_the_first(
+    client: httpx.AsyncClient, tokens: Tokens
+) -> None:
+    first = await client.post("/api/v1/prices", headers=tokens.cde_mm, json=muse_mango())
+    again = await client.post("/api/v1/prices", headers=tokens.cde_mm, json=muse_mango())
+    assert again.status_code == 409, again.text
+    assert again.json()["detail"].startswith(
+        f"this price is already stored as price {first.json()['id']} (pending)"
+    )
+    # Written differently, still the same observation.
+    same = await client.post(
+        "/api/v1/prices", headers=tokens.cde_mm, json=muse_mango(price="12600.00", unit="ton")
+    )
+    assert same.status_code == 409, same.text
+    # Another price, another day or another reporter is another observation.
+    for other, headers in (
+        (muse_mango(price="12700"), tokens.cde_mm),
+        (muse_mango(observed_on=(TODAY - dt.timedelta(days=2)).isoformat()), tokens.cde_mm),
+        (muse_mango(), tokens.admin),
+    ):
+        created = await client.post("/api/v1/prices", headers=headers, json=other)
+        assert created.status_code == 201, created.text
+    listed = (await client.get("/api/v1/prices", headers=tokens.cde_mm)).json()["items"]
+    assert len(listed) == 4
+
+
+async def test_a_correction_into_an_existing_price_is_refused(
+    client: httpx.AsyncClient, tokens: Tokens
+) -> None:
+    first = (await client.post("/api/v1/prices", headers=tokens.cde_mm, json=muse_mango())).json()
+    second = (
+        await client.post("/api/v1/prices", headers=tokens.cde_mm, json=muse_mango(price="12700"))
+    ).json()
+    response = await client.patch(
+        f"/api/v1/prices/{second['id']}", headers=tokens.cde_mm, json={"price": "12600"}
+    )
+    assert response.status_code == 409, response.text
+    assert f"already stored as price {first['id']}" in response.json()["detail"]
+
+
+async def test_the_database_refuses_an_exact_duplicate_too(
+    session: AsyncSession, tokens: Tokens
+) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    from app.catalogue.service import load_index
+    from app.prices.models import PriceObservation, PriceType
+
+    index = await load_index(session)
+    market, commodity = index.market("muse"), index.commodity("fish")
+
+    def row(**overrides: Any) -> PriceObservation:
+        values: dict[str, Any] = {
+            "commodity_id": commodity.id,
+            "variety_id": None,  # no variety: NULLs must still collide
+            "market_id": market.id,
+            "country_code": "MM",
+            "price": Decimal("18000"),
+            "currency": "MMK",
+            "unit_id": index.unit("viss").id,
+            "price_type": PriceType.WHOLESALE,
+            "observed_on": TODAY,
+            "created_by": "thida",
+        }
+        return PriceObservation(**{**values, **overrides})
+
+    session.add(row())
+    await session.flush()
+    session.add(row(external_key="wfp-1"))  # keyed rows are idempotent by their key instead
+    await session.flush()
+    session.add(row(price=Decimal("18000.0000")))
+    with pytest.raises(IntegrityError):
+        await session.flush()
+    await session.rollback()
+
+
+@pytest.mark.parametrize(
+    ("written", "code"),
+    [("yuan", "CNY"), ("RMB", "CNY"), ("kyat", "MMK"), ("cny", "CNY"), ("US$", "USD")],
+)
+async def test_currencies_in_the_words_cdes_use(
+    client: httpx.AsyncClient, tokens: Tokens, written: str, code: str
+) -> None:
+    response = await client.post(
+        "/api/v1/prices", headers=tokens.cde_mm, json=muse_mango(currency=written)
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["currency"] == code
+
+
+async def test_price_type_in_any_case(client: httpx.AsyncClient, tokens: Tokens) -> None:
+    response = await client.post(
+        "/api/v1/prices", headers=tokens.cde_mm, json=muse_mango(price_type="Border")
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["price_type"] == "border"
+    listed = await client.get("/api/v1/prices?price_type=BORDER", headers=tokens.cde_mm)
+    assert [p["id"] for p in listed.json()["items"]] == [response.json()["id"]]
+
+
+async def test_a_series_without_variety_converts_every_point_to_one_unit_and_currency(
+    client: httpx.AsyncClient, tokens: Tokens
+) -> None:
+    await add_rates(client, tokens)
+    day = (TODAY - dt.timedelta(days=2)).isoformat()
+    for body in (
+        muse_mango(observed_on=day, publish=True),  # 12600 CNY per tonne
+        muse_mango(
+            variety="yin-kwe", price="1400000", currency="MMK", unit="basket-16kg", publish=True
+        ),
+        muse_mango(variety=None, price="3", currency="CNY", unit="piece", publish=True),
+    ):
+        created = await client.post("/api/v1/prices", headers=tokens.cde_mm, json=body)
+        assert created.status_code == 201, created.text
+    piece_id = created.json()["id"]
+    url = "/api/v1/prices/series?commodity=mango&market=muse"
+    chart = (await client.get(f"{url}&unit=kg&currency=kyat", headers=tokens.cde_mm)).json()
+    assert (chart["variety"], chart["unit"], chart["currency"]) == (None, "kg", "MMK")
+    assert [(p["variety"], Decimal(p["price"]), p["converted"]) for p in chart["points"]] == [
+        ("sein-ta-lone", Decimal("3675.0000"), True),  # 12.6 CNY/kg at 7.2 CNY and 2100 MMK/USD
+        ("yin-kwe", Decimal("87500.0000"), True),  # 1 400 000 MMK per 16 kg
+    ]
+    assert chart["unconverted_price_ids"] == [piece_id]  # a piece has no weight
+    # Nothing asked: the unit and currency of the newest price, the others converted to it.
+    plain = (await client.get(url, headers=tokens.cde_mm)).json()
+    assert (plain["unit"], plain["currency"]) == ("piece", "CNY")
+    assert [p["price_id"] for p in plain["points"]] == [piece_id]
+    one = (await client.get(f"{url}&variety=yin-kwe", headers=tokens.cde_mm)).json()
+    assert [(Decimal(p["price"]), p["converted"]) for p in one["points"]] == [
+        (Decimal("1400000"), False)
+    ]
+    assert (one["unit"], one["currency"]) == ("basket-16kg", "MMK")

@@ -42,6 +42,12 @@ def example(name: str) -> bytes:
     return (DATA / name).read_bytes()
 
 
+def documented_received() -> bytes:
+    """The documented inbound example with its sender, "6505551212" (read as +65 0555 1212, no
+    mobile number anywhere), swapped for a Myanmar mobile written the same way: digits, no +."""
+    return example("webhook-sms-received.json").replace(b'"6505551212"', b'"959250123456"')
+
+
 def signed(body: bytes, *, at: float | None = None, key: str = KEY) -> WebhookRequest:
     """A webhook as the app sends it: hex HMAC-SHA256 over the raw body + the timestamp."""
     timestamp = str(int(time.time() if at is None else at))
@@ -136,9 +142,9 @@ def test_is_an_sms_gateway(gateway: AndroidGateway) -> None:
 
 
 def test_documented_inbound_example(gateway: AndroidGateway) -> None:
-    assert gateway.read_inbound(signed(example("webhook-sms-received.json"))) == [
+    assert gateway.read_inbound(signed(documented_received())) == [
         InboundSms(
-            sender="+6505551212",  # "6505551212": digits without + are read as international
+            sender="+959250123456",  # "959250123456": digits without + are read as international
             to="+1234567890",
             text="Android is always a sweet treat!",
             received_at=dt.datetime(2024, 6, 22, 8, 46, 11, tzinfo=dt.UTC),
@@ -229,8 +235,13 @@ def test_stale_or_future_timestamp_is_refused(gateway: AndroidGateway, offset: i
 
 
 def test_timestamp_within_five_minutes_is_accepted(gateway: AndroidGateway) -> None:
-    request = signed(example("webhook-sms-received.json"), at=time.time() - 240)
+    request = signed(documented_received(), at=time.time() - 240)
     assert len(gateway.read_inbound(request)) == 1
+
+
+def test_a_sender_that_is_no_mobile_number_is_invalid(gateway: AndroidGateway) -> None:
+    with pytest.raises(WebhookInvalid, match="'6505551212' is not a phone number"):
+        gateway.read_inbound(signed(example("webhook-sms-received.json")))
 
 
 def test_status_webhook_is_verified_too(gateway: AndroidGateway) -> None:

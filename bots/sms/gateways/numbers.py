@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
-import phonenumbers
-
 from app.channels.base import ChannelError, ErrorKind
+from app.core.errors import InvalidInput
+from app.text.phones import phone_e164
 from bots.sms.gateways.base import WebhookInvalid
 
 # Separators people and gateways put inside numbers; anything else (letters) makes it garbage.
@@ -21,8 +21,8 @@ def to_e164(raw: str) -> str | None:
 
     A number without `+` is read as international digits, not as a national number: gateways
     report senders in international form without the plus (Android, Kannel), and no country is
-    known here to read a national `09...` against. Only the length is checked, as in
-    app.producers: libphonenumber lags behind the ranges Myanmar's operators open.
+    known here to read a national `09...` against. The number must be a mobile number of the
+    country its prefix names: the one rule of app.text.phones.
     """
     text = _SEPARATORS.sub("", raw.strip())
     if text.startswith("00"):
@@ -32,15 +32,9 @@ def to_e164(raw: str) -> str | None:
     if not text.startswith("+"):
         text = "+" + text
     try:
-        number = phonenumbers.parse(text, None)
-    except phonenumbers.NumberParseException:
+        return phone_e164(text, None)
+    except InvalidInput:
         return None
-    if phonenumbers.is_possible_number_with_reason(number) not in (
-        phonenumbers.ValidationResult.IS_POSSIBLE,
-        phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY,
-    ):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def sender_e164(raw: object) -> str:
