@@ -17,7 +17,7 @@ from app.core.db import Database
 from app.prices.models import PriceObservation, PriceStatus
 from app.sources.models import JobRun, RunStatus, RunTrigger, Source, SourceKind
 from tests.alerts.conftest import alerts_to, follower
-from tests.fakes.upstream import FakeUpstream
+from tests.fakes.upstream import LOOPBACK, FakeUpstream
 from tests.sources.conftest import MUSE_BOARD_MAPPING
 from tests.test_cli import MIC, mic_env
 
@@ -69,7 +69,8 @@ async def mic(database_url: str, *args: str) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         *MIC,
         *args,
-        env=mic_env(database_url),
+        # The fake upstream is on loopback: allowed here as an on-premise portal would be.
+        env=mic_env(database_url, MIC_SOURCE_ALLOWED_HOSTS=LOOPBACK),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
