@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from sqlmodel import Field, SQLModel
 
 from app.core.db import UTCDateTime, enum_column, utcnow
+from app.core.ids import Id
 from app.text.formatting import Script
 
 
@@ -159,9 +160,9 @@ class PreviewIn(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"price_id": 42}]})
 
-    price_id: int | None = None
-    lead_id: int | None = None
-    notice_id: int | None = None
+    price_id: Id | None = None
+    lead_id: Id | None = None
+    notice_id: Id | None = None
 
     @model_validator(mode="after")
     def _one(self) -> PreviewIn:
@@ -176,9 +177,9 @@ class DeliverySelection(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"country": "MM"}]})
 
-    ids: list[int] | None = None
+    ids: list[Id] | None = None
     country: str | None = None
-    broadcast: int | None = None
+    broadcast: Id | None = None
 
     @model_validator(mode="after")
     def _some(self) -> DeliverySelection:

@@ -1,9 +1,11 @@
 """The /api/v1 router: every domain's api.py, mounted in one place."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from app.accounts.api import router as accounts_router
 from app.alerts.api import router as alerts_router
+from app.api.errors import ERROR_RESPONSES
+from app.api.text_input import refuse_control_characters
 from app.catalogue.api import router as catalogue_router
 from app.leads.api import router as leads_router
 from app.notices.api import router as notices_router
@@ -11,7 +13,11 @@ from app.prices.api import router as prices_router
 from app.producers.api import router as producers_router
 from app.sources.api import router as sources_router
 
-api_router = APIRouter(prefix="/api/v1")
+api_router = APIRouter(
+    prefix="/api/v1",
+    responses=ERROR_RESPONSES,
+    dependencies=[Depends(refuse_control_characters)],
+)
 api_router.include_router(catalogue_router)
 api_router.include_router(prices_router)
 api_router.include_router(leads_router)

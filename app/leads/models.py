@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 from sqlmodel import Field, SQLModel
 
 from app.core.db import UTCDateTime, enum_column, utcnow
+from app.core.patch import Omittable
 
 Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
@@ -113,13 +114,14 @@ class LeadUpdate(LeadFields):
         json_schema_extra={"examples": [{"price": "12000", "note": "confirmed by phone"}]}
     )
 
-    quantity: Decimal | None = None
-    unit: Short | None = None
-    buyer_name: Short | None = None
-    contact: (
+    quantity: Omittable[Decimal] = None
+    unit: Omittable[Short] = None
+    buyer_name: Omittable[Short] = None
+    contact: Omittable[
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
-        | None
-    ) = None
+    ] = None
+    expires_on: Omittable[dt.date] = None
+    negotiable: Omittable[bool] = None
 
 
 class LeadDecision(BaseModel):

@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts import audit
 from app.accounts.service import Staff, get_in_scope
+from app.alerts.models import Broadcast
 from app.catalogue.models import Country
 from app.catalogue.service import CatalogueIndex, load_index
 from app.core.db import utcnow
@@ -318,6 +319,12 @@ async def list_leads(
 async def delete_lead(session: AsyncSession, *, lead_id: int, staff: Staff) -> None:
     staff.require_writer()
     lead = await get_lead(session, lead_id=lead_id, staff=staff)
+    sent = await session.exec(select(Broadcast.id).where(Broadcast.lead_id == lead_id).limit(1))
+    if sent.first() is not None:
+        # Producers were told about it: the lead stays as the record of what they were sent.
+        raise Conflict(
+            f"lead {lead_id} was sent to producers; close it instead (POST /leads/{lead_id}/close)"
+        )
     before = audit.snapshot(lead)
     await session.delete(lead)
     await session.flush()

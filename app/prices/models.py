@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, JsonValue, StringConstraints, field_
 from sqlmodel import Field, SQLModel
 
 from app.core.db import UTCDateTime, enum_column, utcnow
+from app.core.patch import Omittable
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 
@@ -147,15 +148,15 @@ class PriceUpdate(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"price": "12400", "note": "typo"}]})
 
-    price: Decimal | None = None
+    price: Omittable[Decimal] = None
     price_min: Decimal | None = None
     price_max: Decimal | None = None
-    currency: (
-        Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, max_length=3)] | None
-    ) = None
-    unit: Text | None = None
-    price_type: PriceType | None = None
-    observed_on: dt.date | None = None
+    currency: Omittable[
+        Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, max_length=3)]
+    ] = None
+    unit: Omittable[Text] = None
+    price_type: Omittable[PriceType] = None
+    observed_on: Omittable[dt.date] = None
     note: Annotated[str, StringConstraints(max_length=500)] | None = None
     confirm_outlier: bool = False
 

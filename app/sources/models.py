@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 from sqlmodel import Field, SQLModel
 
 from app.core.db import UTCDateTime, enum_column, utcnow
+from app.core.patch import Omittable
 
 
 class SourceKind(enum.StrEnum):
@@ -178,12 +179,12 @@ class SourceCreate(BaseModel):
 class SourceUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"enabled": False}]})
 
-    name: Name | None = None
-    url: Url | None = None
-    schedule: Cron | None = None
+    name: Omittable[Name] = None
+    url: Omittable[Url] = None
+    schedule: Omittable[Cron] = None
     mapping: dict[str, Any] | None = None
-    trusted: bool | None = None
-    enabled: bool | None = None
+    trusted: Omittable[bool] = None
+    enabled: Omittable[bool] = None
 
 
 class MapName(BaseModel):
