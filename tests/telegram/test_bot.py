@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlmodel import select
 from telegram import Bot
@@ -284,3 +285,15 @@ async def test_a_field_reporter_reports_a_price_with_buttons(
     assert [(p["market"], p["price"], p["currency"], p["source"]) for p in pending] == [
         ("muse", "13000.0000", "CNY", "telegram")
     ]
+
+
+async def test_a_malformed_update_with_the_right_secret_is_dropped_and_logged(
+    bot_api: FakeBotApi, bot_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
+    async with running(bot_settings) as bot:
+        for body in (b"[1, 2]", b"[" * 5000 + b"]" * 5000, b'"text"'):
+            response = await bot.post("/webhooks/telegram", content=body, headers=headers)
+            assert response.status_code == 200  # a 4xx would only make Telegram resend it
+    assert caplog.text.count("unreadable Telegram update dropped") == 3
+    assert bot_api.sent == []
