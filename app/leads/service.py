@@ -14,6 +14,7 @@ from app.accounts.service import Staff, get_in_scope
 from app.alerts.models import Broadcast
 from app.catalogue.models import Country
 from app.catalogue.service import CatalogueIndex, load_index
+from app.core.amounts import check_amount
 from app.core.db import utcnow
 from app.core.errors import Conflict, InvalidInput
 from app.core.events import LeadVerified, bus
@@ -47,10 +48,8 @@ def _shown_status(lead: BuyerLead, today: dt.date) -> LeadStatus:
 
 
 def _check_terms(lead: BuyerLead, today: dt.date) -> None:
-    if lead.quantity is not None and (not lead.quantity.is_finite() or lead.quantity <= 0):
-        raise InvalidInput(f"quantity must be more than zero (got {lead.quantity})")
-    if lead.price is not None and (not lead.price.is_finite() or lead.price <= 0):
-        raise InvalidInput(f"price must be more than zero (got {lead.price})")
+    check_amount("quantity", lead.quantity)
+    check_amount("price", lead.price)
     if lead.price is None and not lead.negotiable:
         raise InvalidInput('give a price, or "negotiable": true')
     if lead.price is not None and lead.currency is None:

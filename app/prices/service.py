@@ -20,6 +20,7 @@ from app.accounts import audit
 from app.accounts.service import Staff, get_in_scope
 from app.catalogue.models import Commodity, Country, Market, Unit, Variety
 from app.catalogue.service import CatalogueIndex, load_index
+from app.core.amounts import RATE_PLACES, check_amount
 from app.core.csvfile import ImportReport, RowResult, first_error, read_csv
 from app.core.db import utcnow
 from app.core.errors import AppError, Conflict, InvalidInput
@@ -58,17 +59,6 @@ def _today_at(market: Market) -> dt.date:
     return dt.datetime.now(zoneinfo.ZoneInfo(market.timezone)).date()
 
 
-def _check_amount(name: str, value: Decimal | None) -> None:
-    if value is None:
-        return
-    if not value.is_finite():
-        raise InvalidInput(f"{name} must be a number, not {value}")
-    if value <= 0:
-        raise InvalidInput(f"{name} must be more than zero (got {value})")
-    if value >= Decimal("1e14"):
-        raise InvalidInput(f"{name} {value} is too large to be a price")
-
-
 @dataclass(frozen=True)
 class Resolved:
     """A submitted price with its catalogue references resolved and every value checked."""
@@ -87,7 +77,7 @@ def validate(data: PriceIn, index: CatalogueIndex, *, check_age: bool = True) ->
     market = index.market(data.market)
     unit = index.unit(data.unit)
     for name in ("price", "price_min", "price_max"):
-        _check_amount(name, getattr(data, name))
+        check_amount(name, getattr(data, name))
     if data.price_min is not None and data.price_min > data.price:
         raise InvalidInput(f"price_min {data.price_min} is above the price {data.price}")
     if data.price_max is not None and data.price_max < data.price:
@@ -712,6 +702,7 @@ async def add_fx_rate(session: AsyncSession, *, data: FxRateIn, staff: Staff) ->
             raise InvalidInput(f"unknown currency {code!r}")
     if data.base == data.quote:
         raise InvalidInput("base and quote are the same currency")
+    check_amount("rate", data.rate, places=RATE_PLACES)
     existing = (
         await session.exec(
             select(FxRate).where(

@@ -19,6 +19,7 @@ from app.catalogue.models import Country
 from app.catalogue.service import CatalogueIndex, load_index
 from app.commands.models import ChatState, InboundMessage
 from app.core import i18n
+from app.core.amounts import check_amount
 from app.core.csvfile import ImportReport, RowResult, first_error, read_csv
 from app.core.db import utcnow
 from app.core.errors import AppError, Conflict, InvalidInput, NotFound
@@ -338,8 +339,9 @@ async def record_consent(
 
 def _check_rule(data: SubscriptionCreate) -> None:
     if data.rule in (Rule.CHANGE_PCT, Rule.ABOVE, Rule.BELOW):
-        if data.threshold is None or not data.threshold.is_finite() or data.threshold <= 0:
+        if data.threshold is None:
             raise InvalidInput(f"rule {data.rule} needs a positive threshold")
+        check_amount("threshold", data.threshold)
     elif data.threshold is not None:
         raise InvalidInput(f"rule {data.rule} takes no threshold")
     if data.rule is Rule.DIGEST and data.digest_time is None:

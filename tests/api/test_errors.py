@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -14,7 +15,7 @@ from app.api.limits import JSON_LIMIT
 from app.core.config import Settings
 from app.core.ids import MAX_ID
 from app.main import create_app
-from tests.alerts.conftest import publish
+from tests.alerts.conftest import publish, register
 from tests.conftest import Tokens
 from tests.leads.test_leads_api import offer
 
@@ -152,3 +153,34 @@ async def test_null_for_a_field_that_cannot_be_empty_is_422(
         f"/api/v1/prices/{price_id}", headers=tokens.cde_mm, json={"note": None}
     )
     assert cleared.status_code == 200, cleared.text
+
+
+async def test_amounts_their_column_cannot_hold_are_422(
+    client: httpx.AsyncClient, tokens: Tokens
+) -> None:
+    producer = await register(client, tokens, name="Ko Aung", locale="my", phone="09 250 000 001")
+    today = dt.date.today().isoformat()
+    price = {
+        "commodity": "mango",
+        "market": "muse",
+        "price": "12600",
+        "currency": "CNY",
+        "unit": "tonne",
+        "price_type": "border",
+        "observed_on": today,
+    }
+    rate = {"base": "USD", "quote": "MMK", "rate": "2100", "on_date": today, "source": "cbm"}
+    for path, body, complaint in [
+        ("/prices", {**price, "price": "1e-20"}, "price 1E-20 is below 0.0001"),
+        ("/leads", offer(quantity="1e30"), "quantity 1E+30 is too large"),
+        ("/fx-rates", {**rate, "rate": "1e30"}, "rate 1E+30 is too large"),
+        ("/fx-rates", {**rate, "rate": "1e-11"}, "rate 1E-11 is below 1E-10"),
+        (
+            f"/producers/{producer}/subscriptions",
+            {"commodity": "tea", "rule": "above", "threshold": "1e30"},
+            "threshold 1E+30 is too large",
+        ),
+    ]:
+        response = await client.post(f"/api/v1{path}", headers=tokens.admin, json=body)
+        assert response.status_code == 422, (path, response.text)
+        assert complaint in response.json()["detail"]
