@@ -104,7 +104,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sms_webhooks)
     app.include_router(telegram_webhook)
 
-    @app.get("/healthz", tags=["operations"])
+    @app.get(
+        "/healthz",
+        tags=["operations"],
+        responses={503: {"description": "The database does not answer"}},
+    )
     async def healthz() -> JSONResponse:
         """Liveness: the process answers and reaches its database. Cheap enough to poll often."""
         try:

@@ -46,3 +46,27 @@ async def test_timestamps_carry_their_offset_and_audit_is_scoped(
     assert [e["action"] for e in mm] == ["notice.create"]
     assert re.search(r"(Z|[+-]\d\d:\d\d)$", mm[0]["at"])
     assert (await client.get("/api/v1/audit", headers=tokens.cde_kh)).json()["items"] == []
+
+
+async def test_every_operation_documents_the_errors_it_can_answer(
+    client: httpx.AsyncClient,
+) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    schemas = spec["components"]["schemas"]
+    undocumented = []
+    for path, methods in spec["paths"].items():
+        if not path.startswith("/api/v1/"):
+            continue
+        for method, op in methods.items():
+            for status in ("400", "401", "403", "404", "409", "413", "422"):
+                content = op["responses"].get(status, {}).get("content", {})
+                ref = content.get("application/json", {}).get("schema", {}).get("$ref", "")
+                if not ref.endswith(("/ErrorBody", "/InvalidInputBody")):
+                    undocumented.append(f"{method.upper()} {path} {status}")
+    assert undocumented == []
+    # 422 says what its detail really is: a sentence, or the fields with what is wrong.
+    detail = schemas["InvalidInputBody"]["properties"]["detail"]["anyOf"]
+    assert {"type": "string"} in detail
+    issue = schemas["ValidationIssue"]["required"]
+    assert issue == ["loc", "msg", "type"]
+    assert "HTTPValidationError" not in schemas

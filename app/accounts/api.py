@@ -18,6 +18,7 @@ from app.accounts.models import (
 )
 from app.accounts.service import Staff
 from app.api.deps import SessionDep, StaffDep
+from app.core.ids import Id
 from app.core.pagination import Page
 
 router = APIRouter(tags=["accounts"])
@@ -44,9 +45,9 @@ async def list_audit(
     session: SessionDep,
     staff: StaffDep,
     entity: str | None = None,
-    entity_id: int | None = None,
+    entity_id: Id | None = None,
     since: dt.datetime | None = None,
-    cursor: int | None = None,
+    cursor: Id | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[AuditPublic]:
     """Every change, newest first: who, what, when, before and after. Admins see all; CDEs see
@@ -69,6 +70,6 @@ async def list_tokens(session: SessionDep, staff: StaffDep) -> list[TokenPublic]
 
 
 @router.post("/tokens/{token_id}/revoke")
-async def revoke_token(session: SessionDep, staff: StaffDep, token_id: int) -> TokenPublic:
+async def revoke_token(session: SessionDep, staff: StaffDep, token_id: Id) -> TokenPublic:
     staff.require_role(Role.ADMIN)
     return await service.revoke_token(session, token_ref=str(token_id), actor=staff)

@@ -19,6 +19,7 @@ from app.alerts.models import (
     PreviewOut,
 )
 from app.api.deps import SessionDep, SettingsDep, StaffDep
+from app.core.ids import Id
 from app.core.pagination import Page
 
 router = APIRouter(tags=["alerts"])
@@ -36,7 +37,7 @@ async def preview(
 
 @router.post("/notices/{notice_id}/send", tags=["notices"])
 async def send_notice(
-    session: SessionDep, staff: StaffDep, settings: SettingsDep, notice_id: int
+    session: SessionDep, staff: StaffDep, settings: SettingsDep, notice_id: Id
 ) -> BroadcastPublic:
     """Send a draft (or scheduled) notice now to its segment."""
     broadcast = await service.send_notice(
@@ -50,10 +51,10 @@ async def list_broadcasts(
     session: SessionDep,
     staff: StaffDep,
     kind: BroadcastKind | None = None,
-    price: int | None = None,
-    lead: int | None = None,
-    notice: int | None = None,
-    cursor: int | None = None,
+    price: Id | None = None,
+    lead: Id | None = None,
+    notice: Id | None = None,
+    cursor: Id | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[BroadcastPublic]:
     return await service.list_broadcasts(
@@ -69,7 +70,7 @@ async def list_broadcasts(
 
 
 @router.get("/broadcasts/{broadcast_id}")
-async def get_broadcast(session: SessionDep, staff: StaffDep, broadcast_id: int) -> BroadcastPublic:
+async def get_broadcast(session: SessionDep, staff: StaffDep, broadcast_id: Id) -> BroadcastPublic:
     """One broadcast with its deliveries counted per status and what its SMS cost."""
     return await service.get_broadcast(session, broadcast_id=broadcast_id, staff=staff)
 
@@ -80,10 +81,10 @@ async def list_deliveries(
     staff: StaffDep,
     status: DeliveryStatus | None = None,
     channel: ChannelName | None = None,
-    producer: int | None = None,
-    broadcast: int | None = None,
+    producer: Id | None = None,
+    broadcast: Id | None = None,
     country: str | None = None,
-    cursor: int | None = None,
+    cursor: Id | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[DeliveryPublic]:
     return await service.list_deliveries(

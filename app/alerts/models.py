@@ -14,6 +14,7 @@ from sqlmodel import Field, SQLModel
 
 from app.core import clock
 from app.core.db import UTCDateTime, enum_column
+from app.core.ids import Id
 from app.core.inputs import StrictInput
 from app.text.formatting import Script
 
@@ -161,9 +162,9 @@ class PreviewIn(StrictInput):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"price_id": 42}]})
 
-    price_id: int | None = None
-    lead_id: int | None = None
-    notice_id: int | None = None
+    price_id: Id | None = None
+    lead_id: Id | None = None
+    notice_id: Id | None = None
 
     @model_validator(mode="after")
     def _one(self) -> PreviewIn:
@@ -178,9 +179,9 @@ class DeliverySelection(StrictInput):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"country": "MM"}]})
 
-    ids: list[int] | None = None
+    ids: list[Id] | None = None
     country: str | None = None
-    broadcast: int | None = None
+    broadcast: Id | None = None
 
     @model_validator(mode="after")
     def _some(self) -> DeliverySelection:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.api.errors import error_response
 
 JSON_LIMIT = 1_000_000  # 1 MB: far beyond any honest price, lead, notice or producer
 UPLOAD_LIMIT = 10_000_000  # CSV imports
@@ -19,12 +20,12 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         limit = UPLOAD_LIMIT if scope["path"].endswith("/import") else JSON_LIMIT
+        detail = f"request body over {limit // 1_000_000} MB"
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _too_large(send, limit)
+            await error_response(413, "too_large", detail)(scope, receive, send)
             return
         received = 0
-        responded = False
 
         async def limited_receive() -> Message:
             nonlocal received
@@ -32,38 +33,10 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise _TooLarge
+                    # An HTTPException, because whoever reads the body (FastAPI's parser, an
+                    # import route, a webhook) passes it on to the error handlers unchanged;
+                    # any other exception FastAPI's parser turns into a 400.
+                    raise HTTPException(413, detail)
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal responded
-            if message["type"] == "http.response.start":
-                responded = True
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
-            if not responded:
-                await _too_large(send, limit)
-
-
-class _TooLarge(Exception):
-    pass
-
-
-async def _too_large(send: Send, limit: int) -> None:
-    body = json.dumps(
-        {"error": "too_large", "detail": f"request body over {limit // 1_000_000} MB"}
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+        await self.app(scope, limited_receive, send)

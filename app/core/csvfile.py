@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 
 from app.core.errors import InvalidInput
-from app.text.normalize import decode_text
+from app.text.normalize import control_character, decode_text
 
 MAX_ROWS = 20_000
 
@@ -102,5 +102,13 @@ def _rows(reader: Iterator[list[str]], header: list[str], max_rows: int) -> Iter
             raise InvalidInput(f"too many rows: at most {max_rows} per file; split it")
         if len(cells) != len(header):
             yield CsvRow(line, {}, f"{len(cells)} fields where the header has {len(header)}")
+            continue
+        # The same rule as for JSON bodies (app/api/text_input.py): the row is refused whole.
+        bad = next(
+            ((h, f) for h, c in zip(header, cells, strict=True) if (f := control_character(c))),
+            None,
+        )
+        if bad is not None:
+            yield CsvRow(line, {}, f"{bad[0]}: control character {bad[1]}")
             continue
         yield CsvRow(line, {h: c.strip() for h, c in zip(header, cells, strict=True)})

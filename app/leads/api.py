@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Response
 
 from app.api.deps import SessionDep, SettingsDep, StaffDep
+from app.core.ids import Id
 from app.core.pagination import Page
 from app.leads import service
 from app.leads.models import (
@@ -22,7 +23,7 @@ from app.leads.models import (
 router = APIRouter(tags=["buyer leads"])
 
 
-async def _one(session: SessionDep, staff: StaffDep, lead_id: int) -> LeadPublic:
+async def _one(session: SessionDep, staff: StaffDep, lead_id: Id) -> LeadPublic:
     lead = await service.get_lead(session, lead_id=lead_id, staff=staff)
     return (await service.to_public(session, [lead], staff=staff))[0]
 
@@ -43,7 +44,7 @@ async def list_leads(
     kind: LeadKind | None = None,
     commodity: str | None = None,
     include_expired: bool = False,
-    cursor: int | None = None,
+    cursor: Id | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[LeadPublic]:
     """Newest first; expired leads are left out unless `include_expired` or `status=expired`."""
@@ -61,13 +62,13 @@ async def list_leads(
 
 
 @router.get("/leads/{lead_id}")
-async def get_lead(session: SessionDep, staff: StaffDep, lead_id: int) -> LeadPublic:
+async def get_lead(session: SessionDep, staff: StaffDep, lead_id: Id) -> LeadPublic:
     return await _one(session, staff, lead_id)
 
 
 @router.patch("/leads/{lead_id}")
 async def update_lead(
-    session: SessionDep, staff: StaffDep, lead_id: int, data: LeadUpdate
+    session: SessionDep, staff: StaffDep, lead_id: Id, data: LeadUpdate
 ) -> LeadPublic:
     """Change the terms; a verified lead goes back to pending for the CDE to check again."""
     await service.update_lead(session, lead_id=lead_id, staff=staff, data=data)
@@ -76,7 +77,7 @@ async def update_lead(
 
 @router.post("/leads/{lead_id}/verify")
 async def verify_lead(
-    session: SessionDep, staff: StaffDep, settings: SettingsDep, lead_id: int
+    session: SessionDep, staff: StaffDep, settings: SettingsDep, lead_id: Id
 ) -> LeadPublic:
     """Vouch for the buyer: subscribed producers who opted in to leads will hear of it."""
     await service.verify_lead(session, lead_id=lead_id, staff=staff, settings=settings)
@@ -85,7 +86,7 @@ async def verify_lead(
 
 @router.post("/leads/{lead_id}/reject")
 async def reject_lead(
-    session: SessionDep, staff: StaffDep, lead_id: int, data: LeadDecision
+    session: SessionDep, staff: StaffDep, lead_id: Id, data: LeadDecision
 ) -> LeadPublic:
     await service.reject_lead(session, lead_id=lead_id, staff=staff, reason=data.reason)
     return await _one(session, staff, lead_id)
@@ -95,7 +96,7 @@ async def reject_lead(
 async def close_lead(
     session: SessionDep,
     staff: StaffDep,
-    lead_id: int,
+    lead_id: Id,
     data: Annotated[LeadClose | None, Body()] = None,
 ) -> LeadPublic:
     """The deal is done or off; the lead stops showing."""
@@ -106,7 +107,7 @@ async def close_lead(
 
 
 @router.delete("/leads/{lead_id}", status_code=204)
-async def delete_lead(session: SessionDep, staff: StaffDep, lead_id: int) -> Response:
+async def delete_lead(session: SessionDep, staff: StaffDep, lead_id: Id) -> Response:
     """Remove a lead entered by mistake (the audit log keeps what it was)."""
     await service.delete_lead(session, lead_id=lead_id, staff=staff)
     return Response(status_code=204)

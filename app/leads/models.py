@@ -14,6 +14,7 @@ from sqlmodel import Field, SQLModel
 from app.core import clock
 from app.core.db import UTCDateTime, enum_column
 from app.core.inputs import StrictInput
+from app.core.patch import Omittable
 from app.prices import currencies
 from app.prices.currencies import CurrencyCode
 
@@ -117,13 +118,14 @@ class LeadUpdate(LeadFields):
         json_schema_extra={"examples": [{"price": "12000", "note": "confirmed by phone"}]}
     )
 
-    quantity: Decimal | None = None
-    unit: Short | None = None
-    buyer_name: Short | None = None
-    contact: (
+    quantity: Omittable[Decimal] = None
+    unit: Omittable[Short] = None
+    buyer_name: Omittable[Short] = None
+    contact: Omittable[
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
-        | None
-    ) = None
+    ] = None
+    expires_on: Omittable[dt.date] = None
+    negotiable: Omittable[bool] = None
 
 
 class LeadDecision(StrictInput):

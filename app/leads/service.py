@@ -11,8 +11,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.accounts import audit
 from app.accounts.service import Staff, get_in_scope
 from app.alerts import triggers
+from app.alerts.models import Broadcast
 from app.catalogue.service import CatalogueIndex, country_today, load_index
 from app.core import clock
+from app.core.amounts import check_amount
 from app.core.config import Settings
 from app.core.errors import Conflict, InvalidInput
 from app.core.pagination import MAX_LIMIT, Page
@@ -38,10 +40,8 @@ def _shown_status(lead: BuyerLead, today: dt.date) -> LeadStatus:
 
 
 def _check_terms(lead: BuyerLead, today: dt.date) -> None:
-    if lead.quantity is not None and (not lead.quantity.is_finite() or lead.quantity <= 0):
-        raise InvalidInput(f"quantity must be more than zero (got {lead.quantity})")
-    if lead.price is not None and (not lead.price.is_finite() or lead.price <= 0):
-        raise InvalidInput(f"price must be more than zero (got {lead.price})")
+    check_amount("quantity", lead.quantity)
+    check_amount("price", lead.price)
     if lead.price is None and not lead.negotiable:
         raise InvalidInput('give a price, or "negotiable": true')
     if lead.price is not None and lead.currency is None:
@@ -316,6 +316,12 @@ async def list_leads(
 async def delete_lead(session: AsyncSession, *, lead_id: int, staff: Staff) -> None:
     staff.require_writer()
     lead = await get_lead(session, lead_id=lead_id, staff=staff)
+    sent = await session.exec(select(Broadcast.id).where(Broadcast.lead_id == lead_id).limit(1))
+    if sent.first() is not None:
+        # Producers were told about it: the lead stays as the record of what they were sent.
+        raise Conflict(
+            f"lead {lead_id} was sent to producers; close it instead (POST /leads/{lead_id}/close)"
+        )
     before = audit.snapshot(lead)
     await session.delete(lead)
     await session.flush()

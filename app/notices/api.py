@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.api.deps import SessionDep, StaffDep
+from app.core.ids import Id
 from app.core.pagination import Page
 from app.notices import service
 from app.notices.models import NoticeCreate, NoticePublic, NoticeStatus
@@ -28,7 +29,7 @@ async def list_notices(
     session: SessionDep,
     staff: StaffDep,
     status: NoticeStatus | None = None,
-    cursor: int | None = None,
+    cursor: Id | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[NoticePublic]:
     return await service.list_notices(
@@ -37,10 +38,10 @@ async def list_notices(
 
 
 @router.get("/notices/{notice_id}")
-async def get_notice(session: SessionDep, staff: StaffDep, notice_id: int) -> NoticePublic:
+async def get_notice(session: SessionDep, staff: StaffDep, notice_id: Id) -> NoticePublic:
     return service.to_public(await service.get_notice(session, notice_id=notice_id, staff=staff))
 
 
 @router.post("/notices/{notice_id}/cancel")
-async def cancel_notice(session: SessionDep, staff: StaffDep, notice_id: int) -> NoticePublic:
+async def cancel_notice(session: SessionDep, staff: StaffDep, notice_id: Id) -> NoticePublic:
     return service.to_public(await service.cancel_notice(session, notice_id=notice_id, staff=staff))

@@ -13,6 +13,7 @@ from app.accounts import audit
 from app.accounts.models import AuditPublic
 from app.api.deps import SessionDep, SettingsDep, StaffDep
 from app.api.imports import ImportResult, import_result
+from app.core.ids import Id
 from app.core.pagination import Page
 from app.prices import service, stale
 from app.prices.models import (
@@ -38,7 +39,7 @@ FromQuery = Annotated[dt.date | None, Query(alias="from", description="Observed 
 ToQuery = Annotated[dt.date | None, Query(alias="to", description="Observed on or before")]
 
 
-async def _one(session: SessionDep, staff: StaffDep, price_id: int) -> PricePublic:
+async def _one(session: SessionDep, staff: StaffDep, price_id: Id) -> PricePublic:
     price = await service.get_price(session, price_id=price_id, staff=staff)
     return (await service.to_public(session, [price]))[0]
 
@@ -64,7 +65,7 @@ async def list_prices(
     price_type: PriceType | None = None,
     observed_from: FromQuery = None,
     observed_to: ToQuery = None,
-    cursor: int | None = None,
+    cursor: Id | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[PricePublic]:
     """Newest first; pass `next_cursor` back as `cursor` for the next page."""
@@ -175,19 +176,19 @@ async def watch_series(session: SessionDep, staff: StaffDep, data: WatchCreate) 
 
 
 @router.delete("/prices/watches/{watch_id}", status_code=204)
-async def unwatch_series(session: SessionDep, staff: StaffDep, watch_id: int) -> Response:
+async def unwatch_series(session: SessionDep, staff: StaffDep, watch_id: Id) -> Response:
     await stale.unwatch(session, watch_id=watch_id, staff=staff)
     return Response(status_code=204)
 
 
 @router.get("/prices/{price_id}")
-async def get_price(session: SessionDep, staff: StaffDep, price_id: int) -> PricePublic:
+async def get_price(session: SessionDep, staff: StaffDep, price_id: Id) -> PricePublic:
     return await _one(session, staff, price_id)
 
 
 @router.patch("/prices/{price_id}")
 async def correct_price(
-    session: SessionDep, staff: StaffDep, price_id: int, data: PriceUpdate
+    session: SessionDep, staff: StaffDep, price_id: Id, data: PriceUpdate
 ) -> PricePublic:
     """Correct a price; earlier versions stay in `/prices/{id}/history`."""
     await service.correct_price(session, price_id=price_id, staff=staff, data=data)
@@ -199,7 +200,7 @@ async def publish_price(
     session: SessionDep,
     staff: StaffDep,
     settings: SettingsDep,
-    price_id: int,
+    price_id: Id,
     data: Annotated[PublishRequest | None, Body()] = None,
 ) -> PricePublic:
     """Publish: producers who follow this series are alerted."""
@@ -212,14 +213,14 @@ async def publish_price(
 
 @router.post("/prices/{price_id}/reject")
 async def reject_price(
-    session: SessionDep, staff: StaffDep, price_id: int, data: RejectRequest
+    session: SessionDep, staff: StaffDep, price_id: Id, data: RejectRequest
 ) -> PricePublic:
     await service.reject_price(session, price_id=price_id, staff=staff, reason=data.reason)
     return await _one(session, staff, price_id)
 
 
 @router.get("/prices/{price_id}/history")
-async def price_history(session: SessionDep, staff: StaffDep, price_id: int) -> list[AuditPublic]:
+async def price_history(session: SessionDep, staff: StaffDep, price_id: Id) -> list[AuditPublic]:
     """Every change of this price, newest first, with the values before and after."""
     await service.get_price(session, price_id=price_id, staff=staff)
     page = await audit.list_audit(

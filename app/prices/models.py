@@ -13,6 +13,7 @@ from sqlmodel import Field, SQLModel
 from app.core import clock
 from app.core.db import UTCDateTime, enum_column
 from app.core.inputs import CaseInsensitiveEnum, StrictInput
+from app.core.patch import Omittable
 from app.prices import currencies
 from app.prices.currencies import CurrencyCode
 
@@ -168,15 +169,15 @@ class PriceUpdate(StrictInput):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"price": "12400", "note": "typo"}]})
 
-    price: Decimal | None = None
+    price: Omittable[Decimal] = None
     price_min: Decimal | None = None
     price_max: Decimal | None = None
-    currency: Annotated[CurrencyCode, StringConstraints(max_length=currencies.MAX_CHARS)] | None = (
-        None
-    )
-    unit: Text | None = None
-    price_type: PriceType | None = None
-    observed_on: dt.date | None = None
+    currency: Omittable[
+        Annotated[CurrencyCode, StringConstraints(max_length=currencies.MAX_CHARS)]
+    ] = None
+    unit: Omittable[Text] = None
+    price_type: Omittable[PriceType] = None
+    observed_on: Omittable[dt.date] = None
     note: Annotated[str, StringConstraints(max_length=500)] | None = None
     confirm_outlier: bool = False
 

@@ -21,6 +21,7 @@ from app.alerts import triggers
 from app.catalogue.models import Commodity, Country, Market, Unit, Variety
 from app.catalogue.service import CatalogueIndex, load_index
 from app.core import clock
+from app.core.amounts import RATE_PLACES, check_amount
 from app.core.config import Settings
 from app.core.csvfile import ImportReport, RowResult, first_error, read_csv
 from app.core.errors import AppError, Conflict, Forbidden, InvalidInput
@@ -51,17 +52,6 @@ MAX_AGE_DAYS = 365
 _FOUR_PLACES = Decimal("0.0001")
 
 
-def _check_amount(name: str, value: Decimal | None) -> None:
-    if value is None:
-        return
-    if not value.is_finite():
-        raise InvalidInput(f"{name} must be a number, not {value}")
-    if value <= 0:
-        raise InvalidInput(f"{name} must be more than zero (got {value})")
-    if value >= Decimal("1e14"):
-        raise InvalidInput(f"{name} {value} is too large to be a price")
-
-
 @dataclass(frozen=True)
 class Resolved:
     """A submitted price with its catalogue references resolved and every value checked."""
@@ -80,7 +70,7 @@ def validate(data: PriceIn, index: CatalogueIndex, *, check_age: bool = True) ->
     market = index.market(data.market)
     unit = index.unit(data.unit)
     for name in ("price", "price_min", "price_max"):
-        _check_amount(name, getattr(data, name))
+        check_amount(name, getattr(data, name))
     if data.price_min is not None and data.price_min > data.price:
         raise InvalidInput(f"price_min {data.price_min} is above the price {data.price}")
     if data.price_max is not None and data.price_max < data.price:
@@ -828,6 +818,7 @@ async def add_fx_rate(session: AsyncSession, *, data: FxRateIn, staff: Staff) ->
     if data.base == data.quote:
         raise InvalidInput("base and quote are the same currency")
     country = await _rate_country(session, data, staff)
+    check_amount("rate", data.rate, places=RATE_PLACES)
     existing = (
         await session.exec(
             select(FxRate).where(

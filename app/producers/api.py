@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app.api.deps import SessionDep, StaffDep
 from app.api.imports import ImportResult, import_result
+from app.core.ids import Id
 from app.core.pagination import Page
 from app.producers import service
 from app.producers.models import (
@@ -25,7 +26,7 @@ from app.producers.models import (
 router = APIRouter(tags=["producers"])
 
 
-async def _one(session: SessionDep, staff: StaffDep, producer_id: int) -> ProducerPublic:
+async def _one(session: SessionDep, staff: StaffDep, producer_id: Id) -> ProducerPublic:
     producer = await service.get_producer(session, producer_id=producer_id, staff=staff)
     return (await service.to_public(session, [producer], staff=staff))[0]
 
@@ -51,7 +52,7 @@ async def list_producers(
         str | None,
         Query(max_length=120, description="Part of the name, or of the phone in any form"),
     ] = None,
-    cursor: int | None = None,
+    cursor: Id | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[ProducerPublic]:
     """Newest first. `q` finds producers by name (any case) or phone (`09 250 123`,
@@ -94,20 +95,20 @@ async def import_producers(request: Request, session: SessionDep, staff: StaffDe
 
 
 @router.get("/producers/{producer_id}")
-async def get_producer(session: SessionDep, staff: StaffDep, producer_id: int) -> ProducerPublic:
+async def get_producer(session: SessionDep, staff: StaffDep, producer_id: Id) -> ProducerPublic:
     return await _one(session, staff, producer_id)
 
 
 @router.patch("/producers/{producer_id}")
 async def update_producer(
-    session: SessionDep, staff: StaffDep, producer_id: int, data: ProducerUpdate
+    session: SessionDep, staff: StaffDep, producer_id: Id, data: ProducerUpdate
 ) -> ProducerPublic:
     await service.update_producer(session, producer_id=producer_id, staff=staff, data=data)
     return await _one(session, staff, producer_id)
 
 
 @router.delete("/producers/{producer_id}", status_code=204)
-async def delete_producer(session: SessionDep, staff: StaffDep, producer_id: int) -> Response:
+async def delete_producer(session: SessionDep, staff: StaffDep, producer_id: Id) -> Response:
     """Erase the producer, their addresses and subscriptions."""
     await service.delete_producer(session, producer_id=producer_id, staff=staff)
     return Response(status_code=204)
@@ -115,7 +116,7 @@ async def delete_producer(session: SessionDep, staff: StaffDep, producer_id: int
 
 @router.post("/producers/{producer_id}/stop")
 async def stop_producer(
-    session: SessionDep, staff: StaffDep, producer_id: int, data: StopIn
+    session: SessionDep, staff: StaffDep, producer_id: Id, data: StopIn
 ) -> ProducerPublic:
     """Record an opt-out; nothing more is sent until a new consent."""
     await service.stop_producer(session, producer_id=producer_id, staff=staff, data=data)
@@ -124,7 +125,7 @@ async def stop_producer(
 
 @router.post("/producers/{producer_id}/consent")
 async def record_consent(
-    session: SessionDep, staff: StaffDep, producer_id: int, data: ConsentIn
+    session: SessionDep, staff: StaffDep, producer_id: Id, data: ConsentIn
 ) -> ProducerPublic:
     """Record a (new) consent: when, and through which channel. Re-activates a stopped producer."""
     await service.record_consent(session, producer_id=producer_id, staff=staff, data=data)
@@ -133,14 +134,14 @@ async def record_consent(
 
 @router.get("/producers/{producer_id}/subscriptions")
 async def list_subscriptions(
-    session: SessionDep, staff: StaffDep, producer_id: int
+    session: SessionDep, staff: StaffDep, producer_id: Id
 ) -> list[SubscriptionPublic]:
     return (await _one(session, staff, producer_id)).subscriptions
 
 
 @router.post("/producers/{producer_id}/subscriptions", status_code=201)
 async def add_subscription(
-    session: SessionDep, staff: StaffDep, producer_id: int, data: SubscriptionCreate
+    session: SessionDep, staff: StaffDep, producer_id: Id, data: SubscriptionCreate
 ) -> SubscriptionPublic:
     subscription = await service.add_subscription(
         session, producer_id=producer_id, staff=staff, data=data
@@ -151,7 +152,7 @@ async def add_subscription(
 
 @router.delete("/producers/{producer_id}/subscriptions/{subscription_id}", status_code=204)
 async def remove_subscription(
-    session: SessionDep, staff: StaffDep, producer_id: int, subscription_id: int
+    session: SessionDep, staff: StaffDep, producer_id: Id, subscription_id: Id
 ) -> Response:
     await service.remove_subscription(
         session, producer_id=producer_id, subscription_id=subscription_id, staff=staff

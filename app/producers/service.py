@@ -10,15 +10,18 @@ from typing import Any
 import phonenumbers
 from pydantic import ValidationError
 from sqlalchemy import ColumnElement
-from sqlmodel import col, delete, or_, select
+from sqlmodel import col, delete, or_, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts import audit
 from app.accounts.models import Role
 from app.accounts.service import Staff, get_in_scope
+from app.alerts.models import PENDING_STATUSES, Delivery, DeliveryStatus
 from app.catalogue.models import Country
 from app.catalogue.service import CatalogueIndex, load_index
+from app.commands.models import ChatState, InboundMessage
 from app.core import clock, i18n
+from app.core.amounts import check_amount
 from app.core.csvfile import ImportReport, RowResult, first_error, read_csv
 from app.core.errors import AppError, Conflict, InvalidInput, NotFound
 from app.core.masking import mask_chat_id, mask_phone
@@ -84,14 +87,47 @@ async def _set_address(
             )
         )
     ).all()
-    for address in existing:
-        if address.urn != urn:
-            await session.delete(address)
+    gone = [a for a in existing if a.urn != urn]
+    if gone:
+        await _detach_deliveries(
+            session,
+            col(Delivery.address_id).in_([a.id for a in gone]),
+            reason="the address was removed",
+            keep_urn=True,
+        )
+    for address in gone:
+        await session.delete(address)
     await session.flush()
     if urn is not None and all(a.urn != urn for a in existing):
         await _claim_urn(session, urn, producer.id, staff)
         session.add(Address(producer_id=producer.id, urn=urn))
         await session.flush()
+
+
+async def _detach_deliveries(
+    session: AsyncSession, which: ColumnElement[bool], *, reason: str, keep_urn: bool
+) -> None:
+    """Free deliveries from an address or producer about to be deleted, keeping the history
+    (what was sent, when, at what cost) that budgets and broadcasts count on. Those still waiting
+    are cancelled: there is no one left to send them to. With `keep_urn` each delivery keeps the
+    URN it went to (a changed phone); without it nothing identifies the person (an erasure)."""
+    now = clock.utcnow()
+    await session.exec(
+        update(Delivery)
+        .where(which, col(Delivery.status).in_(PENDING_STATUSES))
+        .values(
+            status=DeliveryStatus.CANCELLED, next_attempt_at=None, reason=reason, updated_at=now
+        )
+    )
+    urn = (
+        select(Address.urn).where(col(Address.id) == Delivery.address_id).scalar_subquery()
+        if keep_urn
+        else None
+    )
+    detached = {"address_id": None, "to_urn": urn}
+    if not keep_urn:
+        detached["producer_id"] = None
+    await session.exec(update(Delivery).where(which).values(**detached))
 
 
 async def _country(session: AsyncSession, code: str) -> Country:
@@ -212,6 +248,12 @@ async def delete_producer(session: AsyncSession, *, producer_id: int, staff: Sta
         numbers=[*urns, *(b for b in bare if len(b.lstrip("+-")) >= 7)],
         actor=f"producer:{producer_id}",
     )
+    await _detach_deliveries(
+        session, col(Delivery.producer_id) == producer_id, reason="producer erased", keep_urn=False
+    )
+    # What they wrote is theirs too; chat_state is keyed by their addresses.
+    await session.exec(delete(InboundMessage).where(col(InboundMessage.producer_id) == producer_id))
+    await session.exec(delete(ChatState).where(col(ChatState.urn).in_(urns)))
     await session.exec(delete(Subscription).where(col(Subscription.producer_id) == producer_id))
     await session.exec(delete(Address).where(col(Address.producer_id) == producer_id))
     await session.delete(producer)
@@ -281,8 +323,9 @@ async def record_consent(
 
 def _check_rule(data: SubscriptionCreate) -> None:
     if data.rule in (Rule.CHANGE_PCT, Rule.ABOVE, Rule.BELOW):
-        if data.threshold is None or not data.threshold.is_finite() or data.threshold <= 0:
+        if data.threshold is None:
             raise InvalidInput(f"rule {data.rule} needs a positive threshold")
+        check_amount("threshold", data.threshold)
     elif data.threshold is not None:
         raise InvalidInput(f"rule {data.rule} takes no threshold")
     if data.rule is Rule.DIGEST and data.digest_time is None:

@@ -8,6 +8,7 @@ from typing import Annotated, Protocol
 from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
 
 from app.api.deps import SessionDep, SettingsDep, StaffDep
+from app.core.ids import Id
 from app.core.pagination import Page
 from app.sources import service
 from app.sources.models import (
@@ -49,14 +50,14 @@ async def list_sources(session: SessionDep, staff: StaffDep) -> list[SourcePubli
 
 
 @router.get("/sources/{source_id}")
-async def get_source(session: SessionDep, staff: StaffDep, source_id: int) -> SourcePublic:
+async def get_source(session: SessionDep, staff: StaffDep, source_id: Id) -> SourcePublic:
     source = await service.get_source(session, source_id=source_id, staff=staff)
     return await service.to_public(session, source)
 
 
 @router.patch("/sources/{source_id}")
 async def update_source(
-    session: SessionDep, staff: StaffDep, settings: SettingsDep, source_id: int, data: SourceUpdate
+    session: SessionDep, staff: StaffDep, settings: SettingsDep, source_id: Id, data: SourceUpdate
 ) -> SourcePublic:
     source = await service.update_source(
         session,
@@ -69,7 +70,7 @@ async def update_source(
 
 
 @router.delete("/sources/{source_id}", status_code=204)
-async def delete_source(session: SessionDep, staff: StaffDep, source_id: int) -> Response:
+async def delete_source(session: SessionDep, staff: StaffDep, source_id: Id) -> Response:
     """Only a source that never imported anything; disable the others."""
     await service.delete_source(session, source_id=source_id, staff=staff)
     return Response(status_code=204)
@@ -81,7 +82,7 @@ async def run_source(
     background: BackgroundTasks,
     session: SessionDep,
     staff: StaffDep,
-    source_id: int,
+    source_id: Id,
 ) -> JobRunPublic:
     """Run it now, in the background: poll `GET /job-runs/{id}` for the outcome. 409 while a
     run of it is going on."""
@@ -96,7 +97,7 @@ async def run_source(
 async def list_unmapped(
     session: SessionDep,
     staff: StaffDep,
-    source_id: int,
+    source_id: Id,
     include_mapped: Annotated[bool, Query(description="also the names mapped already")] = False,
 ) -> list[UnmappedPublic]:
     """Names the source used that no catalogue alias matches, with the rows held back for each."""
@@ -107,7 +108,7 @@ async def list_unmapped(
 
 @router.post("/sources/{source_id}/unmapped/{name_id}")
 async def map_name(
-    session: SessionDep, staff: StaffDep, source_id: int, name_id: int, data: MapName
+    session: SessionDep, staff: StaffDep, source_id: Id, name_id: Id, data: MapName
 ) -> UnmappedPublic:
     """Map the name once: `{"target": "muse"}` adds an alias to that entry, `{"create": true}`
     creates the entry. The source's next run imports the rows it held back."""
@@ -120,9 +121,9 @@ async def map_name(
 async def list_job_runs(
     session: SessionDep,
     staff: StaffDep,
-    source_id: int | None = None,
+    source_id: Id | None = None,
     status: RunStatus | None = None,
-    cursor: int | None = None,
+    cursor: Id | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[JobRunPublic]:
     """Newest first: each run's counts (seen, inserted, updated, unchanged, unmapped,
@@ -133,5 +134,5 @@ async def list_job_runs(
 
 
 @router.get("/job-runs/{run_id}")
-async def get_job_run(session: SessionDep, staff: StaffDep, run_id: int) -> JobRunPublic:
+async def get_job_run(session: SessionDep, staff: StaffDep, run_id: Id) -> JobRunPublic:
     return await service.get_run(session, run_id=run_id, staff=staff)

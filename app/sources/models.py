@@ -13,6 +13,7 @@ from sqlmodel import Field, SQLModel
 from app.core import clock
 from app.core.db import UTCDateTime, enum_column
 from app.core.inputs import StrictInput
+from app.core.patch import Omittable
 
 
 class SourceKind(enum.StrEnum):
@@ -180,12 +181,12 @@ class SourceCreate(StrictInput):
 class SourceUpdate(StrictInput):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"enabled": False}]})
 
-    name: Name | None = None
-    url: Url | None = None
-    schedule: Cron | None = None
+    name: Omittable[Name] = None
+    url: Omittable[Url] = None
+    schedule: Omittable[Cron] = None
     mapping: dict[str, Any] | None = None
-    trusted: bool | None = None
-    enabled: bool | None = None
+    trusted: Omittable[bool] = None
+    enabled: Omittable[bool] = None
 
 
 class MapName(StrictInput):

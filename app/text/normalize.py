@@ -51,6 +51,14 @@ def decode_text(raw: bytes, charset: str = "utf-8") -> str:
         raise InvalidInput(f"text is not valid {codec.name} ({bad})") from exc
 
 
+def control_character(text: str) -> str | None:
+    """The first control character in `text` (tab and line breaks allowed) as "U+0000 at
+    position 3", or None. Nobody types them, PostgreSQL cannot store NUL, and a stored one would
+    reach a producer's phone."""
+    found = _CONTROL.search(text)
+    return None if found is None else f"U+{ord(found.group()):04X} at position {found.start()}"
+
+
 def normalize_text(text: str, *, max_chars: int = MAX_MESSAGE_CHARS) -> str:
     """Clean text for storage and parsing: NFC, Zawgyi converted to Unicode, invisible and
     control characters removed, whitespace collapsed, a stray leading combining mark dropped.

@@ -7,10 +7,10 @@ import logging
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
 
 from app.alerts.outbox import record_receipt
 from app.alerts.replies import receive_sms
+from app.api.errors import error_response
 from app.commands.parse import ParserCache
 from app.core.config import Settings
 from app.core.db import Database
@@ -51,7 +51,7 @@ def _refused(kind: str, name: str, exc: Exception) -> Response:
     retry it for days."""
     if isinstance(exc, WebhookRefused):
         log.warning("%s webhook of %s refused: %s", kind, name, exc)
-        return JSONResponse({"error": str(exc)}, status_code=403)
+        return error_response(403, "forbidden", str(exc))
     log.warning("%s webhook of %s dropped: %s", kind, name, exc)
     return Response(status_code=200)
 
@@ -60,7 +60,7 @@ def _refused(kind: str, name: str, exc: Exception) -> Response:
 async def inbound(name: str, request: Request) -> Response:
     gateway = _gateway(request, name)
     if gateway is None:
-        return JSONResponse({"error": f"the {name} gateway is not configured"}, status_code=404)
+        return error_response(404, "not_found", f"the {name} gateway is not configured")
     settings: Settings = request.app.state.settings
     try:
         messages = gateway.read_inbound(await _request(request, settings))
@@ -89,7 +89,7 @@ async def inbound(name: str, request: Request) -> Response:
 async def status(name: str, request: Request) -> Response:
     gateway = _gateway(request, name)
     if gateway is None:
-        return JSONResponse({"error": f"the {name} gateway is not configured"}, status_code=404)
+        return error_response(404, "not_found", f"the {name} gateway is not configured")
     try:
         receipts = gateway.read_status(await _request(request, request.app.state.settings))
     except (WebhookRefused, WebhookInvalid) as exc:

@@ -1,0 +1,1 @@
+"""Tests of the HTTP edge shared by every route: errors, limits, input checks, fuzzing."""

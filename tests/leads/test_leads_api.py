@@ -11,7 +11,7 @@ import pytest
 from app.core import clock
 from app.core.db import Database
 from app.leads.models import BuyerLead
-from tests.alerts.conftest import alerts_to, follower
+from tests.alerts.conftest import alerts_to, follower, register
 from tests.conftest import Tokens
 
 
@@ -117,3 +117,26 @@ async def test_negotiable_offers_need_no_price(client: httpx.AsyncClient, tokens
         json=offer(kind="sell", price=None, currency=None, negotiable=True),
     )
     assert r.status_code == 201 and r.json()["negotiable"] is True
+
+
+async def test_a_lead_producers_were_sent_is_closed_not_deleted(
+    client: httpx.AsyncClient, tokens: Tokens
+) -> None:
+    await register(
+        client,
+        tokens,
+        name="Ko Aung",
+        locale="my",
+        phone="09 250 000 001",
+        subscribe={"commodity": "mango", "leads": True},
+    )
+    lead = (await client.post("/api/v1/leads", headers=tokens.cde_mm, json=offer())).json()
+    verified = await client.post(f"/api/v1/leads/{lead['id']}/verify", headers=tokens.cde_mm)
+    assert verified.status_code == 200, verified.text
+
+    refused = await client.delete(f"/api/v1/leads/{lead['id']}", headers=tokens.cde_mm)
+    assert refused.status_code == 409, refused.text
+    assert f"close it instead (POST /leads/{lead['id']}/close)" in refused.json()["detail"]
+    assert (
+        await client.get(f"/api/v1/leads/{lead['id']}", headers=tokens.cde_mm)
+    ).status_code == 200

@@ -184,3 +184,20 @@ async def test_rows_outside_the_cde_scope_are_rejected_by_line(
     assert report["rejected"] == [
         {"line": 3, "error": "market phnom-srok is in KH; your token covers MM"}
     ]
+
+
+async def test_a_row_with_a_control_character_is_rejected_by_line(
+    client: httpx.AsyncClient, tokens: Tokens
+) -> None:
+    good, bad = rows(2)
+    # The external key is stored as given, and PostgreSQL cannot hold a NUL.
+    content = "\n".join([HEADER, good, bad.replace(",row-", ",r\0ow-")]) + "\n"
+    response = await client.post(
+        "/api/v1/prices/import", headers={**tokens.cde_mm, **CSV}, content=content
+    )
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert report["accepted_count"] == 1
+    assert report["rejected"] == [
+        {"line": 3, "error": "external_key: control character U+0000 at position 1"}
+    ]

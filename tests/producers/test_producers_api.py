@@ -7,10 +7,14 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlmodel import col, select
 
+from app.alerts.models import Delivery, DeliveryStatus
+from app.commands.models import InboundMessage
 from app.core.db import Database
 from app.core.masking import mask_phone
 from app.producers.service import register_from_message
+from tests.alerts.conftest import publish, register
 from tests.conftest import Tokens
 
 
@@ -385,3 +389,45 @@ async def test_an_unknown_producer_filter_is_refused_not_ignored(
     assert error["loc"] == ["query", "phone"]
     assert error["msg"].startswith("unknown query parameter 'phone' (this endpoint takes ")
     assert "q" in error["msg"].split("takes ")[1].rstrip(")").split(", ")
+
+
+async def test_erasing_or_rephoning_a_producer_keeps_the_delivery_history(
+    client: httpx.AsyncClient, tokens: Tokens, database: Database
+) -> None:
+    kept = await register(client, tokens, name="Ko Aung", locale="my", phone="09 250 000 001")
+    erased = await register(client, tokens, name="Ma Hla", locale="my", phone="09 250 000 002")
+    await publish(client, tokens, "12600")  # one queued delivery each, waiting for a dispatcher
+    async with database.session() as s:
+        s.add(
+            InboundMessage(
+                urn="tel:+959250000002",
+                channel="sms",
+                text="mango muse",
+                intent="price",
+                locale="my",
+                producer_id=erased,
+            )
+        )
+
+    cleared = await client.patch(
+        f"/api/v1/producers/{kept}", headers=tokens.admin, json={"phone": None}
+    )
+    assert cleared.status_code == 200, cleared.text
+    assert cleared.json()["phone"] is None
+    gone = await client.delete(f"/api/v1/producers/{erased}", headers=tokens.admin)
+    assert gone.status_code == 204, gone.text
+
+    async with database.session() as s:
+        rows = (await s.exec(select(Delivery).order_by(col(Delivery.id)))).all()
+        inbound = (await s.exec(select(InboundMessage))).all()
+    by_urn = {d.to_urn: d for d in rows}
+    assert len(rows) == 2 and inbound == []
+    # The rephoned producer's delivery still says where it was meant to go, but waits no more.
+    assert by_urn["tel:+959250000001"].producer_id == kept
+    assert by_urn["tel:+959250000001"].address_id is None
+    assert by_urn["tel:+959250000001"].status is DeliveryStatus.CANCELLED
+    # The erased producer's row stays for the broadcast's counts, with nothing identifying them.
+    anonymous = by_urn[None]
+    assert (anonymous.producer_id, anonymous.address_id) == (None, None)
+    assert anonymous.status is DeliveryStatus.CANCELLED
+    assert anonymous.reason == "producer erased"

@@ -498,3 +498,29 @@ async def test_close_leaves_a_client_it_was_given_open() -> None:
         )
         await gateway.close()
         assert not client.is_closed
+
+
+@pytest.mark.parametrize(
+    ("body", "complaint"),
+    [
+        (b"[" * 5000 + b"]" * 5000, "not JSON"),  # nesting deeper than the parser's stack
+        (b'[{"event": "sms:received"}]', "no `event`"),
+        (event("sms:delivered", messageId=str(2**31)), "is not one MIC sent"),
+        (
+            event(
+                "sms:received",
+                sender="+959250000001",
+                message="hi",
+                messageId="a\0",
+                receivedAt="2026-03-01T09:30:00.000+06:30",
+            ),
+            "control character U\\+0000",
+        ),
+    ],
+)
+def test_malformed_webhooks_are_invalid_not_errors(
+    gateway: AndroidGateway, body: bytes, complaint: str
+) -> None:
+    read = gateway.read_status if b"delivered" in body else gateway.read_inbound
+    with pytest.raises(WebhookInvalid, match=complaint):
+        read(signed(body))

@@ -281,3 +281,19 @@ async def test_a_trusted_reporters_sms_price_alerts_the_followers(
         price = (await s.exec(select(PriceObservation))).one()
     assert (price.status, price.source) == (PriceStatus.PUBLISHED, "sms")
     assert await alerts_to(database, follows) == [("price", price.id)]
+
+
+async def test_genuine_but_malformed_kannel_callbacks_are_dropped_and_logged(
+    sms_client: httpx.AsyncClient, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    status = f"/webhooks/sms/kannel/status?secret={SECRET}&status=1&delivery="
+    for delivery in (str(2**31), str(2**63)):  # beyond PostgreSQL's and SQLite's INTEGER
+        assert (await sms_client.get(status + delivery)).status_code == 200
+    assert "is not one MIC sent" in caplog.text
+    for msg_id in ("abc%00def", "x" * 101):  # a NUL, an id longer than the column
+        response = await mo(sms_client, "959250000001", "mango muse", msg_id=msg_id)
+        assert response.status_code == 200
+    assert "gateway message id with control character U+0000" in caplog.text
+    assert "gateway message id of 101 characters" in caplog.text
+    async with database.session() as s:
+        assert (await s.exec(select(InboundMessage))).all() == []

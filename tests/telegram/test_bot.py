@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlmodel import select
 from telegram import Bot
@@ -291,3 +292,15 @@ async def test_a_trusted_reporters_telegram_price_alerts_the_followers(
         price = (await s.exec(select(PriceObservation))).one()
     assert (price.status, price.source) == (PriceStatus.PUBLISHED, "telegram")
     assert await alerts_to(database, follows) == [("price", price.id)]
+
+
+async def test_a_malformed_update_with_the_right_secret_is_dropped_and_logged(
+    bot_api: FakeBotApi, bot_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
+    async with running(bot_settings) as bot:
+        for body in (b"[1, 2]", b"[" * 5000 + b"]" * 5000, b'"text"'):
+            response = await bot.post("/webhooks/telegram", content=body, headers=headers)
+            assert response.status_code == 200  # a 4xx would only make Telegram resend it
+    assert caplog.text.count("unreadable Telegram update dropped") == 3
+    assert bot_api.sent == []

@@ -147,8 +147,8 @@ class AndroidGateway:
         self._verify(request)
         try:
             event = json.loads(request.body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise WebhookInvalid(f"android webhook: body is not JSON ({exc})") from exc
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+            raise WebhookInvalid(f"android webhook: body is not JSON ({exc!r})") from exc
         if not isinstance(event, dict) or not isinstance(event.get("event"), str):
             raise WebhookInvalid("android webhook: no `event` in the body")
         return event

@@ -8,6 +8,11 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from app.channels.base import OutboundMessage, SendResult
+from app.core.ids import MAX_ID
+from app.text.normalize import control_character
+
+# The longest gateway id stored (inbound_message.external_id, delivery.gateway_id).
+GATEWAY_ID_MAX = 100
 
 
 class WebhookRefused(Exception):
@@ -15,7 +20,8 @@ class WebhookRefused(Exception):
 
 
 class WebhookInvalid(Exception):
-    """The request is from the gateway but cannot be read: answered with 400 and logged."""
+    """The request is from the gateway but cannot be read: logged and acknowledged with 200, so
+    the gateway does not retry it."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,9 @@ class InboundSms:
     received_at: dt.datetime
     gateway_id: str | None = None  # the gateway's id of this message, to spot replays
 
+    def __post_init__(self) -> None:
+        _check_gateway_id(self.gateway_id)
+
 
 @dataclass(frozen=True)
 class Receipt:
@@ -48,6 +57,24 @@ class Receipt:
     gateway_id: str | None
     delivered: bool | None
     reason: str | None = None
+
+    def __post_init__(self) -> None:
+        # Checked here, once for every gateway: a value no delivery can have would only fail
+        # in the database, and the webhook would answer 500 to a request we must drop.
+        if self.delivery_id is not None and not 1 <= self.delivery_id <= MAX_ID:
+            raise WebhookInvalid(f"delivery id {self.delivery_id} is not one MIC sent")
+        _check_gateway_id(self.gateway_id)
+        if self.reason is not None and (found := control_character(self.reason)):
+            raise WebhookInvalid(f"report reason with control character {found}")
+
+
+def _check_gateway_id(value: str | None) -> None:
+    if value is None:
+        return
+    if len(value) > GATEWAY_ID_MAX:
+        raise WebhookInvalid(f"gateway message id of {len(value)} characters")
+    if found := control_character(value):
+        raise WebhookInvalid(f"gateway message id with control character {found}")
 
 
 class SmsGateway(Protocol):
