@@ -13,6 +13,7 @@ from app.core.i18n import (
     DEFAULT_LOCALES_DIR,
     LOCALES,
     check_locale,
+    compile_po,
     load_catalogs,
     require_catalogs,
     translator,
@@ -71,8 +72,13 @@ async def test_concurrent_replies_in_different_languages_do_not_leak() -> None:
 
 
 def _copy_catalogs(tmp_path: Path) -> Path:
+    """The checkout's catalogs, each .mo freshly compiled from its .po whatever state the
+    checkout's own .mo files are in."""
     directory = tmp_path / "locales"
-    shutil.copytree(DEFAULT_LOCALES_DIR, directory)
+    shutil.copytree(DEFAULT_LOCALES_DIR, directory, ignore=shutil.ignore_patterns("*.mo"))
+    for po in directory.glob("*/LC_MESSAGES/messages.po"):
+        po.with_suffix(".mo").write_bytes(compile_po(po))
+        os.utime(po, (po.stat().st_mtime - 60, po.stat().st_mtime - 60))
     return directory
 
 
@@ -116,7 +122,8 @@ def test_an_installed_packages_compiled_catalogs_are_trusted_whatever_their_file
     """pip writes a wheel's messages.po after its messages.mo; that does not make the .mo stale."""
     directory = _copy_catalogs(tmp_path).resolve()
     po = directory / "my" / "LC_MESSAGES" / "messages.po"
-    os.utime(po, (po.stat().st_mtime + 60, po.stat().st_mtime + 60))
+    later = po.with_suffix(".mo").stat().st_mtime + 60
+    os.utime(po, (later, later))
     assert load_catalogs(directory).origins["my"] == "compiled at start from messages.po"
     monkeypatch.setattr(i18n, "_PACKAGED_LOCALES", directory)
     load_catalogs.cache_clear()

@@ -123,7 +123,7 @@ async def test_a_saved_source_at_a_private_address_is_refused_when_it_runs(
 
 
 async def test_a_redirect_to_a_private_address_is_refused(
-    database: Database, seeded: None, upstream: FakeUpstream
+    database: Database, settings: Settings, seeded: None, upstream: FakeUpstream
 ) -> None:
     port = upstream.url.rsplit(":", 1)[1]
     upstream.route(
@@ -135,10 +135,9 @@ async def test_a_redirect_to_a_private_address_is_refused(
     upstream.route("/secret", CSV)
     source_id = await add_source(database, SourceKind.WFP_HDX, f"{upstream.url}/prices.csv")
 
+    loopback = settings.model_copy(update={"source_allowed_hosts": [LOOPBACK]})
     # Loopback by its address is allowed; the redirect's target must pass on its own.
-    run = await run_source(
-        database, source_id, trigger=RunTrigger.SCHEDULE, allowed_hosts=[LOOPBACK]
-    )
+    run = await run_source(database, source_id, trigger=RunTrigger.SCHEDULE, settings=loopback)
 
     assert run.status is RunStatus.FAILED
     assert run.error is not None
@@ -193,7 +192,7 @@ async def test_the_connection_goes_to_the_address_that_was_checked(
 
 
 async def test_a_run_error_quotes_only_a_short_excerpt_of_the_answer(
-    database: Database, seeded: None, upstream: FakeUpstream
+    database: Database, settings: Settings, seeded: None, upstream: FakeUpstream
 ) -> None:
     # Read as CSV, the answer is one header row of many columns, which the error lists.
     upstream.route("/prices.csv", LONG_ANSWER, content_type="text/csv")
@@ -213,11 +212,10 @@ async def test_a_run_error_quotes_only_a_short_excerpt_of_the_answer(
         },
     )
 
+    loopback = settings.model_copy(update={"source_allowed_hosts": [LOOPBACK]})
     errors = []
     for _ in range(2):  # the 404's body, then the 200's body that is no price table
-        run = await run_source(
-            database, source_id, trigger=RunTrigger.SCHEDULE, allowed_hosts=[LOOPBACK]
-        )
+        run = await run_source(database, source_id, trigger=RunTrigger.SCHEDULE, settings=loopback)
         assert run.status is RunStatus.FAILED
         assert run.error is not None
         errors.append(run.error)
