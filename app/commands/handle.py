@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -17,8 +18,7 @@ from app.accounts.models import Role
 from app.accounts.service import Staff
 from app.alerts.content import lead_offer
 from app.alerts.templates import COMMODITY_VARIETY, name_in, render_lead
-from app.catalogue.models import Country, Market
-from app.catalogue.service import display_names
+from app.catalogue.models import Market
 from app.commands import replies as r
 from app.commands.keywords import Intent
 from app.commands.models import InboundMessage
@@ -170,52 +170,81 @@ async def _answer(turn: _Turn) -> list[str]:
 # --- prices -------------------------------------------------------------------------------------
 
 
-async def _names(turn: _Turn, column: str, ids: set[int]) -> dict[int, str]:
-    found = await display_names(turn.session, column, ids)
+def _names(turn: _Turn, column: str, ids: set[int]) -> dict[int, str]:
+    found = turn.parser.display_names(column, ids)
     return {i: name_in(found[i], turn.f.locale) if found.get(i) else "" for i in ids}
+
+
+# What makes one price series: a price is compared only with earlier prices of its series.
+_SERIES = (
+    PriceObservation.commodity_id,
+    PriceObservation.variety_id,
+    PriceObservation.market_id,
+    PriceObservation.price_type,
+    PriceObservation.unit_id,
+    PriceObservation.currency,
+)
+SHOWN_SERIES = 6
 
 
 async def _price(turn: _Turn) -> list[str]:
     c, session = turn.command, turn.session
     index = turn.parser.index
-    query = select(PriceObservation).where(PriceObservation.status == PriceStatus.PUBLISHED)
+    wanted: list[Any] = [PriceObservation.status == PriceStatus.PUBLISHED]
     if c.commodity_id:
-        query = query.where(PriceObservation.commodity_id == c.commodity_id)
+        wanted.append(PriceObservation.commodity_id == c.commodity_id)
     if c.variety_id:
-        query = query.where(PriceObservation.variety_id == c.variety_id)
+        wanted.append(PriceObservation.variety_id == c.variety_id)
     if c.market_id:
-        query = query.where(col(PriceObservation.market_id).in_([c.market_id, *c.extra_markets]))
+        wanted.append(col(PriceObservation.market_id).in_([c.market_id, *c.extra_markets]))
     elif turn.producer is not None and not c.variety_id:
-        query = query.where(PriceObservation.country_code == turn.producer.country_code)
+        wanted.append(PriceObservation.country_code == turn.producer.country_code)
+    newest_first = (col(PriceObservation.observed_on).desc(), col(PriceObservation.id).desc())
+    # One query for the newest two prices of every series, however long their history.
+    ranked = (
+        select(
+            col(PriceObservation.id).label("id"),
+            sa.func.row_number()
+            .over(partition_by=[col(c) for c in _SERIES], order_by=newest_first)
+            .label("rank"),
+        )
+        .where(*wanted)
+        .subquery()
+    )
     rows = (
         await session.exec(
-            query.order_by(
-                col(PriceObservation.observed_on).desc(), col(PriceObservation.id).desc()
-            ).limit(200)
+            select(PriceObservation)
+            .join(ranked, ranked.c.id == PriceObservation.id)
+            .where(ranked.c.rank <= 2)
+            .order_by(*newest_first)
         )
     ).all()
     series: dict[tuple[Any, ...], list[PriceObservation]] = {}
     for p in rows:
         key = (p.commodity_id, p.variety_id, p.market_id, p.price_type, p.unit_id, p.currency)
-        if len(series.setdefault(key, [])) < 2:
-            series[key].append(p)
+        if key in series or len(series) < SHOWN_SERIES:  # the most recently priced first
+            series.setdefault(key, []).append(p)
     if not series:
         return await _no_price(turn)
     shown = {
-        p.id: p for p in await prices.to_public(session, [p for s in series.values() for p in s])
+        p.id: p
+        for p in await prices.to_public(
+            session, [p for s in series.values() for p in s], index=index
+        )
     }
     names = {
-        "commodity": await _names(turn, "commodity_id", {k[0] for k in series}),
-        "variety": await _names(turn, "variety_id", {k[1] for k in series if k[1]}),
-        "market": await _names(turn, "market_id", {k[2] for k in series}),
-        "unit": await _names(turn, "unit_id", {k[4] for k in series}),
+        "commodity": _names(turn, "commodity_id", {k[0] for k in series}),
+        "variety": _names(turn, "variety_id", {k[1] for k in series if k[1]}),
+        "market": _names(turn, "market_id", {k[2] for k in series}),
+        "unit": _names(turn, "unit_id", {k[4] for k in series}),
     }
-    countries = {x.code: x.currency for x in (await session.exec(select(Country))).all()}
     lines = []
-    for key, pair in list(series.items())[:6]:
+    for key, pair in series.items():
         latest = shown[pair[0].id or 0]
         previous = shown[pair[1].id or 0] if len(pair) > 1 else None
-        lines.append(_price_line(turn, key, latest, previous, names, countries, index))
+        lines.append(
+            _price_line(turn, key, latest, previous, names, index.currency_of_country, index)
+        )
     return lines
 
 
@@ -274,13 +303,13 @@ async def _no_price(turn: _Turn) -> list[str]:
     if commodity_id is None:
         if c.market_id is None:
             return [turn.say(r.UNKNOWN)]
-        market = (await _names(turn, "market_id", {c.market_id}))[c.market_id]
+        market = (_names(turn, "market_id", {c.market_id}))[c.market_id]
         return [turn.say(r.NO_PRICE_MARKET, market=market)]
-    commodity = (await _names(turn, "commodity_id", {commodity_id}))[commodity_id]
+    commodity = (_names(turn, "commodity_id", {commodity_id}))[commodity_id]
     if c.market_id is None:
         return [turn.say(r.NO_PRICE, commodity=commodity)]
     asked = index.market_by_id[c.market_id]
-    market = (await _names(turn, "market_id", {c.market_id}))[c.market_id]
+    market = (_names(turn, "market_id", {c.market_id}))[c.market_id]
     texts = [turn.say(r.NO_PRICE_AT, commodity=commodity, market=market)]
     since = dt.date.today() - dt.timedelta(days=FRESH_DAYS)
     with_price = set(
@@ -299,7 +328,7 @@ async def _no_price(turn: _Turn) -> list[str]:
         key=lambda m: _distance_km(asked, m),
     )[:2]
     if nearest:
-        labels = await _names(turn, "market_id", {m.id for m in nearest if m.id})
+        labels = _names(turn, "market_id", {m.id for m in nearest if m.id})
         texts.append(turn.say(r.NEAREST, markets=", ".join(labels[m.id] for m in nearest if m.id)))
     return texts
 
@@ -323,11 +352,11 @@ async def _what(turn: _Turn) -> str:
     c = turn.command
     bits = []
     if c.commodity_id:
-        bits.append((await _names(turn, "commodity_id", {c.commodity_id}))[c.commodity_id])
+        bits.append((_names(turn, "commodity_id", {c.commodity_id}))[c.commodity_id])
     if c.variety_id:
-        bits.append((await _names(turn, "variety_id", {c.variety_id}))[c.variety_id])
+        bits.append((_names(turn, "variety_id", {c.variety_id}))[c.variety_id])
     if c.market_id:
-        bits.append((await _names(turn, "market_id", {c.market_id}))[c.market_id])
+        bits.append((_names(turn, "market_id", {c.market_id}))[c.market_id])
     return " ".join(b for b in bits if b)
 
 
@@ -429,7 +458,7 @@ async def _report(turn: _Turn) -> list[str]:
     except (AppError, ValueError):
         return [turn.say(r.REPORT_REFUSED)]
     assert c.unit_id is not None and c.amount is not None and c.currency is not None
-    unit = (await _names(turn, "unit_id", {c.unit_id}))[c.unit_id]
+    unit = (_names(turn, "unit_id", {c.unit_id}))[c.unit_id]
     what = f"{await _what(turn)} {turn.f.price(c.amount, c.currency, unit)}"
     return [turn.say(r.REPORT_PUBLISHED if trusted else r.REPORT_PENDING, what=what)]
 
@@ -486,8 +515,8 @@ async def _leads(turn: _Turn) -> list[str]:
     rows = (await turn.session.exec(query.order_by(col(BuyerLead.id).desc()).limit(3))).all()
     if not rows:
         return [turn.say(r.NO_LEADS)]
-    commodities = await display_names(turn.session, "commodity_id", {x.commodity_id for x in rows})
-    units = await display_names(turn.session, "unit_id", {x.unit_id for x in rows})
+    commodities = turn.parser.display_names("commodity_id", {x.commodity_id for x in rows})
+    units = turn.parser.display_names("unit_id", {x.unit_id for x in rows})
     texts = [
         render_lead(
             lead_offer(lead, commodities[lead.commodity_id], units[lead.unit_id]), turn.f.locale

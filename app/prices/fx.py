@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
+import sqlalchemy as sa
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -29,15 +30,46 @@ class FxBook:
         self._currencies = {code for pair in by_pair for code in pair}
 
     @classmethod
-    async def load(cls, session: AsyncSession, currencies: Iterable[str], until: dt.date) -> FxBook:
+    async def load(
+        cls,
+        session: AsyncSession,
+        currencies: Iterable[str],
+        until: dt.date,
+        *,
+        since: dt.date | None = None,
+    ) -> FxBook:
+        """The rates for conversions on dates up to `until`; with `since`, only for dates from
+        `since` on: the rates published after it and, per pair, the one in force on it, not
+        years of daily history."""
         wanted = set(currencies) | {PIVOT}
-        rows = await session.exec(
-            select(FxRate).where(
-                col(FxRate.on_date) <= until,
-                or_(col(FxRate.base).in_(wanted), col(FxRate.quote).in_(wanted)),
+        pairs = or_(col(FxRate.base).in_(wanted), col(FxRate.quote).in_(wanted))
+        if since is None:
+            rows = await session.exec(select(FxRate).where(col(FxRate.on_date) <= until, pairs))
+            return cls(rows.all())
+        in_force = (
+            select(
+                col(FxRate.base).label("base"),
+                col(FxRate.quote).label("quote"),
+                sa.func.max(FxRate.on_date).label("on_date"),
+            )
+            .where(col(FxRate.on_date) <= since, pairs)
+            .group_by(col(FxRate.base), col(FxRate.quote))
+            .subquery()
+        )
+        older = await session.exec(
+            select(FxRate).join(
+                in_force,
+                sa.and_(
+                    col(FxRate.base) == in_force.c.base,
+                    col(FxRate.quote) == in_force.c.quote,
+                    col(FxRate.on_date) == in_force.c.on_date,
+                ),
             )
         )
-        return cls(rows.all())
+        newer = await session.exec(
+            select(FxRate).where(col(FxRate.on_date) > since, col(FxRate.on_date) <= until, pairs)
+        )
+        return cls([*older.all(), *newer.all()])
 
     def _direct(self, base: str, quote: str, on: dt.date) -> tuple[Decimal, dt.date] | None:
         dates = self._dates.get((base, quote))
