@@ -1,6 +1,8 @@
-"""Inbound SMS: recorded, answered by app.commands, and the answer queued in the outbox like
-any other message, within a per-number and a global limit so that a looping phone or a storm of
-inbound messages cannot run up the SMS bill."""
+"""Inbound SMS: stored first (committed before the gateway hears back), then answered by
+app.commands in a transaction of its own, and the answer queued in the outbox like any other
+message, within a per-number and a global limit so that a looping phone or a storm of inbound
+messages cannot run up the SMS bill. A stored message whose answer failed is answered again by
+the scheduler (jobs/inbound.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import logging
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -36,43 +39,80 @@ class SmsOutcome:
     replies: int = 0
 
 
-async def receive_sms(
-    session: AsyncSession,
-    *,
-    sender: str,
-    text: str,
-    parser: Parser,
-    settings: Settings,
-    gateway_id: str | None = None,
-    now: dt.datetime | None = None,
-) -> SmsOutcome:
-    """`sender` is E.164 (+959...). Never raises for what a phone can send."""
-    now = now or utcnow()
-    urn = f"tel:{sender}"
+async def store_sms(
+    session: AsyncSession, *, sender: str, text: str, gateway_id: str | None = None
+) -> InboundMessage | None:
+    """The message as it arrived, before anything else is done with it: once this is committed
+    the gateway may be told it was received, and a failure while answering loses nothing.
+    None when the gateway already delivered this message (its id is known)."""
     if gateway_id is not None:
         seen = await session.exec(
             select(InboundMessage.id).where(InboundMessage.external_id == gateway_id)
         )
         if seen.first() is not None:
-            log.info("inbound SMS %s from %s was already handled: ignored", gateway_id, urn)
-            return SmsOutcome("duplicate")
-    country = country_of_phone(sender)
+            log.info("inbound SMS %s from %s was already received: ignored", gateway_id, sender)
+            return None
+    # Kept whole up to the column's size; the answer stores the normalised text instead.
+    record = InboundMessage(
+        urn=f"tel:{sender}", channel="sms", text=text[:1000], external_id=gateway_id
+    )
+    try:
+        async with session.begin_nested():
+            session.add(record)
+            await session.flush()
+    except IntegrityError:  # the same message delivered twice at once; the other one stored it
+        log.info("inbound SMS %s from %s was already received: ignored", gateway_id, sender)
+        return None
+    return record
+
+
+async def answer_sms(
+    session: AsyncSession,
+    *,
+    inbound_id: int,
+    parser: Parser,
+    settings: Settings,
+    text: str | None = None,
+    now: dt.datetime | None = None,
+) -> SmsOutcome:
+    """Answer a stored SMS that is not answered yet, queueing the replies in the outbox; a
+    message already answered (by another request or the retry job) is left alone. `text` is
+    the message as received when the caller still has it (the stored one is cut at 1000
+    characters). Never raises for what a phone can send."""
+    now = now or utcnow()
+    record = (
+        await session.exec(
+            select(InboundMessage)
+            .where(InboundMessage.id == inbound_id, col(InboundMessage.answered_at).is_(None))
+            .with_for_update()
+        )
+    ).first()
+    if record is None:
+        return SmsOutcome("duplicate", inbound_id)
+    urn = record.urn
+    country = country_of_phone(urn.removeprefix("tel:"))
     if country is None:
         log.warning("inbound SMS from %s: not a number of a country MIC serves; no reply", urn)
-        return SmsOutcome("not_served")
+        record.answered_at = now
+        session.add(record)
+        return SmsOutcome("not_served", record.id)
     hour_ago = now - dt.timedelta(hours=1)
     recent = await _count(
         session,
         select(sa.func.count())
         .select_from(InboundMessage)
-        .where(InboundMessage.urn == urn, col(InboundMessage.received_at) >= hour_ago),
+        .where(
+            InboundMessage.urn == urn,
+            col(InboundMessage.received_at) >= hour_ago,
+            InboundMessage.id != record.id,
+        ),
     )
     record = await answer_message(
         session,
         parser=parser,
-        text=text,
+        text=record.text if text is None else text,
         sender=Sender(urn, "sms"),
-        external_id=gateway_id,
+        record=record,
     )
     if not record.replies:
         return SmsOutcome("silent", record.id)
@@ -103,6 +143,31 @@ async def receive_sms(
             now=now,
         )
     return SmsOutcome("answered", record.id, len(record.replies))
+
+
+async def unanswered_sms(
+    session: AsyncSession, *, received_before: dt.datetime, max_retries: int, limit: int
+) -> list[int]:
+    """Stored SMS still waiting for an answer, oldest first, counting this try of each: the
+    answer of one the code cannot handle is not tried more than `max_retries` times."""
+    rows = (
+        await session.exec(
+            select(InboundMessage)
+            .where(
+                col(InboundMessage.answered_at).is_(None),
+                InboundMessage.channel == "sms",
+                col(InboundMessage.received_at) < received_before,
+                col(InboundMessage.retries) < max_retries,
+            )
+            .order_by(col(InboundMessage.id))
+            .limit(limit)
+        )
+    ).all()
+    for record in rows:
+        record.retries += 1
+        session.add(record)
+    await session.flush()
+    return [record.id or 0 for record in rows]
 
 
 async def _count(session: AsyncSession, query: object) -> int:

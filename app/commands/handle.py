@@ -23,6 +23,7 @@ from app.commands import replies as r
 from app.commands.keywords import Intent
 from app.commands.models import InboundMessage
 from app.commands.parse import Command, Parser
+from app.core.db import utcnow
 from app.core.errors import AppError
 from app.leads import service as leads
 from app.leads.models import BuyerLead, LeadCreate, LeadKind, LeadStatus
@@ -117,24 +118,22 @@ async def answer_message(
     parser: Parser,
     text: str,
     sender: Sender,
-    external_id: str | None = None,
+    record: InboundMessage | None = None,
 ) -> InboundMessage:
     """handle_text(), returning the recorded turn: its replies, the producer, the language.
+    `record` is the message as stored when it arrived (SMS), else a new record is made.
     Whether the replies are sent is the transport's decision (rate limits)."""
     command = parser.parse(text)
     producer = await producers.find_by_urn(session, sender.urn)
     turn = _Turn(session, parser, command, sender, producer)
     answers = await _answer(turn)
-    record = InboundMessage(
-        urn=sender.urn,
-        channel=sender.channel,
-        text=command.text[:1000],
-        intent=command.intent.value,
-        locale=turn.reader.locale,
-        producer_id=turn.producer.id if turn.producer else None,
-        replies=answers,
-        external_id=external_id,
-    )
+    record = record or InboundMessage(urn=sender.urn, channel=sender.channel, text="")
+    record.text = command.text[:1000]
+    record.intent = command.intent.value
+    record.locale = turn.reader.locale
+    record.producer_id = turn.producer.id if turn.producer else None
+    record.replies = answers
+    record.answered_at = utcnow()
     session.add(record)
     await session.flush()
     return record

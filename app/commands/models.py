@@ -22,8 +22,8 @@ class InboundMessage(SQLModel, table=True):
     urn: str = Field(max_length=64, index=True)
     channel: str = Field(max_length=16)  # sms, telegram, cli
     text: str = Field(max_length=1000)
-    intent: str = Field(max_length=16)  # "" until answered
-    locale: str = Field(max_length=5)  # "" until answered
+    intent: str = Field(default="", max_length=16)  # "" until answered
+    locale: str = Field(default="", max_length=5)  # "" until answered
     producer_id: int | None = Field(default=None, foreign_key="producer.id", index=True)
     replies: list[Any] = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
     # The gateway's id of the message, so a webhook delivered twice is answered once.
