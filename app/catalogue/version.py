@@ -25,9 +25,12 @@ def _bump_on_catalogue_change(session: Session, _context: Any) -> None:
     show what this flush wrote."""
     changed = chain(session.new, session.dirty, session.deleted)
     if any(isinstance(entry, CATALOGUE_MODELS) for entry in changed):
-        session.connection().execute(
+        connection = session.connection()
+        bumped = connection.execute(
             sa.update(_VERSION).values(version=_VERSION.c.version + 1).where(_VERSION.c.id == 1)
         )
+        if bumped.rowcount == 0:  # the row was lost (tables emptied by hand): caches read 0
+            connection.execute(sa.insert(_VERSION).values(id=1, version=1))
 
 
 async def catalogue_version(session: AsyncSession) -> int:

@@ -7,13 +7,14 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import sqlalchemy as sa
 from sqlmodel import select
 
-from app.catalogue.models import Alias, Market
+from app.catalogue.models import Alias, CatalogueVersion, Market
 from app.catalogue.version import catalogue_version
 from app.commands.handle import Sender, handle_text
 from app.commands.parse import ParserCache
-from app.core.db import Database
+from app.core.db import Database, run_core
 from app.prices.models import PriceCreate
 from app.prices.service import create_price
 from app.sources.names import add_alias
@@ -97,3 +98,20 @@ async def test_a_price_published_now_is_in_the_next_answer(
     async with database.session() as s:
         assert await catalogue_version(s) == version  # a price is not a catalogue change
     assert "12,600" in " ".join(await _ask(database, parsers, "mango muse"))
+
+
+async def test_a_lost_version_row_comes_back_with_the_next_change(
+    database: Database, seeded: None
+) -> None:
+    parsers = ParserCache("en")
+    async with database.session() as s:
+        await run_core(s, sa.delete(CatalogueVersion))
+    async with database.session() as s:
+        first = await parsers.get(s)
+        assert await catalogue_version(s) == 0
+        mandalay = (await s.exec(select(Market).where(Market.slug == "mandalay"))).one()
+        add_alias(s, "market_id", mandalay.id, "Kyauk-se")
+    async with database.session() as s:
+        assert await catalogue_version(s) == 1
+        assert (await parsers.get(s)).parse("mango kyauk-se").market_id == mandalay.id
+        assert await parsers.get(s) is not first
