@@ -11,7 +11,6 @@ import logging
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -22,7 +21,7 @@ from app.commands.handle import Sender, answer_message
 from app.commands.models import InboundMessage
 from app.commands.parse import Parser
 from app.core.config import Settings
-from app.core.db import utcnow
+from app.core.db import core_table, insert_missing, utcnow
 from app.producers.models import Producer
 from app.producers.service import country_of_phone
 from app.text.formatting import Script
@@ -41,29 +40,33 @@ class SmsOutcome:
 
 async def store_sms(
     session: AsyncSession, *, sender: str, text: str, gateway_id: str | None = None
-) -> InboundMessage | None:
+) -> int | None:
     """The message as it arrived, before anything else is done with it: once this is committed
     the gateway may be told it was received, and a failure while answering loses nothing.
-    None when the gateway already delivered this message (its id is known)."""
-    if gateway_id is not None:
-        seen = await session.exec(
-            select(InboundMessage.id).where(InboundMessage.external_id == gateway_id)
-        )
-        if seen.first() is not None:
-            log.info("inbound SMS %s from %s was already received: ignored", gateway_id, sender)
-            return None
-    # Kept whole up to the column's size; the answer stores the normalised text instead.
-    record = InboundMessage(
-        urn=f"tel:{sender}", channel="sms", text=text[:1000], external_id=gateway_id
+    Returns its id; None when the gateway already delivered this message (its id is known)."""
+    table = core_table(InboundMessage)
+    stored = await insert_missing(
+        session,
+        table,
+        {
+            "urn": f"tel:{sender}",
+            "channel": "sms",
+            # Kept whole up to the column's size; the answer stores the normalised text.
+            "text": text[:1000],
+            "intent": "",
+            "locale": "",
+            "replies": [],
+            "external_id": gateway_id,
+            "received_at": utcnow(),
+            "retries": 0,
+        },
+        ["external_id"],
+        returning=table.c.id,
     )
-    try:
-        async with session.begin_nested():
-            session.add(record)
-            await session.flush()
-    except IntegrityError:  # the same message delivered twice at once; the other one stored it
+    inbound_id = stored.scalar_one_or_none()
+    if inbound_id is None:
         log.info("inbound SMS %s from %s was already received: ignored", gateway_id, sender)
-        return None
-    return record
+    return None if inbound_id is None else int(inbound_id)
 
 
 async def answer_sms(
@@ -96,17 +99,28 @@ async def answer_sms(
         record.answered_at = now
         session.add(record)
         return SmsOutcome("not_served", record.id)
-    hour_ago = now - dt.timedelta(hours=1)
-    recent = await _count(
-        session,
-        select(sa.func.count())
-        .select_from(InboundMessage)
-        .where(
-            InboundMessage.urn == urn,
-            col(InboundMessage.received_at) >= hour_ago,
-            InboundMessage.id != record.id,
-        ),
-    )
+    hour_ago, minute_ago = now - dt.timedelta(hours=1), now - dt.timedelta(minutes=1)
+    # The per-number and the storm limit, counted in one query.
+    recent, replies_now = (
+        await session.exec(
+            select(
+                select(sa.func.count())
+                .select_from(InboundMessage)
+                .where(
+                    InboundMessage.urn == urn,
+                    col(InboundMessage.received_at) >= hour_ago,
+                    InboundMessage.id != record.id,
+                )
+                .scalar_subquery(),
+                select(sa.func.count())
+                .select_from(Broadcast)
+                .where(
+                    Broadcast.kind == BroadcastKind.REPLY, col(Broadcast.created_at) >= minute_ago
+                )
+                .scalar_subquery(),
+            )
+        )
+    ).one()
     record = await answer_message(
         session,
         parser=parser,
@@ -119,13 +133,6 @@ async def answer_sms(
     if recent >= settings.sms_replies_per_hour:
         log.warning("%s sent %d messages within the hour: not answered", urn, recent + 1)
         return SmsOutcome("rate_limited", record.id)
-    minute_ago = now - dt.timedelta(minutes=1)
-    replies_now = await _count(
-        session,
-        select(sa.func.count())
-        .select_from(Broadcast)
-        .where(Broadcast.kind == BroadcastKind.REPLY, col(Broadcast.created_at) >= minute_ago),
-    )
     if replies_now >= settings.sms_replies_per_minute:
         log.error("more than %d SMS replies in a minute: not answering", replies_now)
         return SmsOutcome("storm", record.id)
@@ -168,11 +175,6 @@ async def unanswered_sms(
         session.add(record)
     await session.flush()
     return [record.id or 0 for record in rows]
-
-
-async def _count(session: AsyncSession, query: object) -> int:
-    value = (await session.exec(query)).one()  # type: ignore[call-overload]
-    return int(value)
 
 
 async def queue_reply(

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Dialect, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -320,6 +321,23 @@ def core_table(model: Any) -> sa.Table:
     """The Core table of a SQLModel class, for set-based statements (INSERT ... SELECT)."""
     table: sa.Table = model.__table__
     return table
+
+
+async def insert_missing(
+    session: AsyncSession,
+    table: sa.Table,
+    values: dict[str, Any],
+    keys: list[str],
+    *,
+    returning: sa.Column[Any] | None = None,
+) -> Any:
+    """Insert a row unless one with the same key exists (two processes may race to it), in one
+    statement; with `returning`, the result holds that column of the new row, or no row."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(table).values(values).on_conflict_do_nothing(index_elements=keys)
+    if returning is not None:
+        statement = statement.returning(returning)  # type: ignore[assignment]
+    return await run_core(session, statement)
 
 
 async def run_core(

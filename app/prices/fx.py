@@ -47,29 +47,21 @@ class FxBook:
             rows = await session.exec(select(FxRate).where(col(FxRate.on_date) <= until, pairs))
             return cls(rows.all())
         in_force = (
-            select(
-                col(FxRate.base).label("base"),
-                col(FxRate.quote).label("quote"),
-                sa.func.max(FxRate.on_date).label("on_date"),
-            )
+            select(col(FxRate.base), col(FxRate.quote), sa.func.max(FxRate.on_date))
             .where(col(FxRate.on_date) <= since, pairs)
             .group_by(col(FxRate.base), col(FxRate.quote))
-            .subquery()
         )
-        older = await session.exec(
-            select(FxRate).join(
-                in_force,
-                sa.and_(
-                    col(FxRate.base) == in_force.c.base,
-                    col(FxRate.quote) == in_force.c.quote,
-                    col(FxRate.on_date) == in_force.c.on_date,
-                ),
+        rows = await session.exec(
+            select(FxRate).where(
+                or_(
+                    sa.tuple_(col(FxRate.base), col(FxRate.quote), col(FxRate.on_date)).in_(
+                        in_force
+                    ),
+                    sa.and_(col(FxRate.on_date) > since, col(FxRate.on_date) <= until, pairs),
+                )
             )
         )
-        newer = await session.exec(
-            select(FxRate).where(col(FxRate.on_date) > since, col(FxRate.on_date) <= until, pairs)
-        )
-        return cls([*older.all(), *newer.all()])
+        return cls(rows.all())
 
     def _direct(self, base: str, quote: str, on: dt.date) -> tuple[Decimal, dt.date] | None:
         dates = self._dates.get((base, quote))

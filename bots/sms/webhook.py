@@ -77,9 +77,9 @@ async def inbound(name: str, request: Request) -> Response:
             stored = await store_sms(
                 session, sender=sms.sender, text=sms.text, gateway_id=sms.gateway_id
             )
-        if stored is None or stored.id is None:
+        if stored is None:
             continue  # delivered twice: the first delivery is (being) answered
-        outcome = await answer_stored_sms(database, parsers, settings, stored.id, text=sms.text)
+        outcome = await answer_stored_sms(database, parsers, settings, stored, text=sms.text)
         log.info(
             "SMS from %s via %s: %s", sms.sender, name, outcome.status if outcome else "stored"
         )
