@@ -202,7 +202,7 @@ class Database:
         echo: bool = False,
     ) -> None:
         self.url = url if isinstance(url, DatabaseUrl) else parse_database_url(url)
-        kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": True}
+        kwargs: dict[str, Any] = {"echo": echo}
         if self.url.is_sqlite:
             path = self.url.sqlite_path
             if path is None:
@@ -213,6 +213,9 @@ class Database:
         else:
             kwargs["pool_size"] = pool_size
             kwargs["connect_args"] = {"connect_timeout": connect_timeout_s}
+            # A server restart drops pooled connections; a file is never "dropped", so SQLite
+            # skips the extra round trip this costs on every checkout.
+            kwargs["pool_pre_ping"] = True
         self.engine: AsyncEngine = create_async_engine(self.url.async_url, **kwargs)
         if self.url.is_sqlite:
             # First: the turn must be taken before _configure_sqlite's BEGIN IMMEDIATE runs.

@@ -9,18 +9,39 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Protocol
 
 import sqlalchemy as sa
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.core.db import run_core
 from app.prices.models import FxRate
 
 PIVOT = "USD"
 
 
+class _Rate(Protocol):
+    id: int | None
+    base: str
+    quote: str
+    rate: Decimal
+    on_date: dt.date
+
+
+# The columns a book needs, read as plain rows: building ORM objects for a few hundred rates
+# cost more than the conversions themselves.
+_COLUMNS = (
+    col(FxRate.id),
+    col(FxRate.base),
+    col(FxRate.quote),
+    col(FxRate.rate),
+    col(FxRate.on_date),
+)
+
+
 class FxBook:
-    def __init__(self, rates: Iterable[FxRate]) -> None:
+    def __init__(self, rates: Iterable[_Rate]) -> None:
         # (base, quote) -> dates ascending, with the rate on each (one per date: the last loaded)
         by_pair: dict[tuple[str, str], dict[dt.date, Decimal]] = defaultdict(dict)
         for r in sorted(rates, key=lambda r: (r.on_date, r.id or 0)):
@@ -44,22 +65,25 @@ class FxBook:
         wanted = set(currencies) | {PIVOT}
         pairs = or_(col(FxRate.base).in_(wanted), col(FxRate.quote).in_(wanted))
         if since is None:
-            rows = await session.exec(select(FxRate).where(col(FxRate.on_date) <= until, pairs))
+            rows = await run_core(
+                session, sa.select(*_COLUMNS).where(col(FxRate.on_date) <= until, pairs)
+            )
             return cls(rows.all())
         in_force = (
             select(col(FxRate.base), col(FxRate.quote), sa.func.max(FxRate.on_date))
             .where(col(FxRate.on_date) <= since, pairs)
             .group_by(col(FxRate.base), col(FxRate.quote))
         )
-        rows = await session.exec(
-            select(FxRate).where(
+        rows = await run_core(
+            session,
+            sa.select(*_COLUMNS).where(
                 or_(
                     sa.tuple_(col(FxRate.base), col(FxRate.quote), col(FxRate.on_date)).in_(
                         in_force
                     ),
                     sa.and_(col(FxRate.on_date) > since, col(FxRate.on_date) <= until, pairs),
                 )
-            )
+            ),
         )
         return cls(rows.all())
 
