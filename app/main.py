@@ -59,7 +59,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         scheduler: asyncio.Task[None] | None = None
         if settings.scheduler:
             dispatcher_wake = app.state.dispatcher.wake if settings.dispatcher else None
-            app.state.scheduler = Scheduler(database, settings, on_queued=dispatcher_wake)
+            app.state.scheduler = Scheduler(
+                database, settings, on_queued=dispatcher_wake, parsers=app.state.parsers
+            )
             scheduler = asyncio.create_task(app.state.scheduler.run())
         if telegram is not None and settings.telegram_mode != "off":
             app.state.telegram = telegram_bot.build_application(

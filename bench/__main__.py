@@ -7,13 +7,14 @@ import asyncio
 import json
 import sys
 
-from bench import catalogue, dispatch, fanout, ingest, parse, price_import
+from bench import catalogue, dispatch, fanout, inbound, ingest, parse, price_import
 
 BENCHMARKS = {
     "catalogue": catalogue.run,
     "crash": dispatch.run_crash,
     "dispatch": dispatch.run,
     "fanout": fanout.run,
+    "inbound": inbound.run,
     "ingest": ingest.run,
     "parse": parse.run,
     "price_import": price_import.run,
@@ -29,8 +30,12 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=3000, help="dispatch, crash")
     parser.add_argument("--rate", type=float, default=100, help="dispatch: messages/s, 0 = none")
     parser.add_argument("--dispatchers", type=int, default=1, help="dispatch: worker processes")
+    parser.add_argument("--concurrency", type=int, default=50, help="inbound: requests in flight")
     parser.add_argument(
-        "--database", default=None, help="a PostgreSQL server URL; default: a temporary SQLite file"
+        "--database",
+        "--database-url",
+        default=None,
+        help="a PostgreSQL server URL; default: a temporary SQLite file",
     )
     args = parser.parse_args()
     options = {k: v for k, v in vars(args).items() if k not in ("name", "json")}

@@ -23,6 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.catalogue.models import Country
 from app.catalogue.service import country_zones
+from app.commands.parse import ParserCache
 from app.core import clock
 from app.core.config import Settings
 from app.core.db import Database
@@ -30,7 +31,7 @@ from app.core.errors import AppError, Conflict
 from app.sources import service as sources
 from app.sources.ingest import Counts
 from app.sources.models import RunStatus, RunTrigger, Source
-from jobs import collect, digests, housekeeping
+from jobs import collect, digests, housekeeping, inbound
 from jobs.leader import SCHEDULER_LOCK, Leadership
 
 log = logging.getLogger(__name__)
@@ -52,10 +53,13 @@ class Scheduler:
         settings: Settings,
         *,
         on_queued: Callable[[], None] | None = None,
+        parsers: ParserCache | None = None,
     ) -> None:
         self.database = database
         self.settings = settings
-        self.on_queued = on_queued  # wakes this process's dispatcher when digests are queued
+        self.on_queued = on_queued  # wakes this process's dispatcher when messages are queued
+        # The process's parser cache when it has one (mic run), for answering stored SMS.
+        self.parsers = parsers or ParserCache(settings.default_locale)
         self.leadership = Leadership(database, lock_id=SCHEDULER_LOCK, name="the scheduler")
         self._scheduler: AsyncIOScheduler | None = None
         self._source_jobs: dict[str, str] = {}  # job id -> the schedule it was added with
@@ -81,6 +85,11 @@ class Scheduler:
         )
         scheduler.add_job(
             self.queue_due, IntervalTrigger(seconds=digests.INTERVAL_S), id="alerts.due"
+        )
+        scheduler.add_job(
+            self.answer_unanswered,
+            IntervalTrigger(seconds=inbound.INTERVAL_S),
+            id="inbound.unanswered",
         )
         async with self.database.session() as session:
             countries = (await session.exec(select(Country.code))).all()
@@ -130,6 +139,16 @@ class Scheduler:
             log.exception("building digests or sending scheduled notices failed")
             return
         if queued and self.on_queued is not None:
+            self.on_queued()
+
+    async def answer_unanswered(self) -> None:
+        """Inbound SMS stored but left unanswered; too frequent to keep a job run of each."""
+        try:
+            answered = await inbound.answer_unanswered(self.database, self.parsers, self.settings)
+        except Exception:  # logged; the next round tries again
+            log.exception("answering stored inbound SMS failed")
+            return
+        if answered and self.on_queued is not None:
             self.on_queued()
 
     async def run_source(self, source_id: int) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from zoneinfo import ZoneInfo
 
@@ -112,6 +113,30 @@ async def test_sqlite_transactions_take_the_write_lock_when_they_begin(database_
     finally:
         await first.dispose()
         await second.dispose()
+
+
+@sqlite_only
+async def test_sqlite_writers_of_one_process_wait_their_turn_instead_of_failing(
+    database_url: str,
+) -> None:
+    """Forty transactions at once, each yielding to the others while it holds the write lock,
+    and no busy timeout at all: SQLite alone refuses all but one with "database is locked";
+    queued on the process's writer turn, every one of them commits."""
+    database = Database(database_url, busy_timeout_ms=0)
+
+    async def write(i: int) -> None:
+        async with database.session() as s:
+            s.add(StaffUser(name=f"writer-{i}", role=Role.VIEWER, countries=["MM"]))
+            await s.flush()
+            await asyncio.sleep(0.001)  # let the other transactions try meanwhile
+
+    try:
+        await asyncio.gather(*(write(i) for i in range(40)))
+        async with database.session() as s:
+            names = set((await s.exec(select(StaffUser.name))).all())
+    finally:
+        await database.dispose()
+    assert names == {f"writer-{i}" for i in range(40)}
 
 
 async def test_foreign_keys_are_enforced(database: Database) -> None:

@@ -78,7 +78,7 @@ def test_replicas_migrating_at_once_take_turns(empty_database_url: str) -> None:
     require_current_schema(url)
 
 
-async def test_0007_keeps_existing_duplicate_prices_and_sets_them_apart(
+async def test_0009_keeps_existing_duplicate_prices_and_sets_them_apart(
     empty_database_url: str,
 ) -> None:
     import datetime as dt
@@ -91,7 +91,7 @@ async def test_0007_keeps_existing_duplicate_prices_and_sets_them_apart(
     from app.prices.models import PriceObservation, PriceType
 
     url = parse_database_url(empty_database_url)
-    upgrade(url, "0006")
+    upgrade(url, "0008")  # the revision before the duplicate index
     database = Database(empty_database_url)
     try:
         async with database.session() as s:

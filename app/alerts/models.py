@@ -55,6 +55,9 @@ PENDING_STATUSES = (
 
 
 class Broadcast(SQLModel, table=True):
+    # The storm brake counts the replies of the last minute on every inbound SMS.
+    __table_args__ = (sa.Index("ix_broadcast_kind_created", "kind", "created_at"),)
+
     id: int | None = Field(default=None, primary_key=True)
     kind: BroadcastKind = Field(sa_column=enum_column(BroadcastKind, nullable=False))
     # What the broadcast is about ("price:42", "digest:7:2026-11-28"): at most one broadcast

@@ -19,7 +19,6 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -38,7 +37,7 @@ from app.catalogue.models import Country
 from app.channels.base import ChannelError, ErrorKind, SendResult
 from app.core import clock
 from app.core.config import Settings
-from app.core.db import core_table, run_core
+from app.core.db import core_table, insert_missing, run_core
 from app.producers.models import Address, Producer, ProducerStatus
 from app.text.formatting import Script
 
@@ -85,16 +84,6 @@ def is_postgres(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-async def _insert_missing(
-    session: AsyncSession, table: sa.Table, values: dict[str, Any], keys: list[str]
-) -> None:
-    """Insert a row unless one with the same key exists (two dispatchers may race to it)."""
-    insert = postgresql.insert if is_postgres(session) else sqlite.insert
-    await run_core(
-        session, insert(table).values(values).on_conflict_do_nothing(index_elements=keys)
-    )
-
-
 async def _lock(session: AsyncSession, query: Any) -> Any:
     if is_postgres(session):
         query = query.with_for_update()
@@ -105,7 +94,7 @@ async def _take_tokens(
     session: AsyncSession, channel: str, want: int, rate: float, now: dt.datetime
 ) -> tuple[int, float]:
     """Up to `want` tokens from the channel's bucket, and the wait if none are left."""
-    await _insert_missing(
+    await insert_missing(
         session,
         PACE,
         {"channel": str(channel), "tokens": bucket_capacity(rate), "refreshed_at": now},
@@ -318,7 +307,7 @@ async def _charge_budget(
         day = clock.local_date(now, zones.get(country, "UTC"))
         budget = settings.sms_daily_budget.get(country)
         key = sa.and_(SPEND.c.country_code == country, SPEND.c.day == day)
-        await _insert_missing(
+        await insert_missing(
             session,
             SPEND,
             {"country_code": country, "day": day, "spent": 0, "held": 0},
@@ -530,20 +519,27 @@ async def fall_back_to_sms(
     return delivery
 
 
-async def text_for(session: AsyncSession, broadcast: Broadcast, variant: Variant) -> BroadcastText:
-    """The broadcast's text for `variant`, rendered now if no recipient needed it before."""
+async def text_for(
+    session: AsyncSession, broadcast: Broadcast, variant: Variant, *, fresh: bool = False
+) -> BroadcastText:
+    """The broadcast's text for `variant`, rendered now if no recipient needed it before;
+    `fresh`: the caller has just created the broadcast, so there is nothing to look up."""
     found = (
-        await session.exec(
-            select(BroadcastText).where(
-                BroadcastText.broadcast_id == broadcast.id,
-                BroadcastText.locale == variant.locale,
-                BroadcastText.script == variant.script,
-                BroadcastText.digits == variant.digits,
-                BroadcastText.plain_sms == variant.plain_sms,
-                BroadcastText.channel == variant.channel,
+        None
+        if fresh
+        else (
+            await session.exec(
+                select(BroadcastText).where(
+                    BroadcastText.broadcast_id == broadcast.id,
+                    BroadcastText.locale == variant.locale,
+                    BroadcastText.script == variant.script,
+                    BroadcastText.digits == variant.digits,
+                    BroadcastText.plain_sms == variant.plain_sms,
+                    BroadcastText.channel == variant.channel,
+                )
             )
-        )
-    ).first()
+        ).first()
+    )
     if found is not None:
         return found
     rendered = render(BroadcastKind(broadcast.kind), broadcast.payload, variant)

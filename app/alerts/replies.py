@@ -1,6 +1,8 @@
-"""Inbound SMS: recorded, answered by app.commands, and the answer queued in the outbox like
-any other message, within a per-number and a global limit so that a looping phone or a storm of
-inbound messages cannot run up the SMS bill."""
+"""Inbound SMS: stored first (committed before the gateway hears back), then answered by
+app.commands in a transaction of its own, and the answer queued in the outbox like any other
+message, within a per-number and a global limit so that a looping phone or a storm of inbound
+messages cannot run up the SMS bill. A stored message whose answer failed is answered again by
+the scheduler (jobs/inbound.py)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from app.commands.models import InboundMessage
 from app.commands.parse import Parser
 from app.core import clock
 from app.core.config import Settings
+from app.core.db import core_table, insert_missing
 from app.producers.models import Producer
 from app.producers.service import country_of_phone
 from app.text.formatting import Script
@@ -36,57 +39,102 @@ class SmsOutcome:
     replies: int = 0
 
 
-async def receive_sms(
+async def store_sms(
+    session: AsyncSession, *, sender: str, text: str, gateway_id: str | None = None
+) -> int | None:
+    """The message as it arrived, before anything else is done with it: once this is committed
+    the gateway may be told it was received, and a failure while answering loses nothing.
+    Returns its id; None when the gateway already delivered this message (its id is known)."""
+    table = core_table(InboundMessage)
+    stored = await insert_missing(
+        session,
+        table,
+        {
+            "urn": f"tel:{sender}",
+            "channel": "sms",
+            # Kept whole up to the column's size; the answer stores the normalised text.
+            "text": text[:1000],
+            "intent": "",
+            "locale": "",
+            "replies": [],
+            "external_id": gateway_id,
+            "received_at": clock.utcnow(),
+            "retries": 0,
+        },
+        ["external_id"],
+        returning=table.c.id,
+    )
+    inbound_id = stored.scalar_one_or_none()
+    if inbound_id is None:
+        log.info("inbound SMS %s from %s was already received: ignored", gateway_id, sender)
+    return None if inbound_id is None else int(inbound_id)
+
+
+async def answer_sms(
     session: AsyncSession,
     *,
-    sender: str,
-    text: str,
+    inbound_id: int,
     parser: Parser,
     settings: Settings,
-    gateway_id: str | None = None,
+    text: str | None = None,
     now: dt.datetime | None = None,
 ) -> SmsOutcome:
-    """`sender` is E.164 (+959...). Never raises for what a phone can send."""
+    """Answer a stored SMS that is not answered yet, queueing the replies in the outbox; a
+    message already answered (by another request or the retry job) is left alone. `text` is
+    the message as received when the caller still has it (the stored one is cut at 1000
+    characters). Never raises for what a phone can send."""
     now = now or clock.utcnow()
-    urn = f"tel:{sender}"
-    if gateway_id is not None:
-        seen = await session.exec(
-            select(InboundMessage.id).where(InboundMessage.external_id == gateway_id)
+    record = (
+        await session.exec(
+            select(InboundMessage)
+            .where(InboundMessage.id == inbound_id, col(InboundMessage.answered_at).is_(None))
+            .with_for_update()
         )
-        if seen.first() is not None:
-            log.info("inbound SMS %s from %s was already handled: ignored", gateway_id, urn)
-            return SmsOutcome("duplicate")
-    country = country_of_phone(sender)
+    ).first()
+    if record is None:
+        return SmsOutcome("duplicate", inbound_id)
+    urn = record.urn
+    country = country_of_phone(urn.removeprefix("tel:"))
     if country is None:
         log.warning("inbound SMS from %s: not a number of a country MIC serves; no reply", urn)
-        return SmsOutcome("not_served")
-    hour_ago = now - dt.timedelta(hours=1)
-    recent = await _count(
-        session,
-        select(sa.func.count())
-        .select_from(InboundMessage)
-        .where(InboundMessage.urn == urn, col(InboundMessage.received_at) >= hour_ago),
-    )
+        record.answered_at = now
+        session.add(record)
+        return SmsOutcome("not_served", record.id)
+    hour_ago, minute_ago = now - dt.timedelta(hours=1), now - dt.timedelta(minutes=1)
+    # The per-number and the storm limit, counted in one query.
+    recent, replies_now = (
+        await session.exec(
+            select(
+                select(sa.func.count())
+                .select_from(InboundMessage)
+                .where(
+                    InboundMessage.urn == urn,
+                    col(InboundMessage.received_at) >= hour_ago,
+                    InboundMessage.id != record.id,
+                )
+                .scalar_subquery(),
+                select(sa.func.count())
+                .select_from(Broadcast)
+                .where(
+                    Broadcast.kind == BroadcastKind.REPLY, col(Broadcast.created_at) >= minute_ago
+                )
+                .scalar_subquery(),
+            )
+        )
+    ).one()
     record = await answer_message(
         session,
         parser=parser,
-        text=text,
+        text=record.text if text is None else text,
         sender=Sender(urn, "sms"),
         settings=settings,
-        external_id=gateway_id,
+        record=record,
     )
     if not record.replies:
         return SmsOutcome("silent", record.id)
     if recent >= settings.sms_replies_per_hour:
         log.warning("%s sent %d messages within the hour: not answered", urn, recent + 1)
         return SmsOutcome("rate_limited", record.id)
-    minute_ago = now - dt.timedelta(minutes=1)
-    replies_now = await _count(
-        session,
-        select(sa.func.count())
-        .select_from(Broadcast)
-        .where(Broadcast.kind == BroadcastKind.REPLY, col(Broadcast.created_at) >= minute_ago),
-    )
     if replies_now >= settings.sms_replies_per_minute:
         log.error("more than %d SMS replies in a minute: not answering", replies_now)
         return SmsOutcome("storm", record.id)
@@ -106,9 +154,29 @@ async def receive_sms(
     return SmsOutcome("answered", record.id, len(record.replies))
 
 
-async def _count(session: AsyncSession, query: object) -> int:
-    value = (await session.exec(query)).one()  # type: ignore[call-overload]
-    return int(value)
+async def unanswered_sms(
+    session: AsyncSession, *, received_before: dt.datetime, max_retries: int, limit: int
+) -> list[int]:
+    """Stored SMS still waiting for an answer, oldest first, counting this try of each: the
+    answer of one the code cannot handle is not tried more than `max_retries` times."""
+    rows = (
+        await session.exec(
+            select(InboundMessage)
+            .where(
+                col(InboundMessage.answered_at).is_(None),
+                InboundMessage.channel == "sms",
+                col(InboundMessage.received_at) < received_before,
+                col(InboundMessage.retries) < max_retries,
+            )
+            .order_by(col(InboundMessage.id))
+            .limit(limit)
+        )
+    ).all()
+    for record in rows:
+        record.retries += 1
+        session.add(record)
+    await session.flush()
+    return [record.id or 0 for record in rows]
 
 
 async def queue_reply(

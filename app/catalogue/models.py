@@ -112,6 +112,17 @@ class Alias(SQLModel, table=True):
     unit_id: int | None = Field(default=None, foreign_key="unit.id")
 
 
+class CatalogueVersion(SQLModel, table=True):
+    """One row counting changes of the catalogue (entries and their names), so that every
+    process can keep its parser and index until the number moves, instead of rebuilding them
+    per message or on a timer. Bumped by app.catalogue.version in the changing transaction."""
+
+    __tablename__ = "catalogue_version"
+
+    id: int = Field(default=1, primary_key=True)
+    version: int = 1
+
+
 # --- public shapes -----------------------------------------------------------------------------
 
 

@@ -369,6 +369,7 @@ class CatalogueIndex:
     variety_by_id: dict[int, Variety]
     market_by_id: dict[int, Market]
     unit_by_id: dict[int, Unit]
+    currency_of_country: dict[str, str] = field(default_factory=dict)
 
     @staticmethod
     def _one(found: set[int] | None, kind: str, text: str, names: dict[int, str]) -> int:
@@ -405,6 +406,7 @@ async def load_index(session: AsyncSession) -> CatalogueIndex:
     varieties = {v.id: v for v in (await session.exec(select(Variety))).all() if v.id}
     markets = {m.id: m for m in (await session.exec(select(Market))).all() if m.id}
     units = {u.id: u for u in (await session.exec(select(Unit))).all() if u.id}
+    currencies = {c.code: c.currency for c in (await session.exec(select(Country))).all()}
     index = CatalogueIndex(
         defaultdict(set),
         defaultdict(set),
@@ -414,6 +416,7 @@ async def load_index(session: AsyncSession) -> CatalogueIndex:
         varieties,
         markets,
         units,
+        currencies,
     )
     for i, c in commodities.items():
         index.commodities[fold(c.slug)].add(i)

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -17,8 +18,8 @@ from app.accounts.models import Role
 from app.accounts.service import Staff
 from app.alerts.content import lead_offer
 from app.alerts.templates import COMMODITY_VARIETY, name_in, render_lead
-from app.catalogue.models import Country, Market
-from app.catalogue.service import country_today, display_names
+from app.catalogue.models import Market
+from app.catalogue.service import country_today
 from app.commands import replies as r
 from app.commands.keywords import Intent
 from app.commands.models import InboundMessage
@@ -135,25 +136,23 @@ async def answer_message(
     text: str,
     sender: Sender,
     settings: Settings,
-    external_id: str | None = None,
+    record: InboundMessage | None = None,
 ) -> InboundMessage:
     """handle_text(), returning the recorded turn: its replies, the producer, the language.
+    `record` is the message as stored when it arrived (SMS), else a new record is made.
     Whether the replies are sent is the transport's decision (rate limits). `settings` for the
     alerts a trusted reporter's price sends."""
     command = parser.parse(text)
     producer = await producers.find_by_urn(session, sender.urn)
     turn = _Turn(session, parser, command, sender, producer, settings)
     answers = await _answer(turn)
-    record = InboundMessage(
-        urn=sender.urn,
-        channel=sender.channel,
-        text=command.text[:1000],
-        intent=command.intent.value,
-        locale=turn.reader.locale,
-        producer_id=turn.producer.id if turn.producer else None,
-        replies=answers,
-        external_id=external_id,
-    )
+    record = record or InboundMessage(urn=sender.urn, channel=sender.channel, text="")
+    record.text = command.text[:1000]
+    record.intent = command.intent.value
+    record.locale = turn.reader.locale
+    record.producer_id = turn.producer.id if turn.producer else None
+    record.replies = answers
+    record.answered_at = clock.utcnow()
     session.add(record)
     await session.flush()
     return record
@@ -189,27 +188,55 @@ async def _answer(turn: _Turn) -> list[str]:
 # --- prices -------------------------------------------------------------------------------------
 
 
-async def _names(turn: _Turn, column: str, ids: set[Key]) -> dict[Key, str]:
-    found = await display_names(turn.session, column, ids)
+def _names(turn: _Turn, column: str, ids: set[Key]) -> dict[Key, str]:
+    found = turn.parser.display_names(column, ids)
     return {i: name_in(found[i], turn.f.locale) if found.get(i) else "" for i in ids}
 
 
+# What makes one price series: a price is compared only with earlier prices of its series.
+_SERIES = (
+    PriceObservation.commodity_id,
+    PriceObservation.variety_id,
+    PriceObservation.market_id,
+    PriceObservation.price_type,
+    PriceObservation.unit_id,
+    PriceObservation.currency,
+)
+SHOWN_SERIES = 6
+
+
 async def _published(turn: _Turn, *, country: str | None) -> Sequence[PriceObservation]:
-    """The newest published prices matching the question, in `country` if given."""
+    """The newest two published prices of every series matching the question, in `country` if
+    given: one query, however long their history."""
     c = turn.command
-    query = select(PriceObservation).where(PriceObservation.status == PriceStatus.PUBLISHED)
+    wanted: list[Any] = [PriceObservation.status == PriceStatus.PUBLISHED]
     if c.commodity_id:
-        query = query.where(PriceObservation.commodity_id == c.commodity_id)
+        wanted.append(PriceObservation.commodity_id == c.commodity_id)
     if c.variety_id:
-        query = query.where(PriceObservation.variety_id == c.variety_id)
+        wanted.append(PriceObservation.variety_id == c.variety_id)
     if c.market_id:
-        query = query.where(col(PriceObservation.market_id).in_([c.market_id, *c.extra_markets]))
+        wanted.append(col(PriceObservation.market_id).in_([c.market_id, *c.extra_markets]))
     if country is not None:
-        query = query.where(PriceObservation.country_code == country)
-    query = query.order_by(
-        col(PriceObservation.observed_on).desc(), col(PriceObservation.id).desc()
-    ).limit(200)
-    return (await turn.session.exec(query)).all()
+        wanted.append(PriceObservation.country_code == country)
+    newest_first = (col(PriceObservation.observed_on).desc(), col(PriceObservation.id).desc())
+    ranked = (
+        select(
+            col(PriceObservation.id).label("id"),
+            sa.func.row_number()
+            .over(partition_by=[col(c) for c in _SERIES], order_by=newest_first)
+            .label("rank"),
+        )
+        .where(*wanted)
+        .subquery()
+    )
+    return (
+        await turn.session.exec(
+            select(PriceObservation)
+            .join(ranked, ranked.c.id == PriceObservation.id)
+            .where(ranked.c.rank <= 2)
+            .order_by(*newest_first)
+        )
+    ).all()
 
 
 def _nearest(turn: _Turn, rows: Sequence[PriceObservation], home: str) -> list[PriceObservation]:
@@ -237,44 +264,48 @@ async def _price(turn: _Turn) -> list[str]:
     if home is not None and not rows:
         rows = _nearest(turn, await _published(turn, country=None), home)
         if rows:
-            country = (await _names(turn, "country_code", {home}))[home]
+            country = _names(turn, "country_code", {home})[home]
             if c.commodity_id:
-                commodity = (await _names(turn, "commodity_id", {c.commodity_id}))[c.commodity_id]
+                commodity = _names(turn, "commodity_id", {c.commodity_id})[c.commodity_id]
                 texts.append(turn.say(r.NO_PRICE_IN, commodity=commodity, country=country))
             else:
                 texts.append(turn.say(r.NO_PRICES_IN, country=country))
     series: dict[tuple[Any, ...], list[PriceObservation]] = {}
     for p in rows:
         key = (p.commodity_id, p.variety_id, p.market_id, p.price_type, p.unit_id, p.currency)
-        if len(series.setdefault(key, [])) < 2:
-            series[key].append(p)
+        if key in series or len(series) < SHOWN_SERIES:  # the most recently priced first
+            series.setdefault(key, []).append(p)
     if not series:
         return await _no_price(turn)
     shown = {
-        p.id: p for p in await prices.to_public(session, [p for s in series.values() for p in s])
+        p.id: p
+        for p in await prices.to_public(
+            session, [p for s in series.values() for p in s], index=index
+        )
     }
     market_ids = {k[2] for k in series}
     names = {
-        "commodity": await _names(turn, "commodity_id", {k[0] for k in series}),
-        "variety": await _names(turn, "variety_id", {k[1] for k in series if k[1]}),
-        "market": await _names(turn, "market_id", market_ids),
-        "unit": await _names(turn, "unit_id", {k[4] for k in series}),
+        "commodity": _names(turn, "commodity_id", {k[0] for k in series}),
+        "variety": _names(turn, "variety_id", {k[1] for k in series if k[1]}),
+        "market": _names(turn, "market_id", market_ids),
+        "unit": _names(turn, "unit_id", {k[4] for k in series}),
     }
     abroad = {
         m: index.market_by_id[m].country_code
         for m in market_ids
         if turn.home is not None and index.market_by_id[m].country_code != turn.home
     }
-    countries = await _names(turn, "country_code", set(abroad.values()))
+    countries = _names(turn, "country_code", set(abroad.values()))
     for m, code in abroad.items():  # a market in another country is named with its country
         names["market"][m] = turn.say(
             r.MARKET_IN, market=names["market"][m], country=countries[code]
         )
-    currencies = {x.code: x.currency for x in (await session.exec(select(Country))).all()}
-    for key, pair in list(series.items())[:6]:
+    for key, pair in series.items():
         latest = shown[pair[0].id or 0]
         previous = shown[pair[1].id or 0] if len(pair) > 1 else None
-        texts.append(_price_line(turn, key, latest, previous, names, currencies, index))
+        texts.append(
+            _price_line(turn, key, latest, previous, names, index.currency_of_country, index)
+        )
     return texts
 
 
@@ -334,13 +365,13 @@ async def _no_price(turn: _Turn) -> list[str]:
     if commodity_id is None:
         if c.market_id is None:
             return [turn.say(r.UNKNOWN)]
-        market = (await _names(turn, "market_id", {c.market_id}))[c.market_id]
+        market = (_names(turn, "market_id", {c.market_id}))[c.market_id]
         return [turn.say(r.NO_PRICE_MARKET, market=market)]
-    commodity = (await _names(turn, "commodity_id", {commodity_id}))[commodity_id]
+    commodity = (_names(turn, "commodity_id", {commodity_id}))[commodity_id]
     if c.market_id is None:
         return [turn.say(r.NO_PRICE, commodity=commodity)]
     asked = index.market_by_id[c.market_id]
-    market = (await _names(turn, "market_id", {c.market_id}))[c.market_id]
+    market = (_names(turn, "market_id", {c.market_id}))[c.market_id]
     texts = [turn.say(r.NO_PRICE_AT, commodity=commodity, market=market)]
     since = clock.today(asked.timezone) - dt.timedelta(days=FRESH_DAYS)
     with_price = set(
@@ -359,7 +390,7 @@ async def _no_price(turn: _Turn) -> list[str]:
         key=lambda m: _distance_km(asked, m),
     )[:NEAREST_MARKETS]
     if nearest:
-        labels = await _names(turn, "market_id", {m.id for m in nearest if m.id})
+        labels = _names(turn, "market_id", {m.id for m in nearest if m.id})
         texts.append(turn.say(r.NEAREST, markets=", ".join(labels[m.id] for m in nearest if m.id)))
     return texts
 
@@ -383,11 +414,11 @@ async def _what(turn: _Turn) -> str:
     c = turn.command
     bits = []
     if c.commodity_id:
-        bits.append((await _names(turn, "commodity_id", {c.commodity_id}))[c.commodity_id])
+        bits.append((_names(turn, "commodity_id", {c.commodity_id}))[c.commodity_id])
     if c.variety_id:
-        bits.append((await _names(turn, "variety_id", {c.variety_id}))[c.variety_id])
+        bits.append((_names(turn, "variety_id", {c.variety_id}))[c.variety_id])
     if c.market_id:
-        bits.append((await _names(turn, "market_id", {c.market_id}))[c.market_id])
+        bits.append((_names(turn, "market_id", {c.market_id}))[c.market_id])
     return " ".join(b for b in bits if b)
 
 
@@ -501,7 +532,7 @@ async def _report(turn: _Turn) -> list[str]:
     except (AppError, ValueError):
         return [turn.say(r.REPORT_REFUSED)]
     assert c.unit_id is not None and c.amount is not None and c.currency is not None
-    unit = (await _names(turn, "unit_id", {c.unit_id}))[c.unit_id]
+    unit = (_names(turn, "unit_id", {c.unit_id}))[c.unit_id]
     what = f"{await _what(turn)} {turn.f.price(c.amount, c.currency, unit)}"
     return [turn.say(r.REPORT_PUBLISHED if published else r.REPORT_PENDING, what=what)]
 
@@ -558,8 +589,8 @@ async def _leads(turn: _Turn) -> list[str]:
     rows = (await turn.session.exec(query.order_by(col(BuyerLead.id).desc()).limit(3))).all()
     if not rows:
         return [turn.say(r.NO_LEADS)]
-    commodities = await display_names(turn.session, "commodity_id", {x.commodity_id for x in rows})
-    units = await display_names(turn.session, "unit_id", {x.unit_id for x in rows})
+    commodities = turn.parser.display_names("commodity_id", {x.commodity_id for x in rows})
+    units = turn.parser.display_names("unit_id", {x.unit_id for x in rows})
     texts = [
         render_lead(
             lead_offer(lead, commodities[lead.commodity_id], units[lead.unit_id]), turn.f.locale

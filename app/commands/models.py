@@ -13,19 +13,26 @@ from app.core.db import UTCDateTime
 
 
 class InboundMessage(SQLModel, table=True):
+    """A message as received, stored (and committed) before it is answered: intent, locale
+    and replies are filled in by the answer, and answered_at says it was answered (or that no
+    answer is due). An SMS still unanswered is answered again by a scheduled job."""
+
     __tablename__ = "inbound_message"
 
     id: int | None = Field(default=None, primary_key=True)
     urn: str = Field(max_length=64, index=True)
     channel: str = Field(max_length=16)  # sms, telegram, cli
     text: str = Field(max_length=1000)
-    intent: str = Field(max_length=16)
-    locale: str = Field(max_length=5)
+    intent: str = Field(default="", max_length=16)  # "" until answered
+    locale: str = Field(default="", max_length=5)  # "" until answered
     producer_id: int | None = Field(default=None, foreign_key="producer.id", index=True)
     replies: list[Any] = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
     # The gateway's id of the message, so a webhook delivered twice is answered once.
     external_id: str | None = Field(default=None, max_length=100, unique=True)
     received_at: dt.datetime = Field(default_factory=clock.utcnow, sa_type=UTCDateTime)
+    answered_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    # Answers tried again by the job, so that one the code cannot answer is not tried forever.
+    retries: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class ChatState(SQLModel, table=True):

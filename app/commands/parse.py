@@ -8,8 +8,8 @@ once in a `Parser`; parsing a message scans it once.
 
 from __future__ import annotations
 
+import asyncio
 import re
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -19,7 +19,8 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.catalogue.models import Alias
-from app.catalogue.service import CatalogueIndex, load_index
+from app.catalogue.service import CatalogueIndex, Names, load_index
+from app.catalogue.version import catalogue_version
 from app.commands.keywords import (
     ABOVE_WORDS,
     BELOW_WORDS,
@@ -104,6 +105,8 @@ class Parser:
     ) -> None:
         self.index = index
         self.default_locale = default_locale
+        # Display names per target column ("market_id") and entry, per locale: what answers show.
+        self._display: dict[str, dict[Any, Names]] = {}
         terms: list[tuple[str, Term]] = []
         for intent, by_locale in KEYWORDS.items():
             for locale, words in by_locale.items():
@@ -136,6 +139,12 @@ class Parser:
                 target = getattr(a, f"{kind}_id")
                 if target is not None:
                     terms.append((a.text, Term(kind, target, a.locale)))
+                    if a.is_display:
+                        names = self._display.setdefault(f"{kind}_id", {})
+                        names.setdefault(target, {})[a.locale] = a.text
+            if a.country_code is not None and a.is_display:  # names, never words to match
+                names = self._display.setdefault("country_code", {})
+                names.setdefault(a.country_code, {})[a.locale] = a.text
         self.matcher: TermMatcher[Term] = TermMatcher(terms)
         # Typos: single Latin words of five letters or more, by length for a cheap scan.
         self._fuzzy: dict[int, list[tuple[str, Term]]] = {}
@@ -143,6 +152,11 @@ class Parser:
             key = fold(text)
             if key.isascii() and key.isalpha() and len(key) >= 5:
                 self._fuzzy.setdefault(len(key), []).append((key, term))
+
+    def display_names(self, column: str, keys: Iterable[Any]) -> dict[Any, Names]:
+        """As app.catalogue.service.display_names, from the aliases this parser was built on."""
+        names = self._display.get(column, {})
+        return {key: names.get(key, {}) for key in keys}
 
     def _typos(self, folded: str, covered: list[tuple[int, int]]) -> list[Match[Term]]:
         found = []
@@ -304,18 +318,22 @@ async def load_parser(session: AsyncSession, *, default_locale: str = "en") -> P
 
 
 class ParserCache:
-    """One parser per process, rebuilt after `ttl_s` so that aliases a CDE adds reach the bots
-    within that time; building it reads the whole catalogue, which is too much per message."""
+    """One parser per process, kept while the catalogue version stays the same: building it
+    reads the whole catalogue, too much per message, and a name a CDE adds must be understood
+    from the next message on, in every process."""
 
-    def __init__(self, default_locale: str, ttl_s: float = 60.0) -> None:
+    def __init__(self, default_locale: str) -> None:
         self.default_locale = default_locale
-        self.ttl_s = ttl_s
         self._parser: Parser | None = None
-        self._loaded_at = 0.0
+        self._version: int | None = None
+        self._building = asyncio.Lock()  # one build at a time, not one per waiting message
 
     async def get(self, session: AsyncSession) -> Parser:
-        now = time.monotonic()
-        if self._parser is None or now - self._loaded_at >= self.ttl_s:
-            self._parser = await load_parser(session, default_locale=self.default_locale)
-            self._loaded_at = now
+        version = await catalogue_version(session)
+        if self._parser is None or version != self._version:
+            async with self._building:
+                if self._parser is None or version != self._version:
+                    self._parser = await load_parser(session, default_locale=self.default_locale)
+                    self._version = version
+        assert self._parser is not None
         return self._parser

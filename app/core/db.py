@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import enum
 import sqlite3
@@ -14,10 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Dialect, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.util import await_only
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -124,6 +127,47 @@ def _configure_sqlite(engine: sa.Engine, busy_timeout_ms: int, *, foreign_keys: 
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+# How long a transaction of this process waits for its turn to write to SQLite. Turns are
+# taken in order and held for milliseconds; only a transaction opened inside another one of the
+# same task (which can never get the lock) would wait this long, and then fails.
+WRITER_WAIT_S = 60.0
+_TURN = "mic_writer_turn"
+
+
+def _one_writer_at_a_time(engine: sa.Engine, wait_s: float) -> None:
+    """Transactions of this process take turns for SQLite's write lock, in arrival order.
+
+    Every transaction begins IMMEDIATE, so SQLite lets one at a time in; the others would poll
+    in its busy handler (sleeping ever longer, out of order) and fail with "database is
+    locked" after busy_timeout under load. Queueing on an asyncio lock instead lets each
+    transaction wait its turn without polling; busy_timeout still covers other processes
+    (a `mic dispatcher` next to `mic run`). The turn is taken when the transaction begins, not
+    when the session opens, so a session doing slow work before its first query holds nothing.
+    """
+    turn = asyncio.Lock()
+
+    def _take_turn(connection: sa.Connection) -> None:
+        if connection.info.get(_TURN):
+            return  # a second transaction on a connection that kept its turn
+        # Inside SQLAlchemy's greenlet: await_only suspends this transaction, not the loop.
+        try:
+            await_only(asyncio.wait_for(turn.acquire(), wait_s))
+        except TimeoutError:
+            raise sqlite3.OperationalError(
+                f"database is locked: no turn to write within {wait_s:.0f} s"
+            ) from None
+        connection.info[_TURN] = True
+
+    event.listen(engine, "begin", _take_turn)
+
+    @event.listens_for(engine.pool, "checkin")
+    def _end_turn(_dbapi_connection: Any, record: Any) -> None:
+        # On checkin, when the pool has committed or rolled back: releasing at the "commit"
+        # event would let the next transaction in before this one's COMMIT has run.
+        if record is not None and record.info.pop(_TURN, False):
+            turn.release()
+
+
 def _use_wal(cursor: Any, busy_timeout_ms: int) -> None:
     """Switch a new database file to WAL (the mode then persists in the file).
 
@@ -158,7 +202,7 @@ class Database:
         echo: bool = False,
     ) -> None:
         self.url = url if isinstance(url, DatabaseUrl) else parse_database_url(url)
-        kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": True}
+        kwargs: dict[str, Any] = {"echo": echo}
         if self.url.is_sqlite:
             path = self.url.sqlite_path
             if path is None:
@@ -169,8 +213,13 @@ class Database:
         else:
             kwargs["pool_size"] = pool_size
             kwargs["connect_args"] = {"connect_timeout": connect_timeout_s}
+            # A server restart drops pooled connections; a file is never "dropped", so SQLite
+            # skips the extra round trip this costs on every checkout.
+            kwargs["pool_pre_ping"] = True
         self.engine: AsyncEngine = create_async_engine(self.url.async_url, **kwargs)
         if self.url.is_sqlite:
+            # First: the turn must be taken before _configure_sqlite's BEGIN IMMEDIATE runs.
+            _one_writer_at_a_time(self.engine.sync_engine, WRITER_WAIT_S)
             _configure_sqlite(self.engine.sync_engine, busy_timeout_ms, foreign_keys=True)
         self.sessionmaker = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
@@ -271,6 +320,23 @@ def core_table(model: Any) -> sa.Table:
     """The Core table of a SQLModel class, for set-based statements (INSERT ... SELECT)."""
     table: sa.Table = model.__table__
     return table
+
+
+async def insert_missing(
+    session: AsyncSession,
+    table: sa.Table,
+    values: dict[str, Any],
+    keys: list[str],
+    *,
+    returning: sa.Column[Any] | None = None,
+) -> Any:
+    """Insert a row unless one with the same key exists (two processes may race to it), in one
+    statement; with `returning`, the result holds that column of the new row, or no row."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(table).values(values).on_conflict_do_nothing(index_elements=keys)
+    if returning is not None:
+        statement = statement.returning(returning)  # type: ignore[assignment]
+    return await run_core(session, statement)
 
 
 async def run_core(

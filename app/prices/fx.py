@@ -9,18 +9,40 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Protocol
 
+import sqlalchemy as sa
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.catalogue.models import Unit
+from app.core.db import run_core
 from app.prices.models import FxRate
 
 PIVOT = "USD"
 
 
+class _Rate(Protocol):
+    id: int | None
+    base: str
+    quote: str
+    rate: Decimal
+    on_date: dt.date
+
+
+# The columns a book needs, read as plain rows: building ORM objects for a few hundred rates
+# cost more than the conversions themselves.
+_COLUMNS = (
+    col(FxRate.id),
+    col(FxRate.base),
+    col(FxRate.quote),
+    col(FxRate.rate),
+    col(FxRate.on_date),
+)
+
+
 class FxBook:
-    def __init__(self, rates: Iterable[FxRate]) -> None:
+    def __init__(self, rates: Iterable[_Rate]) -> None:
         # (base, quote) -> dates ascending, with the rate on each (one per date: the last loaded)
         by_pair: dict[tuple[str, str], dict[dt.date, Decimal]] = defaultdict(dict)
         for r in sorted(rates, key=lambda r: (r.on_date, r.id or 0)):
@@ -30,13 +52,39 @@ class FxBook:
         self._currencies = {code for pair in by_pair for code in pair}
 
     @classmethod
-    async def load(cls, session: AsyncSession, currencies: Iterable[str], until: dt.date) -> FxBook:
+    async def load(
+        cls,
+        session: AsyncSession,
+        currencies: Iterable[str],
+        until: dt.date,
+        *,
+        since: dt.date | None = None,
+    ) -> FxBook:
+        """The rates for conversions on dates up to `until`; with `since`, only for dates from
+        `since` on: the rates published after it and, per pair, the one in force on it, not
+        years of daily history."""
         wanted = set(currencies) | {PIVOT}
-        rows = await session.exec(
-            select(FxRate).where(
-                col(FxRate.on_date) <= until,
-                or_(col(FxRate.base).in_(wanted), col(FxRate.quote).in_(wanted)),
+        pairs = or_(col(FxRate.base).in_(wanted), col(FxRate.quote).in_(wanted))
+        if since is None:
+            rows = await run_core(
+                session, sa.select(*_COLUMNS).where(col(FxRate.on_date) <= until, pairs)
             )
+            return cls(rows.all())
+        in_force = (
+            select(col(FxRate.base), col(FxRate.quote), sa.func.max(FxRate.on_date))
+            .where(col(FxRate.on_date) <= since, pairs)
+            .group_by(col(FxRate.base), col(FxRate.quote))
+        )
+        rows = await run_core(
+            session,
+            sa.select(*_COLUMNS).where(
+                or_(
+                    sa.tuple_(col(FxRate.base), col(FxRate.quote), col(FxRate.on_date)).in_(
+                        in_force
+                    ),
+                    sa.and_(col(FxRate.on_date) > since, col(FxRate.on_date) <= until, pairs),
+                )
+            ),
         )
         return cls(rows.all())
 

@@ -350,14 +350,25 @@ def _editable(price: PriceObservation, index: CatalogueIndex) -> dict[str, Any]:
 # --- reading ------------------------------------------------------------------------------------
 
 
-async def to_public(session: AsyncSession, prices: Sequence[PriceObservation]) -> list[PricePublic]:
-    """Public shapes for many prices, with names and kg/USD/local equivalents, in few queries."""
+async def to_public(
+    session: AsyncSession,
+    prices: Sequence[PriceObservation],
+    *,
+    index: CatalogueIndex | None = None,
+) -> list[PricePublic]:
+    """Public shapes for many prices, with names and kg/USD/local equivalents, in few queries.
+    A caller holding an index of the catalogue (the command parser's) passes it."""
     if not prices:
         return []
-    index = await load_index(session)
-    countries = {c.code: c.currency for c in (await session.exec(select(Country))).all()}
+    index = index or await load_index(session)
+    countries = index.currency_of_country
     currencies = {p.currency for p in prices} | set(countries.values())
-    book = await FxBook.load(session, currencies, max(p.observed_on for p in prices))
+    book = await FxBook.load(
+        session,
+        currencies,
+        max(p.observed_on for p in prices),
+        since=min(p.observed_on for p in prices),
+    )
     out = []
     for p in prices:
         unit = index.unit_by_id[p.unit_id]

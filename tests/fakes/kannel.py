@@ -549,6 +549,9 @@ class KannelHarness:
                 f"log-file = {_cfg_value(str(self.smsbox_log))}",
                 "log-level = 0",
                 f"access-log = {_cfg_value(str(self.smsbox_access_log))}",
+                # As the README configures it: an MO whose get-url failed is sent again.
+                "http-request-retry = 3",
+                "http-queue-delay = 1",
             ],
             [
                 "group = sendsms-user",

@@ -34,20 +34,7 @@ from tests.alerts.conftest import (
 )
 from tests.conftest import Tokens
 from tests.fakes.channel import RecordingChannel
-
-SECRET = "s3cret-for-kannel"
-
-
-@pytest.fixture
-def kannel_settings(settings: Settings) -> Settings:
-    return settings.model_copy(
-        update={
-            "sms_gateway": "kannel",
-            "kannel_username": "mic",
-            "sms_webhook_secret": SecretStr(SECRET),
-            "sms_replies_per_hour": 3,
-        }
-    )
+from tests.sms.conftest import SECRET
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ Existing exact duplicates are kept (nothing is deleted) but set apart from the n
 by an external key naming the price they repeat, `duplicate-of:<id>:<own id>`, so a CDE can
 find them (`GET /prices` shows both) and reject the extra ones.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-29 12:20:00
 """
 
@@ -15,8 +15,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008"
-down_revision: str | None = "0007"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,68 @@
+"""Answering stored inbound SMS: right after the webhook has stored one, and on schedule for
+any whose answer failed (the process died, the database hiccupped, a bug), so that a message
+the gateway was told we received is always answered."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from app.alerts.replies import SmsOutcome, answer_sms, unanswered_sms
+from app.commands.parse import ParserCache
+from app.core import clock
+from app.core.config import Settings
+from app.core.db import Database
+
+log = logging.getLogger("mic.sms")
+
+INTERVAL_S = 10
+# Younger messages may still be being answered by the request that stored them.
+RETRY_AFTER_S = 30
+# A message whose answer failed this often has something the code cannot handle: it stays
+# stored, unanswered, for someone to look at, instead of being tried every ten seconds forever.
+MAX_RETRIES = 5
+BATCH = 100
+
+
+async def answer_stored_sms(
+    database: Database,
+    parsers: ParserCache,
+    settings: Settings,
+    inbound_id: int,
+    *,
+    text: str | None = None,
+) -> SmsOutcome | None:
+    """Answer one stored SMS in a transaction of its own; None (logged) when that failed, and
+    the message waits for the retry."""
+    try:
+        async with database.session() as session:
+            return await answer_sms(
+                session,
+                inbound_id=inbound_id,
+                parser=await parsers.get(session),
+                settings=settings,
+                text=text,
+            )
+    except Exception:  # the message is stored: logged here, answered by the retry job
+        log.exception(
+            "inbound SMS %s is stored but its answer failed; it will be retried", inbound_id
+        )
+        return None
+
+
+async def answer_unanswered(database: Database, parsers: ParserCache, settings: Settings) -> int:
+    """Answer the stored SMS left unanswered; returns how many got replies queued."""
+    async with database.session() as session:
+        waiting = await unanswered_sms(
+            session,
+            received_before=clock.utcnow() - dt.timedelta(seconds=RETRY_AFTER_S),
+            max_retries=MAX_RETRIES,
+            limit=BATCH,
+        )
+    answered = 0
+    for inbound_id in waiting:
+        outcome = await answer_stored_sms(database, parsers, settings, inbound_id)
+        if outcome is not None:
+            log.info("inbound SMS %s answered late: %s", inbound_id, outcome.status)
+            answered += outcome.status == "answered"
+    return answered
