@@ -4,7 +4,6 @@ process; prices are never cached, so a price published now is in the very next a
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -14,6 +13,8 @@ from app.catalogue.models import Alias, CatalogueVersion, Market
 from app.catalogue.version import catalogue_version
 from app.commands.handle import Sender, handle_text
 from app.commands.parse import ParserCache
+from app.core import clock
+from app.core.config import Settings
 from app.core.db import Database, run_core
 from app.prices.models import PriceCreate
 from app.prices.service import create_price
@@ -23,10 +24,14 @@ from tests.commands.test_handle import ADMIN
 PHONE = "tel:+959250123456"
 
 
-async def _ask(database: Database, parsers: ParserCache, text: str) -> list[str]:
+async def _ask(
+    database: Database, settings: Settings, parsers: ParserCache, text: str
+) -> list[str]:
     async with database.session() as s:
         parser = await parsers.get(s)
-        return await handle_text(s, parser=parser, text=text, sender=Sender(PHONE, "sms", "en"))
+        return await handle_text(
+            s, parser=parser, text=text, sender=Sender(PHONE, "sms", "en"), settings=settings
+        )
 
 
 async def test_a_parser_is_rebuilt_only_when_the_catalogue_changes(
@@ -75,15 +80,16 @@ async def test_renaming_or_removing_a_name_reaches_the_next_message(
 
 
 async def test_a_price_published_now_is_in_the_next_answer(
-    database: Database, seeded: None
+    database: Database, settings: Settings, seeded: None
 ) -> None:
     parsers = ParserCache("en")
-    assert "12,600" not in " ".join(await _ask(database, parsers, "mango muse"))
+    assert "12,600" not in " ".join(await _ask(database, settings, parsers, "mango muse"))
     async with database.session() as s:
         version = await catalogue_version(s)
         await create_price(
             s,
             staff=ADMIN,
+            settings=settings,
             data=PriceCreate(
                 commodity="mango",
                 market="muse",
@@ -91,13 +97,13 @@ async def test_a_price_published_now_is_in_the_next_answer(
                 currency="CNY",
                 unit="tonne",
                 price_type="border",
-                observed_on=dt.date.today(),
+                observed_on=clock.today("Asia/Yangon"),
                 publish=True,
             ),
         )
     async with database.session() as s:
         assert await catalogue_version(s) == version  # a price is not a catalogue change
-    assert "12,600" in " ".join(await _ask(database, parsers, "mango muse"))
+    assert "12,600" in " ".join(await _ask(database, settings, parsers, "mango muse"))
 
 
 async def test_a_lost_version_row_comes_back_with_the_next_change(
