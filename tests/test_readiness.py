@@ -7,13 +7,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-import sqlalchemy as sa
 
 from app.core.config import Settings
-from app.core.db import Database
+from app.core.db import Database, parse_database_url
 from app.core.errors import ConfigurationError
 from app.core.i18n import DEFAULT_LOCALES_DIR, LOCALES
-from app.core.migrations import head_revision
+from app.core.migrations import head_revision, upgrade
 from app.core.readiness import readiness
 from app.main import create_app
 
@@ -26,11 +25,12 @@ async def test_readyz_reports_database_migrations_and_catalogs(client: httpx.Asy
     assert set(body["catalogs"]) == set(LOCALES)
 
 
-async def test_readyz_is_503_on_a_database_behind_its_code(settings: Settings) -> None:
-    database = Database.from_settings(settings)
+async def test_readyz_is_503_on_a_database_behind_its_code(
+    settings: Settings, empty_database_url: str
+) -> None:
+    upgrade(parse_database_url(empty_database_url), "0001")
+    database = Database(empty_database_url)
     try:
-        async with database.engine.begin() as connection:
-            await connection.execute(sa.text("UPDATE alembic_version SET version_num = '0001'"))
         report = await readiness(database, settings)
     finally:
         await database.dispose()
