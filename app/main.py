@@ -102,9 +102,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit)
     app.add_middleware(SecurityHeaders, https=settings.public_url.lower().startswith("https://"))
     install_docs(app)
-    app.include_router(api_router)
+    # Webhooks first: routes are matched in order, and a gateway's storm of inbound messages
+    # should not be matched against every /api/v1 route before reaching its own.
     app.include_router(sms_webhooks)
     app.include_router(telegram_webhook)
+    app.include_router(api_router)
 
     @app.get(
         "/healthz",
