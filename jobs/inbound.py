@@ -1,13 +1,13 @@
-"""Answering stored inbound SMS: right after the webhook has stored one, and on schedule for
-any whose answer failed (the process died, the database hiccupped, a bug), so that a message
-the gateway was told we received is always answered."""
+"""Answering stored inbound SMS: in the transaction that stores one as it arrives, and on
+schedule for any whose answer failed (the process died, the database hiccupped, a bug), so that
+a message the gateway was told we received is always answered."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 
-from app.alerts.replies import SmsOutcome, answer_sms, unanswered_sms
+from app.alerts.replies import SmsOutcome, answer_sms, store_sms, unanswered_sms
 from app.commands.parse import ParserCache
 from app.core import clock
 from app.core.config import Settings
@@ -22,6 +22,43 @@ RETRY_AFTER_S = 30
 # stored, unanswered, for someone to look at, instead of being tried every ten seconds forever.
 MAX_RETRIES = 5
 BATCH = 100
+
+
+async def receive_sms(
+    database: Database,
+    parsers: ParserCache,
+    settings: Settings,
+    *,
+    sender: str,
+    text: str,
+    gateway_id: str | None = None,
+) -> SmsOutcome | None:
+    """Store one inbound SMS and answer it in a single transaction, the answer inside a
+    savepoint: a failure while answering rolls back the answer alone, the stored message is
+    committed all the same (status "stored") and the retry job answers it. One transaction
+    instead of a store and an answer of their own: on SQLite every transaction waits its turn
+    for the write lock, and under a storm of questions each turn is queued behind all others.
+    Returns when the commit is done, so the gateway hears 200 only for a stored message; None
+    when the gateway delivered this message before."""
+    async with database.session() as session:
+        inbound_id = await store_sms(session, sender=sender, text=text, gateway_id=gateway_id)
+        if inbound_id is None:
+            return None
+        try:
+            async with session.begin_nested():
+                outcome = await answer_sms(
+                    session,
+                    inbound_id=inbound_id,
+                    parser=await parsers.get(session),
+                    settings=settings,
+                    text=text,
+                )
+        except Exception:  # the message is stored: logged here, answered by the retry job
+            log.exception(
+                "inbound SMS %s is stored but its answer failed; it will be retried", inbound_id
+            )
+            outcome = SmsOutcome("stored", inbound_id)
+    return outcome
 
 
 async def answer_stored_sms(

@@ -1,8 +1,8 @@
 """Inbound SMS: stored first (committed before the gateway hears back), then answered by
-app.commands in a transaction of its own, and the answer queued in the outbox like any other
-message, within a per-number and a global limit so that a looping phone or a storm of inbound
-messages cannot run up the SMS bill. A stored message whose answer failed is answered again by
-the scheduler (jobs/inbound.py)."""
+app.commands in a savepoint of the same transaction (jobs/inbound.py), and the answer queued in
+the outbox like any other message, within a per-number and a global limit so that a looping
+phone or a storm of inbound messages cannot run up the SMS bill. A stored message whose answer
+failed is answered again by the scheduler (jobs/inbound.py)."""
 
 from __future__ import annotations
 
@@ -34,7 +34,9 @@ log = logging.getLogger("mic.sms")
 class SmsOutcome:
     """What happened to one inbound SMS, for the webhook's log line and the tests."""
 
-    status: str  # answered | duplicate | not_served | rate_limited | storm | silent
+    # answered | duplicate | not_served | rate_limited | storm | silent, or stored: kept,
+    # its answer failed and is retried later
+    status: str
     inbound_id: int | None = None
     replies: int = 0
 

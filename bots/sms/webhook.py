@@ -1,6 +1,7 @@
 """/webhooks/sms/{gateway}/inbound and /status: authenticated by the gateway adapter, answered
-fast. An inbound message is stored and committed before anything else, and the gateway hears
-200 only then: a failure while answering it loses nothing (jobs/inbound.py answers it later),
+fast. An inbound message is stored and answered in one transaction, the answer in a savepoint,
+and the gateway hears 200 only once that is committed: a failure while answering it loses
+nothing (the message is committed without its answer, and jobs/inbound.py answers it later),
 and a failure to store it is a 5xx, which the gateway retries. Replies go through the outbox;
 the dispatcher is woken to send them at once."""
 
@@ -12,13 +13,12 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Request, Response
 
 from app.alerts.outbox import record_receipt
-from app.alerts.replies import store_sms
 from app.api.errors import error_response
 from app.commands.parse import ParserCache
 from app.core.config import Settings
 from app.core.db import Database
 from bots.sms.gateways.base import SmsGateway, WebhookInvalid, WebhookRefused, WebhookRequest
-from jobs.inbound import answer_stored_sms
+from jobs.inbound import receive_sms
 
 log = logging.getLogger("mic.sms")
 router = APIRouter(prefix="/webhooks/sms", tags=["webhooks"], include_in_schema=False)
@@ -73,16 +73,12 @@ async def inbound(name: str, request: Request) -> Response:
     database: Database = request.app.state.database
     parsers: ParserCache = request.app.state.parsers
     for sms in messages:
-        async with database.session() as session:
-            stored = await store_sms(
-                session, sender=sms.sender, text=sms.text, gateway_id=sms.gateway_id
-            )
-        if stored is None:
-            continue  # delivered twice: the first delivery is (being) answered
-        outcome = await answer_stored_sms(database, parsers, settings, stored, text=sms.text)
-        log.info(
-            "SMS from %s via %s: %s", sms.sender, name, outcome.status if outcome else "stored"
+        outcome = await receive_sms(
+            database, parsers, settings, sender=sms.sender, text=sms.text, gateway_id=sms.gateway_id
         )
+        if outcome is None:
+            continue  # delivered twice: the first delivery is (being) answered
+        log.info("SMS from %s via %s: %s", sms.sender, name, outcome.status)
     dispatcher = getattr(request.app.state, "dispatcher", None)
     if dispatcher is not None:
         dispatcher.wake()
