@@ -22,6 +22,7 @@ from app.core.errors import DatabaseUnavailable
 from app.core.i18n import require_catalogs
 from app.core.migrations import require_current_schema
 from app.core.readiness import readiness
+from app.text.formatting import load_locale_data
 from bots.sms.channel import build_gateway
 from bots.sms.webhook import router as sms_webhooks
 from bots.telegram import application as telegram_bot
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(require_current_schema, database.url)
         await asyncio.to_thread(require_catalogs, settings.locales_dir)
+        await asyncio.to_thread(load_locale_data)
         dispatcher: asyncio.Task[None] | None = None
         if settings.dispatcher:
             channels = outbound_channels(sms_gateway, telegram)
