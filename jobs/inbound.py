@@ -7,7 +7,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from app.alerts.replies import SmsOutcome, answer_sms, store_sms, unanswered_sms
+from app.alerts.replies import (
+    SmsOutcome,
+    answer_sms,
+    answer_sms_record,
+    store_sms,
+    unanswered_sms,
+)
 from app.commands.parse import ParserCache
 from app.core import clock
 from app.core.config import Settings
@@ -41,14 +47,15 @@ async def receive_sms(
     Returns when the commit is done, so the gateway hears 200 only for a stored message; None
     when the gateway delivered this message before."""
     async with database.session() as session:
-        inbound_id = await store_sms(session, sender=sender, text=text, gateway_id=gateway_id)
-        if inbound_id is None:
+        record = await store_sms(session, sender=sender, text=text, gateway_id=gateway_id)
+        if record is None:
             return None
+        inbound_id = record.id  # the record's attributes are expired if its answer fails
         try:
             async with session.begin_nested():
-                outcome = await answer_sms(
+                outcome = await answer_sms_record(
                     session,
-                    inbound_id=inbound_id,
+                    record=record,
                     parser=await parsers.get(session),
                     settings=settings,
                     text=text,

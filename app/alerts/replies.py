@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -43,25 +44,28 @@ class SmsOutcome:
 
 async def store_sms(
     session: AsyncSession, *, sender: str, text: str, gateway_id: str | None = None
-) -> int | None:
+) -> InboundMessage | None:
     """The message as it arrived, before anything else is done with it: once this is committed
     the gateway may be told it was received, and a failure while answering loses nothing.
-    Returns its id; None when the gateway already delivered this message (its id is known)."""
+    Returns it, in the session as stored (so answering it reads nothing again); None when the
+    gateway already delivered this message (its id is known)."""
+    record = InboundMessage(
+        urn=f"tel:{sender}",
+        channel="sms",
+        # Kept whole up to the column's size; the answer stores the normalised text.
+        text=text[:1000],
+        external_id=gateway_id,
+        received_at=clock.utcnow(),
+    )
     table = core_table(InboundMessage)
+    # One statement that skips a message already stored, where the ORM would fail on it.
     stored = await insert_missing(
         session,
         table,
         {
-            "urn": f"tel:{sender}",
-            "channel": "sms",
-            # Kept whole up to the column's size; the answer stores the normalised text.
-            "text": text[:1000],
-            "intent": "",
-            "locale": "",
-            "replies": [],
-            "external_id": gateway_id,
-            "received_at": clock.utcnow(),
-            "retries": 0,
+            column.name: getattr(record, column.name)
+            for column in table.columns
+            if column.name != "id"
         },
         ["external_id"],
         returning=table.c.id,
@@ -69,7 +73,12 @@ async def store_sms(
     inbound_id = stored.scalar_one_or_none()
     if inbound_id is None:
         log.info("inbound SMS %s from %s was already received: ignored", gateway_id, sender)
-    return None if inbound_id is None else int(inbound_id)
+        return None
+    record.id = int(inbound_id)
+    # Exactly the row just written: the session takes it as if it had read it.
+    make_transient_to_detached(record)
+    session.add(record)
+    return record
 
 
 async def answer_sms(
@@ -85,7 +94,6 @@ async def answer_sms(
     message already answered (by another request or the retry job) is left alone. `text` is
     the message as received when the caller still has it (the stored one is cut at 1000
     characters). Never raises for what a phone can send."""
-    now = now or clock.utcnow()
     record = (
         await session.exec(
             select(InboundMessage)
@@ -95,6 +103,23 @@ async def answer_sms(
     ).first()
     if record is None:
         return SmsOutcome("duplicate", inbound_id)
+    return await answer_sms_record(
+        session, record=record, parser=parser, settings=settings, text=text, now=now
+    )
+
+
+async def answer_sms_record(
+    session: AsyncSession,
+    *,
+    record: InboundMessage,
+    parser: Parser,
+    settings: Settings,
+    text: str | None = None,
+    now: dt.datetime | None = None,
+) -> SmsOutcome:
+    """answer_sms() for a message the caller holds unanswered: read and locked by answer_sms,
+    or stored by this transaction (which nobody else sees before it commits)."""
+    now = now or clock.utcnow()
     urn = record.urn
     country = country_of_phone(urn.removeprefix("tel:"))
     if country is None:

@@ -109,3 +109,23 @@ async def test_the_first_question_in_each_language_reads_no_locale_data(
     assert all(m.intent == "price" and m.replies for m in stored)
     assert read == []
 
+
+async def test_a_stored_sms_is_answered_without_reading_it_back(
+    sms: httpx.AsyncClient, sms_app: FastAPI, seeded: None
+) -> None:
+    database: Database = sms_app.state.database
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    engine = database.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        answered = await mo(sms, "959250000001", "mango muse", msg_id="cost-3")
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert answered.status_code == 200
+    assert [s for s in statements if s.startswith("INSERT INTO inbound_message")]
+    assert [s for s in statements if s.startswith("UPDATE inbound_message")]
+    assert not [s for s in statements if s.startswith("SELECT inbound_message.")]
