@@ -4,8 +4,10 @@ a message the gateway was told we received is always answered."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
+from collections.abc import Iterator
 
 from app.alerts.replies import (
     SmsOutcome,
@@ -30,6 +32,18 @@ MAX_RETRIES = 5
 BATCH = 100
 
 
+@contextlib.contextmanager
+def _retried_if_failing(inbound_id: int | None) -> Iterator[None]:
+    """A failure while answering a stored message is logged, not raised: the message stays
+    stored and unanswered, and the retry job answers it."""
+    try:
+        yield
+    except Exception:
+        log.exception(
+            "inbound SMS %s is stored but its answer failed; it will be retried", inbound_id
+        )
+
+
 async def receive_sms(
     database: Database,
     parsers: ParserCache,
@@ -50,8 +64,9 @@ async def receive_sms(
         record = await store_sms(session, sender=sender, text=text, gateway_id=gateway_id)
         if record is None:
             return None
-        inbound_id = record.id  # the record's attributes are expired if its answer fails
-        try:
+        # Taken now: the record's attributes are expired when its answer is rolled back.
+        outcome = SmsOutcome("stored", record.id)
+        with _retried_if_failing(record.id):
             async with session.begin_nested():
                 outcome = await answer_sms_record(
                     session,
@@ -60,38 +75,20 @@ async def receive_sms(
                     settings=settings,
                     text=text,
                 )
-        except Exception:  # the message is stored: logged here, answered by the retry job
-            log.exception(
-                "inbound SMS %s is stored but its answer failed; it will be retried", inbound_id
-            )
-            outcome = SmsOutcome("stored", inbound_id)
     return outcome
 
 
 async def answer_stored_sms(
-    database: Database,
-    parsers: ParserCache,
-    settings: Settings,
-    inbound_id: int,
-    *,
-    text: str | None = None,
+    database: Database, parsers: ParserCache, settings: Settings, inbound_id: int
 ) -> SmsOutcome | None:
     """Answer one stored SMS in a transaction of its own; None (logged) when that failed, and
-    the message waits for the retry."""
-    try:
+    the message waits for the next try."""
+    with _retried_if_failing(inbound_id):
         async with database.session() as session:
             return await answer_sms(
-                session,
-                inbound_id=inbound_id,
-                parser=await parsers.get(session),
-                settings=settings,
-                text=text,
+                session, inbound_id=inbound_id, parser=await parsers.get(session), settings=settings
             )
-    except Exception:  # the message is stored: logged here, answered by the retry job
-        log.exception(
-            "inbound SMS %s is stored but its answer failed; it will be retried", inbound_id
-        )
-        return None
+    return None
 
 
 async def answer_unanswered(database: Database, parsers: ParserCache, settings: Settings) -> int:

@@ -5,6 +5,8 @@ question pays for loading what the process can load when it starts."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import babel.localedata
@@ -26,6 +28,22 @@ from tests.sms.test_inbound_stored_first import busy_settings, sms, sms_app
 from tests.sms.test_sms_webhooks import mo
 
 __all__ = ["busy_settings", "sms", "sms_app"]
+
+
+@contextlib.contextmanager
+def _heard(database: Database, name: str) -> Iterator[list[tuple[Any, ...]]]:
+    """The arguments of each `name` event of the database's engine within the block."""
+    heard: list[tuple[Any, ...]] = []
+
+    def listener(*args: Any) -> None:
+        heard.append(args)
+
+    engine = database.engine.sync_engine
+    event.listen(engine, name, listener)
+    try:
+        yield heard
+    finally:
+        event.remove(engine, name, listener)
 
 
 async def test_an_inbound_sms_is_matched_without_trying_the_api_routes(
@@ -50,17 +68,8 @@ async def test_an_inbound_sms_is_stored_and_answered_in_one_transaction(
     sms: httpx.AsyncClient, sms_app: FastAPI, seeded: None
 ) -> None:
     database: Database = sms_app.state.database
-    begun: list[object] = []
-
-    def count(connection: object) -> None:
-        begun.append(connection)
-
-    engine = database.engine.sync_engine
-    event.listen(engine, "begin", count)
-    try:
+    with _heard(database, "begin") as begun:
         answered = await mo(sms, "959250000001", "mango muse", msg_id="cost-2")
-    finally:
-        event.remove(engine, "begin", count)
     assert answered.status_code == 200
     assert len(begun) == 1
     async with database.session() as s:
@@ -113,19 +122,10 @@ async def test_the_first_question_in_each_language_reads_no_locale_data(
 async def test_a_stored_sms_is_answered_without_reading_it_back(
     sms: httpx.AsyncClient, sms_app: FastAPI, seeded: None
 ) -> None:
-    database: Database = sms_app.state.database
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(" ".join(statement.split()))
-
-    engine = database.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with _heard(sms_app.state.database, "before_cursor_execute") as executed:
         answered = await mo(sms, "959250000001", "mango muse", msg_id="cost-3")
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     assert answered.status_code == 200
+    statements = [" ".join(str(args[2]).split()) for args in executed]
     assert [s for s in statements if s.startswith("INSERT INTO inbound_message")]
     assert [s for s in statements if s.startswith("UPDATE inbound_message")]
     assert not [s for s in statements if s.startswith("SELECT inbound_message.")]
