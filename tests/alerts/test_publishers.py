@@ -97,9 +97,19 @@ async def test_mic_scheduler_alone_alerts_the_followers_of_a_price_it_collects(
     follows = await follower(database)
     source_id = await trusted_muse_board(database, muse_board(upstream), schedule="* * * * *")
     process = await mic(database_url, "scheduler")
+
+    async def first_run_done() -> bool:
+        # The run commits its prices and their alerts, then records its end in a transaction of
+        # its own: wait for both before stopping the scheduler.
+        async with database.session() as s:
+            run = (
+                await s.exec(select(JobRun).where(JobRun.source_id == source_id).limit(1))
+            ).first()
+        return run is not None and run.status is not RunStatus.RUNNING
+
     try:
         async with asyncio.timeout(SCHEDULE_WAIT_S):
-            while not await alerts_to(database, follows):
+            while not (await alerts_to(database, follows) and await first_run_done()):
                 if process.returncode is not None:
                     _, err = await process.communicate()
                     raise AssertionError(f"mic scheduler stopped: {err.decode()}")
