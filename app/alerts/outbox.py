@@ -524,10 +524,8 @@ async def text_for(
 ) -> BroadcastText:
     """The broadcast's text for `variant`, rendered now if no recipient needed it before;
     `fresh`: the caller has just created the broadcast, so there is nothing to look up."""
-    found = (
-        None
-        if fresh
-        else (
+    if not fresh:
+        found = (
             await session.exec(
                 select(BroadcastText).where(
                     BroadcastText.broadcast_id == broadcast.id,
@@ -539,9 +537,8 @@ async def text_for(
                 )
             )
         ).first()
-    )
-    if found is not None:
-        return found
+        if found is not None:
+            return found
     rendered = render(BroadcastKind(broadcast.kind), broadcast.payload, variant)
     text = BroadcastText(
         broadcast_id=broadcast.id or 0,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -26,7 +27,10 @@ def alembic_config(url: DatabaseUrl) -> Config:
     return config
 
 
+@cache
 def head_revision() -> str | None:
+    """Read once per process: the migration files ship with the code and cannot change under
+    it, and /readyz asks on every probe."""
     return ScriptDirectory(str(SCRIPT_LOCATION)).get_current_head()
 
 
