@@ -22,6 +22,7 @@ from app.core import migrations
 from app.core.config import Settings
 from app.core.db import Database, DatabaseUrl, describe_connection_error, parse_database_url
 from app.core.errors import AppError
+from app.core.heap import freeze_startup_heap
 from app.core.i18n import require_catalogs
 from app.core.logging import configure_logging
 
@@ -121,7 +122,7 @@ def run(
     url = _require_ready_to_serve(settings)
     host = host or settings.host
     port = port or settings.port
-    app = create_app(settings)
+    app = create_app(settings, own_process=True)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
     out.print(f"MIC {app.version} on {url.display()}", highlight=False)
     out.print(f"  API:      http://{shown}:{port}/api/v1", highlight=False)
@@ -144,6 +145,7 @@ def dispatcher() -> None:
     url = _require_ready_to_serve(settings)
     out.print(f"dispatcher on {url.display()}; Ctrl-C stops it", highlight=False)
     channels = outbound_channels(build_gateway(settings), build_telegram_channel(settings))
+    freeze_startup_heap()
     asyncio.run(run_dispatcher(settings, channels))
 
 
@@ -164,6 +166,7 @@ def scheduler() -> None:
         finally:
             await database.dispose()
 
+    freeze_startup_heap()
     asyncio.run(go())
 
 

@@ -19,6 +19,7 @@ from app.commands.parse import ParserCache
 from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.errors import DatabaseUnavailable
+from app.core.heap import freeze_startup_heap
 from app.core.i18n import require_catalogs
 from app.core.migrations import require_current_schema
 from app.core.readiness import readiness
@@ -40,7 +41,10 @@ def _version() -> str:
         return "0+unknown"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, own_process: bool = False) -> FastAPI:
+    """The service. `own_process`: the app is the whole process (`mic run`), which may then
+    freeze what it loaded at startup out of garbage collection (app.core.heap); an app among
+    others, in tests, leaves the collector alone."""
     settings = settings or get_settings()
     settings.check_production_secrets()
     database = Database.from_settings(settings)
@@ -70,6 +74,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 settings, database, app.state.parsers
             )
             await telegram_bot.start(app.state.telegram, settings)
+        if own_process:
+            freeze_startup_heap()
         try:
             yield
         finally:

@@ -21,8 +21,8 @@ sqlite_only = pytest.mark.skipif(ENGINE != "sqlite", reason="SQLite connection b
 @pytest.mark.parametrize(
     ("raw", "async_driver", "sync_driver"),
     [
-        ("sqlite:///./var/mic.db", "sqlite+aiosqlite", "sqlite"),
-        ("sqlite+aiosqlite:///x.db", "sqlite+aiosqlite", "sqlite"),
+        ("sqlite:///./var/mic.db", "sqlite+mic_aiosqlite", "sqlite"),
+        ("sqlite+aiosqlite:///x.db", "sqlite+mic_aiosqlite", "sqlite"),
         ("postgresql://u:p@db:5432/mic", "postgresql+psycopg_async", "postgresql+psycopg"),
         ("postgres://u@db/mic", "postgresql+psycopg_async", "postgresql+psycopg"),
         ("postgresql+psycopg://u@db/mic", "postgresql+psycopg_async", "postgresql+psycopg"),

@@ -28,7 +28,7 @@ class StaffUser(SQLModel, table=True):
     name: str = Field(max_length=80, unique=True)
     role: Role = Field(sa_column=enum_column(Role, nullable=False))
     # ISO country codes this user may see; empty for an admin, who sees all.
-    countries: list[str] = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
+    countries: list[str] = Field(default=[], sa_column=sa.Column(sa.JSON, nullable=False))
     # Where reports to this person go (`tel:+95…` or `telegram:<chat id>`); personal data.
     contact: str | None = Field(default=None, max_length=64)
     created_at: dt.datetime = Field(default_factory=clock.utcnow, sa_type=UTCDateTime)

@@ -108,6 +108,26 @@ async def answer_sms(
     )
 
 
+# The per-number and the storm limit, counted in one query for every SMS: built once.
+_RECENT = select(
+    select(sa.func.count())
+    .select_from(InboundMessage)
+    .where(
+        InboundMessage.urn == sa.bindparam("urn"),
+        col(InboundMessage.received_at) >= sa.bindparam("hour_ago"),
+        InboundMessage.id != sa.bindparam("id"),
+    )
+    .scalar_subquery(),
+    select(sa.func.count())
+    .select_from(Broadcast)
+    .where(
+        Broadcast.kind == BroadcastKind.REPLY,
+        col(Broadcast.created_at) >= sa.bindparam("minute_ago"),
+    )
+    .scalar_subquery(),
+)
+
+
 async def answer_sms_record(
     session: AsyncSession,
     *,
@@ -127,28 +147,13 @@ async def answer_sms_record(
         record.answered_at = now
         session.add(record)
         return SmsOutcome("not_served", record.id)
-    hour_ago, minute_ago = now - dt.timedelta(hours=1), now - dt.timedelta(minutes=1)
-    # The per-number and the storm limit, counted in one query.
-    recent, replies_now = (
-        await session.exec(
-            select(
-                select(sa.func.count())
-                .select_from(InboundMessage)
-                .where(
-                    InboundMessage.urn == urn,
-                    col(InboundMessage.received_at) >= hour_ago,
-                    InboundMessage.id != record.id,
-                )
-                .scalar_subquery(),
-                select(sa.func.count())
-                .select_from(Broadcast)
-                .where(
-                    Broadcast.kind == BroadcastKind.REPLY, col(Broadcast.created_at) >= minute_ago
-                )
-                .scalar_subquery(),
-            )
-        )
-    ).one()
+    limits = {
+        "urn": urn,
+        "id": record.id,
+        "hour_ago": now - dt.timedelta(hours=1),
+        "minute_ago": now - dt.timedelta(minutes=1),
+    }
+    recent, replies_now = (await session.exec(_RECENT, params=limits)).one()
     record = await answer_message(
         session,
         parser=parser,

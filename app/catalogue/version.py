@@ -16,6 +16,8 @@ from app.core.db import core_table, run_core
 
 CATALOGUE_MODELS = (Country, Market, Commodity, Variety, Unit, Alias)
 _VERSION = core_table(CatalogueVersion)
+# Read for every message: built once, as building a statement costs more than running this one.
+_READ = sa.select(_VERSION.c.version).where(_VERSION.c.id == 1)
 
 
 @event.listens_for(Session, "after_flush")
@@ -35,7 +37,5 @@ def _bump_on_catalogue_change(session: Session, _context: Any) -> None:
 
 async def catalogue_version(session: AsyncSession) -> int:
     """The current version; one indexed read, cheap enough for every message."""
-    found = (
-        await run_core(session, sa.select(_VERSION.c.version).where(_VERSION.c.id == 1))
-    ).scalar_one_or_none()
+    found = (await run_core(session, _READ)).scalar_one_or_none()
     return int(found or 0)

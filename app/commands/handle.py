@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.accounts import audit
 from app.accounts.models import Role
@@ -205,19 +207,21 @@ _SERIES = (
 SHOWN_SERIES = 6
 
 
-async def _published(turn: _Turn, *, country: str | None) -> Sequence[PriceObservation]:
-    """The newest two published prices of every series matching the question, in `country` if
-    given: one query, however long their history."""
-    c = turn.command
+@functools.cache
+def _published_statement(
+    commodity: bool, variety: bool, markets: bool, country: bool
+) -> SelectOfScalar[PriceObservation]:
+    """The query of _published() for one shape of question, built once: building it is most of
+    its cost, and there are only sixteen shapes. The values are bound at each execution."""
     wanted: list[Any] = [PriceObservation.status == PriceStatus.PUBLISHED]
-    if c.commodity_id:
-        wanted.append(PriceObservation.commodity_id == c.commodity_id)
-    if c.variety_id:
-        wanted.append(PriceObservation.variety_id == c.variety_id)
-    if c.market_id:
-        wanted.append(col(PriceObservation.market_id).in_([c.market_id, *c.extra_markets]))
-    if country is not None:
-        wanted.append(PriceObservation.country_code == country)
+    if commodity:
+        wanted.append(PriceObservation.commodity_id == sa.bindparam("commodity_id"))
+    if variety:
+        wanted.append(PriceObservation.variety_id == sa.bindparam("variety_id"))
+    if markets:
+        wanted.append(col(PriceObservation.market_id).in_(sa.bindparam("markets", expanding=True)))
+    if country:
+        wanted.append(PriceObservation.country_code == sa.bindparam("country"))
     newest_first = (col(PriceObservation.observed_on).desc(), col(PriceObservation.id).desc())
     ranked = (
         select(
@@ -230,13 +234,27 @@ async def _published(turn: _Turn, *, country: str | None) -> Sequence[PriceObser
         .subquery()
     )
     return (
-        await turn.session.exec(
-            select(PriceObservation)
-            .join(ranked, ranked.c.id == PriceObservation.id)
-            .where(ranked.c.rank <= 2)
-            .order_by(*newest_first)
-        )
-    ).all()
+        select(PriceObservation)
+        .join(ranked, ranked.c.id == PriceObservation.id)
+        .where(ranked.c.rank <= 2)
+        .order_by(*newest_first)
+    )
+
+
+async def _published(turn: _Turn, *, country: str | None) -> Sequence[PriceObservation]:
+    """The newest two published prices of every series matching the question, in `country` if
+    given: one query, however long their history."""
+    c = turn.command
+    statement = _published_statement(
+        bool(c.commodity_id), bool(c.variety_id), bool(c.market_id), country is not None
+    )
+    values = {
+        "commodity_id": c.commodity_id,
+        "variety_id": c.variety_id,
+        "markets": [c.market_id, *c.extra_markets],
+        "country": country,
+    }
+    return (await turn.session.exec(statement, params=values)).all()
 
 
 def _nearest(turn: _Turn, rows: Sequence[PriceObservation], home: str) -> list[PriceObservation]:

@@ -26,7 +26,7 @@ class InboundMessage(SQLModel, table=True):
     intent: str = Field(default="", max_length=16)  # "" until answered
     locale: str = Field(default="", max_length=5)  # "" until answered
     producer_id: int | None = Field(default=None, foreign_key="producer.id", index=True)
-    replies: list[Any] = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
+    replies: list[Any] = Field(default=[], sa_column=sa.Column(sa.JSON, nullable=False))
     # The gateway's id of the message, so a webhook delivered twice is answered once.
     external_id: str | None = Field(default=None, max_length=100, unique=True)
     received_at: dt.datetime = Field(default_factory=clock.utcnow, sa_type=UTCDateTime)
@@ -44,5 +44,5 @@ class ChatState(SQLModel, table=True):
     urn: str = Field(primary_key=True, max_length=64)
     flow: str = Field(max_length=32)  # register
     step: str = Field(max_length=32)
-    data: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False))
+    data: dict[str, Any] = Field(default={}, sa_column=sa.Column(sa.JSON, nullable=False))
     updated_at: dt.datetime = Field(default_factory=clock.utcnow, sa_type=UTCDateTime)

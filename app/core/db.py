@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import enum
+import functools
 import sqlite3
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from sqlalchemy.util import await_only
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.core import sqlite_driver
 from app.core.errors import ConfigurationError, DatabaseUnavailable
 
 if TYPE_CHECKING:
@@ -38,7 +40,12 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
-_SQLITE_SCHEMES = {"sqlite", "sqlite+aiosqlite", "sqlite+pysqlite"}
+_SQLITE_SCHEMES = {
+    "sqlite",
+    "sqlite+aiosqlite",
+    "sqlite+pysqlite",
+    f"sqlite+{sqlite_driver.DRIVER}",
+}
 _POSTGRES_SCHEMES = {"postgres", "postgresql", "postgresql+psycopg", "postgresql+psycopg_async"}
 _URL_HINT = "expected sqlite:///path/to/file.db or postgresql://user:password@host:5432/dbname"
 
@@ -81,7 +88,9 @@ def parse_database_url(raw: str) -> DatabaseUrl:
                 f"MIC_DATABASE_URL {raw!r}: an SQLite URL has no host; use three slashes, "
                 "sqlite:///./var/mic.db"
             )
-        return DatabaseUrl(url.set(drivername="sqlite+aiosqlite"), url.set(drivername="sqlite"))
+        return DatabaseUrl(
+            url.set(drivername=f"sqlite+{sqlite_driver.DRIVER}"), url.set(drivername="sqlite")
+        )
     if scheme in _POSTGRES_SCHEMES:
         if not url.database:
             raise ConfigurationError(f"MIC_DATABASE_URL {raw!r} names no database ({_URL_HINT})")
@@ -332,15 +341,25 @@ async def insert_missing(
 ) -> Any:
     """Insert a row unless one with the same key exists (two processes may race to it), in one
     statement; with `returning`, the result holds that column of the new row, or no row."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(table).values(values).on_conflict_do_nothing(index_elements=keys)
-    if returning is not None:
-        statement = statement.returning(returning)  # type: ignore[assignment]
-    return await run_core(session, statement)
+    dialect = session.get_bind().dialect.name
+    return await run_core(session, _insert_missing(dialect, table, tuple(keys), returning), values)
+
+
+@functools.cache
+def _insert_missing(
+    dialect: str, table: sa.Table, keys: tuple[str, ...], returning: sa.Column[Any] | None
+) -> Any:
+    """The statement of insert_missing(), built once per table: its values are bound when it
+    runs (the SMS webhook stores every message with it)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table).on_conflict_do_nothing(index_elements=list(keys))
+    return statement.returning(returning) if returning is not None else statement
 
 
 async def run_core(
-    session: AsyncSession, statement: Any, parameters: list[dict[str, Any]] | None = None
+    session: AsyncSession,
+    statement: Any,
+    parameters: Mapping[str, Any] | list[dict[str, Any]] | None = None,
 ) -> Any:
     """A Core statement (INSERT ... SELECT, bulk UPDATE, a plain SELECT of columns) in the
     session's transaction; sqlmodel's session.exec() is for ORM selects."""

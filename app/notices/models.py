@@ -29,10 +29,8 @@ class Notice(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     texts: dict[str, str] = Field(sa_column=sa.Column(sa.JSON, nullable=False))
     countries: list[str] = Field(sa_column=sa.Column(sa.JSON, nullable=False))
-    commodities: list[str] = Field(
-        default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False)
-    )
-    markets: list[str] = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
+    commodities: list[str] = Field(default=[], sa_column=sa.Column(sa.JSON, nullable=False))
+    markets: list[str] = Field(default=[], sa_column=sa.Column(sa.JSON, nullable=False))
     urgent: bool = False
     send_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     status: NoticeStatus = Field(

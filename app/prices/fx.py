@@ -41,6 +41,30 @@ _COLUMNS = (
 )
 
 
+# The two reads of FxBook.load(), built once: a book is loaded for every price answered, and
+# building these statements cost more than running them.
+_PAIRS = or_(
+    col(FxRate.base).in_(sa.bindparam("wanted", expanding=True)),
+    col(FxRate.quote).in_(sa.bindparam("wanted", expanding=True)),
+)
+_UNTIL = sa.select(*_COLUMNS).where(col(FxRate.on_date) <= sa.bindparam("until"), _PAIRS)
+_IN_FORCE = (
+    select(col(FxRate.base), col(FxRate.quote), sa.func.max(FxRate.on_date))
+    .where(col(FxRate.on_date) <= sa.bindparam("since"), _PAIRS)
+    .group_by(col(FxRate.base), col(FxRate.quote))
+)
+_SINCE = sa.select(*_COLUMNS).where(
+    or_(
+        sa.tuple_(col(FxRate.base), col(FxRate.quote), col(FxRate.on_date)).in_(_IN_FORCE),
+        sa.and_(
+            col(FxRate.on_date) > sa.bindparam("since"),
+            col(FxRate.on_date) <= sa.bindparam("until"),
+            _PAIRS,
+        ),
+    )
+)
+
+
 class FxBook:
     def __init__(self, rates: Iterable[_Rate]) -> None:
         # (base, quote) -> dates ascending, with the rate on each (one per date: the last loaded)
@@ -63,29 +87,13 @@ class FxBook:
         """The rates for conversions on dates up to `until`; with `since`, only for dates from
         `since` on: the rates published after it and, per pair, the one in force on it, not
         years of daily history."""
-        wanted = set(currencies) | {PIVOT}
-        pairs = or_(col(FxRate.base).in_(wanted), col(FxRate.quote).in_(wanted))
+        wanted = sorted(set(currencies) | {PIVOT})
         if since is None:
+            rows = await run_core(session, _UNTIL, {"wanted": wanted, "until": until})
+        else:
             rows = await run_core(
-                session, sa.select(*_COLUMNS).where(col(FxRate.on_date) <= until, pairs)
+                session, _SINCE, {"wanted": wanted, "until": until, "since": since}
             )
-            return cls(rows.all())
-        in_force = (
-            select(col(FxRate.base), col(FxRate.quote), sa.func.max(FxRate.on_date))
-            .where(col(FxRate.on_date) <= since, pairs)
-            .group_by(col(FxRate.base), col(FxRate.quote))
-        )
-        rows = await run_core(
-            session,
-            sa.select(*_COLUMNS).where(
-                or_(
-                    sa.tuple_(col(FxRate.base), col(FxRate.quote), col(FxRate.on_date)).in_(
-                        in_force
-                    ),
-                    sa.and_(col(FxRate.on_date) > since, col(FxRate.on_date) <= until, pairs),
-                )
-            ),
-        )
         return cls(rows.all())
 
     def _direct(self, base: str, quote: str, on: dt.date) -> tuple[Decimal, dt.date] | None:

@@ -69,7 +69,7 @@ class Producer(SQLModel, table=True):
     # One cheap GSM-7 SMS without diacritics rather than a dearer one with them (Vietnamese).
     plain_sms: bool = False
     kind: ProducerKind = Field(sa_column=enum_column(ProducerKind, nullable=False))
-    roles: list[str] = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
+    roles: list[str] = Field(default=[], sa_column=sa.Column(sa.JSON, nullable=False))
     status: ProducerStatus = Field(
         default=ProducerStatus.ACTIVE, sa_column=enum_column(ProducerStatus, nullable=False)
     )

@@ -9,7 +9,7 @@ from typing import Any
 
 import phonenumbers
 from pydantic import ValidationError
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, bindparam
 from sqlmodel import col, delete, or_, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -588,15 +588,16 @@ async def import_producers_csv(
 COUNTRY_LOCALES = {"MM": "my", "KH": "km", "LA": "lo", "VN": "vi"}
 
 
+# Run for every message a producer sends: built once, bound at each execution.
+_BY_URN = (
+    select(Producer)
+    .join(Address, col(Address.producer_id) == col(Producer.id))
+    .where(Address.urn == bindparam("urn"), col(Address.active))
+)
+
+
 async def find_by_urn(session: AsyncSession, urn: str) -> Producer | None:
-    row = (
-        await session.exec(
-            select(Producer)
-            .join(Address, col(Address.producer_id) == col(Producer.id))
-            .where(Address.urn == urn, col(Address.active))
-        )
-    ).first()
-    return row
+    return (await session.exec(_BY_URN, params={"urn": urn})).first()
 
 
 def country_of_phone(e164: str) -> str | None:

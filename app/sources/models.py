@@ -55,7 +55,7 @@ class Source(SQLModel, table=True):
     country_code: str | None = Field(default=None, foreign_key="country.code", max_length=2)
     url: str = Field(max_length=500)
     schedule: str = Field(max_length=64)  # cron, five fields, in the country's time zone (or UTC)
-    mapping: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(sa.JSON))
+    mapping: dict[str, Any] = Field(default={}, sa_column=sa.Column(sa.JSON))
     trusted: bool = False  # its prices are published at once, unless implausible
     enabled: bool = True
     # What the server said last time, for conditional requests and skipping unchanged data.
@@ -102,7 +102,7 @@ class JobRun(SQLModel, table=True):
     rejected: int = 0
     error: str | None = Field(default=None, max_length=2000)
     # The first problems with single rows ({"line", "reason"}), so a CDE can fix the source.
-    problems: list[dict[str, Any]] = Field(default_factory=list, sa_column=sa.Column(sa.JSON))
+    problems: list[dict[str, Any]] = Field(default=[], sa_column=sa.Column(sa.JSON))
 
 
 class UnmappedName(SQLModel, table=True):
@@ -116,7 +116,7 @@ class UnmappedName(SQLModel, table=True):
     kind: NameKind = Field(sa_column=enum_column(NameKind, nullable=False))
     name: str = Field(max_length=120)
     normalized: str = Field(max_length=120)
-    info: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(sa.JSON))
+    info: dict[str, Any] = Field(default={}, sa_column=sa.Column(sa.JSON))
     rows: int = 0  # rows waiting for this name
     first_seen: dt.datetime = Field(default_factory=clock.utcnow, sa_type=UTCDateTime)
     last_seen: dt.datetime = Field(default_factory=clock.utcnow, sa_type=UTCDateTime)
