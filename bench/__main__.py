@@ -7,7 +7,7 @@ import asyncio
 import json
 import sys
 
-from bench import catalogue, dispatch, fanout, inbound, ingest, parse, price_import
+from bench import catalogue, dispatch, fanout, inbound, ingest, parse, price_import, zawgyi
 
 BENCHMARKS = {
     "catalogue": catalogue.run,
@@ -18,6 +18,7 @@ BENCHMARKS = {
     "ingest": ingest.run,
     "parse": parse.run,
     "price_import": price_import.run,
+    "zawgyi": zawgyi.run,
 }
 
 
@@ -44,7 +45,12 @@ def main() -> int:
         print(json.dumps(result, indent=2))
     else:
         for key, value in result.items():
-            print(f"{key:>28}: {value}")
+            if isinstance(value, list):  # a table: one row a line
+                print(f"{key:>28}:")
+                for row in value:
+                    print(f"{'':>30}{row}")
+            else:
+                print(f"{key:>28}: {value}")
     return 0
 
 

@@ -15,7 +15,8 @@ from app.text.normalize import MAX_MESSAGE_CHARS, decode_text, fold, normalize_t
 ZAWGYI = {
     "mango": ("သရက္သီး", "သရက်သီး"),
     "price": ("ေဈး", "ဈေး"),
-    "price, other spelling": ("ေစ်း", "စျေး"),
+    # Zawgyi draws ဈ as စ with ya-pin; ICU's Zawgyi-my (Google's converter too) writes ဈ.
+    "price, other spelling": ("ေစ်း", "ဈေး"),
     "Muse": ("မူဆယ္", "မူဆယ်"),
     "sentence": ("မူဆယ္ သရက္သီးေဈး ဘယ္ေလာက္လဲ", "မူဆယ် သရက်သီးဈေး ဘယ်လောက်လဲ"),
 }
