@@ -18,7 +18,8 @@ from __future__ import annotations
 from typing import Final
 
 COMMON_WORDS: Final[dict[str, tuple[str, ...]]] = {
-    "en": ("to", "may", "tom", "the end"),
+    # silk varieties are also how people feel ("I'm fine"); Vietnamese names; "the end"
+    "en": ("fine", "mixed", "rough", "to", "may", "tom", "the end"),
     "vi": (
         # yes, right, use; names people are called (Dũng, Huy)
         "đúng",
@@ -32,8 +33,10 @@ COMMON_WORDS: Final[dict[str, tuple[str, ...]]] = {
         "của",
         "cửa",
         "cưa",
-        # all, aubergine, coffee, tomato, shift: cá (fish)
+        # all, aubergine, coffee, tomato, shift, personality: cá (fish)
         "cả",
+        "cả nhà",
+        "cá tính",
         "tất cả",
         "tất",
         "cà",
@@ -61,8 +64,9 @@ COMMON_WORDS: Final[dict[str, tuple[str, ...]]] = {
         # friend, table: bán (sell)
         "bạn",
         "bàn",
-        # family: giá (price)
+        # family: giá (price); how old: bao nhiêu (how much)
         "gia đình",
+        "bao nhiêu tuổi",
     ),
     "my": (
         # ငါး (fish) is also "five": before a number word or a counter it is the number.
@@ -89,6 +93,11 @@ COMMON_WORDS: Final[dict[str, tuple[str, ...]]] = {
         "ရပ်ရွာ",
         "ရပ်တည်",
         "ရပ်နား",
+        # ဘယ်လောက် (how much) in "how long"
+        "ဘယ်လောက်ကြာ",
+        # လက်ဖက် (tea leaf) in tea to drink and the tea shop
+        "လက်ဖက်ရည်",
+        "လက်ဖက်ရည်ဆိုင်",
         # "an alert" (the noun) asks for nothing by itself: သတိပေး alone is "alert me"
         "သတိပေးချက်",
     ),
@@ -105,9 +114,12 @@ COMMON_WORDS: Final[dict[str, tuple[str, ...]]] = {
         "តែម្ដង",
         "តែម្តង",
         "តែម្នាក់",
-        # ត្រី (fish): woman, quarter of a year
+        # ត្រី (fish): night (good night), woman, quarter of a year
+        "រាត្រី",
         "ស្ត្រី",
         "ត្រីមាស",
+        # ប៉ុន្មាន (how much) in "what time"
+        "ម៉ោងប៉ុន្មាន",
         # ឈប់ (stop) in "day off"
         "ឈប់សម្រាក",
     ),
@@ -126,6 +138,8 @@ COMMON_WORDS: Final[dict[str, tuple[str, ...]]] = {
         "ປາກເຊ",
         "ປານກາງ",
         "ປາຍ",
+        # ມ່ວງ (mango) is also purple
+        "ສີມ່ວງ",
         # ປູ (crab): cement
         "ປູນ",
         # ຢຸດ (stop) in "day off"

@@ -33,7 +33,7 @@ KEYWORDS: Final[dict[Intent, dict[str, tuple[str, ...]]]] = {
         "my": ("ဈေး", "စျေး", "ဈေးနှုန်း", "စျေးနှုန်း", "ဘယ်လောက်"),
         "km": ("តម្លៃ", "ប៉ុន្មាន"),
         "lo": ("ລາຄາ", "ເທົ່າໃດ"),
-        "vi": ("giá", "bao nhiêu", "giá cả"),
+        "vi": ("giá", "bao nhiêu"),  # "giá cả" is "giá" and the everyday "cả": not "giá cá"
         "zh": ("价格", "价钱", "多少钱", "行情", "报价多少"),
     },
     Intent.SUBSCRIBE: {

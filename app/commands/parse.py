@@ -230,9 +230,10 @@ class Parser:
             # a number inside a name is part of the name ("105码", "105 mile")
             if not any(t.start <= m.start() < t.end for t in matches)
         ]
+        # Surer names first; a weak one only fills what they left open ("gia cua": crab when
+        # nothing else is named; "silk fine": the fine yarn).
         self._entities(command, [m for m in matches if not m.value.weak])
-        if command.commodity_id is None:  # "gia cua": crab, when nothing surer is named
-            self._entities(command, [m for m in matches if m.value.weak])
+        self._entities(command, [m for m in matches if m.value.weak])
         self._numbers(command, folded, matches, numbers)
         command.intent = _intent(command, matches, folded)
         return command

@@ -165,7 +165,8 @@ async def test_join_from_an_unknown_phone_registers_with_consent(
 ) -> None:
     replies = await ask("JOIN သရက်သီး မူဆယ်")
     assert replies == [
-        "MIC မှ ကြိုဆိုပါသည်။ ရပ်လိုလျှင် STOP ပို့ပါ။\nသတိပေးချက် ထားပြီး: သရက်သီး မူဆယ်။ ရပ်ရန် STOP ပို့ပါ။"
+        "MIC မှ ကြိုဆိုပါသည်။ ရပ်လိုလျှင် STOP ပို့ပါ။\n"
+        "သတိပေးချက် ထားပြီး: သရက်သီး မူဆယ်။ ရပ်ရန် STOP သရက်သီး မူဆယ် ပို့ပါ။"
     ]
     async with database.session() as s:
         producer = await find_by_urn(s, PHONE)
@@ -297,9 +298,7 @@ async def test_nonsense_gets_a_short_localised_hint(
 async def test_language_change(database: Database, seeded: None, ask: Ask) -> None:
     await ask("JOIN")
     assert await ask("language khmer") == ["បានប្ដូរភាសា។"]
-    assert await ask("help") == [
-        "សួរ: ស្វាយ មូសេ។ ដំណឹង: JOIN ស្វាយ មូសេ។ ឈប់: STOP។ លក់: SELL សូត្រ 20KG 70USD"
-    ]
+    assert await ask("help") == ["សួរ: ស្វាយ មូសេ។ JOIN ស្វាយ មូសេ។ ឈប់: STOP។ SELL សូត្រ 20KG 70USD"]
 
 
 async def test_stop_with_a_commodity_ends_only_those_alerts(
