@@ -29,7 +29,7 @@ from app.core.db import Database, parse_database_url
 from app.core.migrations import upgrade
 from app.leads.models import BuyerLead
 from app.prices.models import PriceObservation
-from app.producers.models import Producer, ProducerStatus, Subscription
+from app.producers.models import ProducerStatus, Subscription
 from app.producers.service import find_by_urn
 
 EVERYDAY: dict[str, tuple[str, ...]] = {
@@ -712,13 +712,15 @@ class Tally:
     offenders: list[str] = field(default_factory=list)
 
 
-async def run_everyday(database: Database, settings: Settings) -> dict[str, Tally]:
-    """Every everyday message through the handler by SMS, one transaction each as a gateway
+async def run_everyday(
+    database: Database, settings: Settings, corpus: dict[str, tuple[str, ...]] = EVERYDAY
+) -> dict[str, Tally]:
+    """Every message of `corpus` through the handler by SMS, one transaction each as a gateway
     sends them; what changed is counted per language."""
     async with database.session() as s:
         parser = await load_parser(s)
     tallies: dict[str, Tally] = {}
-    for locale, messages in EVERYDAY.items():
+    for locale, messages in corpus.items():
         urn, join = SENDERS[locale]
         sender = Sender(urn, "sms", locale)
         async with database.session() as s:
