@@ -120,3 +120,38 @@ async def test_0009_keeps_existing_duplicate_prices_and_sets_them_apart(
     first, second, third = rows
     assert [r.external_key for r in rows] == [None, f"duplicate-of:{first.id}:{second.id}", None]
     assert third.price == Decimal("19000")
+
+
+async def test_0010_corrects_the_lao_name_of_siem_reap_and_keeps_the_old_one_as_an_alias(
+    empty_database_url: str,
+) -> None:
+    from sqlmodel import col, select
+
+    from app.catalogue.models import Alias, Market
+    from app.catalogue.service import load_demo_catalogue
+    from app.core.db import Database
+
+    url = parse_database_url(empty_database_url)
+    upgrade(url, "0009")
+    database = Database(empty_database_url)
+    old, new = "ເສຍມລາບ", "ສຽມລາບ"
+    try:
+        async with database.session() as s:
+            await load_demo_catalogue(s)
+        async with database.session() as s:  # as the demo catalogue loaded it before the fix
+            market = (await s.exec(select(Market).where(Market.slug == "siem-reap"))).one()
+            lao = select(Alias).where(Alias.market_id == market.id, Alias.locale == "lo")
+            for alias in (await s.exec(lao)).all():
+                if alias.text == old:
+                    await s.delete(alias)
+            await s.flush()
+            display = (await s.exec(lao.where(col(Alias.is_display)))).one()
+            display.text = display.normalized = old
+            s.add(display)
+        upgrade(url)
+        async with database.session() as s:
+            names = {(a.text, a.is_display) for a in (await s.exec(lao)).all()}
+    finally:
+        await database.dispose()
+    assert (new, True) in names and (old, False) in names
+    assert sum(shown for _, shown in names) == 1

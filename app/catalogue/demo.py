@@ -194,7 +194,7 @@ MARKETS = (
         97.9003,
         "Border trade zone on the China road (105th Mile); mango buyers quote in yuan.",
         {"en": "Muse", "my": "မူဆယ်", "km": "មូសេ", "lo": "ມູເຊ", "vi": "Muse", "zh": "木姐"},
-        {"en": ("105 mile", "105th mile"), "zh": ("木姐边贸区",)},
+        {"en": ("105 mile", "105th mile"), "zh": ("木姐边贸区", "105码")},
     ),
     MarketSeed(
         "mandalay",
@@ -214,6 +214,7 @@ MARKETS = (
             "vi": "Mandalay",
             "zh": "曼德勒",
         },
+        {"zh": ("瓦城",)},
     ),
     MarketSeed(
         "yangon-thiri-mingalar",
@@ -300,11 +301,11 @@ MARKETS = (
             "en": "Siem Reap",
             "my": "ဆီအမ်ရိပ်",
             "km": "សៀមរាប",
-            "lo": "ເສຍມລາບ",
+            "lo": "ສຽມລາບ",
             "vi": "Xiêm Riệp",
             "zh": "暹粒",
         },
-        {"vi": ("Siem Reap",), "lo": ("ເສຍມຣາບ",)},
+        {"vi": ("Siem Reap",), "lo": ("ເສຍມລາບ", "ເສຍມຣາບ")},
     ),
     MarketSeed(
         "phnom-penh",
@@ -434,10 +435,20 @@ COMMODITIES = (
             _v(
                 "hilsa",
                 "Hilsa",
-                {"my": "ငါးသလောက်", "vi": "Cá cháy", "zh": "鲥鱼"},
+                {"my": "ငါးသလောက်", "km": "ត្រីហ៊ីលសា", "lo": "ປາຮິລຊາ", "vi": "Cá cháy", "zh": "鲥鱼"},
                 {"my": ("သလောက်",)},
             ),
-            _v("rohu", "Rohu", {"my": "ငါးမြစ်ချင်း", "vi": "Cá trôi Ấn Độ", "zh": "南亚野鲮"}),
+            _v(
+                "rohu",
+                "Rohu",
+                {
+                    "my": "ငါးမြစ်ချင်း",
+                    "km": "ត្រីរ៉ូហ៊ូ",
+                    "lo": "ປາໂຣຮູ",
+                    "vi": "Cá trôi Ấn Độ",
+                    "zh": "南亚野鲮",
+                },
+            ),
             _v(
                 "prawn",
                 "Prawn",
@@ -447,7 +458,13 @@ COMMODITIES = (
             _v(
                 "white-pomfret",
                 "White pomfret",
-                {"my": "ငါးမွေလွှ", "km": "ត្រីចាបស", "vi": "Cá chim trắng", "zh": "白鲳"},
+                {
+                    "my": "ငါးမွေလွှ",
+                    "km": "ត្រីចាបស",
+                    "lo": "ປາຈາລະເມັດຂາວ",
+                    "vi": "Cá chim trắng",
+                    "zh": "白鲳",
+                },
                 {"en": ("pomfret",)},
             ),
             _v(
@@ -459,13 +476,19 @@ COMMODITIES = (
             _v(
                 "live-eel",
                 "Live eel",
-                {"my": "ငါးရှဉ့်အရှင်", "km": "អន្ទង់", "vi": "Lươn sống", "zh": "活鳝鱼"},
-                {"en": ("eel",), "my": ("ငါးရှဉ့်",), "vi": ("lươn",)},
+                {
+                    "my": "ငါးရှဉ့်အရှင်",
+                    "km": "អន្ទង់",
+                    "lo": "ປາໄຫຼເປັນ",
+                    "vi": "Lươn sống",
+                    "zh": "活鳝鱼",
+                },
+                {"en": ("eel",), "my": ("ငါးရှဉ့်",), "lo": ("ປາໄຫຼ",), "vi": ("lươn",)},
             ),
             _v(
                 "ribbon-fish",
                 "Ribbon fish",
-                {"my": "ငါးဓား", "vi": "Cá hố", "zh": "带鱼"},
+                {"my": "ငါးဓား", "km": "ត្រីដាវ", "lo": "ປາດາບເງິນ", "vi": "Cá hố", "zh": "带鱼"},
                 {"en": ("ribbonfish", "hairtail")},
             ),
         ),

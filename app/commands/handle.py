@@ -173,7 +173,11 @@ async def _answer(turn: _Turn) -> list[str]:
     if intent is Intent.SUBSCRIBE:
         return turn.finish(await _subscribe(turn))
     if intent is Intent.UNSUBSCRIBE:
+        if command.button_label and not turn.sms:
+            return turn.finish(_confirm_stop(turn))  # the Cancel button's label, typed
         return turn.finish(await _unsubscribe(turn))
+    if intent is Intent.MAYBE_STOP:
+        return turn.finish(_confirm_stop(turn))
     if intent is Intent.REPORT:
         return turn.finish(await _report(turn))
     if intent in (Intent.SELL, Intent.BUY):
@@ -428,7 +432,7 @@ def _distance_km(a: Market, b: Market) -> float:
 
 
 async def _what(turn: _Turn) -> str:
-    """ "Mango Muse ±10%": what a subscription or report is about, in the reader's words."""
+    """ "Mango Muse": what a subscription or report is about, in the reader's words."""
     c = turn.command
     bits = []
     if c.commodity_id:
@@ -464,6 +468,8 @@ async def _subscribe(turn: _Turn) -> list[str]:
         return [*texts, turn.say(r.NEED_COMMODITY)]
     rule, threshold = Rule.EVERY, None
     what = await _what(turn)
+    # How to end this one alert: a bare STOP would end every message.
+    stop = f"STOP {what}"
     if c.percent is not None and c.percent > 0:
         rule, threshold = Rule.CHANGE_PCT, c.percent
         what = f"{what} ±{turn.f.number(c.percent)}%"
@@ -482,23 +488,35 @@ async def _subscribe(turn: _Turn) -> list[str]:
             threshold=threshold,
         ),
     )
-    return [*texts, turn.say(r.SUBSCRIBED, what=what)]
+    return [*texts, turn.say(r.SUBSCRIBED, what=what, stop=stop)]
+
+
+def _confirm_stop(turn: _Turn) -> list[str]:
+    """A message that may mean "stop" changes nothing: the producer is asked, and a plain STOP
+    (which stops at once) is the answer that confirms."""
+    if turn.producer is None or turn.producer.status is ProducerStatus.STOPPED:
+        return [turn.say(r.UNKNOWN)]  # nothing to stop
+    return [turn.say(r.CONFIRM_STOP)]
 
 
 async def _unsubscribe(turn: _Turn) -> list[str]:
+    c = turn.command
     if turn.producer is None:
         return [turn.say(r.STOPPED_ALL)]  # nothing to stop; say so the way a carrier expects
-    if turn.producer.status is ProducerStatus.STOPPED and turn.command.commodity_id is None:
+    if turn.producer.status is ProducerStatus.STOPPED and c.commodity_id is None:
         return []  # confirmed once already: a second STOP (or a looping phone) gets silence
-    await producers.unsubscribe_self(
+    ended = await producers.unsubscribe_self(
         turn.session,
         producer=turn.producer,
-        commodity_id=turn.command.commodity_id,
+        commodity_id=c.commodity_id,
         channel=turn.sender.channel,
+        variety_id=c.variety_id,
+        market_id=c.market_id,
     )
-    if turn.command.commodity_id is None:
+    if c.commodity_id is None:
         return [turn.say(r.STOPPED_ALL)]
-    return [turn.say(r.STOPPED_ONE, what=await _what(turn))]
+    what = await _what(turn)
+    return [turn.say(r.STOPPED_ONE if ended else r.NO_SUCH_ALERT, what=what)]
 
 
 # --- field reports and offers -------------------------------------------------------------------

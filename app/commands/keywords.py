@@ -21,17 +21,19 @@ class Intent(enum.StrEnum):
     LEADS = "leads"
     LANGUAGE = "language"
     HELP = "help"
+    MAYBE_STOP = "maybe_stop"  # sounds like stopping, but not surely: ask before acting
     UNKNOWN = "unknown"
 
 
-# intent -> locale -> words. Matching folds case and Vietnamese accents ("gia" finds "giá").
+# intent -> locale -> words. Matching folds case and Vietnamese accents ("gia" finds "giá"), but
+# accents a producer typed are respected where an everyday word folds alike (see common_words).
 KEYWORDS: Final[dict[Intent, dict[str, tuple[str, ...]]]] = {
     Intent.PRICE: {
         "en": ("price", "prices", "how much", "rate", "cost"),
         "my": ("ဈေး", "စျေး", "ဈေးနှုန်း", "စျေးနှုန်း", "ဘယ်လောက်"),
         "km": ("តម្លៃ", "ប៉ុន្មាន"),
         "lo": ("ລາຄາ", "ເທົ່າໃດ"),
-        "vi": ("giá", "bao nhiêu", "giá cả"),
+        "vi": ("giá", "bao nhiêu"),  # "giá cả" is "giá" and the everyday "cả": not "giá cá"
         "zh": ("价格", "价钱", "多少钱", "行情", "报价多少"),
     },
     Intent.SUBSCRIBE: {
@@ -43,13 +45,14 @@ KEYWORDS: Final[dict[Intent, dict[str, tuple[str, ...]]]] = {
         "zh": ("订阅", "关注", "加入", "提醒我"),
     },
     Intent.UNSUBSCRIBE: {
-        # What carriers and users send to opt out, in every language.
+        # What carriers and users send to opt out, in every language. Alone, they stop every
+        # message; with a product, that product's alerts; anywhere else, MIC asks first.
         "en": ("stop", "unsubscribe", "stopall", "stop all", "cancel", "end", "quit", "opt out"),
-        "my": ("ရပ်", "ရပ်ပါ", "ရပ်ဆိုင်း", "မလိုချင်"),
+        "my": ("ရပ်", "ရပ်ပါ", "ရပ်ဆိုင်း", "မလိုချင်", "မလုပ်တော့ပါ"),
         "km": ("ឈប់", "បោះបង់"),
         "lo": ("ຢຸດ", "ຍົກເລີກ"),
-        "vi": ("dừng", "hủy", "huỷ", "ngừng", "tắt"),
-        "zh": ("退订", "停止", "取消订阅", "取消"),
+        "vi": ("dừng", "hủy", "huỷ", "ngừng", "tắt", "từ chối", "tc"),
+        "zh": ("退订", "td", "停止", "取消订阅", "取消"),
     },
     Intent.REPORT: {
         "en": ("report", "+p"),
@@ -58,7 +61,7 @@ KEYWORDS: Final[dict[Intent, dict[str, tuple[str, ...]]]] = {
         "lo": ("ລາຍງານ",),
         "vi": ("báo giá",),
         "zh": ("上报", "报价"),
-    },
+    },  # "báo giá" and "报价" also ask for a quote: a report only with a price (QUOTE_WORDS)
     Intent.SELL: {
         "en": ("sell", "selling", "for sale"),
         "my": ("ရောင်း", "ရောင်းမည်"),
@@ -101,6 +104,20 @@ KEYWORDS: Final[dict[Intent, dict[str, tuple[str, ...]]]] = {
     },
 }
 
+# Opt-out words that never stop every message on their own, because they also mean something
+# else: the Telegram Cancel button's label in each language (a producer who types it is leaving
+# a menu) and words of everyday talk. Alone, MIC asks "stop all messages?" first.
+ASK_BEFORE_STOPPING: Final = frozenset(
+    {"取消", "បោះបង់", "ຍົກເລີກ", "hủy", "huỷ", "မလုပ်တော့ပါ", "မလိုချင်", "tắt"}
+)
+# The carriers' CANCEL is also the English label of that button: alone it stops everything by
+# SMS, where carriers expect it to, and asks first on Telegram.
+BUTTON_LABEL_OPT_OUTS: Final = frozenset({"cancel"})
+# REPORT words that also ask for a price ("báo giá xoài?" is a question): a report needs a number.
+QUOTE_WORDS: Final = frozenset({"báo giá", "报价"})
+# The keyword that is HELP only when it is the whole message ("သရက်သီး မူဆယ်?" asks a price).
+ONLY_ALONE: Final = frozenset({"?"})
+
 # Words for the six languages themselves, for LANGUAGE commands ("language မြန်မာ").
 LANGUAGE_NAMES: Final[dict[str, tuple[str, ...]]] = {
     "en": ("english", "eng", "en", "အင်္ဂလိပ်", "អង់គ្លេស", "ອັງກິດ", "tiếng anh", "英语", "英文"),
@@ -117,10 +134,19 @@ CURRENCY_WORDS: Final[dict[str, tuple[str, ...]]] = {
     "CNY": ("cny", "yuan", "rmb", "元", "人民币", "块", "ယွမ်"),
     "KHR": ("khr", "riel", "riels", "៛", "រៀល"),
     "LAK": ("lak", "kip", "₭", "ກີບ"),
-    "VND": ("vnd", "dong", "đồng", "đ", "₫", "nghìn đồng"),
+    "VND": ("vnd", "dong", "đồng", "đ", "₫"),
     "USD": ("usd", "$", "dollar", "dollars", "us$", "ដុល្លារ", "ໂດລາ", "ဒေါ်လာ", "美元"),
     "THB": ("thb", "baht", "฿", "ບາດ", "ဘတ်"),
 }
+
+# Words after a number that multiply it, per language: "12k" and "120 nghìn" are thousands of
+# dong in Vietnamese (where "k" is no kyat), "1.2万" is 12 000 in Chinese.
+MULTIPLIERS: Final[dict[str, dict[str, int]]] = {
+    "vi": {"k": 1000, "nghìn": 1000, "ngàn": 1000, "triệu": 1_000_000, "tr": 1_000_000},
+    "zh": {"千": 1000, "万": 10_000},
+}
+# The currency a multiplied amount is in when no currency word follows: "12k" in Vietnamese.
+MULTIPLIER_CURRENCY: Final[dict[str, str]] = {"vi": "VND"}
 
 # "moves 10%" and "above"/"below" in subscriptions.
 ABOVE_WORDS: Final = ("above", "over", "more than", "trên", "高于", "超过", "ကျော်", "លើស", "ເກີນ")

@@ -21,17 +21,24 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.catalogue.models import Alias
 from app.catalogue.service import CatalogueIndex, Names, load_index
 from app.catalogue.version import catalogue_version
+from app.commands.common_words import COMMON_WORDS
 from app.commands.keywords import (
     ABOVE_WORDS,
+    ASK_BEFORE_STOPPING,
     BELOW_WORDS,
+    BUTTON_LABEL_OPT_OUTS,
     CURRENCY_WORDS,
     KEYWORDS,
     LANGUAGE_NAMES,
+    MULTIPLIER_CURRENCY,
+    MULTIPLIERS,
+    ONLY_ALONE,
+    QUOTE_WORDS,
     Intent,
 )
 from app.core.errors import InvalidInput
 from app.text.match import Match, TermMatcher
-from app.text.normalize import fold, normalize_text
+from app.text.normalize import fold, fold_with_origins, is_unspaced, normalize_text
 
 _NUMBER = re.compile(
     r"(?<![\w.])(-?\d+(?:[.,]\d{3})*(?:\.\d+)?(?:e[+-]?\d+)?)(\s*%)?", re.IGNORECASE
@@ -48,12 +55,31 @@ _VIETNAMESE = re.compile(
     "[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹàáèéìíòóùúýõã]", re.I
 )
 _QUANTITY_INTENTS = (Intent.SELL, Intent.BUY)
+# What is left of a message once its command words are taken out, when it stood alone:
+# punctuation, symbols and spaces in any script ("STOP!", "ရပ်ပါ။").
+_NOTHING_ELSE = re.compile(r"[\W_]*")
+# When several kinds of command words are in one message, the first of these wins: what a
+# producer asks for comes from the whole message, not from the first word found.
+_PRECEDENCE = (
+    Intent.REPORT,
+    Intent.SELL,
+    Intent.BUY,
+    Intent.SUBSCRIBE,
+    Intent.LANGUAGE,
+    Intent.LEADS,
+    Intent.PRICE,
+    Intent.HELP,
+)
 
 
 class Term(NamedTuple):
-    kind: str  # keyword, commodity, variety, market, unit, currency, language, above, below
-    value: Any  # an Intent, an id, a currency code, a locale
+    # keyword, commodity, variety, market, unit, currency, multiplier, language, above, below,
+    # or word: an everyday word that means nothing to MIC but hides the names inside it
+    kind: str
+    value: Any  # an Intent, an id, a currency code, a factor, a locale
     locale: str | None
+    form: str = ""  # as written (case-folded, accents kept): what typed accents are held to
+    weak: bool = False  # typed without accents where an everyday word folds alike
 
 
 @dataclass
@@ -74,6 +100,9 @@ class Command:
     language: str | None = None
     problem: str | None = None  # a number that is no price, text too long...
     extra_markets: list[int] = field(default_factory=list)
+    # A stop that is the label of a Telegram button too (CANCEL): by SMS it stops everything,
+    # on Telegram it is a producer leaving a menu, and MIC asks first.
+    button_label: bool = False
 
 
 @dataclass
@@ -115,8 +144,12 @@ class Parser:
             terms += [(w, Term("currency", code, None)) for w in words]
         for locale, words in LANGUAGE_NAMES.items():
             terms += [(w, Term("language", locale, None)) for w in words]
+        for locale, factors in MULTIPLIERS.items():
+            terms += [(w, Term("multiplier", f, locale)) for w, f in factors.items()]
         terms += [(w, Term("above", "above", None)) for w in ABOVE_WORDS]
         terms += [(w, Term("below", "below", None)) for w in BELOW_WORDS]
+        for locale, words in COMMON_WORDS.items():
+            terms += [(w, Term("word", None, locale)) for w in words]
         for c in index.commodity_by_id.values():
             terms += [
                 (c.slug, Term("commodity", c.id, "en")),
@@ -145,6 +178,7 @@ class Parser:
             if a.country_code is not None and a.is_display:  # names, never words to match
                 names = self._display.setdefault("country_code", {})
                 names.setdefault(a.country_code, {})[a.locale] = a.text
+        terms = [(text, term._replace(form=_form(text))) for text, term in terms]
         self.matcher: TermMatcher[Term] = TermMatcher(terms)
         # Typos: single Latin words of five letters or more, by length for a cheap scan.
         self._fuzzy: dict[int, list[tuple[str, Term]]] = {}
@@ -171,7 +205,9 @@ class Parser:
                 if _levenshtein_at_most_one(w, key)
             ]
             kinds = {(t.kind, t.value) for t in candidates}
-            if len(kinds) == 1:  # a typo that could be two different things is left alone
+            if (
+                len(kinds) == 1 and candidates[0].kind != "word"
+            ):  # a typo that could be two different things is left alone
                 found.append(Match(word.start(), word.end(), w, candidates[0]))
         return found
 
@@ -181,20 +217,25 @@ class Parser:
         except InvalidInput:
             locale = _script_locale(raw[:200]) or self.default_locale
             return Command(Intent.UNKNOWN, locale, raw[:200], problem="too_long")
-        folded = fold(text)
-        matches = self.matcher.find(text)
-        matches += self._typos(folded, [(m.start, m.end) for m in matches])
-        matches.sort(key=lambda m: m.start)
+        folded, _ = fold_with_origins(text)
+        found = self.matcher.find(text)
+        found += self._typos(folded, [(m.start, m.end) for m in found])
+        found.sort(key=lambda m: m.start)
+        command = Command(Intent.UNKNOWN, _detect_locale(text, found) or self.default_locale, text)
+        # Everyday words have done their work (hiding the names inside them): drop them.
+        matches = [m for m in _as_typed(found) if m.value.kind != "word"]
         numbers = [
             _Number(m.start(), m.end(), _to_decimal(m.group(1)), bool(m.group(2)))
             for m in _NUMBER.finditer(folded)
+            # a number inside a name is part of the name ("105码", "105 mile")
+            if not any(t.start <= m.start() < t.end for t in matches)
         ]
-        command = Command(
-            Intent.UNKNOWN, _detect_locale(text, matches) or self.default_locale, text
-        )
-        self._entities(command, matches)
+        # Surer names first; a weak one only fills what they left open ("gia cua": crab when
+        # nothing else is named; "silk fine": the fine yarn).
+        self._entities(command, [m for m in matches if not m.value.weak])
+        self._entities(command, [m for m in matches if m.value.weak])
         self._numbers(command, folded, matches, numbers)
-        command.intent = _intent(command, matches)
+        command.intent = _intent(command, matches, folded)
         return command
 
     def _entities(self, command: Command, matches: list[Match[Term]]) -> None:
@@ -232,35 +273,63 @@ class Parser:
             if n.percent:
                 command.percent = n.value
                 continue
-            following = _following(folded, matches, n.end)
+            following = _following(folded, matches, n.end, command.locale)
+            value, implied_currency = n.value, None
+            if following and following[0].value.kind == "multiplier":
+                value *= following[0].value.value
+                implied_currency = MULTIPLIER_CURRENCY.get(command.locale)
+                following = following[1:]
             first = following[0].value if following else None
             if first is not None and first.kind == "unit" and command.quantity is None:
-                command.quantity, command.quantity_unit_id = n.value, first.value
+                command.quantity, command.quantity_unit_id = value, first.value
                 continue
             if first is not None and first.kind == "currency":
-                command.amount, command.currency = n.value, first.value
+                command.amount, command.currency = value, first.value
                 if len(following) > 1 and following[1].value.kind == "unit":
                     command.unit_id = following[1].value.value
                 continue
+            if implied_currency is not None:  # "12k": 12 000 dong
+                command.amount, command.currency = value, implied_currency
+                continue
             if command.amount is None:
-                command.amount = n.value
+                command.amount = value
         if command.amount is not None and command.unit_id is None and command.quantity_unit_id:
             command.unit_id = command.quantity_unit_id  # "20KG 70USD": 70 USD per kg
 
 
-def _following(folded: str, matches: list[Match[Term]], position: int) -> list[Match[Term]]:
-    """The terms right after a number, joined by nothing but spaces, "/" or "per"."""
+def _following(
+    folded: str, matches: list[Match[Term]], position: int, locale: str
+) -> list[Match[Term]]:
+    """The terms right after a number, joined by nothing but spaces, "/" or "per": a multiplier
+    ("nghìn"), then a currency and a unit."""
     chain: list[Match[Term]] = []
-    for m in matches:
-        if m.start < position:
+    for span in _group_by_span(matches):
+        if span[0].start < position:
             continue
-        if not _JOINERS.match(folded[position : m.start]):
+        if not _JOINERS.match(folded[position : span[0].start]):
             break
-        chain.append(m)
-        position = m.end
-        if len(chain) == 2:
+        chosen = _meaning_after_number(span, locale, first=not chain)
+        if chosen is None:
+            break
+        chain.append(chosen)
+        position = chosen.end
+        if len(chain) == (3 if chain[0].value.kind == "multiplier" else 2):
             break
     return chain
+
+
+def _meaning_after_number(
+    span: list[Match[Term]], locale: str, *, first: bool
+) -> Match[Term] | None:
+    """What a word that can mean several things means after a number: a multiplier of the
+    message's language right after it ("12k" is 12 000 in Vietnamese), else what it names
+    (the kyat elsewhere)."""
+    if first:
+        for m in span:
+            if m.value.kind == "multiplier" and m.value.locale == locale:
+                return m
+    others = [m for m in span if m.value.kind != "multiplier"]
+    return others[0] if others else None
 
 
 def _to_decimal(text: str) -> Decimal | None:
@@ -272,18 +341,97 @@ def _to_decimal(text: str) -> Decimal | None:
     return value if value.is_finite() and value < Decimal("1e15") else None
 
 
-def _intent(command: Command, matches: list[Match[Term]]) -> Intent:
-    for m in matches:
-        if m.value.kind != "keyword":
+def _form(text: str) -> str:
+    return normalize_text(text).casefold()
+
+
+def _as_typed(found: list[Match[Term]]) -> list[Match[Term]]:
+    """Hold the terms found in folded text to the accents the producer typed, where an everyday
+    word folds like them: "đúng" is that word and not "dừng", "của" is not "cua"; "dung" typed
+    without accents could be either, so the terms stay, marked weak. Elsewhere accents are
+    forgiven ("gía" is still "giá")."""
+    kept: list[Match[Term]] = []
+    for span in _group_by_span(found):
+        typed, terms = span[0].typed, [m.value for m in span]
+        if is_unspaced(span[0].term) or not any(t.kind == "word" for t in terms):
+            kept += span
             continue
-        intent = m.value.value
+        if typed != span[0].term:  # accents typed: they must be those of a term
+            kept += [m for m in span if m.value.form == typed]
+        else:
+            kept += [
+                m if m.value.kind == "word" else _replace_value(m, m.value._replace(weak=True))
+                for m in span
+            ]
+    return kept
+
+
+def _group_by_span(found: list[Match[Term]]) -> list[list[Match[Term]]]:
+    spans: dict[tuple[int, int], list[Match[Term]]] = {}
+    for m in found:
+        spans.setdefault((m.start, m.end), []).append(m)
+    return list(spans.values())
+
+
+def _replace_value(m: Match[Term], value: Term) -> Match[Term]:
+    return Match(m.start, m.end, m.term, value, m.typed)
+
+
+def _alone(folded: str, words: list[Match[Term]]) -> bool:
+    """True when the message is these words and nothing else but punctuation and spaces."""
+    rest, position = [], 0
+    for m in sorted(words, key=lambda m: m.start):
+        rest.append(folded[position : m.start])
+        position = m.end
+    rest.append(folded[position:])
+    return bool(_NOTHING_ELSE.fullmatch("".join(rest)))
+
+
+def _intent(command: Command, matches: list[Match[Term]], folded: str) -> Intent:
+    keywords = [m for m in matches if m.value.kind == "keyword"]
+    named = any(
+        m.value.kind in ("commodity", "variety", "market") and not m.value.weak for m in matches
+    )
+    stops = [m for m in keywords if m.value.value is Intent.UNSUBSCRIBE]
+    if stops:
+        return _stop_intent(command, stops, folded)
+    by_intent: dict[Intent, list[Match[Term]]] = {}
+    for m in keywords:
+        by_intent.setdefault(m.value.value, []).append(m)
+    for intent in _PRECEDENCE:
+        found = by_intent.get(intent, [])
+        if not found:
+            continue
         # "bán"/"bạn" and "mua"/"mùa" fold alike: a sale or purchase needs a quantity.
         if intent in _QUANTITY_INTENTS and command.quantity is None:
             continue
-        return Intent(intent)
-    if command.commodity_id or command.variety_id or command.market_id:
+        quote = all(m.value.form in QUOTE_WORDS for m in found)
+        if intent is Intent.REPORT and quote and command.amount is None:
+            return Intent.PRICE  # "báo giá xoài": asking for a quote
+        if intent is Intent.HELP and all(m.value.form in ONLY_ALONE for m in found):
+            if _alone(folded, found):
+                return intent
+            continue
+        # "I will join the meeting": a join word names nothing to follow unless it stands alone
+        vague = intent is Intent.SUBSCRIBE and command.commodity_id is None and not named
+        if vague and not _alone(folded, found):
+            continue
+        return intent
+    if named or (command.commodity_id and Intent.PRICE in by_intent):
         return Intent.PRICE
     return Intent.UNKNOWN
+
+
+def _stop_intent(command: Command, stops: list[Match[Term]], folded: str) -> Intent:
+    """Stopping every message is done only on a plain opt-out standing alone; a stop word with
+    a product ends that product's alerts; anything else is asked about first."""
+    sure = not any(m.value.weak or m.value.form in ASK_BEFORE_STOPPING for m in stops)
+    if command.commodity_id is not None and not all(m.value.weak for m in stops):
+        return Intent.UNSUBSCRIBE
+    if command.commodity_id is None and sure and _alone(folded, stops):
+        command.button_label = all(m.value.form in BUTTON_LABEL_OPT_OUTS for m in stops)
+        return Intent.UNSUBSCRIBE
+    return Intent.MAYBE_STOP
 
 
 def _script_locale(text: str) -> str | None:
@@ -303,6 +451,8 @@ def _detect_locale(text: str, matches: list[Match[Term]]) -> str | None:
         return "vi"
     locales_by_span: dict[tuple[int, int], set[str | None]] = {}
     for m in matches:
+        if m.value.kind == "multiplier" and m.value.form.isascii():
+            continue  # "12k" says nothing of the language: "k" is the kyat elsewhere
         locales_by_span.setdefault((m.start, m.end), set()).add(m.value.locale)
     # "gia xoai": words that are only Vietnamese (not also English, as "Muse" is).
     if any("vi" in found and "en" not in found for found in locales_by_span.values()):

@@ -691,10 +691,17 @@ async def subscribe_self(
 
 
 async def unsubscribe_self(
-    session: AsyncSession, *, producer: Producer, commodity_id: int | None, channel: str
+    session: AsyncSession,
+    *,
+    producer: Producer,
+    commodity_id: int | None,
+    channel: str,
+    variety_id: int | None = None,
+    market_id: int | None = None,
 ) -> int:
-    """STOP alone opts out of everything; STOP MANGO ends the mango alerts. Returns how many
-    subscriptions ended (0 for a full opt-out, which keeps them for a later JOIN)."""
+    """STOP alone opts out of everything; STOP MANGO ends the mango alerts, STOP MANGO MUSE
+    only those at Muse. Returns how many subscriptions ended (0 for a full opt-out, which keeps
+    them for a later JOIN)."""
     assert producer.id is not None
     if commodity_id is None:
         await stop_producer(
@@ -711,7 +718,10 @@ async def unsubscribe_self(
     rows = (
         await session.exec(
             select(Subscription).where(
-                Subscription.producer_id == producer.id, Subscription.commodity_id == commodity_id
+                Subscription.producer_id == producer.id,
+                Subscription.commodity_id == commodity_id,
+                *([Subscription.variety_id == variety_id] if variety_id else []),
+                *([Subscription.market_id == market_id] if market_id else []),
             )
         )
     ).all()

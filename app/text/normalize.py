@@ -82,6 +82,21 @@ def fold(text: str) -> str:
     return to_ascii_digits(unicodedata.normalize("NFC", stripped)).casefold()
 
 
+def fold_with_origins(text: str) -> tuple[str, list[int]]:
+    """fold() of text that is already normalised, character by character, with the position in
+    `text` of every folded character: what lets a match found in folded text be checked against
+    what the producer really typed ("của" is not "cua")."""
+    folded: list[str] = []
+    origins: list[int] = []
+    for i, ch in enumerate(text):
+        decomposed = unicodedata.normalize("NFD", ch.translate(_LATIN_EXTRA))
+        part = unicodedata.normalize("NFC", _LATIN_COMBINING.sub("", decomposed))
+        part = to_ascii_digits(part).casefold()
+        folded.append(part)
+        origins += [i] * len(part)
+    return "".join(folded), origins
+
+
 def is_unspaced(text: str) -> bool:
     """True for Burmese, Khmer, Lao, Thai or Chinese text, where words run together."""
     return bool(_UNSPACED.search(text))

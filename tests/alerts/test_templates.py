@@ -39,6 +39,7 @@ SAMPLE = {
     "example": "MANGO MUSE",
     "percent": "10",
     "time": "07:00",
+    "stop": "STOP Mango Muse",
 }
 
 

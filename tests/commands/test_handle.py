@@ -5,16 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 import pytest
 from sqlmodel import select
 
 from app.accounts.models import Role
 from app.accounts.service import Staff
-from app.commands.handle import Sender, handle_text
 from app.commands.models import InboundMessage
-from app.commands.parse import load_parser
 from app.core import clock
 from app.core.config import Settings
 from app.core.db import Database
@@ -23,10 +21,10 @@ from app.prices.models import FxRateIn, PriceCreate, PriceObservation, PriceStat
 from app.prices.service import add_fx_rate, create_price
 from app.producers.models import Producer, ProducerStatus, Subscription
 from app.producers.service import find_by_urn
+from tests.commands.conftest import PHONE, Ask
 
 ADMIN = Staff(user_id=0, name="ana", role=Role.ADMIN, countries=None)
 YESTERDAY = clock.today("Asia/Yangon") - dt.timedelta(days=1)
-PHONE = "tel:+959250123456"
 
 
 async def publish_yesterday(database: Database, settings: Settings, **price: Any) -> None:
@@ -71,28 +69,6 @@ async def published(database: Database, settings: Settings, seeded: None) -> Non
                     publish=True,
                 ),
             )
-
-
-class Ask(Protocol):
-    async def __call__(
-        self, text: str, urn: str = PHONE, channel: str = "sms", locale: str | None = None
-    ) -> list[str]: ...
-
-
-@pytest.fixture
-def ask(database: Database, settings: Settings) -> Ask:
-    """A message to the command brain, answered in its own transaction as a transport does."""
-
-    async def send(
-        text: str, urn: str = PHONE, channel: str = "sms", locale: str | None = None
-    ) -> list[str]:
-        async with database.session() as s:
-            parser = await load_parser(s)
-            return await handle_text(
-                s, parser=parser, text=text, sender=Sender(urn, channel, locale), settings=settings
-            )
-
-    return send
 
 
 @pytest.mark.usefixtures("published")
@@ -165,7 +141,7 @@ async def test_join_from_an_unknown_phone_registers_with_consent(
 ) -> None:
     replies = await ask("JOIN သရက်သီး မူဆယ်")
     assert replies == [
-        "MIC မှ ကြိုဆိုပါသည်။ ရပ်လိုလျှင် STOP ပို့ပါ။\nသတိပေးချက် ထားပြီး: သရက်သီး မူဆယ်။ ရပ်ရန် STOP ပို့ပါ။"
+        "MIC မှ ကြိုဆိုပါသည်။ ရပ်လိုလျှင် STOP ပို့ပါ။\nသတိပေးချက် ထားပြီး: သရက်သီး မူဆယ်။ ရပ်ရန် STOP သရက်သီး မူဆယ် ပို့ပါ။"
     ]
     async with database.session() as s:
         producer = await find_by_urn(s, PHONE)
@@ -297,9 +273,7 @@ async def test_nonsense_gets_a_short_localised_hint(
 async def test_language_change(database: Database, seeded: None, ask: Ask) -> None:
     await ask("JOIN")
     assert await ask("language khmer") == ["បានប្ដូរភាសា។"]
-    assert await ask("help") == [
-        "សួរ: ស្វាយ មូសេ។ ដំណឹង: JOIN ស្វាយ មូសេ។ ឈប់: STOP។ លក់: SELL សូត្រ 20KG 70USD"
-    ]
+    assert await ask("help") == ["សួរ: ស្វាយ មូសេ។ JOIN ស្វាយ មូសេ។ ឈប់: STOP។ SELL សូត្រ 20KG 70USD"]
 
 
 async def test_stop_with_a_commodity_ends_only_those_alerts(
