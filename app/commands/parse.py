@@ -29,6 +29,7 @@ from app.commands.keywords import (
     LANGUAGE_NAMES,
     Intent,
 )
+from app.commands.romanised import ROMANISED_KEYWORDS, SCRIPT_NAMES, SCRIPT_WORDS
 from app.core.errors import InvalidInput
 from app.text.match import Match, TermMatcher
 from app.text.normalize import fold, normalize_text
@@ -72,6 +73,7 @@ class Command:
     percent: Decimal | None = None
     threshold: str | None = None  # "above" or "below"
     language: str | None = None
+    script: str | None = None  # SCRIPT LATIN: a Script value
     problem: str | None = None  # a number that is no price, text too long...
     extra_markets: list[int] = field(default_factory=list)
 
@@ -115,6 +117,13 @@ class Parser:
             terms += [(w, Term("currency", code, None)) for w in words]
         for locale, words in LANGUAGE_NAMES.items():
             terms += [(w, Term("language", locale, None)) for w in words]
+        for intent, by_locale in ROMANISED_KEYWORDS.items():
+            for locale, words in by_locale.items():
+                terms += [(w, Term("keyword", intent, locale)) for w in words]
+        for locale, words in SCRIPT_WORDS.items():
+            terms += [(w, Term("keyword", Intent.SCRIPT, locale)) for w in words]
+        for script, words in SCRIPT_NAMES.items():
+            terms += [(w, Term("script", script.value, None)) for w in words]
         terms += [(w, Term("above", "above", None)) for w in ABOVE_WORDS]
         terms += [(w, Term("below", "below", None)) for w in BELOW_WORDS]
         for c in index.commodity_by_id.values():
@@ -214,6 +223,8 @@ class Parser:
                     command.extra_markets.append(value)
             elif kind == "language" and command.language is None:
                 command.language = value
+            elif kind == "script" and command.script is None:
+                command.script = value
             elif kind in ("above", "below"):
                 command.threshold = kind
         # "fine" is a silk variety; with "mango" in the message it means nothing.
