@@ -7,9 +7,10 @@ character forces UCS-2: 70 UTF-16 code units in one SMS, 67 per part, and a surr
 emoji) is never split either.
 
 Gateways split long UCS-2 texts differently, and each bills the parts it sends. Kannel cuts
-between code points; Twilio keeps every extended grapheme cluster (UAX #29: a Khmer consonant
-with its subscripts and vowel signs, a Burmese syllable's stacked marks) whole in one part, so the
-same Burmese text can cost it one part more. `Splitting` names the two ways and `splitting_for`
+between code points; Twilio, and Android's SmsManager (which the Android SMS Gateway app sends
+through; it asks ICU's character BreakIterator), keep every extended grapheme cluster (UAX #29: a
+Khmer consonant with its subscripts and vowel signs, a Burmese syllable's stacked marks) whole in
+one part, so the same Burmese text can cost them one part more. `Splitting` names the two ways and `splitting_for`
 says which one a gateway uses; every count MIC charges or budgets with goes through it.
 """
 
@@ -68,15 +69,15 @@ class Encoding(enum.StrEnum):
 class Splitting(enum.StrEnum):
     """Where a gateway may cut a long UCS-2 text between two parts."""
 
-    CODE_POINTS = "code_points"  # anywhere but inside a surrogate pair (Kannel, Android)
-    GRAPHEMES = "graphemes"  # never inside an extended grapheme cluster (Twilio)
+    CODE_POINTS = "code_points"  # anywhere but inside a surrogate pair (Kannel)
+    GRAPHEMES = "graphemes"  # never inside an extended grapheme cluster (Twilio, Android)
 
 
 # The console is nobody's bill: it counts like the gateway that splits most carefully, so an
 # estimate made before a gateway is chosen is never below what any of them will charge.
 GATEWAY_SPLITTING: Final = {
     "kannel": Splitting.CODE_POINTS,
-    "android": Splitting.CODE_POINTS,
+    "android": Splitting.GRAPHEMES,
     "twilio": Splitting.GRAPHEMES,
     "console": Splitting.GRAPHEMES,
 }

@@ -122,7 +122,9 @@ async def test_latin_is_refused_for_a_language_without_a_romanised_catalog(
     assert changed.json()["script"] == "latin"
 
 
-@pytest.mark.parametrize(("gateway", "expected"), [("kannel", 2), ("twilio", 3), ("console", 3)])
+@pytest.mark.parametrize(
+    ("gateway", "expected"), [("kannel", 2), ("twilio", 3), ("android", 3), ("console", 3)]
+)
 def test_a_text_is_counted_as_the_configured_gateway_bills_it(
     monkeypatch: pytest.MonkeyPatch, gateway: str, expected: int
 ) -> None:
