@@ -101,12 +101,14 @@ def test_scripts_without_a_latin_spelling_are_not_transliterated() -> None:
 
 # --- per gateway ---------------------------------------------------------------------------------
 
-# A Burmese price answer of exactly 134 UTF-16 units (two full parts of 67 when cut anywhere).
-# Unit 67 falls inside the cluster "ယ်" (ya + asat): Kannel cuts it, Twilio moves it to part two,
-# and the last character then spills into a third part.
+# A Burmese market note of exactly 134 UTF-16 units (two full parts of 67 when cut anywhere):
+# "Muse mango (Sein Ta Lone) price today 12,600 kyat a viss, up 5%. Chinese buyers are coming in
+# greater numbers. The Mandalay price is rising too. Thank you." Unit 67 falls inside a cluster:
+# Kannel cuts it, Twilio moves the whole cluster to part two, and the last units spill into a
+# third part.
 BURMESE_134 = (
-    "ယ် သရက်သီး (စိန်တလုံး) ဈေးနှုန်း ယနေ့ ၁ ပိဿာ ၁၂,၆၀၀ ကျပ် ▲ +၅.၀% မန္တလေး ရန်ကုန် ပုသိမ် "
-    "မူဆယ် သရက်သီး (စိန်တလုံး) ဈေးနှုန်း ယနေ့ ၁ ပိဿ"
+    "မူဆယ် သရက်သီး (စိန်တလုံး) ဈေး ယနေ့ ၁ ပိဿာ ၁၂,၆၀၀ ကျပ် ▲ +၅.၀%။ တရုတ်ဝယ်သူများ များလာသည်။ "
+    "မန္တလေး ဈေးလည်း မြင့်တက်သည်။ ကျေးဇူးတင်ပါသည်။"
 )
 # Khmer with a subscript consonant (coeng + ka) straddling unit 67; Thai with tone marks where
 # each of Twilio's first two parts would end, so that its parts of 66 units need a fourth.
