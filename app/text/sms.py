@@ -10,8 +10,9 @@ Gateways split long UCS-2 texts differently, and each bills the parts it sends. 
 between code points; Twilio, and Android's SmsManager (which the Android SMS Gateway app sends
 through; it asks ICU's character BreakIterator), keep every extended grapheme cluster (UAX #29: a
 Khmer consonant with its subscripts and vowel signs, a Burmese syllable's stacked marks) whole in
-one part, so the same Burmese text can cost them one part more. `Splitting` names the two ways and `splitting_for`
-says which one a gateway uses; every count MIC charges or budgets with goes through it.
+one part, so the same Burmese text can cost them one part more. `Splitting` names the two ways
+and `splitting_for` says which one a gateway uses; every count MIC charges or budgets with goes
+through it.
 """
 
 from __future__ import annotations
