@@ -29,7 +29,12 @@ from app.commands.keywords import (
     LANGUAGE_NAMES,
     Intent,
 )
-from app.commands.romanised import ROMANISED_KEYWORDS, SCRIPT_NAMES, SCRIPT_WORDS
+from app.commands.romanised import (
+    ROMANISED_KEYWORDS,
+    SCRIPT_NAMES,
+    SCRIPT_WORDS,
+    without_lone_short_names,
+)
 from app.core.errors import InvalidInput
 from app.text.match import Match, TermMatcher
 from app.text.normalize import fold, normalize_text
@@ -193,6 +198,7 @@ class Parser:
         folded = fold(text)
         matches = self.matcher.find(text)
         matches += self._typos(folded, [(m.start, m.end) for m in matches])
+        matches = without_lone_short_names(matches)
         matches.sort(key=lambda m: m.start)
         numbers = [
             _Number(m.start(), m.end(), _to_decimal(m.group(1)), bool(m.group(2)))

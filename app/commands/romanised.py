@@ -10,7 +10,7 @@ stops every message, stays with the unambiguous STOP and the carriers' words.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from app.commands.keywords import Intent
 from app.core.i18n import ROMANISED
@@ -53,3 +53,26 @@ SCRIPT_NAMES: Final[dict[Script, tuple[str, ...]]] = {
     Script.UNICODE: ("native", "unicode", "own"),
     Script.ZAWGYI: ("zawgyi", "ဇော်ဂျီ"),
 }
+
+# A romanised name this short is a common word elsewhere ("mai" is tomorrow and "sot" fever in
+# Vietnamese typed without accents, "Nga" a name, "an" an English article): it names a product only
+# in a message that also has a romanised command word ("tlai sot", "laka pa").
+SHORT_NAME: Final = 3
+_ROMANISED_LOCALES: Final = frozenset(ROMANISED.values())
+
+
+def without_lone_short_names(matches: list[Any]) -> list[Any]:
+    """`matches` (the parser's Match[Term]) without romanised names of SHORT_NAME letters or
+    fewer, unless a romanised command word says the message is written that way."""
+    romanised = [m for m in matches if m.value.locale in _ROMANISED_LOCALES]
+    if any(m.value.kind == "keyword" for m in romanised):
+        return matches
+    return [
+        m
+        for m in matches
+        if not (
+            m.value.locale in _ROMANISED_LOCALES
+            and m.value.kind != "keyword"
+            and len(m.term.replace(" ", "")) <= SHORT_NAME
+        )
+    ]

@@ -130,3 +130,29 @@ async def test_romanised_questions_are_understood(
     assert parser.index.commodity_by_id[command.commodity_id or 0].slug == commodity
     found = parser.index.market_by_id[command.market_id].slug if command.market_id else None
     assert found == market
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["ngay mai", "Nga oi, an com chua?", "em bi sot", "Mai Anh", "sa pa"],
+    ids=["tomorrow", "a name", "fever", "a name too", "a place"],
+)
+async def test_short_romanised_names_alone_are_common_words_not_products(
+    database: Database, seeded: None, text: str
+) -> None:
+    async with database.session() as s:
+        parser = await load_parser(s)
+    command = parser.parse(text)
+    assert (command.commodity_id, command.variety_id, command.unit_id) == (None, None, None)
+    assert command.intent is Intent.UNKNOWN
+
+
+async def test_a_short_romanised_name_counts_beside_a_romanised_price_word(
+    database: Database, seeded: None
+) -> None:
+    async with database.session() as s:
+        parser = await load_parser(s)
+    for text, commodity in (("laka pa", "fish"), ("tlai sot", "silk"), ("zay nga", "fish")):
+        command = parser.parse(text)
+        assert command.intent is Intent.PRICE, text
+        assert parser.index.commodity_by_id[command.commodity_id or 0].slug == commodity, text
