@@ -25,7 +25,6 @@ from app.alerts.templates import (
     render_price_alert,
 )
 from app.catalogue.service import display_names
-from app.core.config import get_settings
 from app.leads.models import BuyerLead, LeadKind
 from app.notices.models import Notice
 from app.prices.models import PriceObservation, PriceStatus
@@ -62,7 +61,11 @@ class Rendered:
     encoding: str
 
 
-def render(kind: BroadcastKind, payload: Payload, variant: Variant) -> Rendered:
+def render(
+    kind: BroadcastKind, payload: Payload, variant: Variant, *, splitting: sms.Splitting
+) -> Rendered:
+    """The text for `variant`; on SMS with its segments as a gateway splitting the `splitting`
+    way (sms.splitting_for(settings.sms_gateway)) bills them: the delivery's cost."""
     is_sms = variant.channel is ChannelName.SMS
     reader = variant.reader
     if kind is BroadcastKind.PRICE:
@@ -83,8 +86,7 @@ def render(kind: BroadcastKind, payload: Payload, variant: Variant) -> Rendered:
         text = present(chosen, reader, sms=is_sms)
     if not is_sms:
         return Rendered(text=text, segments=0, encoding="")
-    # Counted as the configured gateway splits and bills it: this count is the delivery's cost.
-    info = sms.analyse(text, sms.splitting_for(get_settings().sms_gateway))
+    info = sms.analyse(text, splitting)
     return Rendered(text=text, segments=info.segments, encoding=str(info.encoding))
 
 

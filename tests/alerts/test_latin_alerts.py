@@ -10,10 +10,11 @@ import httpx
 import pytest
 from sqlmodel import col, select
 
-from app.alerts.content import Variant, render
+from app.alerts.content import Variant
+from app.alerts.direct import queue_direct
 from app.alerts.models import BroadcastKind, BroadcastText, ChannelName, Delivery
 from app.core import clock
-from app.core.config import Settings, get_settings
+from app.core.config import Settings
 from app.core.db import Database
 from app.text.formatting import Script
 from tests.alerts.conftest import NEVER_QUIET
@@ -125,14 +126,25 @@ async def test_latin_is_refused_for_a_language_without_a_romanised_catalog(
 @pytest.mark.parametrize(
     ("gateway", "expected"), [("kannel", 2), ("twilio", 3), ("android", 3), ("console", 3)]
 )
-def test_a_text_is_counted_as_the_configured_gateway_bills_it(
-    monkeypatch: pytest.MonkeyPatch, gateway: str, expected: int
+async def test_a_delivery_costs_what_the_configured_gateway_bills(
+    database: Database, settings: Settings, seeded: None, gateway: str, expected: int
 ) -> None:
-    monkeypatch.setenv("MIC_SMS_GATEWAY", gateway)
-    get_settings.cache_clear()
-    try:
-        variant = Variant("my", Script.UNICODE, "latin", False, ChannelName.SMS)
-        rendered = render(BroadcastKind.NOTICE, {"texts": {"my": BURMESE_134}}, variant)
-    finally:
-        get_settings.cache_clear()
-    assert rendered.text == BURMESE_134 and rendered.segments == expected
+    configured = settings.model_copy(update={"sms_gateway": gateway})
+    variant = Variant("my", Script.UNICODE, "latin", False, ChannelName.SMS)
+    async with database.session() as s:
+        delivery = await queue_direct(
+            s,
+            kind=BroadcastKind.REPLY,
+            key=f"reply:{gateway}",
+            text=BURMESE_134,
+            urn="tel:+959250000999",
+            country="MM",
+            producer=None,
+            variant=variant,
+            settings=configured,
+            now=clock.utcnow(),
+        )
+        stored = await s.get(BroadcastText, delivery.text_id)
+    assert stored is not None and (stored.text, stored.segments) == (BURMESE_134, expected)
+    assert delivery.segments == expected
+    assert delivery.cost == expected * settings.sms_segment_price["MM"]
