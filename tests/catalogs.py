@@ -1,6 +1,7 @@
 """The catalog check of `make test`: every translatable string in the code is in all six
-catalogs, translated (not empty, not fuzzy), with the same placeholders, and nothing stale
-is left behind. Run alone with `python -m tests.catalogs`."""
+catalogs and the three romanised ones (km_Latn, lo_Latn, my_Latn), translated (not empty, not
+fuzzy), with the same placeholders, and nothing stale is left behind; a romanised catalog is
+plain ASCII, so its messages stay GSM-7. Run alone with `python -m tests.catalogs`."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from babel.plural import to_gettext
 
-from app.core.i18n import LOCALES
+from app.core.i18n import MESSAGE_LOCALES, ROMANISED
+from app.text.sms import is_gsm7
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
@@ -53,7 +55,7 @@ def placeholders(text: str) -> set[str]:
 def check(root: Path = ROOT) -> Report:
     report = Report()
     in_code = code_messages(root)
-    for locale in LOCALES:
+    for locale in MESSAGE_LOCALES:
         path = root / "locales" / locale / "LC_MESSAGES" / "messages.po"
         if not path.is_file():
             report.add(f"{locale}: no catalog at {path.relative_to(root)}")
@@ -83,6 +85,13 @@ def check(root: Path = ROOT) -> Report:
                 report.add(f"{locale}: {key!r} is untranslated ({in_code[key]})")
                 continue
             wanted = placeholders(key if isinstance(key, str) else key[0])
+            if locale in ROMANISED.values():
+                for string in strings:
+                    if not (string.isascii() and is_gsm7(string)):
+                        report.add(
+                            f"{locale}: {key!r} is not plain ASCII GSM-7: {string!r} "
+                            "(romanised catalogs are read on phones without the script)"
+                        )
             for string in strings:
                 if placeholders(string) != wanted:
                     report.add(
@@ -102,7 +111,10 @@ def main() -> int:
     if report.problems:
         print(f"catalog check: {len(report.problems)} problem(s)", file=sys.stderr)
         return 1
-    print(f"catalog check: {len(code_messages())} messages translated in {len(LOCALES)} locales")
+    print(
+        f"catalog check: {len(code_messages())} messages translated in "
+        f"{len(MESSAGE_LOCALES)} locales ({', '.join(MESSAGE_LOCALES)})"
+    )
     return 0
 
 

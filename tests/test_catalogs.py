@@ -33,8 +33,9 @@ def edit(path: Path, old: str, new: str) -> None:
 def test_a_new_string_in_the_code_fails_until_translated(tree: Path) -> None:
     (tree / "app" / "greeting.py").write_text('from app.core.i18n import N_\nHELLO = N_("Hello")\n')
     problems = check(tree).problems
-    assert len(problems) == 6
+    assert len(problems) == 9  # six languages and three romanised catalogs
     assert "en: 'Hello' from app/greeting.py:2 is missing (run make i18n)" in problems
+    assert "km_Latn: 'Hello' from app/greeting.py:2 is missing (run make i18n)" in problems
 
 
 def test_an_untranslated_or_fuzzy_entry_fails(tree: Path) -> None:
@@ -64,3 +65,20 @@ def test_a_removed_string_and_a_wrong_plural_rule_fail(tree: Path) -> None:
         p.startswith("vi: Plural-Forms 'nplurals=1; plural=0;' is not CLDR's") for p in problems
     )
     assert "zh: 'no change' is no longer in the code (run make i18n)" in problems
+
+
+@pytest.mark.parametrize(
+    ("wrong", "why"),
+    [("ដដែល", "Khmer script"), ("dodèl", "an accent"), ("do{del}", "a placeholder too many")],
+)
+def test_a_romanised_catalog_must_stay_plain_ascii(tree: Path, wrong: str, why: str) -> None:
+    km_latn = tree / "locales" / "km_Latn" / "LC_MESSAGES" / "messages.po"
+    edit(km_latn, 'msgstr "dodel"', f'msgstr "{wrong}"')
+    problems = check(tree).problems
+    assert problems, why
+    assert all(p.startswith("km_Latn: 'no change'") for p in problems), problems
+    if why != "a placeholder too many":
+        assert problems == [
+            f"km_Latn: 'no change' is not plain ASCII GSM-7: {wrong!r} "
+            "(romanised catalogs are read on phones without the script)"
+        ]

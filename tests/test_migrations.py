@@ -79,7 +79,7 @@ def test_replicas_migrating_at_once_take_turns(empty_database_url: str) -> None:
 
 
 async def test_0009_keeps_existing_duplicate_prices_and_sets_them_apart(
-    empty_database_url: str,
+    empty_database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import datetime as dt
     from decimal import Decimal
@@ -92,6 +92,9 @@ async def test_0009_keeps_existing_duplicate_prices_and_sets_them_apart(
 
     url = parse_database_url(empty_database_url)
     upgrade(url, "0008")  # the revision before the duplicate index
+    # Names in Latin letters (locale km_Latn) need 0011's wider alias.locale: a catalogue loaded
+    # at 0008 is the one of that time, without them.
+    monkeypatch.setattr("app.catalogue.service._add_latin_names", lambda *args: None)
     database = Database(empty_database_url)
     try:
         async with database.session() as s:
@@ -123,7 +126,7 @@ async def test_0009_keeps_existing_duplicate_prices_and_sets_them_apart(
 
 
 async def test_0010_corrects_the_lao_name_of_siem_reap_and_keeps_the_old_one_as_an_alias(
-    empty_database_url: str,
+    empty_database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from sqlmodel import col, select
 
@@ -135,6 +138,8 @@ async def test_0010_corrects_the_lao_name_of_siem_reap_and_keeps_the_old_one_as_
     upgrade(url, "0009")
     database = Database(empty_database_url)
     old, new = "ເສຍມລາບ", "ສຽມລາບ"
+    # Names in Latin letters (locale km_Latn) need 0011's wider alias.locale.
+    monkeypatch.setattr("app.catalogue.service._add_latin_names", lambda *args: None)
     try:
         async with database.session() as s:
             await load_demo_catalogue(s)
@@ -148,10 +153,40 @@ async def test_0010_corrects_the_lao_name_of_siem_reap_and_keeps_the_old_one_as_
             display = (await s.exec(lao.where(col(Alias.is_display)))).one()
             display.text = display.normalized = old
             s.add(display)
-        upgrade(url)
+        upgrade(url, "0010")
         async with database.session() as s:
             names = {(a.text, a.is_display) for a in (await s.exec(lao)).all()}
     finally:
         await database.dispose()
     assert (new, True) in names and (old, False) in names
     assert sum(shown for _, shown in names) == 1
+
+
+async def test_0011_holds_latin_names_and_drops_them_going_back(empty_database_url: str) -> None:
+    from sqlmodel import col, select
+
+    from app.catalogue.models import Alias
+    from app.catalogue.service import load_demo_catalogue
+    from app.core.db import Database
+
+    url = parse_database_url(empty_database_url)
+    upgrade(url, "0011")
+    database = Database(empty_database_url)
+    try:
+        async with database.session() as s:
+            await load_demo_catalogue(s)
+        async with database.session() as s:
+            latin = (await s.exec(select(Alias).where(Alias.locale == "km_Latn"))).all()
+            native = len((await s.exec(select(Alias).where(Alias.locale == "km"))).all())
+        assert any(a.text == "svay" for a in latin)
+        await database.dispose()
+        downgrade(url, "0010")  # VARCHAR(5) again: the Latin names go, nothing else
+        async with database.session() as s:
+            left = (await s.exec(select(Alias.locale).where(col(Alias.locale).like("%Latn")))).all()
+            assert left == []
+            assert len((await s.exec(select(Alias).where(Alias.locale == "km"))).all()) == native
+        await database.dispose()
+        upgrade(url)
+        require_current_schema(url)
+    finally:
+        await database.dispose()

@@ -10,7 +10,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from app.core.i18n import LOCALES, translator
+from app.core.i18n import MESSAGE_LOCALES, translator
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = (
@@ -37,7 +37,7 @@ def test_the_wheel_carries_compiled_catalogs_inside_the_app_package(tmp_path: Pa
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
         top_level = archive.read(next(n for n in names if n.endswith("top_level.txt"))).decode()
-        for locale in LOCALES:
+        for locale in MESSAGE_LOCALES:
             mo = f"app/locales/{locale}/LC_MESSAGES/messages.mo"
             assert mo in names, f"{mo} is not in the wheel"
             catalog = gettext.GNUTranslations(io.BytesIO(archive.read(mo)))

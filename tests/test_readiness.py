@@ -11,7 +11,7 @@ import pytest
 from app.core.config import Settings
 from app.core.db import Database, parse_database_url
 from app.core.errors import ConfigurationError
-from app.core.i18n import DEFAULT_LOCALES_DIR, LOCALES
+from app.core.i18n import DEFAULT_LOCALES_DIR, MESSAGE_LOCALES
 from app.core.migrations import head_revision, upgrade
 from app.core.readiness import readiness
 from app.main import create_app
@@ -22,7 +22,7 @@ async def test_readyz_reports_database_migrations_and_catalogs(client: httpx.Asy
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert (body["status"], body["database"], body["migrations"]) == ("ok", "ok", "ok")
-    assert set(body["catalogs"]) == set(LOCALES)
+    assert set(body["catalogs"]) == set(MESSAGE_LOCALES)
 
 
 async def test_readyz_is_503_on_a_database_behind_its_code(

@@ -29,7 +29,7 @@ from app.leads.models import BuyerLead, LeadKind
 from app.notices.models import Notice
 from app.prices.models import PriceObservation, PriceStatus
 from app.text import sms
-from app.text.formatting import Reader, Script, present
+from app.text.formatting import Reader, Script, present, reading_locale
 
 Payload = dict[str, Any]
 
@@ -47,7 +47,7 @@ class Variant:
     @property
     def reader(self) -> Reader:
         return Reader(
-            locale=self.locale,
+            locale=reading_locale(self.locale, self.script),
             script=self.script,
             native_digits=self.digits == "native",
             plain_sms=self.plain_sms,
@@ -61,7 +61,11 @@ class Rendered:
     encoding: str
 
 
-def render(kind: BroadcastKind, payload: Payload, variant: Variant) -> Rendered:
+def render(
+    kind: BroadcastKind, payload: Payload, variant: Variant, *, splitting: sms.Splitting
+) -> Rendered:
+    """The text for `variant`; on SMS with its segments as a gateway splitting the `splitting`
+    way (sms.splitting_for(settings.sms_gateway)) bills them: the delivery's cost."""
     is_sms = variant.channel is ChannelName.SMS
     reader = variant.reader
     if kind is BroadcastKind.PRICE:
@@ -73,14 +77,16 @@ def render(kind: BroadcastKind, payload: Payload, variant: Variant) -> Rendered:
     elif kind in (BroadcastKind.REPLY, BroadcastKind.REPORT):
         text = payload["text"]  # already shaped for its reader (app.commands, the report)
     elif kind is BroadcastKind.LEAD:
-        text = present(render_lead(lead_from_payload(payload), variant.locale), reader, sms=is_sms)
+        text = present(render_lead(lead_from_payload(payload), reader.locale), reader, sms=is_sms)
     else:
         texts: dict[str, str] = payload["texts"]
-        chosen = texts.get(variant.locale) or texts.get("en") or next(iter(texts.values()))
+        # A Latin-script reader cannot read a notice in their language's script: English then.
+        own = None if variant.script is Script.LATIN else texts.get(variant.locale)
+        chosen = texts.get(reader.locale) or own or texts.get("en") or next(iter(texts.values()))
         text = present(chosen, reader, sms=is_sms)
     if not is_sms:
         return Rendered(text=text, segments=0, encoding="")
-    info = sms.analyse(text)
+    info = sms.analyse(text, splitting)
     return Rendered(text=text, segments=info.segments, encoding=str(info.encoding))
 
 

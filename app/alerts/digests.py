@@ -96,7 +96,7 @@ async def _digest_for(
     variant = Variant(
         producer.locale, Script(producer.script), str(producer.digits), producer.plain_sms, channel
     )
-    text = await text_for(session, broadcast, variant)
+    text = await text_for(session, broadcast, variant, settings=settings)
     quiet = clock.quiet_until(now, tz, producer.quiet_hours)
     is_sms = channel is ChannelName.SMS
     digest = Delivery(

@@ -34,7 +34,7 @@ async def queue_direct(
     )
     session.add(broadcast)
     await session.flush()
-    rendered = await text_for(session, broadcast, variant, fresh=True)
+    rendered = await text_for(session, broadcast, variant, settings=settings, fresh=True)
     sms = variant.channel is ChannelName.SMS
     delivery = Delivery(
         broadcast_id=broadcast.id or 0,

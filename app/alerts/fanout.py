@@ -42,6 +42,7 @@ from app.notices.models import Notice
 from app.prices.models import PriceObservation
 from app.producers.models import Address, Producer, ProducerStatus, Rule, Subscription
 from app.text.formatting import Script
+from app.text.sms import Splitting, splitting_for
 
 # Core columns: this module builds set-based SQL, not ORM objects.
 SUB = core_table(Subscription).c
@@ -359,6 +360,7 @@ async def preview(
 ) -> PreviewOut:
     """What fanning out now would send: texts, recipients per channel and locale, cost."""
     now = now or clock.utcnow()
+    split = splitting_for(settings.sms_gateway)
     already = (
         await session.exec(select(Broadcast.id).where(Broadcast.key == audience.key))
     ).first() is not None
@@ -412,12 +414,12 @@ async def preview(
         out.merged += int(merged or 0)
         out.deferred += int(deferred or 0)
         if variant.channel is ChannelName.SMS:
-            segments = render(audience.kind, audience.payload, variant).segments
+            segments = render(audience.kind, audience.payload, variant, splitting=split).segments
             sent = count - int(merged or 0)
             out.sms_segments += segments * sent
             cost[country] += segments * sent * Decimal(price)
     for variant, (count, merged) in sorted(by_variant.items(), key=lambda kv: str(kv[0])):
-        text = render(audience.kind, audience.payload, variant)
+        text = render(audience.kind, audience.payload, variant, splitting=split)
         out.texts.append(
             VariantPreview(
                 locale=variant.locale,
@@ -473,7 +475,12 @@ async def fan_out(
     if facts is None:
         return broadcast
     texts = [
-        _text_row(broadcast.id, audience, Variant(locale, script, digits, plain, channel))
+        _text_row(
+            broadcast.id,
+            audience,
+            Variant(locale, script, digits, plain, channel),
+            splitting_for(settings.sms_gateway),
+        )
         for locale, script, digits, plain in facts.variants
         for channel in ChannelName
     ]
@@ -483,8 +490,10 @@ async def fan_out(
     return broadcast
 
 
-def _text_row(broadcast_id: int, audience: Audience, variant: Variant) -> BroadcastText:
-    rendered = render(audience.kind, audience.payload, variant)
+def _text_row(
+    broadcast_id: int, audience: Audience, variant: Variant, splitting: Splitting
+) -> BroadcastText:
+    rendered = render(audience.kind, audience.payload, variant, splitting=splitting)
     return BroadcastText(
         broadcast_id=broadcast_id,
         locale=variant.locale,

@@ -40,6 +40,7 @@ from app.core.config import Settings
 from app.core.db import core_table, insert_missing, run_core
 from app.producers.models import Address, Producer, ProducerStatus
 from app.text.formatting import Script
+from app.text.sms import splitting_for
 
 D = core_table(Delivery)
 A = core_table(Address)
@@ -496,7 +497,7 @@ async def fall_back_to_sms(
         producer.plain_sms,
         ChannelName.SMS,
     )
-    text = await text_for(session, broadcast, variant)
+    text = await text_for(session, broadcast, variant, settings=settings)
     country = await session.get(Country, producer.country_code)
     tz = country.timezone if country else "UTC"
     quiet = None if broadcast.urgent else clock.quiet_until(now, tz, producer.quiet_hours)
@@ -520,7 +521,12 @@ async def fall_back_to_sms(
 
 
 async def text_for(
-    session: AsyncSession, broadcast: Broadcast, variant: Variant, *, fresh: bool = False
+    session: AsyncSession,
+    broadcast: Broadcast,
+    variant: Variant,
+    *,
+    settings: Settings,
+    fresh: bool = False,
 ) -> BroadcastText:
     """The broadcast's text for `variant`, rendered now if no recipient needed it before;
     `fresh`: the caller has just created the broadcast, so there is nothing to look up."""
@@ -539,7 +545,12 @@ async def text_for(
         ).first()
         if found is not None:
             return found
-    rendered = render(BroadcastKind(broadcast.kind), broadcast.payload, variant)
+    rendered = render(
+        BroadcastKind(broadcast.kind),
+        broadcast.payload,
+        variant,
+        splitting=splitting_for(settings.sms_gateway),
+    )
     text = BroadcastText(
         broadcast_id=broadcast.id or 0,
         locale=variant.locale,

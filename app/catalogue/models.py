@@ -99,7 +99,7 @@ class Alias(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    locale: str = Field(max_length=5)
+    locale: str = Field(max_length=8)  # a language, or a romanised one (km_Latn)
     text: str = Field(max_length=120)
     # Folded form (NFC, case-folded, diacritics removed) that matching compares against.
     normalized: str = Field(max_length=120, index=True)

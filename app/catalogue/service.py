@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.catalogue import demo
+from app.catalogue import demo, latin
 from app.catalogue.models import (
     Alias,
     Commodity,
@@ -234,7 +234,7 @@ class _AliasWriter:
         wanted = [(locale, text, True) for locale, text in names.items()]
         wanted += [(locale, text, False) for locale, texts in aliases.items() for text in texts]
         for locale, raw_text, display in wanted:
-            i18n.check_locale(locale)
+            i18n.check_message_locale(locale)
             text = normalize_text(raw_text)
             folded = fold(text)
             if (target, key, locale, folded) in self.texts:
@@ -349,8 +349,36 @@ async def load_demo_catalogue(session: AsyncSession) -> SeedReport:
         for vs in cs_.varieties:
             variety = varieties[(commodity_id, vs.slug)]
             aliases.add(session, "variety_id", variety.id, vs.names, vs.aliases)
+    _add_latin_names(session, aliases, countries, units, markets, commodities, varieties)
     await session.flush()
     return report
+
+
+def _add_latin_names(
+    session: AsyncSession,
+    aliases: _AliasWriter,
+    countries: dict[str, Country],
+    units: dict[str, Unit],
+    markets: dict[str, Market],
+    commodities: dict[str, Commodity],
+    varieties: dict[tuple[int, str], Variety],
+) -> None:
+    """Each demo entry's name in Latin letters, for Burmese, Khmer and Lao readers whose phones
+    cannot draw the script (app.catalogue.latin)."""
+    slugs = {c.id: slug for slug, c in commodities.items()}
+    targets: list[tuple[str, Any, latin.LatinName | None]] = [
+        ("country_code", code, latin.COUNTRIES.get(code)) for code in countries
+    ]
+    targets += [("unit_id", u.id, latin.UNITS.get(code)) for code, u in units.items()]
+    targets += [("market_id", m.id, latin.MARKETS.get(slug)) for slug, m in markets.items()]
+    targets += [("commodity_id", c.id, latin.COMMODITIES.get(s)) for s, c in commodities.items()]
+    targets += [
+        ("variety_id", v.id, latin.VARIETIES.get(f"{slugs[commodity_id]}/{slug}"))
+        for (commodity_id, slug), v in varieties.items()
+    ]
+    for target, key, name in targets:
+        if name is not None:  # entries a CDE added are not the demo's to name
+            aliases.add(session, target, key, latin.names_for(name), {})
 
 
 # --- resolving what people call things ---------------------------------------------------------

@@ -29,6 +29,7 @@ from app.commands.parse import Command, Parser
 from app.core import clock
 from app.core.config import Settings
 from app.core.errors import AppError
+from app.core.i18n import ROMANISED, base_language
 from app.leads import service as leads
 from app.leads.models import BuyerLead, LeadCreate, LeadKind, LeadStatus
 from app.prices import service as prices
@@ -37,7 +38,7 @@ from app.prices.models import PriceCreate, PriceObservation, PricePublic, PriceS
 from app.producers import service as producers
 from app.producers.models import Digits, Producer, ProducerRole, ProducerStatus, Rule, Subscription
 from app.text import sms
-from app.text.formatting import Formatter, Reader, present
+from app.text.formatting import Formatter, Reader, Script, present, reading_locale
 
 FRESH_DAYS = 14
 Key = TypeVar("Key", int, str)  # catalogue ids, or country codes
@@ -71,21 +72,24 @@ class _Turn:
         # that names no market is answered for there, whoever asks.
         self.home = producer.country_code if producer else _country_of_urn(sender.urn)
         locale = sender.locale or (producer.locale if producer else command.locale)
+        script = Script(producer.script) if producer else Reader().script
         self.reader = Reader(
-            locale,
-            producer.script if producer else Reader().script,
+            reading_locale(locale, script),
+            script,
             native_digits=bool(producer and producer.digits is Digits.NATIVE),
             plain_sms=bool(producer and producer.plain_sms),
         )
-        self.f = Formatter(locale)
+        self.f = Formatter(self.reader.locale)
+        self.splitting = sms.splitting_for(settings.sms_gateway)
         self.sms = sender.channel == "sms"
 
-    def speak(self, locale: str) -> None:
-        """Answer in `locale` from here on (after JOIN or LANGUAGE)."""
+    def speak(self, locale: str, script: Script | None = None) -> None:
+        """Answer in `locale` (and `script`) from here on (after JOIN, LANGUAGE or SCRIPT)."""
+        script = self.reader.script if script is None else script
         self.reader = Reader(
-            locale, self.reader.script, self.reader.native_digits, self.reader.plain_sms
+            reading_locale(locale, script), script, self.reader.native_digits, self.reader.plain_sms
         )
-        self.f = Formatter(locale)
+        self.f = Formatter(self.reader.locale)
 
     def say(self, message: str, **values: Any) -> str:
         return self.f.t.gettext(message).format(**values)
@@ -109,7 +113,7 @@ class _Turn:
         messages: list[str] = []
         for text in shown:
             joined = f"{messages[-1]}\n{text}" if messages else text
-            if messages and sms.segments(joined) <= SMS_SEGMENTS:
+            if messages and sms.segments(joined, self.splitting) <= SMS_SEGMENTS:
                 messages[-1] = joined
             elif len(messages) < MAX_MESSAGES:
                 messages.append(text)
@@ -151,7 +155,7 @@ async def answer_message(
     record = record or InboundMessage(urn=sender.urn, channel=sender.channel, text="")
     record.text = command.text[:1000]
     record.intent = command.intent.value
-    record.locale = turn.reader.locale
+    record.locale = base_language(turn.reader.locale)  # the language, whatever its script
     record.producer_id = turn.producer.id if turn.producer else None
     record.replies = answers
     record.answered_at = clock.utcnow()
@@ -186,6 +190,8 @@ async def _answer(turn: _Turn) -> list[str]:
         return turn.finish(await _leads(turn))
     if intent is Intent.LANGUAGE:
         return turn.finish(await _language(turn))
+    if intent is Intent.SCRIPT:
+        return turn.finish(await _script(turn))
     if intent is Intent.HELP:
         return turn.finish([turn.say(r.HELP)])
     return turn.finish([turn.say(r.UNKNOWN)])
@@ -655,3 +661,36 @@ async def _language(turn: _Turn) -> list[str]:
         )
     turn.speak(language)
     return [turn.say(r.LANGUAGE_SET)]
+
+
+async def _script(turn: _Turn) -> list[str]:
+    """SCRIPT LATIN, SCRIPT NATIVE, SCRIPT KHMER (a language name means its own script)."""
+    command = turn.command
+    if command.script is not None:
+        wanted = Script(command.script)
+    elif command.language is not None:
+        wanted = Script.UNICODE
+    else:
+        return [turn.say(r.SCRIPT_HOW)]
+    if turn.producer is None:
+        return [turn.say(r.REGISTER_HINT)]
+    producer = turn.producer
+    if (wanted is Script.LATIN and producer.locale not in ROMANISED) or (
+        wanted is Script.ZAWGYI and producer.locale != "my"
+    ):
+        return [turn.say(r.SCRIPT_UNAVAILABLE)]
+    before = Script(producer.script)
+    if wanted is not before:
+        producer.script = wanted
+        producer.updated_at = clock.utcnow()
+        await audit.save(
+            turn.session,
+            producer,
+            actor=f"producer:{producer.id}",
+            action="producer.script",
+            entity="producer",
+            country=producer.country_code,
+            before={"script": before.value},
+        )
+    turn.speak(producer.locale, wanted)
+    return [turn.say(r.SCRIPT_SET)]

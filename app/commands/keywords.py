@@ -20,6 +20,7 @@ class Intent(enum.StrEnum):
     BUY = "buy"
     LEADS = "leads"
     LANGUAGE = "language"
+    SCRIPT = "script"  # the producer's script: SCRIPT LATIN (app.commands.romanised)
     HELP = "help"
     MAYBE_STOP = "maybe_stop"  # sounds like stopping, but not surely: ask before acting
     UNKNOWN = "unknown"

@@ -36,6 +36,12 @@ from app.commands.keywords import (
     QUOTE_WORDS,
     Intent,
 )
+from app.commands.romanised import (
+    ROMANISED_KEYWORDS,
+    SCRIPT_NAMES,
+    SCRIPT_WORDS,
+    without_lone_short_names,
+)
 from app.core.errors import InvalidInput
 from app.text.match import Match, TermMatcher
 from app.text.normalize import fold, fold_with_origins, is_unspaced, normalize_text
@@ -66,6 +72,7 @@ _PRECEDENCE = (
     Intent.BUY,
     Intent.SUBSCRIBE,
     Intent.LANGUAGE,
+    Intent.SCRIPT,
     Intent.LEADS,
     Intent.PRICE,
     Intent.HELP,
@@ -98,6 +105,7 @@ class Command:
     percent: Decimal | None = None
     threshold: str | None = None  # "above" or "below"
     language: str | None = None
+    script: str | None = None  # SCRIPT LATIN: a Script value
     problem: str | None = None  # a number that is no price, text too long...
     extra_markets: list[int] = field(default_factory=list)
     # A stop that is the label of a Telegram button too (CANCEL): by SMS it stops everything,
@@ -146,6 +154,13 @@ class Parser:
             terms += [(w, Term("language", locale, None)) for w in words]
         for locale, factors in MULTIPLIERS.items():
             terms += [(w, Term("multiplier", f, locale)) for w, f in factors.items()]
+        for intent, by_locale in ROMANISED_KEYWORDS.items():
+            for locale, words in by_locale.items():
+                terms += [(w, Term("keyword", intent, locale)) for w in words]
+        for locale, words in SCRIPT_WORDS.items():
+            terms += [(w, Term("keyword", Intent.SCRIPT, locale)) for w in words]
+        for script, words in SCRIPT_NAMES.items():
+            terms += [(w, Term("script", script.value, None)) for w in words]
         terms += [(w, Term("above", "above", None)) for w in ABOVE_WORDS]
         terms += [(w, Term("below", "below", None)) for w in BELOW_WORDS]
         for locale, words in COMMON_WORDS.items():
@@ -220,6 +235,7 @@ class Parser:
         folded, _ = fold_with_origins(text)
         found = self.matcher.find(text)
         found += self._typos(folded, [(m.start, m.end) for m in found])
+        found = without_lone_short_names(found)
         found.sort(key=lambda m: m.start)
         command = Command(Intent.UNKNOWN, _detect_locale(text, found) or self.default_locale, text)
         # Everyday words have done their work (hiding the names inside them): drop them.
@@ -255,6 +271,8 @@ class Parser:
                     command.extra_markets.append(value)
             elif kind == "language" and command.language is None:
                 command.language = value
+            elif kind == "script" and command.script is None:
+                command.script = value
             elif kind in ("above", "below"):
                 command.threshold = kind
         # "fine" is a silk variety; with "mango" in the message it means nothing.
@@ -411,6 +429,11 @@ def _intent(command: Command, matches: list[Match[Term]], folded: str) -> Intent
         if intent is Intent.HELP and all(m.value.form in ONLY_ALONE for m in found):
             if _alone(folded, found):
                 return intent
+            continue
+        # "អក្សរ" is also just "letters": a script word changes nothing unless it names a script
+        # or a language, or stands alone (then MIC says how to choose one).
+        bare = intent is Intent.SCRIPT and command.script is None and command.language is None
+        if bare and not _alone(folded, found):
             continue
         # "I will join the meeting": a join word names nothing to follow unless it stands alone
         vague = intent is Intent.SUBSCRIBE and command.commodity_id is None and not named

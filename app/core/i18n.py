@@ -22,6 +22,12 @@ from app.core.config import Locale, get_settings
 from app.core.errors import ConfigurationError, InvalidInput
 
 LOCALES: Final[tuple[str, ...]] = get_args(Locale)
+# Burmese, Khmer and Lao as people text them in plain ASCII letters ("tlai svay"), for phones that
+# cannot draw the script: a producer keeps their language and chooses the Latin script, and
+# reads these catalogs. The ids are gettext's spelling of BCP 47's km-Latn, which is also how
+# Babel parses them; Babel has no locale data of its own for them (app.text.formatting).
+ROMANISED: Final[dict[str, str]] = {"my": "my_Latn", "km": "km_Latn", "lo": "lo_Latn"}
+MESSAGE_LOCALES: Final[tuple[str, ...]] = LOCALES + tuple(ROMANISED.values())
 FALLBACK_LOCALE: Final = "en"
 DOMAIN: Final = "messages"
 # A wheel carries the catalogs inside the package (app/locales, see setup.py); a checkout keeps
@@ -36,6 +42,23 @@ log = logging.getLogger(__name__)
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention extractors look for
     """Mark a string for extraction where it is defined; it is translated where it is used."""
     return message
+
+
+def romanised(locale: str) -> str:
+    """The catalog a Latin-script reader of `locale` reads; InvalidInput where there is none
+    (English and Vietnamese are Latin already, Chinese has no romanised catalog)."""
+    try:
+        return ROMANISED[locale]
+    except KeyError:
+        raise InvalidInput(
+            f"there is no Latin-script catalog for {locale!r}; "
+            f"the Latin script is for {', '.join(ROMANISED)}"
+        ) from None
+
+
+def base_language(locale: str) -> str:
+    """The language of a message locale: `km` for both `km` and `km_Latn`."""
+    return locale.split("_", 1)[0]
 
 
 def check_locale(locale: str) -> str:
@@ -111,7 +134,7 @@ def _load(directory: Path, locale: str) -> tuple[gettext.GNUTranslations, Catalo
 def load_catalogs(directory: Path) -> LoadedCatalogs:
     english, english_origin = _load(directory, FALLBACK_LOCALE)
     loaded = LoadedCatalogs({FALLBACK_LOCALE: english}, {FALLBACK_LOCALE: english_origin})
-    for locale in LOCALES:
+    for locale in MESSAGE_LOCALES:
         if locale == FALLBACK_LOCALE:
             continue
         catalog, origin = _load(directory, locale)
@@ -128,6 +151,13 @@ def catalogs_dir(directory: Path | None = None) -> Path:
 def require_catalogs(directory: Path | None = None) -> LoadedCatalogs:
     """Load every locale's catalog now, so a process that cannot speak a language never starts."""
     return load_catalogs(catalogs_dir(directory))
+
+
+def check_message_locale(locale: str) -> str:
+    """A locale that has a catalog: a language, or a romanised one (names in Latin letters)."""
+    if locale not in MESSAGE_LOCALES:
+        raise InvalidInput(f"unknown locale {locale!r}; use one of {', '.join(MESSAGE_LOCALES)}")
+    return locale
 
 
 def translator(locale: str, *, directory: Path | None = None) -> Translator:

@@ -44,7 +44,7 @@ from app.producers.models import (
     SubscriptionPublic,
 )
 from app.text.digits import to_ascii_digits
-from app.text.formatting import Script
+from app.text.formatting import Script, check_script
 from app.text.normalize import normalize_text
 from app.text.phones import phone_e164
 
@@ -161,7 +161,7 @@ async def create_producer(
         name=normalize_text(data.name, max_chars=120),
         country_code=country.code,
         locale=locale,
-        script=data.script or Script.UNICODE,
+        script=check_script(locale, data.script or Script.UNICODE),
         digits=data.digits or Digits.LATIN,
         plain_sms=bool(data.plain_sms),
         kind=data.kind,
@@ -216,6 +216,7 @@ async def update_producer(
         producer.name = normalize_text(data.name, max_chars=120)
     if data.locale is not None:
         producer.locale = i18n.check_locale(data.locale)
+    check_script(producer.locale, Script(producer.script))
     if data.roles is not None:
         producer.roles = sorted({r.value for r in data.roles})
     producer.updated_at = clock.utcnow()

@@ -5,6 +5,14 @@ GSM-7 (3GPP TS 23.038) fits 160 septets in one SMS and 153 per part of a longer 
 extension characters cost two septets and an escape pair is never split across parts. Any other
 character forces UCS-2: 70 UTF-16 code units in one SMS, 67 per part, and a surrogate pair (an
 emoji) is never split either.
+
+Gateways split long UCS-2 texts differently, and each bills the parts it sends. Kannel cuts
+between code points; Twilio, and Android's SmsManager (which the Android SMS Gateway app sends
+through; it asks ICU's character BreakIterator), keep every extended grapheme cluster (UAX #29: a
+Khmer consonant with its subscripts and vowel signs, a Burmese syllable's stacked marks) whole in
+one part, so the same Burmese text can cost them one part more. `Splitting` names the two ways
+and `splitting_for` says which one a gateway uses; every count MIC charges or budgets with goes
+through it.
 """
 
 from __future__ import annotations
@@ -15,6 +23,8 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Final
+
+import regex
 
 GSM7_BASIC: Final = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -48,11 +58,39 @@ _TRANSLITERATE: Final = str.maketrans(
 )
 # Direction arrows: the sign beside them says the same, and they alone would force UCS-2.
 _ARROWS = re.compile(r"[▲▼↑↓]\s?")
+# One extended grapheme cluster (UAX #29), with the `regex` package's Unicode data.
+_CLUSTER: Final = regex.compile(r"\X")
 
 
 class Encoding(enum.StrEnum):
     GSM7 = "gsm7"
     UCS2 = "ucs2"
+
+
+class Splitting(enum.StrEnum):
+    """Where a gateway may cut a long UCS-2 text between two parts."""
+
+    CODE_POINTS = "code_points"  # anywhere but inside a surrogate pair (Kannel)
+    GRAPHEMES = "graphemes"  # never inside an extended grapheme cluster (Twilio, Android)
+
+
+# The console is nobody's bill: it counts like the gateway that splits most carefully, so an
+# estimate made before a gateway is chosen is never below what any of them will charge.
+GATEWAY_SPLITTING: Final = {
+    "kannel": Splitting.CODE_POINTS,
+    "android": Splitting.GRAPHEMES,
+    "twilio": Splitting.GRAPHEMES,
+    "console": Splitting.GRAPHEMES,
+}
+
+
+def splitting_for(gateway: str) -> Splitting:
+    """How `gateway` (a `MIC_SMS_GATEWAY` value) splits, and therefore bills, long texts."""
+    try:
+        return GATEWAY_SPLITTING[gateway]
+    except KeyError:
+        known = ", ".join(sorted(GATEWAY_SPLITTING))
+        raise ValueError(f"unknown SMS gateway {gateway!r}; use one of {known}") from None
 
 
 @dataclass(frozen=True)
@@ -75,43 +113,59 @@ def _units(ch: str, encoding: Encoding) -> int:
     return 2 if ord(ch) > 0xFFFF else 1
 
 
-def analyse(text: str) -> SmsInfo:
-    """Encoding, length in units, and segments of `text` as one (possibly long) SMS."""
+def analyse(text: str, splitting: Splitting = Splitting.GRAPHEMES) -> SmsInfo:
+    """Encoding, length in units, and segments of `text` as one (possibly long) SMS, as a
+    gateway splitting the `splitting` way bills it. An empty text is still one SMS sent."""
     encoding = Encoding.GSM7 if is_gsm7(text) else Encoding.UCS2
     units = sum(_units(ch, encoding) for ch in text)
     if units <= SINGLE[encoding]:
-        return SmsInfo(encoding, units, 1 if units else 0)
-    return SmsInfo(encoding, units, len(split(text)))
+        return SmsInfo(encoding, units, 1)
+    return SmsInfo(encoding, units, len(split(text, splitting)))
 
 
-def split(text: str) -> list[str]:
-    """The parts a phone receives; a character's units are never divided between two parts."""
+def _pieces(text: str, encoding: Encoding, splitting: Splitting) -> list[str]:
+    """The smallest runs a part boundary may not cut: characters, or whole clusters."""
+    if encoding is Encoding.UCS2 and splitting is Splitting.GRAPHEMES:
+        return _CLUSTER.findall(text)
+    return list(text)
+
+
+def split(text: str, splitting: Splitting = Splitting.GRAPHEMES) -> list[str]:
+    """The parts a phone receives; a character's units are never divided between two parts,
+    nor, when splitting by graphemes, a cluster's characters."""
     encoding = Encoding.GSM7 if is_gsm7(text) else Encoding.UCS2
     total = sum(_units(ch, encoding) for ch in text)
     if total <= SINGLE[encoding]:
-        return [text] if text else []
+        return [text]
     limit = PER_PART[encoding]
     parts: list[str] = []
     current: list[str] = []
     used = 0
-    for ch in text:
-        size = _units(ch, encoding)
-        if used + size > limit:
-            parts.append("".join(current))
-            current, used = [], 0
-        current.append(ch)
-        used += size
+    for piece in _pieces(text, encoding, splitting):
+        size = sum(_units(ch, encoding) for ch in piece)
+        # A cluster longer than a whole part (a pile of combining marks) cannot stay whole;
+        # it is cut between code points like any text, as Twilio must do too.
+        chunks = [piece] if size <= limit else list(piece)
+        for chunk in chunks:
+            chunk_size = sum(_units(ch, encoding) for ch in chunk)
+            if used + chunk_size > limit:
+                parts.append("".join(current))
+                current, used = [], 0
+            current.append(chunk)
+            used += chunk_size
     if current:
         parts.append("".join(current))
     return parts
 
 
-def segments(text: str) -> int:
-    return analyse(text).segments
+def segments(text: str, splitting: Splitting = Splitting.GRAPHEMES) -> int:
+    return analyse(text, splitting).segments
 
 
-def cost(text: str, price_per_segment: Decimal) -> Decimal:
-    return analyse(text).cost(price_per_segment)
+def cost(
+    text: str, price_per_segment: Decimal, splitting: Splitting = Splitting.GRAPHEMES
+) -> Decimal:
+    return analyse(text, splitting).cost(price_per_segment)
 
 
 def without_arrows(text: str) -> str:

@@ -1,6 +1,10 @@
 """Registration on Telegram: language, country, occupation, products, markets, an optional
 phone number, and consent, one step at a time with buttons.
 
+Burmese, Khmer and Lao are also offered in Latin letters ("Khmer (Latin)"), labelled in ASCII
+so that a phone without the script's font can read the button: the producer is registered in
+their language with `script: latin`, and everything after that button is in Latin letters.
+
 Where the producer stands lives in chat_state, so a restart of the service, or another replica
 answering the next update, continues at the same step. Every button's data names its step; a
 button from an earlier step, or data that was tampered with, is refused as expired.
@@ -20,7 +24,7 @@ from app.catalogue.service import list_commodities, list_countries, list_markets
 from app.commands.models import ChatState
 from app.core import clock
 from app.core.errors import AppError
-from app.core.i18n import LOCALES, translator
+from app.core.i18n import LOCALES, ROMANISED, base_language, translator
 from app.producers import service as producers
 from app.producers.models import (
     ConsentChannel,
@@ -29,6 +33,7 @@ from app.producers.models import (
     ProducerKind,
     SubscriptionCreate,
 )
+from app.text.formatting import Script, reading_locale
 from bots.telegram import texts as t
 
 FLOW = "register"
@@ -62,7 +67,18 @@ async def start(session: AsyncSession, urn: str) -> Screen:
     await _save(session, urn, "language", {})
     text = "\n".join(dict.fromkeys(translator(loc).gettext(t.CHOOSE_LANGUAGE) for loc in LOCALES))
     buttons = [(native_name(loc), f"r:language:{loc}") for loc in LOCALES]
+    buttons += [(latin_name(loc), f"r:language:{ROMANISED[loc]}") for loc in ROMANISED]
     return Screen(text, _rows(buttons, 2))
+
+
+def latin_name(locale: str) -> str:
+    """ "Khmer (Latin)": the language's English name, readable without its script's font."""
+    return f"{Locale.parse(locale).get_display_name('en')} (Latin)"
+
+
+def _reading(values: dict[str, Any]) -> str:
+    """The catalog the producer being registered reads (km_Latn for Khmer in Latin letters)."""
+    return reading_locale(values.get("locale", "en"), Script(values.get("script", "unicode")))
 
 
 def _rows(buttons: list[tuple[str, str]], width: int) -> list[list[tuple[str, str]]]:
@@ -95,9 +111,10 @@ async def answer_button(
         return None
     step, value, values = parts[1], parts[2], dict(state.data)
     if step == "language":
-        if value not in LOCALES:
+        if value not in LOCALES and value not in ROMANISED.values():
             return None
-        values["locale"] = value
+        values["locale"] = base_language(value)
+        values["script"] = (Script.UNICODE if value in LOCALES else Script.LATIN).value
         return await _ask_country(session, urn, values)
     if step == "country":
         codes = {c.code for c in await list_countries(session)}
@@ -138,12 +155,12 @@ async def answer_contact(session: AsyncSession, urn: str, phone: str) -> Screen 
 
 
 def _say(values: dict[str, Any], message: str, **kwargs: Any) -> str:
-    return translator(values.get("locale", "en")).gettext(message).format(**kwargs)
+    return translator(_reading(values)).gettext(message).format(**kwargs)
 
 
 async def _ask_country(session: AsyncSession, urn: str, values: dict[str, Any]) -> Screen:
     await _save(session, urn, "country", values)
-    countries = await list_countries(session, locale=values["locale"])
+    countries = await list_countries(session, locale=_reading(values))
     buttons = [(c.name, f"r:country:{c.code}") for c in countries]
     return Screen(_say(values, t.CHOOSE_COUNTRY), _rows(buttons, 2))
 
@@ -158,7 +175,7 @@ async def _choices(
     session: AsyncSession, step: str, values: dict[str, Any]
 ) -> list[tuple[str, str]]:
     """(slug, display name) of what the producer may pick at this step."""
-    locale = values["locale"]
+    locale = _reading(values)
     if step == "commodities":
         return [(c.slug, c.name) for c in await list_commodities(session, locale=locale)]
     markets = await list_markets(session, country=values["country"], locale=locale)
@@ -248,6 +265,7 @@ async def _register(
         name=name or f"Telegram {chat_id}",
         country=values["country"],
         locale=values["locale"],
+        script=Script(values.get("script", "unicode")),
         kind=ProducerKind(values["kind"]),
         telegram_chat_id=chat_id,
         phone=values.get("phone"),

@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 
 from app.alerts.templates import PriceAlert, render_digest, render_price_alert
-from app.catalogue import demo
-from app.core.i18n import LOCALES, translator
+from app.catalogue import demo, latin
+from app.core.i18n import LOCALES, MESSAGE_LOCALES, ROMANISED, translator
 from app.text import sms
 from app.text.formatting import Reader, Script
 from tests.catalogs import code_messages, placeholders
@@ -128,7 +128,7 @@ READERS = [
 ]
 
 
-@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("locale", MESSAGE_LOCALES)
 def test_every_template_renders_in_every_locale(locale: str) -> None:
     t = translator(locale)
     for message in code_messages():
@@ -184,3 +184,44 @@ def test_digest_counts_what_it_leaves_out_with_plural_forms() -> None:
     assert render_digest(ALERTS[:5], day, Reader("en")).endswith("and 2 more prices")
     assert render_digest(ALERTS[:5], day, Reader("vi")).splitlines()[0] == "Giá ngày 27 thg 11:"
     assert render_digest(ALERTS[:5], day, Reader("my", native_digits=True)).endswith("၂ ခု")
+
+
+def _with_latin(names: demo.Names) -> demo.Names:
+    """A demo entry's names plus its Latin ones, as the seeded catalogue holds them."""
+    tables: list[tuple[object, str, latin.LatinName]] = [
+        (m.names, m.slug, latin.MARKETS[m.slug]) for m in demo.MARKETS
+    ]
+    tables += [(u.names, u.code, latin.UNITS[u.code]) for u in demo.UNITS]
+    tables += [(c.names, c.slug, latin.COMMODITIES[c.slug]) for c in demo.COMMODITIES]
+    tables += [
+        (v.names, v.slug, latin.VARIETIES[f"{c.slug}/{v.slug}"])
+        for c in demo.COMMODITIES
+        for v in c.varieties
+    ]
+    found = next(name for entry, _, name in tables if entry is names)
+    return {**names, **latin.names_for(found)}
+
+
+@pytest.mark.parametrize("locale", sorted(ROMANISED))
+def test_latin_price_alerts_are_one_gsm7_segment(locale: str) -> None:
+    native = Reader(locale)
+    reader = Reader(ROMANISED[locale], Script.LATIN, native_digits=True)
+    native_segments = latin_segments = 0
+    for alert in ALERTS:
+        romanised = PriceAlert(
+            _with_latin(alert.commodity),
+            _with_latin(alert.market),
+            _with_latin(alert.unit),
+            alert.price,
+            alert.currency,
+            alert.observed_on,
+            None if alert.variety is None else _with_latin(alert.variety),
+            alert.previous,
+        )
+        text = render_price_alert(romanised, reader, sms=True)
+        info = sms.analyse(text)
+        assert text.isascii() and info.encoding is sms.Encoding.GSM7, text
+        assert info.segments == 1, (text, info)
+        latin_segments += info.segments
+        native_segments += sms.analyse(render_price_alert(alert, native, sms=True)).segments
+    assert latin_segments < native_segments  # the reason to offer it

@@ -71,3 +71,74 @@ def test_sms_presentation_drops_arrows_only_when_that_saves_money() -> None:
     assert present("Mango: $75 (▲ +5.0%)", Reader("en"), sms=True) == "Mango: $75 (+5.0%)"
     assert present("Mango: $75 (▲ +5.0%)", Reader("en")) == "Mango: $75 (▲ +5.0%)"  # Telegram
     assert present("ស្វាយ (▲ +5.0%)", Reader("km"), sms=True) == "ស្វាយ (▲ +5.0%)"
+
+
+# --- rounding -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("locale", "amount", "currency", "expected"),
+    [
+        ("en", "2.5", "MMK", "MMK3"),  # kyat has no minor unit: half a kyat rounds up
+        ("en", "3.5", "MMK", "MMK4"),  # half-even would give 4 here and 2 above
+        ("en", "0.125", "USD", "$0.13"),
+        ("en", "0.135", "USD", "$0.14"),
+        ("km", "12600.5", "KHR", "12,601៛"),
+        ("en", "-2.5", "MMK", "-MMK3"),  # half away from zero, as people round money
+    ],
+)
+def test_amounts_round_half_up(locale: str, amount: str, currency: str, expected: str) -> None:
+    assert Formatter(locale).money(Decimal(amount), currency) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "expected"),
+    [("2.5", 0, "3"), ("0.5", 0, "1"), ("1.25", 1, "1.3"), ("1.0005", None, "1.001")],
+)
+def test_numbers_round_half_up(value: str, decimals: int | None, expected: str) -> None:
+    # Babel alone rounds half to even (2.5 -> 2, 1.0005 -> 1): every figure here is half up.
+    assert Formatter("en").number(Decimal(value), decimals=decimals) == expected
+
+
+def test_a_change_of_a_half_tenth_rounds_up() -> None:
+    assert Formatter("en").change(Decimal("0.05")) == "▲ +0.1%"
+    assert Formatter("en").change(Decimal("-0.05")) == "▼ -0.1%"
+
+
+# --- Latin letters ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("locale", "amount", "currency", "expected"),
+    [
+        ("km_Latn", "12600.4", "KHR", "12,600 riel"),  # Khmer number rules, whole riel
+        ("lo_Latn", "25000.5", "LAK", "25.001 kip"),  # Lao groups with "." as CLDR says
+        ("my_Latn", "1500000", "MMK", "1,500,000 kyat"),  # Latin digits, not Burmese ones
+        ("my_Latn", "12600", "CNY", "12,600 yuan"),
+        ("km_Latn", "1.5", "USD", "1.5 USD"),
+    ],
+)
+def test_romanised_money_is_plain_ascii(
+    locale: str, amount: str, currency: str, expected: str
+) -> None:
+    assert Formatter(locale).money(Decimal(amount), currency) == expected
+
+
+def test_romanised_dates_are_numeric_and_numbers_follow_the_base_language() -> None:
+    day = dt.date(2026, 11, 27)
+    khmer = Formatter("km_Latn")
+    assert (khmer.locale, khmer.date(day), khmer.long_date(day)) == (
+        "km_Latn",
+        "27/11",
+        "27/11/2026",
+    )
+    moment = dt.datetime(2026, 11, 27, 0, 30, tzinfo=dt.UTC)
+    assert Formatter("my_Latn").datetime(moment, "Asia/Yangon") == "27/11/2026 07:00"
+    assert Formatter("lo_Latn").number(Decimal("1234.5")) == "1.234,5"
+    assert Formatter("km_Latn").change(Decimal("5")) == "▲ +5.0%"  # present() drops the arrow
+    assert Formatter("km_Latn").change(None) == "dodel"
+
+
+def test_native_digits_never_reach_a_latin_reader() -> None:
+    reader = Reader(locale="km_Latn", script=Script.LATIN, native_digits=True)
+    assert present("svay 4,200 riel (▲ +5.0%)", reader, sms=True) == "svay 4,200 riel (+5.0%)"

@@ -4,7 +4,16 @@ from decimal import Decimal
 
 import pytest
 
-from app.text.sms import Encoding, analyse, cost, segments, split, to_gsm7
+from app.text.sms import (
+    Encoding,
+    Splitting,
+    analyse,
+    cost,
+    segments,
+    split,
+    splitting_for,
+    to_gsm7,
+)
 
 KHMER = "ក"
 
@@ -24,7 +33,7 @@ KHMER = "ក"
         ("€" * 81, Encoding.GSM7, 2),
         ("😀" * 35, Encoding.UCS2, 1),  # an emoji is a surrogate pair: two units
         ("😀" * 36, Encoding.UCS2, 2),
-        ("", Encoding.GSM7, 0),
+        ("", Encoding.GSM7, 1),
     ],
     ids=[
         "160 GSM",
@@ -88,3 +97,78 @@ def test_scripts_without_a_latin_spelling_are_not_transliterated() -> None:
     assert to_gsm7("မူဆယ် 12000") is None
     assert to_gsm7("芒果") is None
     assert to_gsm7("Đà Lạt ₫") == "Da Lat d"
+
+
+# --- per gateway ---------------------------------------------------------------------------------
+
+# A Burmese market note of exactly 134 UTF-16 units (two full parts of 67 when cut anywhere):
+# "Muse mango (Sein Ta Lone) price today 12,600 kyat a viss, up 5%. Chinese buyers are coming in
+# greater numbers. The Mandalay price is rising too. Thank you." Unit 67 falls inside a cluster:
+# Kannel cuts it, Twilio moves the whole cluster to part two, and the last units spill into a
+# third part.
+BURMESE_134 = (
+    "မူဆယ် သရက်သီး (စိန်တလုံး) ဈေး ယနေ့ ၁ ပိဿာ ၁၂,၆၀၀ ကျပ် ▲ +၅.၀%။ တရုတ်ဝယ်သူများ များလာသည်။ "
+    "မန္တလေး ဈေးလည်း မြင့်တက်သည်။ ကျေးဇူးတင်ပါသည်။"
+)
+# Khmer with a subscript consonant (coeng + ka) straddling unit 67; Thai with tone marks where
+# each of Twilio's first two parts would end, so that its parts of 66 units need a fourth.
+KHMER_134 = "ក" * 66 + "ស្ក" + "ក" * 65
+THAI_200 = "ก" * 66 + "ก่" + "ก" * 64 + "ก่" + "ก" * 66
+
+
+def test_the_same_burmese_text_costs_two_parts_on_kannel_and_three_on_twilio() -> None:
+    assert len(BURMESE_134) == 134
+    kannel = split(BURMESE_134, splitting_for("kannel"))
+    twilio = split(BURMESE_134, splitting_for("twilio"))
+    assert [len(p) for p in kannel] == [67, 67]
+    assert [len(p) for p in twilio] == [66, 67, 1]
+    assert "".join(kannel) == "".join(twilio) == BURMESE_134
+    assert segments(BURMESE_134, Splitting.CODE_POINTS) == 2
+    assert segments(BURMESE_134, Splitting.GRAPHEMES) == 3
+    assert cost(BURMESE_134, Decimal("0.025"), Splitting.GRAPHEMES) == Decimal("0.075")
+
+
+@pytest.mark.parametrize(
+    ("text", "by_code_points", "by_graphemes"),
+    [(KHMER_134, 2, 3), (THAI_200, 3, 4), ("ក" * 134, 2, 2), ("ក" * 135, 3, 3)],
+    ids=["khmer coeng at 67", "thai tone marks at 67 and 133", "khmer 134", "khmer 135"],
+)
+def test_grapheme_splitting_only_costs_more_when_a_cluster_straddles_a_boundary(
+    text: str, by_code_points: int, by_graphemes: int
+) -> None:
+    assert segments(text, Splitting.CODE_POINTS) == by_code_points
+    assert segments(text, Splitting.GRAPHEMES) == by_graphemes
+
+
+def test_twilio_parts_begin_and_end_on_cluster_boundaries() -> None:
+    import regex
+
+    clusters = regex.findall(r"\X", BURMESE_134 * 3)
+    boundaries = {sum(len(c) for c in clusters[:i]) for i in range(len(clusters) + 1)}
+    position = 0
+    for part in split(BURMESE_134 * 3, Splitting.GRAPHEMES):
+        assert position in boundaries and len(part) <= 67
+        position += len(part)
+    assert position in boundaries
+
+
+def test_a_cluster_longer_than_a_part_is_still_sent_whole_in_pieces() -> None:
+    text = "a" + "\u0301" * 200  # one cluster of 201 code points: it has to be cut somewhere
+    parts = split(text, Splitting.GRAPHEMES)
+    assert "".join(parts) == text and all(len(p) <= 67 for p in parts)
+
+
+def test_gsm7_text_is_split_alike_by_every_gateway() -> None:
+    text = "Muse mango 12600 CNY/tonne " * 12
+    assert split(text, Splitting.CODE_POINTS) == split(text, Splitting.GRAPHEMES)
+
+
+def test_an_empty_text_is_one_segment_on_every_gateway() -> None:
+    for gateway in ("console", "kannel", "android", "twilio"):
+        assert segments("", splitting_for(gateway)) == 1
+        assert split("", splitting_for(gateway)) == [""]
+
+
+def test_an_unknown_gateway_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="unknown SMS gateway 'nexmo'; use one of android"):
+        splitting_for("nexmo")
