@@ -103,21 +103,26 @@ class SmsInfo:
         return price_per_segment * self.segments
 
 
+_GSM7: Final = GSM7_BASIC | GSM7_EXTENSION
+
+
 def is_gsm7(text: str) -> bool:
-    return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
+    return _GSM7.issuperset(text)
 
 
-def _units(ch: str, encoding: Encoding) -> int:
+def _units(text: str, encoding: Encoding) -> int:
+    """Septets (an extension character costs two) or UTF-16 code units (an emoji two); counted
+    with str methods, as every reply and alert is measured on its way out."""
     if encoding is Encoding.GSM7:
-        return 2 if ch in GSM7_EXTENSION else 1
-    return 2 if ord(ch) > 0xFFFF else 1
+        return len(text) + sum(text.count(ch) for ch in GSM7_EXTENSION)
+    return len(text.encode("utf-16-le")) // 2
 
 
 def analyse(text: str, splitting: Splitting = Splitting.GRAPHEMES) -> SmsInfo:
     """Encoding, length in units, and segments of `text` as one (possibly long) SMS, as a
     gateway splitting the `splitting` way bills it. An empty text is still one SMS sent."""
     encoding = Encoding.GSM7 if is_gsm7(text) else Encoding.UCS2
-    units = sum(_units(ch, encoding) for ch in text)
+    units = _units(text, encoding)
     if units <= SINGLE[encoding]:
         return SmsInfo(encoding, units, 1)
     return SmsInfo(encoding, units, len(split(text, splitting)))
@@ -134,20 +139,23 @@ def split(text: str, splitting: Splitting = Splitting.GRAPHEMES) -> list[str]:
     """The parts a phone receives; a character's units are never divided between two parts,
     nor, when splitting by graphemes, a cluster's characters."""
     encoding = Encoding.GSM7 if is_gsm7(text) else Encoding.UCS2
-    total = sum(_units(ch, encoding) for ch in text)
+    total = _units(text, encoding)
     if total <= SINGLE[encoding]:
         return [text]
     limit = PER_PART[encoding]
+    if total == len(text) and (encoding is Encoding.GSM7 or splitting is Splitting.CODE_POINTS):
+        # One unit per character and any character may end a part: plain slices.
+        return [text[i : i + limit] for i in range(0, len(text), limit)]
     parts: list[str] = []
     current: list[str] = []
     used = 0
     for piece in _pieces(text, encoding, splitting):
-        size = sum(_units(ch, encoding) for ch in piece)
+        size = _units(piece, encoding)
         # A cluster longer than a whole part (a pile of combining marks) cannot stay whole;
         # it is cut between code points like any text, as Twilio must do too.
         chunks = [piece] if size <= limit else list(piece)
         for chunk in chunks:
-            chunk_size = sum(_units(ch, encoding) for ch in chunk)
+            chunk_size = _units(chunk, encoding)
             if used + chunk_size > limit:
                 parts.append("".join(current))
                 current, used = [], 0

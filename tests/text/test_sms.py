@@ -3,7 +3,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from app.text import sms
 from app.text.sms import (
     Encoding,
     Splitting,
@@ -172,3 +175,41 @@ def test_an_empty_text_is_one_segment_on_every_gateway() -> None:
 def test_an_unknown_gateway_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="unknown SMS gateway 'nexmo'; use one of android"):
         splitting_for("nexmo")
+
+
+def _split_one_by_one(text: str, splitting: sms.Splitting) -> list[str]:
+    """The rule, spelled out: pieces (characters or clusters) added while they fit."""
+    encoding = sms.Encoding.GSM7 if sms.is_gsm7(text) else sms.Encoding.UCS2
+
+    def units(piece: str) -> int:
+        return sum(
+            (2 if c in sms.GSM7_EXTENSION else 1)
+            if encoding is sms.Encoding.GSM7
+            else (2 if ord(c) > 0xFFFF else 1)
+            for c in piece
+        )
+
+    if units(text) <= sms.SINGLE[encoding]:
+        return [text]
+    limit, parts, current, used = sms.PER_PART[encoding], [], "", 0
+    for piece in sms._pieces(text, encoding, splitting):
+        for chunk in [piece] if units(piece) <= limit else list(piece):
+            if used + units(chunk) > limit:
+                parts.append(current)
+                current, used = "", 0
+            current += chunk
+            used += units(chunk)
+    return [*parts, current] if current else parts
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(
+        alphabet=st.sampled_from([*"abc €[]{}^~|\\", "မ", "ြ", "ှ", "ု", "ံ", "🙂", "ត", "្", "រ"]),
+        max_size=400,
+    ),
+    splitting=st.sampled_from(list(sms.Splitting)),
+)
+def test_split_counts_as_the_rule_spelled_out(text: str, splitting: sms.Splitting) -> None:
+    assert sms.split(text, splitting) == _split_one_by_one(text, splitting)
+    assert sms.analyse(text, splitting).segments == len(_split_one_by_one(text, splitting))
