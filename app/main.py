@@ -75,6 +75,10 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
             )
             await telegram_bot.start(app.state.telegram, settings)
         if own_process:
+            # The parser of the catalogue is built before the first message, not by it (while
+            # it holds SQLite's write turn), and is frozen with the rest of the startup heap.
+            async with database.session() as session:
+                await app.state.parsers.get(session)
             freeze_startup_heap()
         try:
             yield
