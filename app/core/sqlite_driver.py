@@ -157,6 +157,9 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
 
     def rollback(self) -> None:
         self.write_locked = False
+        raw = self._connection._connection
+        if raw is None or not raw.in_transaction:
+            return  # nothing to undo (the pool rolls back every connection it takes back)
         super().rollback()
 
 

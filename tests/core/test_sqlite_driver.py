@@ -68,3 +68,32 @@ async def test_errors_and_rollback_are_the_stock_ones(engine: AsyncEngine) -> No
     async with engine.connect() as connection:
         count = (await connection.execute(sa.text("SELECT count(*) FROM t"))).scalar_one()
     assert count == 0  # the whole transaction rolled back
+
+
+async def test_inside_a_write_locked_transaction_only_begin_and_commit_cross(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.core.db import Database
+
+    database = Database(f"sqlite:///{tmp_path / 'mic.db'}")  # every transaction BEGIN IMMEDIATE
+    crossings: list[str] = []
+    stock = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        crossings.append(getattr(fn, "__name__", "?") + ":" + str(args[1] if len(args) > 1 else ""))
+        return await stock(self, fn, *args, **kwargs)
+
+    try:
+        async with database.engine.begin() as connection:
+            await connection.execute(sa.text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"))
+        monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+        async with database.engine.begin() as connection:
+            await connection.execute(sa.text("INSERT INTO t (v) VALUES ('a'), ('b')"))
+            await connection.execute(sa.text("UPDATE t SET v = v || '!'"))
+            rows = (await connection.execute(sa.text("SELECT v FROM t ORDER BY id"))).scalars()
+            assert list(rows) == ["a!", "b!"]
+        monkeypatch.undo()
+    finally:
+        await database.dispose()
+    assert [c.split(":")[0] for c in crossings] == ["_run", "commit"]  # no rollback after it
+    assert "BEGIN IMMEDIATE" in crossings[0]
