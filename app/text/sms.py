@@ -187,7 +187,7 @@ def to_gsm7(text: str) -> str | None:
     for ch in without_arrows(text).translate(_TRANSLITERATE):
         # Every accent goes, even the few GSM-7 has (à, é): half-accented words read worse.
         base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
-        if base and all(c in GSM7_BASIC or c in GSM7_EXTENSION for c in base):
+        if base and is_gsm7(base):
             out.append(base)
         elif unicodedata.category(ch) == "Zs":
             out.append(" ")
