@@ -15,13 +15,15 @@ import asyncio
 import contextlib
 import logging
 import os
+import signal
 import socket
 import uuid
 from collections.abc import Mapping
 
-from app.alerts import outbox
+from app.alerts.claims import Claimed, claim
+from app.alerts.fallback import fall_back_to_sms
 from app.alerts.models import ChannelName
-from app.alerts.outbox import Claimed, Outcome
+from app.alerts.results import Outcome, record
 from app.channels.base import Channel, ChannelError, ErrorKind, OutboundMessage
 from app.channels.console import ConsoleChannel
 from app.core import clock
@@ -117,7 +119,7 @@ class Dispatcher:
                 continue
             try:
                 async with self.database.session() as session:
-                    claim = await outbox.claim(
+                    claims = await claim(
                         session,
                         channel=name,
                         worker=self.worker,
@@ -128,10 +130,10 @@ class Dispatcher:
                 log.exception("claiming %s deliveries failed; retrying", name)
                 await asyncio.sleep(settings.dispatch_poll_s)
                 continue
-            if not claim.deliveries:
-                await self._nap(min(claim.wait_s, settings.dispatch_poll_s))
+            if not claims.deliveries:
+                await self._nap(min(claims.wait_s, settings.dispatch_poll_s))
                 continue
-            for claimed in claim.deliveries:
+            for claimed in claims.deliveries:
                 self._busy[name] += 1
                 task = asyncio.create_task(self._send(channel, claimed))
                 self._sends.add(task)
@@ -188,11 +190,11 @@ class Dispatcher:
             batch = self._outcomes[:500]
             try:
                 async with self.database.session() as session:
-                    fallbacks = await outbox.record(
+                    fallbacks = await record(
                         session, batch, worker=self.worker, settings=self.settings
                     )
                     for delivery_id in fallbacks:
-                        await outbox.fall_back_to_sms(session, delivery_id, settings=self.settings)
+                        await fall_back_to_sms(session, delivery_id, settings=self.settings)
             except Exception:
                 # The claims' leases still protect these deliveries; keep the results and retry.
                 log.exception("recording %d results failed; retrying", len(batch))
@@ -206,8 +208,6 @@ class Dispatcher:
 
 async def run_dispatcher(settings: Settings, channels: Mapping[ChannelName, Channel]) -> None:
     """`mic dispatcher`: run until SIGINT or SIGTERM."""
-    import signal
-
     database = Database.from_settings(settings)
     dispatcher = Dispatcher(database, settings, channels)
     loop = asyncio.get_running_loop()

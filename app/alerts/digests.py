@@ -4,21 +4,19 @@ producer follows as a digest, go out together at the producer's digest time."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.alerts.content import Variant
-from app.alerts.models import Broadcast, BroadcastKind, ChannelName, Delivery, DeliveryStatus
-from app.alerts.outbox import text_for
+from app.alerts import delivery
+from app.alerts.models import Broadcast, BroadcastKind, Delivery, DeliveryStatus
+from app.alerts.tables import DELIVERY
 from app.catalogue.models import Country
 from app.core import clock
 from app.core.config import Settings
-from app.core.db import core_table, run_core
-from app.producers.models import Address, Producer, ProducerStatus
-from app.text.formatting import Script
+from app.core.db import run_core
+from app.producers.models import Producer, ProducerStatus
 
 
 async def build_due_digests(
@@ -67,14 +65,8 @@ async def _digest_for(
     if producer.status is not ProducerStatus.ACTIVE:
         await _close(session, items, DeliveryStatus.CANCELLED, "producer stopped alerts", now)
         return
-    address = (
-        await session.exec(
-            select(Address)
-            .where(Address.producer_id == producer_id, col(Address.active))
-            .order_by(col(Address.urn).like("tel:%"), col(Address.id))  # Telegram first
-        )
-    ).first()
-    if address is None:
+    reach = await delivery.preferred_address(session, producer_id)
+    if reach is None:
         await _close(session, items, DeliveryStatus.FAILED, "no active address", now)
         return
     country = await session.get(Country, producer.country_code)
@@ -92,30 +84,12 @@ async def _digest_for(
     )
     session.add(broadcast)
     await session.flush()
-    channel = ChannelName.TELEGRAM if address.urn.startswith("telegram:") else ChannelName.SMS
-    variant = Variant(
-        producer.locale, Script(producer.script), str(producer.digits), producer.plain_sms, channel
+    digest = await delivery.deliver(
+        session, broadcast=broadcast, producer=producer, reach=reach, settings=settings, now=now
     )
-    text = await text_for(session, broadcast, variant, settings=settings)
-    quiet = clock.quiet_until(now, tz, producer.quiet_hours)
-    is_sms = channel is ChannelName.SMS
-    digest = Delivery(
-        broadcast_id=broadcast.id or 0,
-        producer_id=producer_id,
-        address_id=address.id or 0,
-        country_code=producer.country_code,
-        channel=channel,
-        text_id=text.id or 0,
-        silent=quiet is not None and not is_sms,
-        segments=text.segments,
-        cost=text.segments * settings.sms_segment_price.get(producer.country_code, Decimal(0)),
-        next_attempt_at=quiet if quiet is not None and is_sms else now,
-    )
-    session.add(digest)
-    await session.flush()
     await run_core(
         session,
-        sa.update(core_table(Delivery))
+        sa.update(DELIVERY)
         .where(col(Delivery.id).in_([d.id for d in items]))
         .values(merged_into=digest.id, next_attempt_at=None, updated_at=now),
     )

@@ -5,13 +5,13 @@ is paced, charged and reported on like every other delivery."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.alerts import delivery
 from app.alerts.content import Variant
-from app.alerts.models import Broadcast, BroadcastKind, ChannelName, Delivery
-from app.alerts.outbox import text_for
+from app.alerts.models import Broadcast, BroadcastKind, Delivery
+from app.alerts.texts import text_for
 from app.core.config import Settings
 from app.producers.models import Producer
 
@@ -29,30 +29,27 @@ async def queue_direct(
     settings: Settings,
     now: dt.datetime,
 ) -> Delivery:
+    """`text` (already in the reader's words) to `urn`, due now: these kinds are answers
+    (delivery.ANSWERS), sent whatever the hour."""
+    assert kind in delivery.ANSWERS, f"{kind} is no direct message"
     broadcast = Broadcast(
         kind=kind, key=key, countries=[country], payload={"text": text}, created_by=kind.value
     )
     session.add(broadcast)
     await session.flush()
     rendered = await text_for(session, broadcast, variant, settings=settings, fresh=True)
-    sms = variant.channel is ChannelName.SMS
-    delivery = Delivery(
-        broadcast_id=broadcast.id or 0,
+    queued = delivery.build(
+        broadcast=broadcast,
+        text=rendered,
+        country=country,
+        now=now,
+        settings=settings,
         producer_id=producer.id if producer else None,
         # No address row: the message goes to the address given, even the STOP confirmation of
         # a producer who has just stopped, so the dispatcher's checks of addresses and stopped
         # producers, meant for alerts, do not apply.
-        address_id=None,
         to_urn=urn,
-        country_code=country,
-        channel=variant.channel,
-        text_id=rendered.id or 0,
-        segments=rendered.segments,
-        cost=rendered.segments * settings.sms_segment_price.get(country, Decimal(0))
-        if sms
-        else Decimal(0),
-        next_attempt_at=now,
     )
-    session.add(delivery)
+    session.add(queued)
     await session.flush()
-    return delivery
+    return queued

@@ -4,51 +4,52 @@ Delivery per recipient and channel.
 The recipients are never loaded into Python: one SELECT DISTINCT finds the few ways they read
 (locale, script, digits, plain SMS), each text is rendered once, and a single INSERT ... SELECT
 writes every delivery with its channel, quiet-hours deferral, daily-cap merge, segments and cost
-computed by the database. Local-time facts (is it quiet now in Yangon for 21:00-06:00? when does
-the local day start?) are computed here for each distinct (country, setting) and joined in as
-small literal tables.
+computed by the database, from the rules of app.alerts.delivery. Local-time facts (is it quiet
+now in Yangon for 21:00-06:00? when does the local day start?) are computed here for each
+distinct (country, setting) and joined in as small VALUES tables.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import col, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.alerts import delivery
 from app.alerts.content import Payload, Variant, lead_payload, notice_payload, price_payload, render
+from app.alerts.delivery import Due
 from app.alerts.models import (
     Broadcast,
     BroadcastKind,
-    BroadcastText,
     ChannelName,
-    Delivery,
-    DeliveryStatus,
     PreviewOut,
     VariantPreview,
 )
-from app.catalogue.models import Commodity, Country, Market
+from app.alerts.tables import (
+    ADDRESS,
+    BROADCAST_TEXT,
+    COUNTRY,
+    DELIVERY,
+    PRODUCER,
+    SUBSCRIPTION,
+)
+from app.alerts.texts import text_row
+from app.catalogue.models import Commodity, Market
 from app.core import clock
 from app.core.config import Settings
 from app.core.db import UTCDateTime, core_table, run_core
 from app.leads.models import BuyerLead
 from app.notices.models import Notice
 from app.prices.models import PriceObservation
-from app.producers.models import Address, Producer, ProducerStatus, Rule, Subscription
+from app.producers.models import ProducerStatus, Rule
 from app.text.formatting import Script
-from app.text.sms import Splitting, splitting_for
-
-# Core columns: this module builds set-based SQL, not ORM objects.
-SUB = core_table(Subscription).c
-PROD = core_table(Producer).c
-ADDR = core_table(Address).c
-DELIV = core_table(Delivery).c
+from app.text.sms import splitting_for
 
 
 @dataclass
@@ -71,6 +72,8 @@ class Audience:
 
 # --- audiences ----------------------------------------------------------------------------------
 
+SUBSCRIBED = SUBSCRIPTION.c
+
 
 def _no_digest() -> sa.ColumnElement[Any]:
     return sa.cast(sa.null(), sa.String).label("digest_time")
@@ -81,40 +84,39 @@ async def price_audience(session: AsyncSession, price: PriceObservation) -> Audi
     payload = await price_payload(session, price)
     value = Decimal(price.price)
     previous = None if payload["previous"] is None else Decimal(payload["previous"])
-    s = SUB
-    threshold = s.threshold
-    fires = [s.rule == Rule.EVERY, s.rule == Rule.DIGEST]
+    rule, threshold = SUBSCRIBED.rule, SUBSCRIBED.threshold
+    fires = [rule == Rule.EVERY, rule == Rule.DIGEST]
     if previous is None:
         fires += [
-            sa.and_(s.rule == Rule.ABOVE, threshold <= value),
-            sa.and_(s.rule == Rule.BELOW, threshold >= value),
+            sa.and_(rule == Rule.ABOVE, threshold <= value),
+            sa.and_(rule == Rule.BELOW, threshold >= value),
         ]
     else:
         # A threshold fires when the price crosses it, not on every price beyond it.
         fires += [
-            sa.and_(s.rule == Rule.ABOVE, threshold <= value, threshold > previous),
-            sa.and_(s.rule == Rule.BELOW, threshold >= value, threshold < previous),
+            sa.and_(rule == Rule.ABOVE, threshold <= value, threshold > previous),
+            sa.and_(rule == Rule.BELOW, threshold >= value, threshold < previous),
         ]
         if previous:
             moved = abs(value - previous) / previous * 100
-            fires.append(sa.and_(s.rule == Rule.CHANGE_PCT, threshold <= moved))
+            fires.append(sa.and_(rule == Rule.CHANGE_PCT, threshold <= moved))
     matching = (
-        s.commodity_id == price.commodity_id,
-        sa.or_(s.variety_id.is_(None), s.variety_id == price.variety_id),
-        sa.or_(s.market_id.is_(None), s.market_id == price.market_id),
+        SUBSCRIBED.commodity_id == price.commodity_id,
+        sa.or_(SUBSCRIBED.variety_id.is_(None), SUBSCRIBED.variety_id == price.variety_id),
+        sa.or_(SUBSCRIBED.market_id.is_(None), SUBSCRIBED.market_id == price.market_id),
         sa.or_(*fires),
     )
     recipients = (
         sa.select(
-            s.producer_id.label("producer_id"),
-            sa.func.max(sa.case((s.rule != Rule.DIGEST, 1), else_=0)).label("immediate"),
-            sa.func.min(sa.case((s.rule == Rule.DIGEST, s.digest_time), else_=None)).label(
+            SUBSCRIBED.producer_id.label("producer_id"),
+            sa.func.max(sa.case((rule != Rule.DIGEST, 1), else_=0)).label("immediate"),
+            sa.func.min(sa.case((rule == Rule.DIGEST, SUBSCRIBED.digest_time), else_=None)).label(
                 "digest_time"
             ),
         )
         .where(*matching)
-        .group_by(s.producer_id)
-        .subquery("r")
+        .group_by(SUBSCRIBED.producer_id)
+        .subquery("recipients")
     )
     return Audience(
         kind=BroadcastKind.PRICE,
@@ -124,25 +126,26 @@ async def price_audience(session: AsyncSession, price: PriceObservation) -> Audi
         recipients=recipients,
         capped=True,
         refs={"price_id": price.id},
-        members=sa.select(s.producer_id).where(*matching),
-        digest_times=sa.select(s.digest_time).where(*matching, s.rule == Rule.DIGEST).distinct(),
+        members=sa.select(SUBSCRIBED.producer_id).where(*matching),
+        digest_times=sa.select(SUBSCRIBED.digest_time)
+        .where(*matching, rule == Rule.DIGEST)
+        .distinct(),
     )
 
 
 async def lead_audience(session: AsyncSession, lead: BuyerLead) -> Audience:
     assert lead.id is not None
-    s, p = SUB, PROD
     recipients = (
-        sa.select(s.producer_id.label("producer_id"), sa.literal(1).label("immediate"))
+        sa.select(SUBSCRIBED.producer_id.label("producer_id"), sa.literal(1).label("immediate"))
         .add_columns(_no_digest())
-        .join(core_table(Producer), p.id == s.producer_id)
+        .join(PRODUCER, PRODUCER.c.id == SUBSCRIBED.producer_id)
         .where(
-            s.commodity_id == lead.commodity_id,
-            s.leads,
-            p.country_code == lead.country_code,
+            SUBSCRIBED.commodity_id == lead.commodity_id,
+            SUBSCRIBED.leads,
+            PRODUCER.c.country_code == lead.country_code,
         )
         .distinct()
-        .subquery("r")
+        .subquery("recipients")
     )
     return Audience(
         kind=BroadcastKind.LEAD,
@@ -157,54 +160,38 @@ async def lead_audience(session: AsyncSession, lead: BuyerLead) -> Audience:
 async def notice_audience(session: AsyncSession, notice: Notice) -> Audience:
     """The notice's segment: its countries, narrowed to followers of its commodities/markets."""
     assert notice.id is not None
-    s, p = SUB, PROD
-    query = sa.select(p.id.label("producer_id"), sa.literal(1).label("immediate")).add_columns(
-        _no_digest()
-    )
-    query = query.where(p.country_code.in_(notice.countries))
+    query = sa.select(
+        PRODUCER.c.id.label("producer_id"), sa.literal(1).label("immediate")
+    ).add_columns(_no_digest())
+    query = query.where(PRODUCER.c.country_code.in_(notice.countries))
     if notice.commodities:
-        ids = sa.select(core_table(Commodity).c.id).where(
-            core_table(Commodity).c.slug.in_(notice.commodities)
+        commodities = core_table(Commodity).c
+        ids = sa.select(commodities.id).where(commodities.slug.in_(notice.commodities))
+        query = query.where(
+            sa.exists().where(
+                SUBSCRIBED.producer_id == PRODUCER.c.id, SUBSCRIBED.commodity_id.in_(ids)
+            )
         )
-        query = query.where(sa.exists().where(s.producer_id == p.id, s.commodity_id.in_(ids)))
     if notice.markets:
         markets = core_table(Market).c
         ids = sa.select(markets.id).where(markets.slug.in_(notice.markets))
-        query = query.where(sa.exists().where(s.producer_id == p.id, s.market_id.in_(ids)))
+        query = query.where(
+            sa.exists().where(
+                SUBSCRIBED.producer_id == PRODUCER.c.id, SUBSCRIBED.market_id.in_(ids)
+            )
+        )
     return Audience(
         kind=BroadcastKind.NOTICE,
         key=f"notice:{notice.id}",
         countries=list(notice.countries),
         payload=notice_payload(notice),
-        recipients=query.subquery("r"),
+        recipients=query.subquery("recipients"),
         urgent=notice.urgent,
         refs={"notice_id": notice.id},
     )
 
 
 # --- the recipient table --------------------------------------------------------------------------
-
-
-def _literalcore_table(
-    name: str, columns: Sequence[tuple[str, Any]], rows: list[tuple[Any, ...]]
-) -> Any:
-    """A small table of Python values as a CTE (SELECT ... UNION ALL SELECT ...), portable to
-    SQLite and PostgreSQL alike, to join against."""
-    selects = [
-        sa.select(
-            *(
-                sa.literal(value, type_).label(column)
-                for (column, type_), value in zip(columns, row, strict=True)
-            )
-        )
-        for row in rows
-    ]
-    # SQLite allows 500 terms in one compound SELECT: unite chunks of them, then the chunks.
-    chunks = [selects[i : i + 400] for i in range(0, len(selects), 400)]
-    parts = [sa.union_all(*chunk) if len(chunk) > 1 else chunk[0] for chunk in chunks]
-    if len(parts) == 1:
-        return parts[0].cte(name)
-    return sa.union_all(*(sa.select(part.subquery()) for part in parts)).cte(name)
 
 
 @dataclass(frozen=True)
@@ -214,39 +201,41 @@ class _Facts:
     digests: Any  # CTE: country_code, digest_time, due
 
 
+# Who receives anything at all: an active producer who consented.
+RECEIVES = (PRODUCER.c.status == ProducerStatus.ACTIVE, PRODUCER.c.consent_at.is_not(None))
+
+
 async def _facts(
     session: AsyncSession, audience: Audience, settings: Settings, now: dt.datetime
 ) -> _Facts | None:
-    r, p = audience.recipients, PROD
-    members: Any = audience.members if audience.members is not None else sa.select(r.c.producer_id)
+    recipients = audience.recipients
+    members: Any = (
+        audience.members if audience.members is not None else sa.select(recipients.c.producer_id)
+    )
+    readers = [PRODUCER.c[name] for name in delivery.READER_COLUMNS]
     rows = (
         await run_core(
             session,
-            sa.select(p.locale, p.script, p.digits, p.plain_sms, p.country_code, p.quiet_hours)
-            .where(
-                p.id.in_(members),
-                p.status == ProducerStatus.ACTIVE,
-                p.consent_at.is_not(None),
-            )
+            sa.select(*readers, PRODUCER.c.country_code, PRODUCER.c.quiet_hours)
+            .where(PRODUCER.c.id.in_(members), *RECEIVES)
             .distinct(),
         )
     ).all()
     if not rows:
         return None
-    times = {settings.digest_time}
+    times: set[str | None] = {None}  # MIC_DIGEST_TIME, for producers without a digest rule
     if audience.digest_times is not None:
         chosen = (await run_core(session, audience.digest_times)).scalars().all()
         times |= {str(t) for t in chosen if t}
-    countries = core_table(Country).c
     zones: dict[str, str] = dict(
-        (await run_core(session, sa.select(countries.code, countries.timezone))).all()
+        (await run_core(session, sa.select(COUNTRY.c.code, COUNTRY.c.timezone))).all()
     )
-    windows = {(row[4], row[5]) for row in rows}
-    digests = {(country, hhmm) for country, _ in windows for hhmm in times}
+    observed = delivery.observes_quiet_hours(audience.kind, urgent=audience.urgent)
+    windows = sorted({(row.country_code, row.quiet_hours) for row in rows})
     window_rows = []
-    for country, quiet_hours in sorted(windows):
+    for country, quiet_hours in windows:
         tz = zones[country]
-        ends = None if audience.urgent else clock.quiet_until(now, tz, quiet_hours)
+        ends = delivery.quiet_end(now, tz, quiet_hours, observed=observed)
         window_rows.append(
             (
                 country,
@@ -254,102 +243,100 @@ async def _facts(
                 ends is not None,
                 ends or now,
                 clock.local_day_start(now, tz),
-                settings.sms_segment_price.get(country, Decimal(0)),
+                delivery.segment_price(settings, country),
             )
         )
-    digest_rows = [
-        (country, hhmm, clock.next_local_time(now, zones[country], hhmm))
-        for country, hhmm in sorted(digests)
-    ]
+    digest_rows = {
+        (
+            country,
+            hhmm or settings.digest_time,
+            delivery.digest_due(now, zones[country], hhmm, settings),
+        )
+        for country in {country for country, _ in windows}
+        for hhmm in times
+    }
     return _Facts(
         variants=sorted({(row[0], Script(row[1]), str(row[2]), bool(row[3])) for row in rows}),
-        windows=_literalcore_table(
-            "w",
-            [
-                ("country_code", sa.String),
-                ("quiet_hours", sa.String),
-                ("quiet", sa.Boolean),
-                ("quiet_end", UTCDateTime),
-                ("day_start", UTCDateTime),
-                ("sms_price", sa.Numeric(12, 6)),
-            ],
-            window_rows,
-        ),
-        digests=_literalcore_table(
-            "d",
-            [("country_code", sa.String), ("digest_time", sa.String), ("due", UTCDateTime)],
-            digest_rows,
-        ),
+        windows=sa.values(
+            sa.column("country_code", sa.String),
+            sa.column("quiet_hours", sa.String),
+            sa.column("quiet", sa.Boolean),
+            sa.column("quiet_end", UTCDateTime),
+            sa.column("day_start", UTCDateTime),
+            sa.column("sms_price", sa.Numeric(12, 6)),
+            name="windows",
+        )
+        .data(window_rows)
+        .cte("windows"),
+        digests=sa.values(
+            sa.column("country_code", sa.String),
+            sa.column("digest_time", sa.String),
+            sa.column("due", UTCDateTime),
+            name="digests",
+        )
+        .data(sorted(digest_rows))
+        .cte("digests"),
     )
 
 
 def _candidates(audience: Audience, facts: _Facts, settings: Settings) -> Any:
-    """One row per recipient: address, channel, variant, and whether it is merged or deferred.
+    """One row per recipient: address, variant, and whether it is merged or quiet now.
 
     Materialised, so the per-recipient sub-queries (addresses, today's count) run once per row.
     """
-    r, p, w, d = audience.recipients, PROD, facts.windows, facts.digests
-
-    # Telegram when the producer has an active chat, else their phone: one index look-up.
-    is_chat = ADDR.urn.like("telegram:%")
-    address = (
-        sa.select(ADDR.id)
-        .where(ADDR.producer_id == p.id, ADDR.active, sa.or_(is_chat, ADDR.urn.like("tel:%")))
-        .order_by(sa.case((is_chat, 0), else_=1), ADDR.id)
-        .limit(1)
-        .scalar_subquery()
+    recipients, windows, digests = audience.recipients, facts.windows, facts.digests
+    merged = delivery.merged_sql(
+        immediate=recipients.c.immediate == 1,
+        checks_cap=audience.capped,
+        producer_id=PRODUCER.c.id,
+        daily_cap=PRODUCER.c.daily_cap,
+        day_start=windows.c.day_start,
     )
-
-    merged: Any = r.c.immediate == 0
-    if audience.capped:
-        today = (
-            sa.select(sa.func.count())
-            .select_from(core_table(Delivery))
-            .where(
-                DELIV.producer_id == p.id,
-                DELIV.capped,
-                DELIV.created_at >= w.c.day_start,
-                DELIV.status.not_in([DeliveryStatus.MERGED.value, DeliveryStatus.CANCELLED.value]),
-            )
-            .scalar_subquery()
-        )
-        merged = sa.or_(merged, today >= p.daily_cap)
-    digest_time = sa.func.coalesce(r.c.digest_time, settings.digest_time)
+    digest_time = sa.func.coalesce(recipients.c.digest_time, settings.digest_time)
     return (
         sa.select(
-            p.id.label("producer_id"),
-            p.country_code.label("country_code"),
-            col(p.locale).label("locale"),
-            col(p.script).label("script"),
-            col(p.digits).label("digits"),
-            col(p.plain_sms).label("plain_sms"),
-            address.label("address_id"),
+            PRODUCER.c.id.label("producer_id"),
+            PRODUCER.c.country_code.label("country_code"),
+            *(PRODUCER.c[name].label(name) for name in delivery.READER_COLUMNS),
+            delivery.preferred_address_sql(PRODUCER.c.id).label("address_id"),
             sa.case((merged, 1), else_=0).label("merged"),
-            w.c.quiet,
-            w.c.quiet_end,
-            w.c.sms_price,
-            d.c.due,
+            windows.c.quiet,
+            windows.c.quiet_end,
+            windows.c.sms_price,
+            digests.c.due,
         )
-        .select_from(r)
-        .join(core_table(Producer), p.id == r.c.producer_id)
-        .join(w, sa.and_(w.c.country_code == p.country_code, w.c.quiet_hours == p.quiet_hours))
-        .join(d, sa.and_(d.c.country_code == p.country_code, d.c.digest_time == digest_time))
-        .where(p.status == ProducerStatus.ACTIVE, p.consent_at.is_not(None))
-        .cte("c")
+        .select_from(recipients)
+        .join(PRODUCER, PRODUCER.c.id == recipients.c.producer_id)
+        .join(
+            windows,
+            sa.and_(
+                windows.c.country_code == PRODUCER.c.country_code,
+                windows.c.quiet_hours == PRODUCER.c.quiet_hours,
+            ),
+        )
+        .join(
+            digests,
+            sa.and_(
+                digests.c.country_code == PRODUCER.c.country_code,
+                digests.c.digest_time == digest_time,
+            ),
+        )
+        .where(*RECEIVES)
+        .cte("candidates")
         .prefix_with("MATERIALIZED")
     )
 
 
-def _channel() -> Any:
-    """The channel of a candidate row joined to its address (`_with_address`)."""
-    return sa.case(
-        (ADDR.urn.like("telegram:%"), ChannelName.TELEGRAM.value), else_=ChannelName.SMS.value
+def _addressed(candidates: Any) -> tuple[Any, delivery.Case]:
+    """Candidates joined to their chosen address (those with none are left out), and what picks
+    the shape of each one's delivery."""
+    joined = candidates.join(ADDRESS, ADDRESS.c.id == candidates.c.address_id)
+    case = delivery.Case(
+        channel=delivery.channel_sql(ADDRESS.c.urn),
+        quiet=candidates.c.quiet,
+        merged=candidates.c.merged == 1,
     )
-
-
-def _with_address(c: Any) -> Any:
-    """Candidates joined to their chosen address; those with none are left out."""
-    return c.join(core_table(Address), ADDR.id == c.c.address_id)
+    return joined, case
 
 
 # --- preview ------------------------------------------------------------------------------------
@@ -380,24 +367,29 @@ async def preview(
     facts = await _facts(session, audience, settings, now)
     if facts is None:
         return out
-    c = _candidates(audience, facts, settings)
-    channel = _channel()
-    is_sms = channel == ChannelName.SMS.value
+    candidates = _candidates(audience, facts, settings)
+    joined, case = _addressed(candidates)
     groups = (
-        c.c.locale,
-        c.c.script,
-        c.c.digits,
-        c.c.plain_sms,
-        channel,
-        c.c.country_code,
-        c.c.sms_price,
+        *(candidates.c[name] for name in delivery.READER_COLUMNS),
+        case.channel,
+        candidates.c.country_code,
+        candidates.c.sms_price,
     )
-    deferred = sa.func.sum(sa.case((sa.and_(is_sms, c.c.quiet, c.c.merged == 0), 1), else_=0))
+
+    def count_where(condition: Any) -> Any:
+        return sa.func.sum(sa.case((condition, 1), else_=0))
+
     rows = (
         await run_core(
             session,
-            sa.select(*groups, sa.func.count(), sa.func.sum(c.c.merged), deferred)
-            .select_from(_with_address(c))
+            sa.select(
+                *groups,
+                sa.func.count(),
+                sa.func.sum(candidates.c.merged),
+                count_where(delivery.shape_where(lambda shape: shape.due is Due.QUIET_END, case)),
+                count_where(delivery.shape_where(lambda shape: shape.charged, case)),
+            )
+            .select_from(joined)
             .group_by(*groups),
         )
     ).all()
@@ -405,19 +397,21 @@ async def preview(
     by_channel: Counter[str] = Counter()
     by_locale: Counter[str] = Counter()
     cost: dict[str, Decimal] = defaultdict(Decimal)
-    for locale, script, digits, plain, chan, country, price, count, merged, deferred in rows:
-        variant = Variant(locale, Script(script), str(digits), bool(plain), ChannelName(chan))
+    for row in rows:
+        locale, script, digits, plain, channel, country, price, count, merged, deferred, charged = (
+            row
+        )
+        variant = Variant(locale, Script(script), str(digits), bool(plain), ChannelName(channel))
         by_variant[variant][0] += count
         by_variant[variant][1] += int(merged or 0)
-        by_channel[chan] += count
+        by_channel[channel] += count
         by_locale[locale] += count
         out.merged += int(merged or 0)
         out.deferred += int(deferred or 0)
-        if variant.channel is ChannelName.SMS:
+        if charged:
             segments = render(audience.kind, audience.payload, variant, splitting=split).segments
-            sent = count - int(merged or 0)
-            out.sms_segments += segments * sent
-            cost[country] += segments * sent * Decimal(price)
+            out.sms_segments += segments * int(charged)
+            cost[country] += segments * int(charged) * Decimal(price)
     for variant, (count, merged) in sorted(by_variant.items(), key=lambda kv: str(kv[0])):
         text = render(audience.kind, audience.payload, variant, splitting=split)
         out.texts.append(
@@ -474,111 +468,51 @@ async def fan_out(
     facts = await _facts(session, audience, settings, now)
     if facts is None:
         return broadcast
-    texts = [
-        _text_row(
-            broadcast.id,
-            audience,
-            Variant(locale, script, digits, plain, channel),
-            splitting_for(settings.sms_gateway),
-        )
-        for locale, script, digits, plain in facts.variants
-        for channel in ChannelName
-    ]
-    session.add_all(texts)
+    splitting = splitting_for(settings.sms_gateway)
+    session.add_all(
+        [
+            text_row(broadcast, Variant(locale, script, digits, plain, channel), splitting)
+            for locale, script, digits, plain in facts.variants
+            for channel in ChannelName
+        ]
+    )
     await session.flush()
     await run_core(session, _insert_deliveries(broadcast.id, audience, facts, settings, now))
     return broadcast
 
 
-def _text_row(
-    broadcast_id: int, audience: Audience, variant: Variant, splitting: Splitting
-) -> BroadcastText:
-    rendered = render(audience.kind, audience.payload, variant, splitting=splitting)
-    return BroadcastText(
-        broadcast_id=broadcast_id,
-        locale=variant.locale,
-        script=variant.script,
-        digits=variant.digits,
-        plain_sms=variant.plain_sms,
-        channel=variant.channel,
-        text=rendered.text,
-        segments=rendered.segments,
-        encoding=rendered.encoding,
-    )
-
-
 def _insert_deliveries(
     broadcast_id: int, audience: Audience, facts: _Facts, settings: Settings, now: dt.datetime
 ) -> Any:
-    c = _candidates(audience, facts, settings)
-    t = sa.table(
-        "broadcast_text",
-        sa.column("id"),
-        sa.column("broadcast_id"),
-        sa.column("locale"),
-        sa.column("script"),
-        sa.column("digits"),
-        sa.column("plain_sms"),
-        sa.column("channel"),
-        sa.column("segments"),
+    candidates = _candidates(audience, facts, settings)
+    joined, case = _addressed(candidates)
+    decided = delivery.decided_sql(
+        case,
+        quiet_end=candidates.c.quiet_end,
+        digest_due=candidates.c.due,
+        text_segments=BROADCAST_TEXT.c.segments,
+        segment_price=candidates.c.sms_price,
+        capped=audience.capped,
+        now=now,
     )
-    channel = _channel()
-    is_sms = channel == ChannelName.SMS.value
-    merged = c.c.merged == 1
-    segments = sa.case((sa.and_(is_sms, sa.not_(merged)), t.c.segments), else_=0)
-    select_rows = (
-        sa.select(
-            sa.literal(broadcast_id),
-            c.c.producer_id,
-            c.c.address_id,
-            c.c.country_code,
-            channel,
-            t.c.id,
-            sa.case((merged, DeliveryStatus.MERGED.value), else_=DeliveryStatus.QUEUED.value),
-            sa.and_(sa.not_(is_sms), c.c.quiet, sa.not_(merged)),
-            sa.literal(audience.capped),
-            sa.literal(False),
-            segments,
-            segments * c.c.sms_price,
-            sa.literal(0),
-            sa.case(
-                (merged, c.c.due),
-                (sa.and_(is_sms, c.c.quiet), c.c.quiet_end),
-                else_=sa.literal(now, UTCDateTime),
-            ),
-            sa.literal(now, UTCDateTime),
-            sa.literal(now, UTCDateTime),
-        )
-        .select_from(_with_address(c))
+    values = {
+        "broadcast_id": sa.literal(broadcast_id),
+        "producer_id": candidates.c.producer_id,
+        "address_id": candidates.c.address_id,
+        "country_code": candidates.c.country_code,
+        "channel": case.channel,
+        "text_id": BROADCAST_TEXT.c.id,
+        **decided,
+    }
+    rows = (
+        sa.select(*values.values())
+        .select_from(joined)
         .join(
-            t,
+            BROADCAST_TEXT,
             sa.and_(
-                t.c.broadcast_id == broadcast_id,
-                t.c.locale == c.c.locale,
-                t.c.script == c.c.script,
-                t.c.digits == c.c.digits,
-                t.c.plain_sms == c.c.plain_sms,
-                t.c.channel == channel,
+                BROADCAST_TEXT.c.broadcast_id == broadcast_id,
+                delivery.reads_text_sql(BROADCAST_TEXT, candidates, case.channel),
             ),
         )
     )
-    columns = [
-        "broadcast_id",
-        "producer_id",
-        "address_id",
-        "country_code",
-        "channel",
-        "text_id",
-        "status",
-        "silent",
-        "capped",
-        "budget_override",
-        "segments",
-        "cost",
-        "attempts",
-        "next_attempt_at",
-        "created_at",
-        "updated_at",
-    ]
-    table = core_table(Delivery)
-    return sa.insert(table).from_select([table.c[name] for name in columns], select_rows)
+    return sa.insert(DELIVERY).from_select([DELIVERY.c[name] for name in values], rows)

@@ -12,13 +12,13 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
 
-from app.alerts.outbox import record_receipt
+from app.alerts.receipts import record_receipt
 from app.api.errors import error_response
 from app.commands.parse import ParserCache
 from app.core.config import Settings
 from app.core.db import Database
+from app.inbound.sms import receive_sms
 from bots.sms.gateways.base import SmsGateway, WebhookInvalid, WebhookRefused, WebhookRequest
-from jobs.inbound import receive_sms
 
 log = logging.getLogger("mic.sms")
 router = APIRouter(prefix="/webhooks/sms", tags=["webhooks"], include_in_schema=False)

@@ -12,8 +12,10 @@ import httpx
 import sqlalchemy as sa
 from sqlmodel import col, select
 
-from app.alerts import outbox
+from app.alerts.claims import claim
 from app.alerts.models import ChannelName, ChannelPace, Delivery, DeliveryStatus
+from app.alerts.receipts import record_receipt
+from app.alerts.results import Outcome, record
 from app.channels.base import ChannelError, ErrorKind, OutboundMessage, SendResult
 from app.core.config import Settings
 from app.core.db import Database, run_core
@@ -136,13 +138,11 @@ async def test_an_expired_lease_returns_the_delivery_to_another_dispatcher(
     sms.known_urns.add("tel:+959250000014")
     await publish(client, tokens, "12600")
     async with database.session() as s:  # a dispatcher claims it, then dies
-        claim = await outbox.claim(
-            s, channel=ChannelName.SMS, worker="dead", limit=10, settings=fast
-        )
-    assert len(claim.deliveries) == 1
+        claimed = await claim(s, channel=ChannelName.SMS, worker="dead", limit=10, settings=fast)
+    assert len(claimed.deliveries) == 1
     async with database.session() as s:  # nobody else may take it while the lease runs
         assert (
-            await outbox.claim(s, channel=ChannelName.SMS, worker="b", limit=10, settings=fast)
+            await claim(s, channel=ChannelName.SMS, worker="b", limit=10, settings=fast)
         ).deliveries == []
         await run_core(
             s,
@@ -234,17 +234,15 @@ async def test_receipts_move_sent_to_delivered_or_failed_even_late(
     )
     a, b = await deliveries(database)
     async with database.session() as s:
-        got = await outbox.record_receipt(s, delivered=True, gateway_id=a.gateway_id)
+        got = await record_receipt(s, delivered=True, gateway_id=a.gateway_id)
         assert got is not None and got.status is DeliveryStatus.DELIVERED
-        await outbox.record_receipt(s, delivered=True, delivery_id=b.id)
-        late = await outbox.record_receipt(
-            s, delivered=False, delivery_id=b.id, reason="SMSC: expired"
-        )
+        await record_receipt(s, delivered=True, delivery_id=b.id)
+        late = await record_receipt(s, delivered=False, delivery_id=b.id, reason="SMSC: expired")
         assert late is not None and (late.status, late.reason) == (
             DeliveryStatus.FAILED,
             "SMSC: expired",
         )
-        assert await outbox.record_receipt(s, delivered=True, gateway_id="nobody") is None
+        assert await record_receipt(s, delivered=True, gateway_id="nobody") is None
 
 
 async def test_two_dispatchers_share_one_broadcast_without_sending_twice(
@@ -345,13 +343,13 @@ async def test_a_report_that_overtakes_the_dispatchers_record_still_counts(
     await publish(client, tokens, "12600")
     async with database.session() as s:
         [claimed] = (
-            await outbox.claim(s, channel=ChannelName.SMS, worker="w", limit=5, settings=fast)
+            await claim(s, channel=ChannelName.SMS, worker="w", limit=5, settings=fast)
         ).deliveries
     async with database.session() as s:  # Kannel's report, before the send's result is written
-        early = await outbox.record_receipt(s, delivered=True, delivery_id=claimed.delivery_id)
+        early = await record_receipt(s, delivered=True, delivery_id=claimed.delivery_id)
         assert early is not None and early.status is DeliveryStatus.DELIVERED
     async with database.session() as s:
-        outcome = outbox.Outcome(claimed, dt.datetime.now(dt.UTC), result=SendResult("k-1"))
-        await outbox.record(s, [outcome], worker="w", settings=fast)
+        outcome = Outcome(claimed, dt.datetime.now(dt.UTC), result=SendResult("k-1"))
+        await record(s, [outcome], worker="w", settings=fast)
     [delivery] = await deliveries(database)
     assert delivery.status is DeliveryStatus.DELIVERED and delivery.sent_at is not None

@@ -13,13 +13,13 @@ import pytest
 from fastapi import FastAPI
 from sqlmodel import col, select
 
-from app.alerts import replies as replies_service
 from app.alerts.models import Broadcast, BroadcastKind
 from app.commands.models import InboundMessage
 from app.commands.parse import ParserCache
 from app.core import clock
 from app.core.config import Settings
 from app.core.db import Database
+from app.inbound import sms as inbound_sms
 from app.main import create_app
 from jobs import inbound
 from tests.alerts.conftest import publish
@@ -86,12 +86,12 @@ async def test_a_failure_while_answering_keeps_the_message_and_the_job_answers_i
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     await publish(client, tokens, "12600")
-    real_answer = replies_service.answer_message
+    real_answer = inbound_sms.answer_message
 
     async def broken(*args: object, **kwargs: object) -> object:
         raise RuntimeError("the database went away mid-answer")
 
-    monkeypatch.setattr(replies_service, "answer_message", broken)
+    monkeypatch.setattr(inbound_sms, "answer_message", broken)
     answered = await mo(sms, "959250000001", "mango muse", msg_id="kept-1")
     assert answered.status_code == 200  # stored: the gateway must not resend it
     [waiting] = await _stored(database)
@@ -100,7 +100,7 @@ async def test_a_failure_while_answering_keeps_the_message_and_the_job_answers_i
     again = await mo(sms, "959250000001", "mango muse", msg_id="kept-1")  # Kannel resends
     assert again.status_code == 200 and len(await _stored(database)) == 1
 
-    monkeypatch.setattr(replies_service, "answer_message", real_answer)
+    monkeypatch.setattr(inbound_sms, "answer_message", real_answer)
     parsers = ParserCache("en")
     # Too young: the request that stored it may still be answering it.
     assert await inbound.answer_unanswered(database, parsers, busy_settings) == 0
@@ -119,14 +119,14 @@ async def test_a_message_that_always_fails_is_tried_a_few_times_then_left_stored
     database: Database, seeded: None, busy_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with database.session() as s:
-        record = await replies_service.store_sms(s, sender="+959250000002", text="mango muse")
+        record = await inbound_sms.store_sms(s, sender="+959250000002", text="mango muse")
         assert record is not None
         record.received_at = clock.utcnow() - dt.timedelta(minutes=5)
 
     async def broken(*args: object, **kwargs: object) -> object:
         raise RuntimeError("a message this code cannot answer")
 
-    monkeypatch.setattr(replies_service, "answer_message", broken)
+    monkeypatch.setattr(inbound_sms, "answer_message", broken)
     parsers = ParserCache("en")
     for _ in range(inbound.MAX_RETRIES + 2):
         assert await inbound.answer_unanswered(database, parsers, busy_settings) == 0

@@ -1,13 +1,15 @@
 """Inbound SMS: stored first (committed before the gateway hears back), then answered by
-app.commands in a savepoint of the same transaction (jobs/inbound.py), and the answer queued in
+app.commands in a savepoint of the same transaction (`receive_sms`), and the answer queued in
 the outbox like any other message, within a per-number and a global limit so that a looping
 phone or a storm of inbound messages cannot run up the SMS bill. A stored message whose answer
 failed is answered again by the scheduler (jobs/inbound.py)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -15,18 +17,17 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.alerts.content import Variant
+from app.alerts.delivery import variant_for
 from app.alerts.direct import queue_direct
 from app.alerts.models import Broadcast, BroadcastKind, ChannelName, Delivery
 from app.commands.handle import Sender, answer_message
 from app.commands.models import InboundMessage
-from app.commands.parse import Parser
+from app.commands.parse import Parser, ParserCache
 from app.core import clock
 from app.core.config import Settings
-from app.core.db import core_table, insert_missing
+from app.core.db import Database, core_table, insert_missing
 from app.producers.models import Producer
 from app.producers.service import country_of_phone
-from app.text.formatting import Script
 
 log = logging.getLogger("mic.sms")
 
@@ -225,13 +226,6 @@ async def queue_reply(
 ) -> Delivery:
     """One SMS answer in the outbox, due now: a reply answers a question just asked, so quiet
     hours do not apply, but it is charged to the country's budget like every SMS."""
-    variant = Variant(
-        locale,
-        Script(producer.script) if producer else Script.UNICODE,
-        str(producer.digits) if producer else "latin",
-        producer.plain_sms if producer else False,
-        ChannelName.SMS,
-    )
     return await queue_direct(
         session,
         kind=BroadcastKind.REPLY,
@@ -240,7 +234,69 @@ async def queue_reply(
         urn=urn,
         country=country,
         producer=producer,
-        variant=variant,
+        variant=variant_for(producer, ChannelName.SMS, locale=locale),
         settings=settings,
         now=now,
     )
+
+
+# --- transactions -------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _retried_if_failing(inbound_id: int | None) -> Iterator[None]:
+    """A failure while answering a stored message is logged, not raised: the message stays
+    stored and unanswered, and the retry job answers it."""
+    try:
+        yield
+    except Exception:
+        log.exception(
+            "inbound SMS %s is stored but its answer failed; it will be retried", inbound_id
+        )
+
+
+async def receive_sms(
+    database: Database,
+    parsers: ParserCache,
+    settings: Settings,
+    *,
+    sender: str,
+    text: str,
+    gateway_id: str | None = None,
+) -> SmsOutcome | None:
+    """Store one inbound SMS and answer it in a single transaction, the answer inside a
+    savepoint: a failure while answering rolls back the answer alone, the stored message is
+    committed all the same (status "stored") and the retry job answers it. One transaction
+    instead of a store and an answer of their own: on SQLite every transaction waits its turn
+    for the write lock, and under a storm of questions each turn is queued behind all others.
+    Returns when the commit is done, so the gateway hears 200 only for a stored message; None
+    when the gateway delivered this message before."""
+    async with database.session() as session:
+        record = await store_sms(session, sender=sender, text=text, gateway_id=gateway_id)
+        if record is None:
+            return None
+        # Taken now: the record's attributes are expired when its answer is rolled back.
+        outcome = SmsOutcome("stored", record.id)
+        with _retried_if_failing(record.id):
+            async with session.begin_nested():
+                outcome = await answer_sms_record(
+                    session,
+                    record=record,
+                    parser=await parsers.get(session),
+                    settings=settings,
+                    text=text,
+                )
+    return outcome
+
+
+async def answer_stored_sms(
+    database: Database, parsers: ParserCache, settings: Settings, inbound_id: int
+) -> SmsOutcome | None:
+    """Answer one stored SMS in a transaction of its own; None (logged) when that failed, and
+    the message waits for the next try."""
+    with _retried_if_failing(inbound_id):
+        async with database.session() as session:
+            return await answer_sms(
+                session, inbound_id=inbound_id, parser=await parsers.get(session), settings=settings
+            )
+    return None

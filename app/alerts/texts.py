@@ -1,0 +1,61 @@
+"""A broadcast's texts: rendered once per variant of reader and channel, stored, and shared by
+every recipient who reads it that way."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.alerts.content import Variant, render
+from app.alerts.models import Broadcast, BroadcastKind, BroadcastText
+from app.core.config import Settings
+from app.text.sms import Splitting, splitting_for
+
+
+def text_row(broadcast: Broadcast, variant: Variant, splitting: Splitting) -> BroadcastText:
+    """The broadcast's text for `variant`, rendered, not yet stored."""
+    rendered = render(
+        BroadcastKind(broadcast.kind), broadcast.payload, variant, splitting=splitting
+    )
+    return BroadcastText(
+        broadcast_id=broadcast.id or 0,
+        locale=variant.locale,
+        script=variant.script,
+        digits=variant.digits,
+        plain_sms=variant.plain_sms,
+        channel=variant.channel,
+        text=rendered.text,
+        segments=rendered.segments,
+        encoding=rendered.encoding,
+    )
+
+
+async def text_for(
+    session: AsyncSession,
+    broadcast: Broadcast,
+    variant: Variant,
+    *,
+    settings: Settings,
+    fresh: bool = False,
+) -> BroadcastText:
+    """The broadcast's text for `variant`, rendered now if no recipient needed it before;
+    `fresh`: the caller has just created the broadcast, so there is nothing to look up."""
+    if not fresh:
+        found = (
+            await session.exec(
+                select(BroadcastText).where(
+                    BroadcastText.broadcast_id == broadcast.id,
+                    BroadcastText.locale == variant.locale,
+                    BroadcastText.script == variant.script,
+                    BroadcastText.digits == variant.digits,
+                    BroadcastText.plain_sms == variant.plain_sms,
+                    BroadcastText.channel == variant.channel,
+                )
+            )
+        ).first()
+        if found is not None:
+            return found
+    text = text_row(broadcast, variant, splitting_for(settings.sms_gateway))
+    session.add(text)
+    await session.flush()
+    return text
