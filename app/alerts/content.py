@@ -75,7 +75,7 @@ def render(
         day = dt.date.fromisoformat(payload["day"])
         text = render_digest(alerts, day, reader, sms=is_sms)
     elif kind in (BroadcastKind.REPLY, BroadcastKind.REPORT):
-        text = payload["text"]  # already shaped for its reader (app.commands, the report)
+        text = payload["text"]  # already shaped for its reader (the answer, the report)
     elif kind is BroadcastKind.LEAD:
         text = present(render_lead(lead_from_payload(payload), reader.locale), reader, sms=is_sms)
     else:

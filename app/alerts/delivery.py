@@ -16,7 +16,7 @@ import datetime as dt
 import enum
 from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
 
@@ -84,9 +84,9 @@ def preferred_address_sql(
 
 # --- variant --------------------------------------------------------------------------------------
 
-# The producer's columns that say how they read; a text is shared by the readers who agree on
-# all of them and on the channel.
-READER_COLUMNS = ("locale", "script", "digits", "plain_sms")
+# The producer's columns that say how they read, named as the Variant's fields: a text is
+# shared by the readers who agree on all of them and on the channel.
+READER_COLUMNS = tuple(field.name for field in fields(Variant) if field.name != "channel")
 
 
 def variant_for(
@@ -212,6 +212,10 @@ def shape_of(channel: ChannelName, *, quiet: bool, merged: bool) -> Shape:
     return SHAPES[(channel, quiet, merged)]
 
 
+# What every new delivery starts with, whichever way it is written.
+FRESH: dict[str, Any] = {"budget_override": False, "attempts": 0}
+
+
 @dataclass(frozen=True)
 class Case:
     """SQL expressions, one row per delivery, of what picks its shape in SHAPES."""
@@ -271,7 +275,7 @@ def _holds(cube: Key, case: Case) -> Any:
     return sa.and_(*conditions) if conditions else sa.true()
 
 
-def shape_where(predicate: Callable[[Shape], bool], case: Case) -> Any:
+def where_shape_sql(predicate: Callable[[Shape], bool], case: Case) -> Any:
     """A condition true for the rows whose shape satisfies `predicate`, generated from SHAPES."""
     keys: list[Key] = [key for key, shape in SHAPES.items() if predicate(shape)]
     if not keys:
@@ -289,7 +293,7 @@ def _case_of(pick: Callable[[Shape], Hashable], case: Case, value_sql: Callable[
         return lambda shape: pick(shape) == value
 
     whens = [
-        (shape_where(picks(value), case), value_sql(value))
+        (where_shape_sql(picks(value), case), value_sql(value))
         for value in counts
         if value != commonest
     ]
@@ -313,17 +317,16 @@ def decided_sql(
         Due.QUIET_END: quiet_end,
         Due.DIGEST: digest_due,
     }
-    charged = shape_where(lambda shape: shape.charged, case)
+    charged = where_shape_sql(lambda shape: shape.charged, case)
     segments = sa.case((charged, text_segments), else_=0)
     return {
         "status": _case_of(lambda shape: shape.status.value, case, sa.literal),
-        "silent": shape_where(lambda shape: shape.silent, case),
+        "silent": where_shape_sql(lambda shape: shape.silent, case),
         "segments": segments,
         "cost": segments * segment_price,
         "next_attempt_at": _case_of(lambda shape: shape.due, case, due_sql.__getitem__),
         "capped": sa.literal(capped),
-        "budget_override": sa.literal(False),
-        "attempts": sa.literal(0),
+        **{name: sa.literal(value) for name, value in FRESH.items()},
         "created_at": sa.literal(now, UTCDateTime),
         "updated_at": sa.literal(now, UTCDateTime),
     }
@@ -363,14 +366,13 @@ def build(
         status=shape.status,
         silent=shape.silent,
         capped=capped,
-        budget_override=False,
         segments=segments,
         cost=segments * segment_price(settings, country),
-        attempts=0,
         next_attempt_at=due,
         fallback_of=fallback_of,
         created_at=now,
         updated_at=now,
+        **FRESH,
     )
 
 

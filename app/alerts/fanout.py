@@ -386,8 +386,10 @@ async def preview(
                 *groups,
                 sa.func.count(),
                 sa.func.sum(candidates.c.merged),
-                count_where(delivery.shape_where(lambda shape: shape.due is Due.QUIET_END, case)),
-                count_where(delivery.shape_where(lambda shape: shape.charged, case)),
+                count_where(
+                    delivery.where_shape_sql(lambda shape: shape.due is Due.QUIET_END, case)
+                ),
+                count_where(delivery.where_shape_sql(lambda shape: shape.charged, case)),
             )
             .select_from(joined)
             .group_by(*groups),

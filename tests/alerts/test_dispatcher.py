@@ -9,9 +9,11 @@ from collections import Counter
 from decimal import Decimal
 
 import httpx
+import pytest
 import sqlalchemy as sa
 from sqlmodel import col, select
 
+from app.alerts import results
 from app.alerts.claims import claim
 from app.alerts.models import ChannelName, ChannelPace, Delivery, DeliveryStatus
 from app.alerts.receipts import record_receipt
@@ -353,3 +355,16 @@ async def test_a_report_that_overtakes_the_dispatchers_record_still_counts(
         await record(s, [outcome], worker="w", settings=fast)
     [delivery] = await deliveries(database)
     assert delivery.status is DeliveryStatus.DELIVERED and delivery.sent_at is not None
+
+
+@pytest.mark.parametrize(
+    ("factor", "expected"), [(0.5, [0.5, 1, 2, 1800]), (1.5, [1.5, 3, 6, 5400])]
+)
+def test_backoff_doubles_to_an_hour_then_jitters_by_half_either_way(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, factor: float, expected: list[float]
+) -> None:
+    """The extremes of the jitter: half and one and a half times the exponential base, which
+    stops doubling at an hour."""
+    monkeypatch.setattr(results.random, "uniform", lambda low, high: {0.5: low, 1.5: high}[factor])
+    one = settings.model_copy(update={"dispatch_backoff_s": 1.0})
+    assert [results.backoff(attempts, one) for attempts in (1, 2, 3, 30)] == expected
