@@ -223,7 +223,7 @@ async def _facts(
     ).all()
     if not rows:
         return None
-    times: set[str | None] = {None}  # MIC_DIGEST_TIME, for producers without a digest rule
+    times = {settings.digest_time}  # for producers without a digest rule of their own
     if audience.digest_times is not None:
         chosen = (await run_core(session, audience.digest_times)).scalars().all()
         times |= {str(t) for t in chosen if t}
@@ -246,15 +246,11 @@ async def _facts(
                 delivery.segment_price(settings, country),
             )
         )
-    digest_rows = {
-        (
-            country,
-            hhmm or settings.digest_time,
-            delivery.digest_due(now, zones[country], hhmm, settings),
-        )
-        for country in {country for country, _ in windows}
-        for hhmm in times
-    }
+    digest_rows = [
+        (country, hhmm, delivery.digest_due(now, zones[country], hhmm, settings))
+        for country in sorted({country for country, _ in windows})
+        for hhmm in sorted(times)
+    ]
     return _Facts(
         variants=sorted({(row[0], Script(row[1]), str(row[2]), bool(row[3])) for row in rows}),
         windows=sa.values(
@@ -274,7 +270,7 @@ async def _facts(
             sa.column("due", UTCDateTime),
             name="digests",
         )
-        .data(sorted(digest_rows))
+        .data(digest_rows)
         .cte("digests"),
     )
 
