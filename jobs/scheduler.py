@@ -2,7 +2,7 @@
 Source on its own cron schedule.
 
 APScheduler 3 keeps its jobs in memory and cannot share a job store between processes, so on
-PostgreSQL only the process holding the scheduler's advisory lock runs it (jobs/leader.py);
+PostgreSQL only the process holding the scheduler's advisory lock runs it (app/core/leader.py);
 when that process dies another takes over within seconds. Every run is also recorded in
 `job_run`, whose unique "running" index refuses a second concurrent run of the same job
 whatever process starts it.
@@ -28,11 +28,11 @@ from app.core import clock
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.errors import AppError, Conflict
+from app.core.leader import SCHEDULER_LOCK, Leadership
 from app.sources import service as sources
 from app.sources.ingest import Counts
 from app.sources.models import RunStatus, RunTrigger, Source
 from jobs import collect, digests, housekeeping, inbound
-from jobs.leader import SCHEDULER_LOCK, Leadership
 
 log = logging.getLogger(__name__)
 
