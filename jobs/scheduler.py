@@ -91,7 +91,7 @@ class Scheduler:
             IntervalTrigger(seconds=inbound.INTERVAL_S),
             id="inbound.unanswered",
         )
-        async with self.database.session() as session:
+        async with self.database.read_session() as session:
             countries = (await session.exec(select(Country.code))).all()
         for job_id, trigger in HOUSEKEEPING_SCHEDULE.items():
             for one in [f"{STALE_JOB}.{c}" for c in countries] if job_id == STALE_JOB else [job_id]:
@@ -110,7 +110,7 @@ class Scheduler:
         scheduler = self._scheduler
         if scheduler is None:
             return
-        async with self.database.session() as session:
+        async with self.database.read_session() as session:
             enabled = (await session.exec(select(Source).where(col(Source.enabled)))).all()
             zones = await country_zones(session)
         wanted = {sources.job_id(s): s for s in enabled}
