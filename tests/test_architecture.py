@@ -8,6 +8,7 @@ from pathlib import Path
 
 from tests import architecture
 from tests.architecture import (
+    LAYERS,
     ROOT,
     Finding,
     Import,
@@ -69,6 +70,20 @@ def test_bots_and_jobs_do_not_import_each_other() -> None:
 
 def test_bots_do_no_database_work() -> None:
     assert [str(f) for f in database_work_in_bots()] == []
+
+
+def test_contributing_md_shows_the_layers_the_test_holds() -> None:
+    """The table of layers in CONTRIBUTING.md: `| 2 | `catalogue`, `channels` | ... |` rows."""
+    rows = [
+        line.split("|")[1:3]
+        for line in (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8").splitlines()
+        if line.startswith("| ") and line.split("|")[1].strip().isdigit()
+    ]
+    documented = {
+        int(number): frozenset(name.strip(" `") for name in names.split(","))
+        for number, names in rows
+    }
+    assert documented == dict(enumerate(LAYERS))
 
 
 def test_services_never_raise_http_exceptions() -> None:
