@@ -6,6 +6,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 from tests import architecture
 from tests.architecture import (
     LAYERS,
@@ -276,7 +278,11 @@ def test_the_listing_shows_the_graph_and_every_broken_rule(tmp_path: Path) -> No
     ]
 
 
-def test_the_command_exits_1_on_a_broken_rule(tmp_path: Path, capsys: object) -> None:
-    root = plant(tmp_path, {"app/core/db.py": "from app.prices import models\n"})
+def test_the_command_exits_1_on_a_broken_rule(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = plant(tmp_path / "broken", {"app/core/db.py": "from app.prices import models\n"})
     assert architecture.main(["--root", str(root)]) == 1
+    assert "  back-import core -> prices (app/core/db.py:1)" in capsys.readouterr().out.splitlines()
     assert architecture.main(["--root", str(plant(tmp_path / "ok", {"app/core/db.py": ""}))]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "Broken rules: none"
