@@ -246,7 +246,8 @@ class Database:
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
         # On an SQLite file, reads get connections of their own (see _configure_sqlite). An
-        # in-memory database exists on its one connection only: its reads share the writers'.
+        # in-memory database exists on its one connection only, so its reads share the writers'
+        # turn (it serves no requests: `mic run` refuses a database that is not migrated).
         # PostgreSQL's reads already run beside its writes: its transactions stay as they were.
         self.read_engine = self.engine
         if self.url.is_sqlite and self.url.sqlite_path is not None:
