@@ -77,7 +77,7 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
         if own_process:
             # The parser of the catalogue is built before the first message, not by it (while
             # it holds SQLite's write turn), and is frozen with the rest of the startup heap.
-            async with database.session() as session:
+            async with database.read_session() as session:
                 await app.state.parsers.get(session)
             freeze_startup_heap()
         try:

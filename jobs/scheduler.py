@@ -2,7 +2,7 @@
 Source on its own cron schedule.
 
 APScheduler 3 keeps its jobs in memory and cannot share a job store between processes, so on
-PostgreSQL only the process holding the scheduler's advisory lock runs it (jobs/leader.py);
+PostgreSQL only the process holding the scheduler's advisory lock runs it (app/core/leader.py);
 when that process dies another takes over within seconds. Every run is also recorded in
 `job_run`, whose unique "running" index refuses a second concurrent run of the same job
 whatever process starts it.
@@ -28,11 +28,11 @@ from app.core import clock
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.errors import AppError, Conflict
+from app.core.leader import SCHEDULER_LOCK, Leadership
 from app.sources import service as sources
 from app.sources.ingest import Counts
 from app.sources.models import RunStatus, RunTrigger, Source
 from jobs import collect, digests, housekeeping, inbound
-from jobs.leader import SCHEDULER_LOCK, Leadership
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ class Scheduler:
             IntervalTrigger(seconds=inbound.INTERVAL_S),
             id="inbound.unanswered",
         )
-        async with self.database.session() as session:
+        async with self.database.read_session() as session:
             countries = (await session.exec(select(Country.code))).all()
         for job_id, trigger in HOUSEKEEPING_SCHEDULE.items():
             for one in [f"{STALE_JOB}.{c}" for c in countries] if job_id == STALE_JOB else [job_id]:
@@ -110,7 +110,7 @@ class Scheduler:
         scheduler = self._scheduler
         if scheduler is None:
             return
-        async with self.database.session() as session:
+        async with self.database.read_session() as session:
             enabled = (await session.exec(select(Source).where(col(Source.enabled)))).all()
             zones = await country_zones(session)
         wanted = {sources.job_id(s): s for s in enabled}

@@ -155,3 +155,67 @@ async def test_foreign_keys_are_enforced(database: Database) -> None:
                 )
             )
             await s.flush()
+
+
+async def test_a_read_session_runs_while_a_writer_of_the_same_process_holds_its_turn(
+    database: Database,
+) -> None:
+    """On SQLite a write session holds the process's writer turn and the write lock until it
+    ends; a read session needs neither, and sees what was committed before it began."""
+    writing, finish = asyncio.Event(), asyncio.Event()
+
+    async def write() -> None:
+        async with database.session() as s:
+            s.add(StaffUser(name="uncommitted", role=Role.VIEWER, countries=["MM"]))
+            await s.flush()
+            writing.set()
+            await finish.wait()
+
+    writer = asyncio.create_task(write())
+    try:
+        await writing.wait()
+        # A failure, not a hang, if the read queued behind the writer (WRITER_WAIT_S is 60 s).
+        async with asyncio.timeout(10), database.read_session() as s:
+            names = set((await s.exec(select(StaffUser.name))).all())
+        assert "uncommitted" not in names
+    finally:
+        finish.set()
+        await writer
+    async with database.read_session() as s:
+        assert "uncommitted" in set((await s.exec(select(StaffUser.name))).all())
+
+
+@sqlite_only
+async def test_sqlite_reads_do_not_wait_for_another_process_holding_the_write_lock(
+    database_url: str,
+) -> None:
+    """Another process's write transaction blocks writers (busy after 50 ms here), and not
+    readers: WAL gives them the last committed state."""
+    first = Database(database_url, busy_timeout_ms=50)
+    second = Database(database_url, busy_timeout_ms=50)
+    try:
+        async with first.session() as s1:
+            s1.add(StaffUser(name="uncommitted", role=Role.VIEWER, countries=["MM"]))
+            await s1.flush()
+            with pytest.raises(OperationalError, match="database is locked"):
+                async with second.session() as s2:
+                    await s2.exec(select(Country))
+            async with second.read_session() as s2:
+                names = set((await s2.exec(select(StaffUser.name))).all())
+                await s2.exec(select(Country))  # a second statement, in the same snapshot
+        assert "uncommitted" not in names
+    finally:
+        await first.dispose()
+        await second.dispose()
+
+
+@sqlite_only
+async def test_sqlite_read_sessions_refuse_to_write(database: Database) -> None:
+    """A deferred transaction that writes would have to upgrade its lock, which deadlocks with
+    another such transaction: so a read session cannot write at all."""
+    with pytest.raises(OperationalError, match="attempt to write a readonly database"):
+        async with database.read_session() as s:
+            s.add(StaffUser(name="reader", role=Role.VIEWER, countries=["MM"]))
+            await s.flush()
+    async with database.read_session() as s:
+        assert (await s.exec(select(StaffUser).where(StaffUser.name == "reader"))).first() is None

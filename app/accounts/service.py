@@ -185,7 +185,18 @@ async def revoke_token(session: AsyncSession, *, token_ref: str, actor: Staff | 
     return _public(token, user)
 
 
-async def authenticate(session: AsyncSession, *, token: str, key: str) -> Staff:
+@dataclass(frozen=True)
+class Authenticated:
+    """A token found valid: who calls with it, and whether this use is to be recorded."""
+
+    staff: Staff
+    token_id: int
+    record_use: bool  # its last recorded use is older than the precision kept
+
+
+async def authenticate(session: AsyncSession, *, token: str, key: str) -> Authenticated:
+    """Check a bearer token. Reads only, so that a read request can check it in a read
+    session; record_token_use() writes the use down when `record_use` asks for it."""
     row = (
         await session.exec(
             select(ApiToken, StaffUser)
@@ -201,18 +212,26 @@ async def authenticate(session: AsyncSession, *, token: str, key: str) -> Staff:
         raise Unauthorized("unknown token")
     if api_token.revoked_at is not None:
         raise Unauthorized("this token was revoked")
-    now = clock.utcnow()
-    if api_token.last_used_at is None or now - api_token.last_used_at > _LAST_USED_PRECISION:
-        api_token.last_used_at = now
-        session.add(api_token)
-        await session.flush()
-    assert user.id is not None
-    return Staff(
-        user_id=user.id,
-        name=user.name,
-        role=user.role,
-        countries=None if user.role is Role.ADMIN else frozenset(user.countries),
+    last_used = api_token.last_used_at
+    assert user.id is not None and api_token.id is not None
+    return Authenticated(
+        staff=Staff(
+            user_id=user.id,
+            name=user.name,
+            role=user.role,
+            countries=None if user.role is Role.ADMIN else frozenset(user.countries),
+        ),
+        token_id=api_token.id,
+        record_use=last_used is None or clock.utcnow() - last_used > _LAST_USED_PRECISION,
     )
+
+
+async def record_token_use(session: AsyncSession, token_id: int) -> None:
+    """Write down that a token was used now."""
+    api_token = await session.get_one(ApiToken, token_id)  # tokens are revoked, never deleted
+    api_token.last_used_at = clock.utcnow()
+    session.add(api_token)
+    await session.flush()
 
 
 class _CountryScoped(Protocol):

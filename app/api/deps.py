@@ -9,10 +9,13 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.accounts.service import Staff, authenticate
+from app.accounts.service import Staff, authenticate, record_token_use
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.errors import Unauthorized
+
+# HTTP's safe methods: a request made with one of them reads and never writes.
+READ_METHODS = frozenset({"GET", "HEAD"})
 
 
 def get_settings(request: Request) -> Settings:
@@ -20,14 +23,25 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
+def get_database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+def is_read(request: Request) -> bool:
+    return request.method in READ_METHODS
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One transaction per request, committed before the response is sent.
+    """One transaction per request, committed before the response is sent: a read session for
+    a GET (on SQLite it neither waits for nor holds the write lock), a write session otherwise.
 
     scope="function" below makes FastAPI finish this dependency before responding, so a commit
     that fails becomes an error response instead of a 200 for data that was never saved.
     """
-    database: Database = request.app.state.database
-    async with database.session() as session:
+    database = get_database(request)
+    transaction = database.read_session() if is_read(request) else database.session()
+    async with transaction as session:
         yield session
 
 
@@ -38,15 +52,27 @@ _bearer = HTTPBearer(auto_error=False, description="An API token from `mic token
 
 
 async def get_staff(
+    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Staff:
     if credentials is None:
         raise Unauthorized("send an API token as 'Authorization: Bearer <token>'")
-    return await authenticate(
+    found = await authenticate(
         session, token=credentials.credentials, key=settings.secret_key.get_secret_value()
     )
+    if found.record_use:
+        if is_read(request):
+            # A read session cannot write: the use gets a short write transaction of its own,
+            # at most once a minute per token.
+            async with get_database(request).session() as writer:
+                await record_token_use(writer, found.token_id)
+        else:
+            # A write session already holds SQLite's write turn: a second one would wait for it
+            # forever, so the use is recorded in the request's own transaction.
+            await record_token_use(session, found.token_id)
+    return found.staff
 
 
 StaffDep = Annotated[Staff, Depends(get_staff)]

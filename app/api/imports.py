@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from app.core.csvfile import ImportReport
+from app.text.csvfile import ImportReport
 
 
 class ImportedRow(BaseModel):

@@ -1,1 +1,2 @@
-"""Cross-cutting infrastructure: settings, database, errors, logging, security."""
+"""Cross-cutting infrastructure: settings, database, errors, logging, security, and leader
+election between processes."""

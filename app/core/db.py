@@ -111,12 +111,19 @@ def describe_connection_error(exc: BaseException, url: DatabaseUrl) -> str:
     return f"cannot use the database {url.display()}: {reason}"
 
 
-def _configure_sqlite(engine: sa.Engine, busy_timeout_ms: int, *, foreign_keys: bool) -> None:
+def _configure_sqlite(
+    engine: sa.Engine, busy_timeout_ms: int, *, foreign_keys: bool, read_only: bool = False
+) -> None:
     """WAL for concurrent readers, and BEGIN IMMEDIATE so a transaction owns the write lock.
 
     SQLite ignores SELECT ... FOR UPDATE; taking the write lock when the transaction begins is
     what makes claiming outbox rows exclusive, and it avoids the deadlock of two deferred
     transactions that both try to upgrade from a read to a write lock.
+
+    A read-only engine begins deferred instead: its transactions never take the write lock, so
+    WAL lets them read a snapshot while another transaction writes. Its connections refuse to
+    write (query_only), because a deferred transaction that writes would have to upgrade its
+    lock, which is the deadlock above.
     """
 
     @event.listens_for(engine, "connect")
@@ -129,11 +136,15 @@ def _configure_sqlite(engine: sa.Engine, busy_timeout_ms: int, *, foreign_keys: 
         _use_wal(cursor, busy_timeout_ms)
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
+        if read_only:
+            cursor.execute("PRAGMA query_only = ON")
         cursor.close()
+
+    begin = "BEGIN" if read_only else "BEGIN IMMEDIATE"
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql(begin)
 
 
 # How long a transaction of this process waits for its turn to write to SQLite. Turns are
@@ -199,7 +210,8 @@ def _use_wal(cursor: Any, busy_timeout_ms: int) -> None:
 
 
 class Database:
-    """The async engine and session factory of one process."""
+    """The async engines and session factories of one process: `session()` for work that
+    writes, `read_session()` for work that only reads."""
 
     def __init__(
         self,
@@ -233,6 +245,19 @@ class Database:
         self.sessionmaker = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
+        # On an SQLite file, reads get connections of their own (see _configure_sqlite). An
+        # in-memory database exists on its one connection only, so its reads share the writers'
+        # turn (it serves no requests: `mic run` refuses a database that is not migrated).
+        # PostgreSQL's reads already run beside its writes: its transactions stay as they were.
+        self.read_engine = self.engine
+        if self.url.is_sqlite and self.url.sqlite_path is not None:
+            self.read_engine = create_async_engine(self.url.async_url, **kwargs)
+            _configure_sqlite(
+                self.read_engine.sync_engine, busy_timeout_ms, foreign_keys=True, read_only=True
+            )
+        self.read_sessionmaker = async_sessionmaker(
+            self.read_engine, class_=AsyncSession, expire_on_commit=False
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
@@ -248,15 +273,21 @@ class Database:
     async def session(self) -> AsyncIterator[AsyncSession]:
         """The transaction boundary: commit when the block succeeds, roll back when it raises.
 
-        Services below this boundary flush but never commit.
+        Services below this boundary flush but never commit. On SQLite the transaction holds
+        the write lock from its first statement to its end: keep it short, and never wait for
+        the network inside it.
         """
-        async with self.sessionmaker() as session:
-            try:
-                yield session
-                await session.commit()
-            except BaseException:
-                await session.rollback()
-                raise
+        async with _transaction(self.sessionmaker) as session:
+            yield session
+
+    @asynccontextmanager
+    async def read_session(self) -> AsyncIterator[AsyncSession]:
+        """A transaction that only reads. On SQLite it takes no write lock and does not queue
+        behind the writers: it reads the database as it was when its first statement ran, and
+        a write in it fails ("attempt to write a readonly database"). On PostgreSQL it is the
+        same transaction as session()'s."""
+        async with _transaction(self.read_sessionmaker) as session:
+            yield session
 
     async def ping(self) -> None:
         try:
@@ -267,6 +298,21 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
+
+
+@asynccontextmanager
+async def _transaction(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    async with sessionmaker() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
 
 
 def sync_engine(url: DatabaseUrl, *, busy_timeout_ms: int = 5000) -> sa.Engine:

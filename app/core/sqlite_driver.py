@@ -9,11 +9,12 @@ statements. This driver does:
 - on aiosqlite's thread, in one crossing, what may wait: BEGIN (the busy handler waits there
   for another process's write lock), COMMIT and ROLLBACK (COMMIT writes the WAL and sometimes
   checkpoints it, with fsync), and any statement outside a transaction that holds the write
-  lock;
+  lock, such as the statements of app.core.db's read sessions, whose deferred transactions
+  may wait for a moment while another connection checkpoints;
 - on the calling thread, at once, every statement inside a transaction begun IMMEDIATE (or
-  EXCLUSIVE), as app.core.db begins all of them: that transaction holds the database's write
-  lock, so nothing it runs waits for another connection; it reads pages and writes to the WAL
-  that COMMIT will flush.
+  EXCLUSIVE), as app.core.db begins every transaction that may write: that transaction holds
+  the database's write lock, so nothing it runs waits for another connection; it reads pages
+  and writes to the WAL that COMMIT will flush.
 
 The connection is opened with check_same_thread=False for that; it is still used by one
 thread at a time, as each statement is awaited before the next. The rest (connecting, the

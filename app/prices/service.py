@@ -23,7 +23,6 @@ from app.catalogue.service import CatalogueIndex, load_index
 from app.core import clock
 from app.core.amounts import RATE_PLACES, check_amount
 from app.core.config import Settings
-from app.core.csvfile import ImportReport, RowResult, first_error, read_csv
 from app.core.errors import AppError, Conflict, Forbidden, InvalidInput
 from app.core.pagination import MAX_LIMIT, Page
 from app.prices import plausibility
@@ -46,6 +45,7 @@ from app.prices.models import (
     Series,
     SeriesPoint,
 )
+from app.text.csvfile import ImportReport, RowResult, first_error, read_csv
 from app.text.normalize import normalize_text
 
 MAX_AGE_DAYS = 365

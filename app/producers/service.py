@@ -22,7 +22,6 @@ from app.catalogue.service import CatalogueIndex, load_index
 from app.commands.models import ChatState, InboundMessage
 from app.core import clock, i18n
 from app.core.amounts import check_amount
-from app.core.csvfile import ImportReport, RowResult, first_error, read_csv
 from app.core.errors import AppError, Conflict, InvalidInput, NotFound
 from app.core.masking import mask_chat_id, mask_phone
 from app.core.pagination import MAX_LIMIT, Page
@@ -43,6 +42,7 @@ from app.producers.models import (
     SubscriptionCreate,
     SubscriptionPublic,
 )
+from app.text.csvfile import ImportReport, RowResult, first_error, read_csv
 from app.text.digits import to_ascii_digits
 from app.text.formatting import Script, check_script
 from app.text.normalize import normalize_text

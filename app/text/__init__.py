@@ -1,1 +1,2 @@
-"""Text handling at the edge: normalisation, matching keys and SMS arithmetic."""
+"""Text handling at the edge: normalisation, matching keys, SMS arithmetic, phone numbers,
+locale formatting and uploaded CSV files."""

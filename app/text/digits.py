@@ -27,7 +27,3 @@ def to_native_digits(text: str, locale: str) -> str:
     """
     table = _TO_NATIVE.get(locale)
     return text.translate(table) if table else text
-
-
-def has_native_digits(locale: str) -> bool:
-    return locale in NATIVE_ZERO

@@ -22,7 +22,7 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_skeleton
+from babel.dates import format_datetime, format_skeleton
 from babel.numbers import format_currency, format_decimal, get_currency_precision
 
 from app.core.errors import InvalidInput
@@ -163,11 +163,6 @@ class Formatter:
         if self.latin:
             return f"{day.day}/{day.month}"  # the base language's month names are in its script
         return format_skeleton("MMMd", day, locale=self._babel)
-
-    def long_date(self, day: dt.date) -> str:
-        if self.latin:
-            return f"{day.day}/{day.month}/{day.year}"
-        return format_date(day, format="medium", locale=self._babel)
 
     def datetime(self, moment: dt.datetime, timezone: str) -> str:
         """A moment in the given IANA zone (Asia/Yangon is UTC+06:30)."""

@@ -18,8 +18,8 @@ from telegram.ext import (
 from app.commands.parse import ParserCache
 from app.core.config import Settings
 from app.core.db import Database
+from app.core.leader import TELEGRAM_POLLING_LOCK, Leadership
 from bots.telegram import handlers
-from jobs.leader import TELEGRAM_POLLING_LOCK, Leadership
 
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 log = logging.getLogger("mic.telegram")
@@ -79,7 +79,7 @@ async def start(application: Application, settings: Settings) -> None:  # type: 
 
 
 async def _poll_as_leader(application: Application, leadership: Leadership) -> None:  # type: ignore[type-arg]
-    """Telegram serves one poller per token: only the leader polls (jobs/leader.py). On
+    """Telegram serves one poller per token: only the leader polls (app/core/leader.py). On
     PostgreSQL the other processes take over within seconds when it dies; on SQLite the one
     process polls at once."""
     updater = application.updater

@@ -1,4 +1,4 @@
-"""Price tables published as CSV files: read them the way app/core/csvfile.py reads uploads
+"""Price tables published as CSV files: read them the way app/text/csvfile.py reads uploads
 (BOM or not, comma, semicolon or tab separated, strict quoting), then map them with the
 source's TableMapping.
 

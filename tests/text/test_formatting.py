@@ -127,11 +127,7 @@ def test_romanised_money_is_plain_ascii(
 def test_romanised_dates_are_numeric_and_numbers_follow_the_base_language() -> None:
     day = dt.date(2026, 11, 27)
     khmer = Formatter("km_Latn")
-    assert (khmer.locale, khmer.date(day), khmer.long_date(day)) == (
-        "km_Latn",
-        "27/11",
-        "27/11/2026",
-    )
+    assert (khmer.locale, khmer.date(day)) == ("km_Latn", "27/11")
     moment = dt.datetime(2026, 11, 27, 0, 30, tzinfo=dt.UTC)
     assert Formatter("my_Latn").datetime(moment, "Asia/Yangon") == "27/11/2026 07:00"
     assert Formatter("lo_Latn").number(Decimal("1234.5")) == "1.234,5"

@@ -33,8 +33,9 @@ from app.core.db import Database, describe_connection_error
 log = logging.getLogger("mic.leader")
 
 # Advisory lock ids: any 64-bit constants, the same for every process of a deployment, and
-# distinct from the other advisory locks of MIC (0x6D6963_0001 is the dispatcher's housekeeping
-# lock in jobs/dispatcher.py; the migration lock is in app/core/migrations.py).
+# distinct from MIC's only other advisory lock, the migrations' (app/core/migrations.py).
+# 0x6D6963_0001 belonged to a dispatcher lock that no longer exists; it stays unused so that a
+# process of an older release never shares a lock with this one.
 TELEGRAM_POLLING_LOCK = 0x6D6963_0002
 SCHEDULER_LOCK = 0x6D6963_0003
 

@@ -1,6 +1,6 @@
 """A process seeking the lead, for the tests that kill or freeze a leader:
 
-    python -m tests.jobs.leader_process <database url> <lock id> [--retry S] [--heartbeat S]
+    python -m tests.core.leader_process <database url> <lock id> [--retry S] [--heartbeat S]
 
 It prints "elected <pid>" when it takes the lead and "deposed <pid>" when it loses it, each line
 flushed at once, and logs to stderr (each attempt at the lead too). SIGTERM or SIGINT make it
@@ -17,11 +17,11 @@ import signal
 import sys
 
 from app.core.db import Database
-from jobs.leader import Leadership
+from app.core.leader import Leadership
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m tests.jobs.leader_process")
+    parser = argparse.ArgumentParser(prog="python -m tests.core.leader_process")
     parser.add_argument("url")
     parser.add_argument("lock_id", type=lambda text: int(text, 0))
     parser.add_argument("--retry", type=float, default=2.0, help="Leadership retry_s")

@@ -1,5 +1,5 @@
-"""Leader election (jobs/leader.py): one leader at a time, and another takes over within seconds
-when it stops, dies, loses its database session or is cut off from the database."""
+"""Leader election (app/core/leader.py): one leader at a time, and another takes over within
+seconds when it stops, dies, loses its database session or is cut off from the database."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from app.core.db import Database, parse_database_url
-from jobs.leader import SCHEDULER_LOCK, TELEGRAM_POLLING_LOCK, Leadership
+from app.core.leader import SCHEDULER_LOCK, TELEGRAM_POLLING_LOCK, Leadership
 from tests.conftest import ENGINE, POSTGRES_URL
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -367,7 +367,7 @@ async def wait_for_heartbeat(leadership: Leadership) -> None:
 
 
 class LeaderProcess:
-    """`python -m tests.jobs.leader_process`, its output lines collected by a thread."""
+    """`python -m tests.core.leader_process`, its output lines collected by a thread."""
 
     def __init__(self, lock_id: int, log_path: Path, *options: str) -> None:
         self._log: IO[str] = log_path.open("w")
@@ -375,7 +375,7 @@ class LeaderProcess:
             [
                 sys.executable,
                 "-m",
-                "tests.jobs.leader_process",
+                "tests.core.leader_process",
                 POSTGRES_URL,
                 str(lock_id),
                 *options,
