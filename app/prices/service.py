@@ -86,7 +86,7 @@ def validate(data: PriceIn, index: CatalogueIndex, *, check_age: bool = True) ->
 
 
 async def _history(session: AsyncSession, price: PriceObservation) -> list[Decimal]:
-    since = price.observed_on - dt.timedelta(days=plausibility.WINDOW_DAYS)
+    since = plausibility.window_start(price.observed_on)
     query = select(col(PriceObservation.price)).where(
         PriceObservation.commodity_id == price.commodity_id,
         PriceObservation.market_id == price.market_id,
@@ -640,47 +640,31 @@ def _decimal(value: str, name: str) -> Decimal | None:
         raise InvalidInput(f"{name} {value!r} is not a number") from exc
 
 
-class _SeriesHistory:
+def _series(p: PriceObservation) -> tuple[Any, ...]:
+    return (p.commodity_id, p.variety_id, p.market_id, p.unit_id, p.currency)
+
+
+async def _recent_prices(
+    session: AsyncSession, prices: Sequence[PriceObservation]
+) -> plausibility.RecentPrices:
     """Published prices of the series an import touches, loaded in one query, so that each
     row's plausibility check needs no query of its own."""
-
-    def __init__(self, rows: Sequence[PriceObservation]) -> None:
-        self._by_series: dict[tuple[Any, ...], list[PriceObservation]] = defaultdict(list)
-        for row in rows:
-            self.add(row)
-
-    @staticmethod
-    def _key(p: PriceObservation) -> tuple[Any, ...]:
-        return (p.commodity_id, p.variety_id, p.market_id, p.unit_id, p.currency)
-
-    @classmethod
-    async def load(
-        cls, session: AsyncSession, prices: Sequence[PriceObservation]
-    ) -> _SeriesHistory:
-        if not prices:
-            return cls([])
-        since = min(p.observed_on for p in prices) - dt.timedelta(days=plausibility.WINDOW_DAYS)
-        rows = await session.exec(
-            select(PriceObservation).where(
-                PriceObservation.status == PriceStatus.PUBLISHED,
-                col(PriceObservation.commodity_id).in_({p.commodity_id for p in prices}),
-                col(PriceObservation.market_id).in_({p.market_id for p in prices}),
-                col(PriceObservation.observed_on) >= since,
-                col(PriceObservation.observed_on) <= max(p.observed_on for p in prices),
-            )
+    history = plausibility.RecentPrices()
+    if not prices:
+        return history
+    rows = await session.exec(
+        select(PriceObservation).where(
+            PriceObservation.status == PriceStatus.PUBLISHED,
+            col(PriceObservation.commodity_id).in_({p.commodity_id for p in prices}),
+            col(PriceObservation.market_id).in_({p.market_id for p in prices}),
+            col(PriceObservation.observed_on)
+            >= plausibility.window_start(min(p.observed_on for p in prices)),
+            col(PriceObservation.observed_on) <= max(p.observed_on for p in prices),
         )
-        return cls(rows.all())
-
-    def add(self, price: PriceObservation) -> None:
-        self._by_series[self._key(price)].append(price)
-
-    def window(self, price: PriceObservation) -> list[Decimal]:
-        since = price.observed_on - dt.timedelta(days=plausibility.WINDOW_DAYS)
-        return [
-            Decimal(p.price)
-            for p in self._by_series[self._key(price)]
-            if since <= p.observed_on <= price.observed_on
-        ]
+    )
+    for row in rows.all():
+        history.add(_series(row), row.observed_on, Decimal(row.price))
+    return history
 
 
 async def _taken_keys(session: AsyncSession, keys: Sequence[str]) -> dict[str, int]:
@@ -743,10 +727,12 @@ async def import_prices_csv(
         except AppError as exc:  # unknown names, bad values, out of scope
             report.rejected.append(RowResult(row.line, error=str(exc.detail)))
     checked = await _without_duplicates(session, checked, report)
-    history = await _SeriesHistory.load(session, [p for _, p in checked])
+    history = await _recent_prices(session, [p for _, p in checked])
     accepted: list[tuple[int, PriceObservation]] = []
-    for line, price in checked:
-        past = history.window(price)
+    # In date order, as a source run checks its rows: a price this file publishes is history
+    # for its later days wherever its line is.
+    for line, price in sorted(checked, key=lambda checked_row: checked_row[1].observed_on):
+        past = history.window(_series(price), price.observed_on)
         price.outlier = plausibility.is_outlier(Decimal(price.price), past)
         if publish and price.outlier:
             report.rejected.append(
@@ -759,7 +745,8 @@ async def import_prices_csv(
             continue
         accepted.append((line, price))
         if publish:
-            history.add(price)  # what this file publishes is history for its later rows
+            history.add(_series(price), price.observed_on, Decimal(price.price))
+    accepted.sort(key=lambda accepted_row: accepted_row[0])
     await _store(session, [p for _, p in accepted], staff, publish=publish, settings=settings)
     report.accepted = [RowResult(line, id=p.id) for line, p in accepted]
     stored_lines = {line: p.id for line, p in accepted}

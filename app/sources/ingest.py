@@ -8,11 +8,9 @@ nothing, and an upstream correction updates the price with an audit entry.
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
 import datetime as dt
 import hashlib
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -186,33 +184,13 @@ async def _create_missing(
     return bool(wanted)
 
 
-class _History:
-    """Published prices per series, by date, for the plausibility check of many new rows."""
-
-    def __init__(self) -> None:
-        self._dates: dict[tuple[Any, ...], list[dt.date]] = defaultdict(list)
-        self._prices: dict[tuple[Any, ...], list[Decimal]] = defaultdict(list)
-
-    def add(self, series: tuple[Any, ...], on: dt.date, price: Decimal) -> None:
-        i = bisect.bisect_right(self._dates[series], on)
-        self._dates[series].insert(i, on)
-        self._prices[series].insert(i, price)
-
-    def window(self, series: tuple[Any, ...], on: dt.date) -> list[Decimal]:
-        dates = self._dates.get(series)
-        if not dates:
-            return []
-        since = on - dt.timedelta(days=plausibility.WINDOW_DAYS)
-        return self._prices[series][
-            bisect.bisect_left(dates, since) : bisect.bisect_right(dates, on)
-        ]
-
-
-async def _load_history(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> _History:
-    history = _History()
+async def _load_history(
+    session: AsyncSession, rows: Sequence[dict[str, Any]]
+) -> plausibility.RecentPrices:
+    history = plausibility.RecentPrices()
     if not rows:
         return history
-    since = min(r["observed_on"] for r in rows) - dt.timedelta(days=plausibility.WINDOW_DAYS)
+    since = plausibility.window_start(min(r["observed_on"] for r in rows))
     p = core_table(PriceObservation).c
     found = await run_core(
         session,
