@@ -17,8 +17,8 @@ from app.core import clock
 from app.core.config import Settings
 from app.core.db import Database, parse_database_url
 from app.core.migrations import upgrade
+from app.prices.csv_import import import_prices_csv
 from app.prices.models import PriceObservation, PriceStatus, PriceType
-from app.prices.service import import_prices_csv
 
 ADMIN = Staff(user_id=0, name="bench", role=Role.ADMIN, countries=None)
 

@@ -17,8 +17,9 @@ from app.core import clock
 from app.core.config import Settings
 from app.core.db import Database
 from app.leads.models import BuyerLead
+from app.prices.curation import create_price
 from app.prices.models import FxRateIn, PriceCreate, PriceObservation, PriceStatus
-from app.prices.service import add_fx_rate, create_price
+from app.prices.rates import add_fx_rate
 from app.producers.models import Producer, ProducerStatus, Subscription
 from app.producers.service import find_by_urn
 from tests.commands.conftest import PHONE, Ask

@@ -16,8 +16,8 @@ from app.commands.parse import ParserCache
 from app.core import clock
 from app.core.config import Settings
 from app.core.db import Database, run_core
+from app.prices.curation import create_price
 from app.prices.models import PriceCreate
-from app.prices.service import create_price
 from app.sources.names import add_alias
 from tests.commands.test_handle import ADMIN
 
