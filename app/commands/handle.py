@@ -20,6 +20,7 @@ from app.accounts.models import Role
 from app.accounts.service import Staff
 from app.alerts.content import lead_offer
 from app.alerts.templates import COMMODITY_VARIETY, name_in, render_lead
+from app.alerts.triggers import Alerts
 from app.catalogue.models import Market
 from app.catalogue.service import country_today
 from app.commands import replies as r
@@ -560,7 +561,7 @@ async def _report(turn: _Turn) -> list[str]:
                 turn.session,
                 data=data,
                 staff=turn.actor,
-                settings=turn.settings,
+                alerts=Alerts(turn.settings),
                 source=turn.sender.channel,
                 index=index,
             )

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from app.accounts import audit
 from app.accounts.models import AuditPublic
-from app.api.deps import SessionDep, SettingsDep, StaffDep
+from app.api.deps import AlertsDep, SessionDep, StaffDep
 from app.api.imports import ImportResult, import_result
 from app.core.ids import Id
 from app.core.pagination import Page
@@ -46,10 +46,10 @@ async def _one(session: SessionDep, staff: StaffDep, price_id: Id) -> PricePubli
 
 @router.post("/prices", status_code=201)
 async def create_price(
-    session: SessionDep, staff: StaffDep, settings: SettingsDep, data: PriceCreate
+    session: SessionDep, staff: StaffDep, alerts: AlertsDep, data: PriceCreate
 ) -> PricePublic:
     """Submit a price. It waits as `pending` for a CDE, unless a CDE sends `"publish": true`."""
-    price = await curation.create_price(session, data=data, staff=staff, settings=settings)
+    price = await curation.create_price(session, data=data, staff=staff, alerts=alerts)
     return (await reads.to_public(session, [price]))[0]
 
 
@@ -142,7 +142,7 @@ async def import_prices(
     request: Request,
     session: SessionDep,
     staff: StaffDep,
-    settings: SettingsDep,
+    alerts: AlertsDep,
     publish: bool = False,
 ) -> ImportResult:
     """Upload a CSV (comma, semicolon or tab separated; UTF-8 with or without BOM) as the
@@ -150,7 +150,7 @@ async def import_prices(
     observed_on; optional: variety, price_min, price_max, note, external_key. Good rows are
     stored, bad rows are listed by line; a file that cannot be read stores nothing."""
     report = await csv_import.import_prices_csv(
-        session, content=await request.body(), staff=staff, settings=settings, publish=publish
+        session, content=await request.body(), staff=staff, alerts=alerts, publish=publish
     )
     return import_result(report)
 
@@ -199,14 +199,14 @@ async def correct_price(
 async def publish_price(
     session: SessionDep,
     staff: StaffDep,
-    settings: SettingsDep,
+    alerts: AlertsDep,
     price_id: Id,
     data: Annotated[PublishRequest | None, Body()] = None,
 ) -> PricePublic:
     """Publish: producers who follow this series are alerted."""
     confirm = data.confirm_outlier if data else False
     await curation.publish_price(
-        session, price_id=price_id, staff=staff, settings=settings, confirm_outlier=confirm
+        session, price_id=price_id, staff=staff, alerts=alerts, confirm_outlier=confirm
     )
     return await _one(session, staff, price_id)
 

@@ -13,13 +13,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts.service import Staff
 from app.catalogue.service import load_index
-from app.core.config import Settings
 from app.core.csvfile import ImportReport, RowResult, first_error, read_csv
 from app.core.errors import AppError, InvalidInput
 from app.prices import plausibility
 from app.prices.curation import build_price, store_prices, validate
 from app.prices.duplicates import exact_key, existing_twins
 from app.prices.models import PriceCreate, PriceObservation, PriceStatus
+from app.prices.publishing import PriceAlerts
 
 CSV_REQUIRED = ("commodity", "market", "price", "currency", "unit", "price_type", "observed_on")
 CSV_OPTIONAL = ("variety", "price_min", "price_max", "note", "external_key")
@@ -86,7 +86,7 @@ async def import_prices_csv(
     *,
     content: bytes,
     staff: Staff,
-    settings: Settings,
+    alerts: PriceAlerts,
     publish: bool = False,
 ) -> ImportReport:
     """Check every row first, then store the good ones in one go (in this one transaction) and
@@ -147,7 +147,7 @@ async def import_prices_csv(
         if publish:
             history.add(_series(price), price.observed_on, Decimal(price.price))
     accepted.sort(key=lambda accepted_row: accepted_row[0])
-    await store_prices(session, [p for _, p in accepted], staff, publish=publish, settings=settings)
+    await store_prices(session, [p for _, p in accepted], staff, publish=publish, alerts=alerts)
     report.accepted = [RowResult(line, id=p.id) for line, p in accepted]
     stored_lines = {line: p.id for line, p in accepted}
     for result in list(report.duplicates):  # a repeat of an earlier row gets that row's id

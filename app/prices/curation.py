@@ -14,16 +14,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts import audit
 from app.accounts.service import Staff, get_in_scope
-from app.alerts import triggers
 from app.catalogue.models import Commodity, Market, Unit, Variety
 from app.catalogue.service import CatalogueIndex, load_index
 from app.core import clock
 from app.core.amounts import check_amount
-from app.core.config import Settings
 from app.core.errors import Conflict, InvalidInput
 from app.prices import plausibility
 from app.prices.duplicates import refuse_duplicate
 from app.prices.models import PriceCreate, PriceIn, PriceObservation, PriceStatus, PriceUpdate
+from app.prices.publishing import PriceAlerts
 from app.text.normalize import normalize_text
 
 MAX_AGE_DAYS = 365
@@ -101,7 +100,7 @@ def _refuse_unconfirmed_outlier(
 
 
 async def _publish(
-    session: AsyncSession, prices: Sequence[PriceObservation], staff: Staff, settings: Settings
+    session: AsyncSession, prices: Sequence[PriceObservation], staff: Staff, alerts: PriceAlerts
 ) -> None:
     """Publish, audit, and alert the producers who follow each price."""
     now = clock.utcnow()
@@ -124,7 +123,7 @@ async def _publish(
             before=before,
             after=audit.snapshot(price),
         )
-        await triggers.price_published(session, price=price, settings=settings)
+        await alerts.price_published(session, price=price)
 
 
 def build_price(
@@ -155,7 +154,7 @@ async def store_prices(
     staff: Staff,
     *,
     publish: bool,
-    settings: Settings,
+    alerts: PriceAlerts,
 ) -> None:
     """Insert checked prices with their audit entries; publish them too if asked."""
     session.add_all(prices)
@@ -172,7 +171,7 @@ async def store_prices(
             after=audit.snapshot(price),
         )
     if publish:
-        await _publish(session, prices, staff, settings)
+        await _publish(session, prices, staff, alerts)
 
 
 async def create_price(
@@ -180,7 +179,7 @@ async def create_price(
     *,
     data: PriceCreate,
     staff: Staff,
-    settings: Settings,
+    alerts: PriceAlerts,
     source: str = "api",
     external_key: str | None = None,
     index: CatalogueIndex | None = None,
@@ -207,7 +206,7 @@ async def create_price(
         )
     try:
         async with session.begin_nested():
-            await store_prices(session, [price], staff, publish=data.publish, settings=settings)
+            await store_prices(session, [price], staff, publish=data.publish, alerts=alerts)
     except IntegrityError:
         # The same price was stored by a request racing this one: name it, as above.
         await refuse_duplicate(session, price)
@@ -224,7 +223,7 @@ async def publish_price(
     *,
     price_id: int,
     staff: Staff,
-    settings: Settings,
+    alerts: PriceAlerts,
     confirm_outlier: bool = False,
 ) -> PriceObservation:
     staff.require_writer()
@@ -239,7 +238,7 @@ async def publish_price(
             resend=f"publish it with POST /api/v1/prices/{price_id}/publish and the JSON body "
             '{"confirm_outlier": true}',
         )
-    await _publish(session, [price], staff, settings)
+    await _publish(session, [price], staff, alerts)
     return price
 
 

@@ -21,15 +21,14 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts import audit
-from app.alerts import triggers
 from app.catalogue.models import Country
 from app.catalogue.service import country_zones, load_index
 from app.core import clock
-from app.core.config import Settings
 from app.core.db import core_table, run_core
 from app.prices import plausibility
 from app.prices.currencies import known_currencies
 from app.prices.models import FxRate, PriceObservation, PriceStatus, PriceType
+from app.prices.publishing import PriceAlerts
 from app.sources.mappings import WfpMapping
 from app.sources.models import NameKind, Source, SourceKind, StagedRow, UnmappedName
 from app.sources.names import NameMapper, create_entry, product_name
@@ -225,9 +224,9 @@ async def ingest_prices(
     records: Sequence[PriceRecord],
     counts: Counts,
     actor: str,
-    settings: Settings,
+    alerts: PriceAlerts,
 ) -> None:
-    """`settings` for the alerts: a trusted source publishes, and its fresh prices alert."""
+    """`alerts` because a trusted source publishes, and its fresh prices alert."""
     assert source.id is not None
     counts.seen += len(records)
     staged = (await session.exec(select(StagedRow).where(StagedRow.source_id == source.id))).all()
@@ -286,7 +285,7 @@ async def ingest_prices(
                 "line": record.line,
             }
         )
-    await _store_prices(session, source, rows, existing, counts, actor, settings)
+    await _store_prices(session, source, rows, existing, counts, actor, alerts)
     await _hold(session, source, pending, held, counts)
 
 
@@ -319,7 +318,7 @@ async def _store_prices(
     existing: dict[str, _Imported],
     counts: Counts,
     actor: str,
-    settings: Settings,
+    alerts: PriceAlerts,
 ) -> None:
     now = clock.utcnow()
     new: list[dict[str, Any]] = []
@@ -378,11 +377,11 @@ async def _store_prices(
         )
     await run_core(session, table.insert(), new)
     counts.inserted += len(new)
-    await _announce_fresh(session, new, settings)
+    await _announce_fresh(session, new, alerts)
 
 
 async def _announce_fresh(
-    session: AsyncSession, rows: Sequence[dict[str, Any]], settings: Settings
+    session: AsyncSession, rows: Sequence[dict[str, Any]], alerts: PriceAlerts
 ) -> None:
     """Alert producers of the newest published price of each series, when it is recent."""
     zones = await country_zones(session)
@@ -405,7 +404,7 @@ async def _announce_fresh(
         .order_by(col(PriceObservation.id))
     )
     for price in found.all():
-        await triggers.price_published(session, price=price, settings=settings)
+        await alerts.price_published(session, price=price)
 
 
 async def _hold(

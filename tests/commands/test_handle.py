@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from app.accounts.models import Role
 from app.accounts.service import Staff
+from app.alerts.triggers import Alerts
 from app.commands.models import InboundMessage
 from app.core import clock
 from app.core.config import Settings
@@ -33,7 +34,7 @@ async def publish_yesterday(database: Database, settings: Settings, **price: Any
         await create_price(
             s,
             staff=ADMIN,
-            settings=settings,
+            alerts=Alerts(settings),
             data=PriceCreate(observed_on=YESTERDAY, publish=True, **price),
         )
 
@@ -57,7 +58,7 @@ async def published(database: Database, settings: Settings, seeded: None) -> Non
             await create_price(
                 s,
                 staff=ADMIN,
-                settings=settings,
+                alerts=Alerts(settings),
                 data=PriceCreate(
                     commodity="mango",
                     variety="sein-ta-lone",
