@@ -12,13 +12,14 @@ from typing import Any
 
 from app.accounts.models import Role
 from app.accounts.service import Staff
+from app.alerts.triggers import Alerts
 from app.catalogue.service import load_demo_catalogue, load_index
 from app.core import clock
 from app.core.config import Settings
 from app.core.db import Database, parse_database_url
 from app.core.migrations import upgrade
+from app.prices.csv_import import import_prices_csv
 from app.prices.models import PriceObservation, PriceStatus, PriceType
-from app.prices.service import import_prices_csv
 
 ADMIN = Staff(user_id=0, name="bench", role=Role.ADMIN, countries=None)
 
@@ -71,7 +72,7 @@ async def run(*, requests: int, **_: Any) -> dict[str, Any]:
                     session,
                     content=content,
                     staff=ADMIN,
-                    settings=Settings(_env_file=None),  # type: ignore[call-arg]
+                    alerts=Alerts(Settings(_env_file=None)),  # type: ignore[call-arg]
                 )
                 imported = time.perf_counter() - start
         finally:

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 import httpx
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.alerts.triggers import Alerts
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.errors import AppError, NotFound
@@ -200,7 +201,7 @@ async def _ingest(
             records=content.prices,
             counts=counts,
             actor=who,
-            settings=settings,
+            alerts=Alerts(settings),
         )
 
 

@@ -20,8 +20,9 @@ from sqlmodel import col, select
 
 from app.accounts.models import Role
 from app.accounts.service import Staff
-from app.alerts import digests, triggers
+from app.alerts import digests
 from app.alerts.models import Delivery, DeliveryStatus
+from app.alerts.triggers import Alerts
 from app.catalogue.service import load_index
 from app.commands.handle import Sender, handle_text
 from app.commands.parse import load_parser
@@ -31,8 +32,8 @@ from app.core.errors import InvalidInput
 from app.leads import service as leads
 from app.leads.models import BuyerLead, LeadCreate, LeadKind, LeadStatus
 from app.prices import stale
+from app.prices.curation import create_price, validate
 from app.prices.models import PriceCreate, PriceIn, PriceObservation, WatchCreate
-from app.prices.service import create_price, validate
 from app.producers.service import find_by_urn
 from app.sources.feed_leads import ingest_leads
 from app.sources.ingest import Counts, external_key, ingest_prices
@@ -98,7 +99,7 @@ async def add_price(database: Database, market: str, observed_on: dt.date, price
         await create_price(
             s,
             staff=ADMIN,
-            settings=SETTINGS,
+            alerts=Alerts(SETTINGS),
             data=PriceCreate(
                 commodity="mango",
                 market=market,
@@ -207,7 +208,7 @@ async def test_leads_expire_after_the_last_day_of_their_country(
         lead = await leads.create_lead(
             s, data=offer("Ruili Fruit Trading Co.", yangon_day), staff=ADMIN
         )
-        await leads.verify_lead(s, lead_id=lead.id or 0, staff=ADMIN, settings=SETTINGS)
+        await leads.verify_lead(s, lead_id=lead.id or 0, staff=ADMIN, alerts=Alerts(SETTINGS))
         with pytest.raises(InvalidInput, match="already past"):
             await leads.create_lead(s, data=offer("Late Buyer", yangon_day - DAY), staff=ADMIN)
         s.add(
@@ -281,15 +282,16 @@ async def test_feed_leads_run_from_the_country_day(database: Database, yangon_da
 
 @pytest.mark.usefixtures("seeded")
 async def test_imported_prices_are_dated_and_announced_by_the_market_day(
-    database: Database, yangon_day: dt.date, monkeypatch: pytest.MonkeyPatch
+    database: Database, yangon_day: dt.date
 ) -> None:
     source = await source_of(database, SourceKind.CSV_URL, trusted=True)
     announced: list[int] = []
 
-    async def record(session: Any, *, price: PriceObservation, settings: Settings) -> None:
-        announced.append(price.id or 0)
+    class Recorded:
+        """The alerts a run asks for, by price, instead of the fan-out."""
 
-    monkeypatch.setattr(triggers, "price_published", record)
+        async def price_published(self, session: Any, *, price: PriceObservation) -> None:
+            announced.append(price.id or 0)
 
     def row(key: str, market: str, day: dt.date) -> PriceRecord:
         return PriceRecord(
@@ -313,7 +315,7 @@ async def test_imported_prices_are_dated_and_announced_by_the_market_day(
     counts = Counts()
     async with database.session() as s:
         await ingest_prices(
-            s, source=source, records=records, counts=counts, actor="csv", settings=SETTINGS
+            s, source=source, records=records, counts=counts, actor="csv", alerts=Recorded()
         )
     assert (counts.inserted, counts.rejected) == (3, 1)
     assert [p.reason for p in counts.problems] == [f"date {yangon_day + 2 * DAY} is in the future"]

@@ -1,4 +1,5 @@
-"""Request dependencies: the session boundary and the calling staff member."""
+"""Request dependencies: the session boundary, the calling staff member, and the alerts that
+what a request publishes sends."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts.service import Staff, authenticate, record_token_use
+from app.alerts.triggers import Alerts
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.errors import Unauthorized
@@ -47,6 +49,13 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_alerts(settings: SettingsDep) -> Alerts:
+    return Alerts(settings)
+
+
+AlertsDep = Annotated[Alerts, Depends(get_alerts)]
 
 _bearer = HTTPBearer(auto_error=False, description="An API token from `mic token create`")
 

@@ -20,6 +20,7 @@ from app.accounts.models import Role
 from app.accounts.service import Staff
 from app.alerts.content import lead_offer
 from app.alerts.templates import COMMODITY_VARIETY, name_in, render_lead
+from app.alerts.triggers import Alerts
 from app.catalogue.models import Market
 from app.catalogue.service import country_today
 from app.commands import replies as r
@@ -32,9 +33,10 @@ from app.core.errors import AppError
 from app.core.i18n import ROMANISED, base_language
 from app.leads import service as leads
 from app.leads.models import BuyerLead, LeadCreate, LeadKind, LeadStatus
-from app.prices import service as prices
+from app.prices.curation import create_price
 from app.prices.duplicates import DuplicatePrice
 from app.prices.models import PriceCreate, PriceObservation, PricePublic, PriceStatus, PriceType
+from app.prices.reads import to_public
 from app.producers import service as producers
 from app.producers.models import Digits, Producer, ProducerRole, ProducerStatus, Rule, Subscription
 from app.text import sms
@@ -307,9 +309,7 @@ async def _price(turn: _Turn) -> list[str]:
         return await _no_price(turn)
     shown = {
         p.id: p
-        for p in await prices.to_public(
-            session, [p for s in series.values() for p in s], index=index
-        )
+        for p in await to_public(session, [p for s in series.values() for p in s], index=index)
     }
     market_ids = {k[2] for k in series}
     names = {
@@ -557,11 +557,11 @@ async def _report(turn: _Turn) -> list[str]:
             publish=trusted,
         )
         async with turn.session.begin_nested():
-            await prices.create_price(
+            await create_price(
                 turn.session,
                 data=data,
                 staff=turn.actor,
-                settings=turn.settings,
+                alerts=Alerts(turn.settings),
                 source=turn.sender.channel,
                 index=index,
             )

@@ -129,17 +129,6 @@ LANGUAGE_NAMES: Final[dict[str, tuple[str, ...]]] = {
     "zh": ("chinese", "zh", "中文", "汉语", "华语", "တရုတ်", "ចិន", "ຈີນ", "tiếng trung"),
 }
 
-# Currency words people write after a number.
-CURRENCY_WORDS: Final[dict[str, tuple[str, ...]]] = {
-    "MMK": ("mmk", "kyat", "kyats", "ks", "k", "ကျပ်", "缅币"),
-    "CNY": ("cny", "yuan", "rmb", "元", "人民币", "块", "ယွမ်"),
-    "KHR": ("khr", "riel", "riels", "៛", "រៀល"),
-    "LAK": ("lak", "kip", "₭", "ກີບ"),
-    "VND": ("vnd", "dong", "đồng", "đ", "₫"),
-    "USD": ("usd", "$", "dollar", "dollars", "us$", "ដុល្លារ", "ໂດລາ", "ဒေါ်လာ", "美元"),
-    "THB": ("thb", "baht", "฿", "ບາດ", "ဘတ်"),
-}
-
 # Words after a number that multiply it, per language: "12k" and "120 nghìn" are thousands of
 # dong in Vietnamese (where "k" is no kyat), "1.2万" is 12 000 in Chinese.
 MULTIPLIERS: Final[dict[str, dict[str, int]]] = {

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Response
 
-from app.api.deps import SessionDep, SettingsDep, StaffDep
+from app.api.deps import AlertsDep, SessionDep, StaffDep
 from app.core.ids import Id
 from app.core.pagination import Page
 from app.leads import service
@@ -77,10 +77,10 @@ async def update_lead(
 
 @router.post("/leads/{lead_id}/verify")
 async def verify_lead(
-    session: SessionDep, staff: StaffDep, settings: SettingsDep, lead_id: Id
+    session: SessionDep, staff: StaffDep, alerts: AlertsDep, lead_id: Id
 ) -> LeadPublic:
     """Vouch for the buyer: subscribed producers who opted in to leads will hear of it."""
-    await service.verify_lead(session, lead_id=lead_id, staff=staff, settings=settings)
+    await service.verify_lead(session, lead_id=lead_id, staff=staff, alerts=alerts)
     return await _one(session, staff, lead_id)
 
 

@@ -5,17 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts import audit
 from app.accounts.service import Staff, get_in_scope
-from app.alerts import triggers
-from app.alerts.models import Broadcast
 from app.catalogue.service import CatalogueIndex, country_today, load_index
 from app.core import clock
 from app.core.amounts import check_amount
-from app.core.config import Settings
 from app.core.errors import Conflict, InvalidInput
 from app.core.pagination import MAX_LIMIT, Page
 from app.leads.models import (
@@ -26,6 +24,7 @@ from app.leads.models import (
     LeadStatus,
     LeadUpdate,
 )
+from app.leads.publishing import LeadAlerts
 from app.prices.currencies import known_currencies
 from app.text.normalize import normalize_text
 
@@ -175,7 +174,7 @@ async def _decide(
 
 
 async def verify_lead(
-    session: AsyncSession, *, lead_id: int, staff: Staff, settings: Settings
+    session: AsyncSession, *, lead_id: int, staff: Staff, alerts: LeadAlerts
 ) -> BuyerLead:
     """The CDE vouches that the buyer is genuine: only now do producers hear of it."""
     found = await get_in_scope(session, BuyerLead, lead_id, staff=staff, noun="lead")
@@ -190,7 +189,7 @@ async def verify_lead(
         status=LeadStatus.VERIFIED,
         allowed_from=(LeadStatus.PENDING,),
     )
-    await triggers.lead_verified(session, lead=lead, settings=settings)
+    await alerts.lead_verified(session, lead=lead)
     return lead
 
 
@@ -316,15 +315,17 @@ async def list_leads(
 async def delete_lead(session: AsyncSession, *, lead_id: int, staff: Staff) -> None:
     staff.require_writer()
     lead = await get_lead(session, lead_id=lead_id, staff=staff)
-    sent = await session.exec(select(Broadcast.id).where(Broadcast.lead_id == lead_id).limit(1))
-    if sent.first() is not None:
-        # Producers were told about it: the lead stays as the record of what they were sent.
+    before = audit.snapshot(lead)
+    try:
+        async with session.begin_nested():
+            await session.delete(lead)
+    except IntegrityError:
+        # The broadcast that sent it to producers refers to it (the only table that does), and
+        # the database keeps it: the lead stays as the record of what they were sent. Asking the
+        # database, not the alerts' tables, keeps leads below alerts.
         raise Conflict(
             f"lead {lead_id} was sent to producers; close it instead (POST /leads/{lead_id}/close)"
-        )
-    before = audit.snapshot(lead)
-    await session.delete(lead)
-    await session.flush()
+        ) from None
     audit.record(
         session,
         actor=staff,

@@ -11,11 +11,11 @@ from fastapi.responses import Response
 
 from app.accounts import audit
 from app.accounts.models import AuditPublic
-from app.api.deps import SessionDep, SettingsDep, StaffDep
+from app.api.deps import AlertsDep, SessionDep, StaffDep
 from app.api.imports import ImportResult, import_result
 from app.core.ids import Id
 from app.core.pagination import Page
-from app.prices import service, stale
+from app.prices import csv_import, curation, rates, reads, stale
 from app.prices.models import (
     FxRateIn,
     FxRatePublic,
@@ -40,17 +40,17 @@ ToQuery = Annotated[dt.date | None, Query(alias="to", description="Observed on o
 
 
 async def _one(session: SessionDep, staff: StaffDep, price_id: Id) -> PricePublic:
-    price = await service.get_price(session, price_id=price_id, staff=staff)
-    return (await service.to_public(session, [price]))[0]
+    price = await curation.get_price(session, price_id=price_id, staff=staff)
+    return (await reads.to_public(session, [price]))[0]
 
 
 @router.post("/prices", status_code=201)
 async def create_price(
-    session: SessionDep, staff: StaffDep, settings: SettingsDep, data: PriceCreate
+    session: SessionDep, staff: StaffDep, alerts: AlertsDep, data: PriceCreate
 ) -> PricePublic:
     """Submit a price. It waits as `pending` for a CDE, unless a CDE sends `"publish": true`."""
-    price = await service.create_price(session, data=data, staff=staff, settings=settings)
-    return (await service.to_public(session, [price]))[0]
+    price = await curation.create_price(session, data=data, staff=staff, alerts=alerts)
+    return (await reads.to_public(session, [price]))[0]
 
 
 @router.get("/prices")
@@ -69,10 +69,10 @@ async def list_prices(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[PricePublic]:
     """Newest first; pass `next_cursor` back as `cursor` for the next page."""
-    filters = service.PriceFilter(
+    filters = reads.PriceFilter(
         commodity, variety, market, country, status, price_type, observed_from, observed_to
     )
-    return await service.list_prices(
+    return await reads.list_prices(
         session, staff=staff, filters=filters, cursor=cursor, limit=limit
     )
 
@@ -83,7 +83,7 @@ async def latest_prices(
 ) -> list[LatestPrice]:
     """The newest published price per variety and price type, with the one before and the
     change."""
-    return await service.latest_prices(session, staff=staff, commodity=commodity, market=market)
+    return await reads.latest_prices(session, staff=staff, commodity=commodity, market=market)
 
 
 @router.get("/prices/series")
@@ -100,7 +100,7 @@ async def price_series(
     observed_to: ToQuery = None,
 ) -> Series:
     """Published prices of one series, oldest first, in one unit and currency."""
-    return await service.price_series(
+    return await reads.price_series(
         session,
         staff=staff,
         commodity=commodity,
@@ -142,15 +142,15 @@ async def import_prices(
     request: Request,
     session: SessionDep,
     staff: StaffDep,
-    settings: SettingsDep,
+    alerts: AlertsDep,
     publish: bool = False,
 ) -> ImportResult:
     """Upload a CSV (comma, semicolon or tab separated; UTF-8 with or without BOM) as the
     request body. Required columns: commodity, market, price, currency, unit, price_type,
     observed_on; optional: variety, price_min, price_max, note, external_key. Good rows are
     stored, bad rows are listed by line; a file that cannot be read stores nothing."""
-    report = await service.import_prices_csv(
-        session, content=await request.body(), staff=staff, settings=settings, publish=publish
+    report = await csv_import.import_prices_csv(
+        session, content=await request.body(), staff=staff, alerts=alerts, publish=publish
     )
     return import_result(report)
 
@@ -191,7 +191,7 @@ async def correct_price(
     session: SessionDep, staff: StaffDep, price_id: Id, data: PriceUpdate
 ) -> PricePublic:
     """Correct a price; earlier versions stay in `/prices/{id}/history`."""
-    await service.correct_price(session, price_id=price_id, staff=staff, data=data)
+    await curation.correct_price(session, price_id=price_id, staff=staff, data=data)
     return await _one(session, staff, price_id)
 
 
@@ -199,14 +199,14 @@ async def correct_price(
 async def publish_price(
     session: SessionDep,
     staff: StaffDep,
-    settings: SettingsDep,
+    alerts: AlertsDep,
     price_id: Id,
     data: Annotated[PublishRequest | None, Body()] = None,
 ) -> PricePublic:
     """Publish: producers who follow this series are alerted."""
     confirm = data.confirm_outlier if data else False
-    await service.publish_price(
-        session, price_id=price_id, staff=staff, settings=settings, confirm_outlier=confirm
+    await curation.publish_price(
+        session, price_id=price_id, staff=staff, alerts=alerts, confirm_outlier=confirm
     )
     return await _one(session, staff, price_id)
 
@@ -215,14 +215,14 @@ async def publish_price(
 async def reject_price(
     session: SessionDep, staff: StaffDep, price_id: Id, data: RejectRequest
 ) -> PricePublic:
-    await service.reject_price(session, price_id=price_id, staff=staff, reason=data.reason)
+    await curation.reject_price(session, price_id=price_id, staff=staff, reason=data.reason)
     return await _one(session, staff, price_id)
 
 
 @router.get("/prices/{price_id}/history")
 async def price_history(session: SessionDep, staff: StaffDep, price_id: Id) -> list[AuditPublic]:
     """Every change of this price, newest first, with the values before and after."""
-    await service.get_price(session, price_id=price_id, staff=staff)
+    await curation.get_price(session, price_id=price_id, staff=staff)
     page = await audit.list_audit(
         session, staff=staff, entity="price", entity_id=price_id, limit=200
     )
@@ -231,7 +231,7 @@ async def price_history(session: SessionDep, staff: StaffDep, price_id: Id) -> l
 
 @router.post("/fx-rates", status_code=201, tags=["exchange rates"])
 async def add_fx_rate(session: SessionDep, staff: StaffDep, data: FxRateIn) -> FxRatePublic:
-    rate = await service.add_fx_rate(session, data=data, staff=staff)
+    rate = await rates.add_fx_rate(session, data=data, staff=staff)
     return FxRatePublic(**rate.model_dump())
 
 
@@ -239,4 +239,4 @@ async def add_fx_rate(session: SessionDep, staff: StaffDep, data: FxRateIn) -> F
 async def list_fx_rates(
     session: SessionDep, staff: StaffDep, base: str | None = None, quote: str | None = None
 ) -> list[FxRatePublic]:
-    return await service.list_fx_rates(session, base=base, quote=quote)
+    return await rates.list_fx_rates(session, base=base, quote=quote)

@@ -7,7 +7,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-import phonenumbers
 from pydantic import ValidationError
 from sqlalchemy import ColumnElement, bindparam
 from sqlmodel import col, delete, or_, select, update
@@ -46,7 +45,7 @@ from app.text.csvfile import ImportReport, RowResult, first_error, read_csv
 from app.text.digits import to_ascii_digits
 from app.text.formatting import Script, check_script
 from app.text.normalize import normalize_text
-from app.text.phones import phone_e164
+from app.text.phones import phone_country, phone_e164
 
 
 def tel_urn(e164: str) -> str:
@@ -602,10 +601,8 @@ async def find_by_urn(session: AsyncSession, urn: str) -> Producer | None:
 
 
 def country_of_phone(e164: str) -> str | None:
-    try:
-        region = phonenumbers.region_code_for_number(phonenumbers.parse(e164))
-    except phonenumbers.NumberParseException:
-        return None
+    """The country MIC serves that a number belongs to; None for any other."""
+    region = phone_country(e164)
     return region if region in COUNTRY_LOCALES else None
 
 

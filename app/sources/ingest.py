@@ -8,11 +8,9 @@ nothing, and an upstream correction updates the price with an audit entry.
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
 import datetime as dt
 import hashlib
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -23,15 +21,14 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts import audit
-from app.alerts import triggers
 from app.catalogue.models import Country
 from app.catalogue.service import country_zones, load_index
 from app.core import clock
-from app.core.config import Settings
 from app.core.db import core_table, run_core
 from app.prices import plausibility
 from app.prices.currencies import known_currencies
 from app.prices.models import FxRate, PriceObservation, PriceStatus, PriceType
+from app.prices.publishing import PriceAlerts
 from app.sources.mappings import WfpMapping
 from app.sources.models import NameKind, Source, SourceKind, StagedRow, UnmappedName
 from app.sources.names import NameMapper, create_entry, product_name
@@ -186,33 +183,13 @@ async def _create_missing(
     return bool(wanted)
 
 
-class _History:
-    """Published prices per series, by date, for the plausibility check of many new rows."""
-
-    def __init__(self) -> None:
-        self._dates: dict[tuple[Any, ...], list[dt.date]] = defaultdict(list)
-        self._prices: dict[tuple[Any, ...], list[Decimal]] = defaultdict(list)
-
-    def add(self, series: tuple[Any, ...], on: dt.date, price: Decimal) -> None:
-        i = bisect.bisect_right(self._dates[series], on)
-        self._dates[series].insert(i, on)
-        self._prices[series].insert(i, price)
-
-    def window(self, series: tuple[Any, ...], on: dt.date) -> list[Decimal]:
-        dates = self._dates.get(series)
-        if not dates:
-            return []
-        since = on - dt.timedelta(days=plausibility.WINDOW_DAYS)
-        return self._prices[series][
-            bisect.bisect_left(dates, since) : bisect.bisect_right(dates, on)
-        ]
-
-
-async def _load_history(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> _History:
-    history = _History()
+async def _load_history(
+    session: AsyncSession, rows: Sequence[dict[str, Any]]
+) -> plausibility.RecentPrices:
+    history = plausibility.RecentPrices()
     if not rows:
         return history
-    since = min(r["observed_on"] for r in rows) - dt.timedelta(days=plausibility.WINDOW_DAYS)
+    since = plausibility.window_start(min(r["observed_on"] for r in rows))
     p = core_table(PriceObservation).c
     found = await run_core(
         session,
@@ -247,9 +224,9 @@ async def ingest_prices(
     records: Sequence[PriceRecord],
     counts: Counts,
     actor: str,
-    settings: Settings,
+    alerts: PriceAlerts,
 ) -> None:
-    """`settings` for the alerts: a trusted source publishes, and its fresh prices alert."""
+    """`alerts` because a trusted source publishes, and its fresh prices alert."""
     assert source.id is not None
     counts.seen += len(records)
     staged = (await session.exec(select(StagedRow).where(StagedRow.source_id == source.id))).all()
@@ -308,7 +285,7 @@ async def ingest_prices(
                 "line": record.line,
             }
         )
-    await _store_prices(session, source, rows, existing, counts, actor, settings)
+    await _store_prices(session, source, rows, existing, counts, actor, alerts)
     await _hold(session, source, pending, held, counts)
 
 
@@ -341,7 +318,7 @@ async def _store_prices(
     existing: dict[str, _Imported],
     counts: Counts,
     actor: str,
-    settings: Settings,
+    alerts: PriceAlerts,
 ) -> None:
     now = clock.utcnow()
     new: list[dict[str, Any]] = []
@@ -400,11 +377,11 @@ async def _store_prices(
         )
     await run_core(session, table.insert(), new)
     counts.inserted += len(new)
-    await _announce_fresh(session, new, settings)
+    await _announce_fresh(session, new, alerts)
 
 
 async def _announce_fresh(
-    session: AsyncSession, rows: Sequence[dict[str, Any]], settings: Settings
+    session: AsyncSession, rows: Sequence[dict[str, Any]], alerts: PriceAlerts
 ) -> None:
     """Alert producers of the newest published price of each series, when it is recent."""
     zones = await country_zones(session)
@@ -427,7 +404,7 @@ async def _announce_fresh(
         .order_by(col(PriceObservation.id))
     )
     for price in found.all():
-        await triggers.price_published(session, price=price, settings=settings)
+        await alerts.price_published(session, price=price)
 
 
 async def _hold(

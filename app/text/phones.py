@@ -10,6 +10,7 @@ are messages that can never arrive.
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 import phonenumbers
@@ -40,6 +41,13 @@ _IMPOSSIBLE: Final = {
 }
 
 
+# What a written number may hold besides digits: a leading `+` and the separators people and
+# gateways put inside numbers. libphonenumber would read letters as a keypad's (`25O` -> `256`,
+# an operator's sender name `MPT` as digits): a typo must be refused, not dialled.
+_WRITTEN_NUMBER: Final = re.compile(r"\+?[0-9][0-9\s\-().]*")
+_SEPARATORS: Final = re.compile(r"[\s\-().]")
+
+
 def country_name(code: str) -> str:
     """ "Myanmar" for MM: Babel's English name without its aside ("Myanmar (Burma)")."""
     return str(Locale("en").territories.get(code, code)).split(" (")[0]
@@ -61,19 +69,33 @@ def is_mobile_number(number: phonenumbers.PhoneNumber) -> bool:
     return phonenumbers.is_valid_number(number) and phonenumbers.number_type(number) in _MOBILE
 
 
+def _international(text: str) -> str:
+    """`959...` and `00959...` as `+959...`: with no country to read a national number against,
+    digits are international. Gateways report senders that way (Android, Kannel drop the `+`)."""
+    digits = _SEPARATORS.sub("", text)
+    if digits.startswith("+"):
+        return digits
+    return "+" + digits.removeprefix("00")
+
+
 def phone_e164(raw: str, country: str | None) -> str:
     """E.164 for a mobile number of `country`, as people write it there (`09 250 123 456` in
-    MM, also in Burmese digits). `country=None`: a number in international form (`+95 9...`),
-    valid for the country its prefix names.
+    MM, also in Burmese digits, `+95 9...`, `00 95 9...`). `country=None`: a number in
+    international form, with or without its `+` or `00` (`959...`), valid for the country its
+    prefix names.
 
-    InvalidInput says why: no number, a wrong length, a number of another country ("+1415...
-    is a US number, producer is in MM"), or not a mobile number there.
+    InvalidInput says why: no number (letters included), a wrong length, a number of another
+    country ("+1415... is a US number, producer is in MM"), or not a mobile number there.
     """
     text = to_ascii_digits(raw).strip()
+    where = "" if country else " in international form (+95 9 ...)"
+    if not _WRITTEN_NUMBER.fullmatch(text):
+        raise InvalidInput(f"phone {raw!r} is not a phone number{where}")
+    if country is None:
+        text = _international(text)
     try:
         number = phonenumbers.parse(text, country)
     except phonenumbers.NumberParseException as exc:
-        where = "" if country else " in international form (+95 9 ...)"
         raise InvalidInput(f"phone {raw!r} is not a phone number{where}") from exc
     possible = phonenumbers.is_possible_number_with_reason(number)
     if possible not in (
@@ -93,3 +115,13 @@ def phone_e164(raw: str, country: str | None) -> str:
         name = country_name(country or region or regions[0])
         raise InvalidInput(f"phone {raw!r} is not a valid {name} mobile number")
     return e164
+
+
+def phone_country(e164: str) -> str | None:
+    """The country (ISO 3166 code) whose numbering plan an E.164 number belongs to; None for
+    text that is no number or a prefix shared by no single country."""
+    try:
+        number = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return None
+    return phonenumbers.region_code_for_number(number)

@@ -17,6 +17,7 @@ import httpcore
 import httpx
 
 from app.core.redact import excerpt
+from app.core.retry_after import retry_after_seconds
 from app.sources.addresses import AddressRefused, allowed_set, resolve
 from app.sources.records import CollectorError
 
@@ -228,7 +229,8 @@ async def _attempt(
                 )
             if status in RETRY_STATUSES:
                 problem = f"HTTP {status} from {where}: {await _excerpt(response)}"
-                raise _Transient(problem, _retry_after(response) if status == 429 else None)
+                header = response.headers.get("retry-after") if status == 429 else None
+                raise _Transient(problem, retry_after_seconds(header, cap=MAX_RETRY_AFTER_S))
             if not 200 <= status < 300:
                 raise FetchError(f"HTTP {status} from {where}: {await _excerpt(response)}")
             content = await _read(response, max_bytes)
@@ -324,17 +326,6 @@ def _title(content: bytes) -> str | None:
     if match is None:
         return None
     return excerpt(html.unescape(match.group(1)), EXCERPT_CHARS) or None
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    """Retry-After in seconds when it is a number; an HTTP date falls back to the backoff."""
-    try:
-        seconds = float(response.headers.get("retry-after", ""))
-    except ValueError:
-        return None
-    if seconds != seconds:  # NaN
-        return None
-    return min(max(seconds, 0.0), MAX_RETRY_AFTER_S)
 
 
 def _host(url: str) -> str:

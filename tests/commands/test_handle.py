@@ -12,13 +12,15 @@ from sqlmodel import select
 
 from app.accounts.models import Role
 from app.accounts.service import Staff
+from app.alerts.triggers import Alerts
 from app.commands.models import InboundMessage
 from app.core import clock
 from app.core.config import Settings
 from app.core.db import Database
 from app.leads.models import BuyerLead
+from app.prices.curation import create_price
 from app.prices.models import FxRateIn, PriceCreate, PriceObservation, PriceStatus
-from app.prices.service import add_fx_rate, create_price
+from app.prices.rates import add_fx_rate
 from app.producers.models import Producer, ProducerStatus, Subscription
 from app.producers.service import find_by_urn
 from tests.commands.conftest import PHONE, Ask
@@ -32,7 +34,7 @@ async def publish_yesterday(database: Database, settings: Settings, **price: Any
         await create_price(
             s,
             staff=ADMIN,
-            settings=settings,
+            alerts=Alerts(settings),
             data=PriceCreate(observed_on=YESTERDAY, publish=True, **price),
         )
 
@@ -56,7 +58,7 @@ async def published(database: Database, settings: Settings, seeded: None) -> Non
             await create_price(
                 s,
                 staff=ADMIN,
-                settings=settings,
+                alerts=Alerts(settings),
                 data=PriceCreate(
                     commodity="mango",
                     variety="sein-ta-lone",

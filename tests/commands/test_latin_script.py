@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from app.accounts.models import Role
 from app.accounts.service import Staff
+from app.alerts.triggers import Alerts
 from app.commands.handle import Sender, handle_text
 from app.commands.keywords import Intent
 from app.commands.models import InboundMessage
@@ -18,8 +19,8 @@ from app.commands.parse import load_parser
 from app.core import clock
 from app.core.config import Settings
 from app.core.db import Database
+from app.prices.curation import create_price
 from app.prices.models import PriceCreate
-from app.prices.service import create_price
 from app.producers.service import find_by_urn
 from app.text.formatting import Script
 from app.text.sms import Encoding, analyse
@@ -44,7 +45,7 @@ async def mango_in_siem_reap(database: Database, settings: Settings, seeded: Non
             await create_price(
                 s,
                 staff=ADMIN,
-                settings=settings,
+                alerts=Alerts(settings),
                 data=PriceCreate(
                     commodity="mango",
                     market="siem-reap",

@@ -9,6 +9,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlmodel import select
 
+from app.alerts.triggers import Alerts
 from app.catalogue.models import Alias, CatalogueVersion, Market
 from app.catalogue.version import catalogue_version
 from app.commands.handle import Sender, handle_text
@@ -16,8 +17,8 @@ from app.commands.parse import ParserCache
 from app.core import clock
 from app.core.config import Settings
 from app.core.db import Database, run_core
+from app.prices.curation import create_price
 from app.prices.models import PriceCreate
-from app.prices.service import create_price
 from app.sources.names import add_alias
 from tests.commands.test_handle import ADMIN
 
@@ -89,7 +90,7 @@ async def test_a_price_published_now_is_in_the_next_answer(
         await create_price(
             s,
             staff=ADMIN,
-            settings=settings,
+            alerts=Alerts(settings),
             data=PriceCreate(
                 commodity="mango",
                 market="muse",

@@ -201,3 +201,26 @@ async def test_a_row_with_a_control_character_is_rejected_by_line(
     assert report["rejected"] == [
         {"line": 3, "error": "external_key: control character U+0000 at position 1"}
     ]
+
+
+async def test_a_published_file_is_checked_in_date_order_not_line_order(
+    client: httpx.AsyncClient, tokens: Tokens
+) -> None:
+    """As a source run: what the file publishes for earlier days is history for later ones,
+    wherever its lines stand (a file newest first must not slip an outlier past the check)."""
+    today = clock.today("Asia/Yangon")
+    series = "mango,sein-ta-lone,muse,{price},CNY,tonne,border,{day},"
+    newest = series.format(price=40000, day=today - dt.timedelta(days=1))
+    older = [
+        series.format(price=12000 + 10 * i, day=today - dt.timedelta(days=2 + i)) for i in range(5)
+    ]
+    content = "\n".join([HEADER, newest, *older]) + "\n"
+
+    response = await client.post(
+        "/api/v1/prices/import?publish=true", headers={**tokens.admin, **CSV}, content=content
+    )
+
+    report = response.json()
+    assert [r["line"] for r in report["accepted"]] == [3, 4, 5, 6, 7]
+    assert [r["line"] for r in report["rejected"]] == [2]
+    assert report["rejected"][0]["error"].startswith("implausible price: 40000 is far from")

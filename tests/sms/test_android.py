@@ -417,7 +417,10 @@ async def test_duplicate_id_means_an_earlier_attempt_got_through(
     assert await connect(api).send(MESSAGE) == SendResult(gateway_id="42")
 
 
-@pytest.mark.parametrize(("header", "expected"), [("30", 30.0), ("2.5", 2.5), (None, 1.0)])
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [("30", 30.0), ("2.5", 2.5), (None, 1.0), ("soon", 1.0), ("86400", 3600.0)],
+)
 async def test_429_is_rate_limited(
     connect: Callable[..., AndroidGateway], header: str | None, expected: float
 ) -> None:

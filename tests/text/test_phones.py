@@ -6,7 +6,11 @@ import phonenumbers
 import pytest
 
 from app.core.errors import InvalidInput
-from app.text.phones import MYANMAR_MOBILE_RANGES_MISSING_FROM_LIBRARY, phone_e164
+from app.text.phones import (
+    MYANMAR_MOBILE_RANGES_MISSING_FROM_LIBRARY,
+    phone_country,
+    phone_e164,
+)
 
 
 @pytest.mark.parametrize(
@@ -20,7 +24,13 @@ from app.text.phones import MYANMAR_MOBILE_RANGES_MISSING_FROM_LIBRARY, phone_e1
         ("012 345 678", "KH", "+85512345678"),
         ("020 5555 1234", "LA", "+8562055551234"),
         ("0912 345 678", "VN", "+84912345678"),
+        ("00 95 9 250 123 789", "MM", "+959250123789"),  # Myanmar's international prefix
         ("+95 9 250 123 789", None, "+959250123789"),
+        # International form without its + (how Android and Kannel report senders) or with 00.
+        ("959250123789", None, "+959250123789"),
+        ("00959250123789", None, "+959250123789"),
+        ("၉၅၉၂၅၀၁၂၃၇၈၉", None, "+959250123789"),
+        ("+95 (9) 250-123.789", None, "+959250123789"),
     ],
 )
 def test_phone_numbers_are_normalised_to_e164(raw: str, country: str | None, e164: str) -> None:
@@ -38,7 +48,12 @@ def test_phone_numbers_are_normalised_to_e164(raw: str, country: str | None, e16
         ("01 234 567", "MM", "not a valid Myanmar mobile number"),  # a Yangon landline
         ("+1 415 555 0123", "MM", r"\+14155550123 is a US number, producer is in MM"),
         ("+84 912 345 678", "KH", r"\+84912345678 is a VN number, producer is in KH"),
-        ("959250123789", None, r"in international form \(\+95 9 ...\)"),
+        ("MPT", None, r"'MPT' is not a phone number in international form \(\+95 9 ...\)"),
+        # libphonenumber alone reads letters as a keypad's: a typed O is not a 6.
+        ("09 25O 123 789", "MM", "not a phone number"),
+        ("+959250MPTABC", None, "not a phone number"),
+        ("09250123789", None, "not a phone number in international form"),  # national form
+        ("", None, "not a phone number"),
         ("+959000000000", None, "not a valid Myanmar mobile number"),
     ],
 )
@@ -58,3 +73,17 @@ def test_each_extra_myanmar_range_is_still_needed_and_accepted(prefix: str, leng
     for other in (national[:-1], national + "1"):
         with pytest.raises(InvalidInput):
             phone_e164(f"0{other}", "MM")
+
+
+@pytest.mark.parametrize(
+    ("e164", "country"),
+    [
+        ("+959250123789", "MM"),
+        ("+85512345678", "KH"),
+        ("+14155550123", "US"),
+        ("not a number", None),
+        ("959250123789", None),  # E.164 only: its + is part of it
+    ],
+)
+def test_the_country_of_a_number_is_its_prefix(e164: str, country: str | None) -> None:
+    assert phone_country(e164) == country

@@ -3,14 +3,16 @@ transient channel errors, Retry-After, and a short excerpt of an answer for a re
 
 from __future__ import annotations
 
-import email.utils
-import math
 from typing import Any
 
 import httpx
 
 from app.channels.base import ChannelError, ErrorKind
-from app.core import clock
+from app.core.retry_after import retry_after_seconds
+
+# A gateway asking for a longer pause than this is misconfigured: the channel tries again after
+# an hour and reads the next answer, rather than stop sending for as long as the header says.
+MAX_RETRY_AFTER_S = 3600.0
 
 
 async def request(
@@ -26,23 +28,9 @@ async def request(
 
 
 def retry_after(response: httpx.Response, default: float = 1.0) -> float:
-    """Retry-After in seconds: a number, or an HTTP date; `default` when absent or unreadable."""
-    raw = response.headers.get("retry-after")
-    if raw is None:
-        return default
-    try:
-        seconds = float(raw)
-    except ValueError:
-        pass
-    else:
-        return max(seconds, 0.0) if math.isfinite(seconds) else default
-    try:
-        when = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
-        return default
-    if when.tzinfo is None:
-        return default
-    return max((when - clock.utcnow()).total_seconds(), 0.0)
+    """Retry-After in seconds (app.core.retry_after); `default` when absent or unreadable."""
+    seconds = retry_after_seconds(response.headers.get("retry-after"), cap=MAX_RETRY_AFTER_S)
+    return default if seconds is None else seconds
 
 
 def excerpt(response: httpx.Response, limit: int = 200) -> str:

@@ -3,36 +3,22 @@ of a `tel:` URN checked before it is sent anywhere."""
 
 from __future__ import annotations
 
-import re
-
 from app.channels.base import ChannelError, ErrorKind
 from app.core.errors import InvalidInput
 from app.text.phones import phone_e164
 from bots.sms.gateways.base import WebhookInvalid
-
-# Separators people and gateways put inside numbers; anything else (letters) makes it garbage.
-_SEPARATORS = re.compile(r"[\s\-().]")
-_DIGITS = re.compile(r"\+?[0-9]+")
 
 
 def to_e164(raw: str) -> str | None:
     """`+959250000001`, `959250000001` or `00959250000001` -> `+959250000001`; None when the
     text is not a possible international number.
 
-    A number without `+` is read as international digits, not as a national number: gateways
-    report senders in international form without the plus (Android, Kannel), and no country is
-    known here to read a national `09...` against. The number must be a mobile number of the
-    country its prefix names: the one rule of app.text.phones.
+    No country is known here to read a national `09...` against, so this is the one rule of
+    app.text.phones for international numbers: a mobile number of the country its prefix names,
+    written with or without its `+` or `00`, letters refused.
     """
-    text = _SEPARATORS.sub("", raw.strip())
-    if text.startswith("00"):
-        text = "+" + text[2:]
-    if not _DIGITS.fullmatch(text):
-        return None
-    if not text.startswith("+"):
-        text = "+" + text
     try:
-        return phone_e164(text, None)
+        return phone_e164(raw, None)
     except InvalidInput:
         return None
 

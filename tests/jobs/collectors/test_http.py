@@ -302,6 +302,21 @@ async def test_429_waits_as_long_as_retry_after_says(
     assert upstream.hits("/prices.json") == 2
 
 
+async def test_429_with_an_http_date_waits_until_then(
+    upstream: FakeUpstream, client: httpx.AsyncClient
+) -> None:
+    upstream.route("/prices.json", '{"prices": []}', content_type="application/json")
+    # A date already past: retry now. Read as garbage, the 30 s backoff would miss the deadline.
+    upstream.fail("/prices.json", [429], headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})
+
+    got = await fetch(
+        client, f"{upstream.url}/prices.json", expect="json", backoff_s=30, deadline_s=10
+    )
+
+    assert got.content == b'{"prices": []}'
+    assert upstream.hits("/prices.json") == 2
+
+
 async def test_a_retry_that_cannot_fit_in_the_deadline_is_not_waited_for(
     upstream: FakeUpstream, client: httpx.AsyncClient
 ) -> None:

@@ -1,0 +1,303 @@
+"""Prices read back: public shapes with kg, USD and local equivalents, lists, the latest
+prices of a market, and series for charts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.accounts.service import Staff
+from app.catalogue.models import Unit
+from app.catalogue.service import CatalogueIndex, load_index
+from app.core.errors import InvalidInput
+from app.core.pagination import MAX_LIMIT, Page
+from app.prices.currencies import currency_code
+from app.prices.fx import PIVOT, FxBook, convert_price
+from app.prices.models import (
+    Equivalents,
+    LatestPrice,
+    PriceObservation,
+    PricePublic,
+    PriceStatus,
+    PriceType,
+    Series,
+    SeriesPoint,
+)
+
+_FOUR_PLACES = Decimal("0.0001")
+
+
+async def to_public(
+    session: AsyncSession,
+    prices: Sequence[PriceObservation],
+    *,
+    index: CatalogueIndex | None = None,
+) -> list[PricePublic]:
+    """Public shapes for many prices, with names and kg/USD/local equivalents, in few queries.
+    A caller holding an index of the catalogue (the command parser's) passes it."""
+    if not prices:
+        return []
+    index = index or await load_index(session)
+    countries = index.currency_of_country
+    currencies = {p.currency for p in prices} | set(countries.values())
+    book = await FxBook.load(
+        session,
+        currencies,
+        max(p.observed_on for p in prices),
+        since=min(p.observed_on for p in prices),
+    )
+    out = []
+    for p in prices:
+        unit = index.unit_by_id[p.unit_id]
+        out.append(
+            PricePublic(
+                id=p.id or 0,
+                commodity=index.commodity_by_id[p.commodity_id].slug,
+                variety=index.variety_by_id[p.variety_id].slug if p.variety_id else None,
+                market=index.market_by_id[p.market_id].slug,
+                country=p.country_code,
+                price=Decimal(p.price),
+                price_min=p.price_min,
+                price_max=p.price_max,
+                currency=p.currency,
+                unit=unit.code,
+                price_type=p.price_type,
+                observed_on=p.observed_on,
+                status=p.status,
+                outlier=p.outlier,
+                source=p.source,
+                created_by=p.created_by,
+                reviewed_by=p.reviewed_by,
+                reviewed_at=p.reviewed_at,
+                reject_reason=p.reject_reason,
+                note=p.note,
+                created_at=p.created_at,
+                updated_at=p.updated_at,
+                equivalents=equivalents(p, unit, countries.get(p.country_code), book),
+            )
+        )
+    return out
+
+
+def _q(value: Decimal) -> Decimal:
+    return value.quantize(_FOUR_PLACES, ROUND_HALF_UP)
+
+
+def equivalents(
+    price: PriceObservation, unit: Unit, local_currency: str | None, book: FxBook
+) -> Equivalents:
+    amount = Decimal(price.price)
+    factor = Decimal(unit.kg_factor) if unit.kg_factor else None
+    result = Equivalents(local_currency=local_currency)
+    if factor:
+        result.per_kg = _q(amount / factor)
+    fx_dates = []
+    usd = book.convert(amount, price.currency, PIVOT, price.observed_on)
+    if usd:
+        result.usd = _q(usd[0])
+        result.usd_per_kg = _q(usd[0] / factor) if factor else None
+        fx_dates.append(usd[1])
+    if local_currency:
+        local = book.convert(amount, price.currency, local_currency, price.observed_on)
+        if local:
+            result.local = _q(local[0])
+            result.local_per_kg = _q(local[0] / factor) if factor else None
+            fx_dates.append(local[1])
+    result.fx_date = min(fx_dates) if fx_dates else None
+    return result
+
+
+@dataclass
+class PriceFilter:
+    commodity: str | None = None
+    variety: str | None = None
+    market: str | None = None
+    country: str | None = None
+    status: PriceStatus | None = None
+    price_type: PriceType | None = None
+    observed_from: dt.date | None = None
+    observed_to: dt.date | None = None
+
+
+async def list_prices(
+    session: AsyncSession,
+    *,
+    staff: Staff,
+    filters: PriceFilter,
+    cursor: int | None = None,
+    limit: int = 50,
+) -> Page[PricePublic]:
+    limit = max(1, min(limit, MAX_LIMIT))
+    index = await load_index(session)
+    query = select(PriceObservation).order_by(col(PriceObservation.id).desc()).limit(limit + 1)
+    countries = staff.visible_countries(filters.country)
+    if countries is not None:
+        query = query.where(col(PriceObservation.country_code).in_(countries))
+    if filters.commodity:
+        commodity = index.commodity(filters.commodity)
+        query = query.where(PriceObservation.commodity_id == commodity.id)
+        if filters.variety:
+            variety = index.variety(commodity, filters.variety)
+            query = query.where(PriceObservation.variety_id == variety.id)
+    elif filters.variety:
+        raise InvalidInput("filtering by variety needs the commodity too")
+    if filters.market:
+        query = query.where(PriceObservation.market_id == index.market(filters.market).id)
+    if filters.status:
+        query = query.where(PriceObservation.status == filters.status)
+    if filters.price_type:
+        query = query.where(PriceObservation.price_type == filters.price_type)
+    if filters.observed_from:
+        query = query.where(col(PriceObservation.observed_on) >= filters.observed_from)
+    if filters.observed_to:
+        query = query.where(col(PriceObservation.observed_on) <= filters.observed_to)
+    if cursor is not None:
+        query = query.where(col(PriceObservation.id) < cursor)
+    rows = list((await session.exec(query)).all())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(
+        items=await to_public(session, rows),
+        next_cursor=rows[-1].id if more and rows else None,
+    )
+
+
+def _change(latest: Decimal, previous: Decimal | None) -> Decimal | None:
+    if previous is None or previous == 0:
+        return None
+    return ((latest - previous) / previous * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+async def latest_prices(
+    session: AsyncSession, *, staff: Staff | None, commodity: str, market: str
+) -> list[LatestPrice]:
+    """Per variety, price type, unit and currency: the newest published price and the one before."""
+    index = await load_index(session)
+    c, m = index.commodity(commodity), index.market(market)
+    if staff is not None:
+        staff.check_country(m.country_code, f"market {m.slug}")
+    rows = (
+        await session.exec(
+            select(PriceObservation)
+            .where(
+                PriceObservation.commodity_id == c.id,
+                PriceObservation.market_id == m.id,
+                PriceObservation.status == PriceStatus.PUBLISHED,
+            )
+            .order_by(col(PriceObservation.observed_on).desc(), col(PriceObservation.id).desc())
+        )
+    ).all()
+    series: dict[tuple[Any, ...], list[PriceObservation]] = defaultdict(list)
+    for p in rows:
+        key = (p.variety_id, p.price_type, p.unit_id, p.currency)
+        if len(series[key]) < 2:
+            series[key].append(p)
+    shown = await to_public(session, [p for pair in series.values() for p in pair])
+    by_id = {p.id: p for p in shown}
+    result = []
+    for pair in series.values():
+        latest, previous = (
+            by_id[pair[0].id or 0],
+            (by_id[pair[1].id or 0] if len(pair) > 1 else None),
+        )
+        result.append(
+            LatestPrice(
+                variety=latest.variety,
+                price_type=latest.price_type,
+                unit=latest.unit,
+                currency=latest.currency,
+                latest=latest,
+                previous=previous,
+                change_percent=_change(latest.price, previous.price if previous else None),
+            )
+        )
+    return sorted(result, key=lambda r: (r.variety or "", r.price_type, r.unit, r.currency))
+
+
+async def price_series(
+    session: AsyncSession,
+    *,
+    staff: Staff | None,
+    commodity: str,
+    market: str,
+    variety: str | None = None,
+    unit: str | None = None,
+    currency: str | None = None,
+    price_type: PriceType | None = None,
+    observed_from: dt.date | None = None,
+    observed_to: dt.date | None = None,
+) -> Series:
+    """Published prices of a commodity at a market over time, oldest first, for charts: one
+    variety, or all of them when none is named, every point in one unit and currency."""
+    index = await load_index(session)
+    c, m = index.commodity(commodity), index.market(market)
+    if staff is not None:
+        staff.check_country(m.country_code, f"market {m.slug}")
+    v = index.variety(c, variety) if variety else None
+    target_unit = index.unit(unit) if unit else None
+    target_currency = currency_code(currency) if currency else None
+    query = select(PriceObservation).where(
+        PriceObservation.commodity_id == c.id,
+        PriceObservation.market_id == m.id,
+        PriceObservation.status == PriceStatus.PUBLISHED,
+    )
+    if v is not None:
+        query = query.where(PriceObservation.variety_id == v.id)
+    if price_type:
+        query = query.where(PriceObservation.price_type == price_type)
+    if observed_from:
+        query = query.where(col(PriceObservation.observed_on) >= observed_from)
+    if observed_to:
+        query = query.where(col(PriceObservation.observed_on) <= observed_to)
+    order = (col(PriceObservation.observed_on), col(PriceObservation.id))
+    rows = list((await session.exec(query.order_by(*order))).all())
+    if not rows:
+        return Series(
+            commodity=c.slug,
+            variety=v.slug if v else None,
+            market=m.slug,
+            unit=target_unit.code if target_unit else None,
+            currency=target_currency,
+            price_type=price_type,
+            points=[],
+        )
+    # One chart has one unit and currency: the one asked for, else the most recent one used;
+    # prices quoted otherwise are converted (kg factors, the FX rate in force on their date).
+    u = target_unit or index.unit_by_id[rows[-1].unit_id]
+    cur = target_currency or rows[-1].currency
+    book = await FxBook.load(session, {p.currency for p in rows} | {cur}, rows[-1].observed_on)
+    points, unconverted = [], []
+    for p in rows:
+        value = convert_price(
+            Decimal(p.price), index.unit_by_id[p.unit_id], p.currency, u, cur, p.observed_on, book
+        )
+        if value is None:
+            unconverted.append(p.id or 0)
+            continue
+        points.append(
+            SeriesPoint(
+                observed_on=p.observed_on,
+                price=_q(value[0]) if value[1] else Decimal(p.price),
+                price_id=p.id or 0,
+                variety=index.variety_by_id[p.variety_id].slug if p.variety_id else None,
+                price_type=p.price_type,
+                converted=value[1],
+            )
+        )
+    return Series(
+        commodity=c.slug,
+        variety=v.slug if v else None,
+        market=m.slug,
+        unit=u.code,
+        currency=cur,
+        price_type=price_type,
+        points=points,
+        unconverted_price_ids=unconverted,
+    )
