@@ -18,6 +18,7 @@ import httpx
 import pytest
 from sqlmodel import col, select
 
+from app.accounts.actor import Actor
 from app.accounts.models import Role
 from app.accounts.service import Staff
 from app.alerts import digests, triggers
@@ -270,7 +271,7 @@ async def test_feed_leads_run_from_the_country_day(database: Database, yangon_da
     ]
     counts = Counts()
     async with database.session() as s:
-        await ingest_leads(s, source=source, records=records, counts=counts, actor="feed")
+        await ingest_leads(s, source=source, records=records, counts=counts, actor=Actor.source("feed"))
     async with database.session() as s:
         stored = (await s.exec(select(BuyerLead))).one()
     assert stored.expires_on == yangon_day + 14 * DAY
@@ -313,7 +314,7 @@ async def test_imported_prices_are_dated_and_announced_by_the_market_day(
     counts = Counts()
     async with database.session() as s:
         await ingest_prices(
-            s, source=source, records=records, counts=counts, actor="csv", settings=SETTINGS
+            s, source=source, records=records, counts=counts, actor=Actor.source("csv"), settings=SETTINGS
         )
     assert (counts.inserted, counts.rejected) == (3, 1)
     assert [p.reason for p in counts.problems] == [f"date {yangon_day + 2 * DAY} is in the future"]

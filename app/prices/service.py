@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts import audit
+from app.accounts.actor import Actor
 from app.accounts.models import Role
 from app.accounts.service import Staff, get_in_scope
 from app.alerts import triggers
@@ -124,14 +125,14 @@ def _refuse_unconfirmed_outlier(
 
 
 async def _publish(
-    session: AsyncSession, prices: Sequence[PriceObservation], staff: Staff, settings: Settings
+    session: AsyncSession, prices: Sequence[PriceObservation], actor: Actor, settings: Settings
 ) -> None:
     """Publish, audit, and alert the producers who follow each price."""
     now = clock.utcnow()
     befores = [audit.snapshot(p) for p in prices]
     for price in prices:
         price.status = PriceStatus.PUBLISHED
-        price.reviewed_by = staff.name
+        price.reviewed_by = actor.name
         price.reviewed_at = price.updated_at = now
         session.add(price)
     await session.flush()
@@ -139,7 +140,7 @@ async def _publish(
         assert price.id is not None
         audit.record(
             session,
-            actor=staff,
+            actor=actor,
             action="price.publish",
             entity="price",
             entity_id=price.id,
@@ -151,7 +152,7 @@ async def _publish(
 
 
 def _build_price(
-    data: PriceCreate, resolved: Resolved, staff: Staff, source: str, external_key: str | None
+    data: PriceCreate, resolved: Resolved, actor: Actor, source: str, external_key: str | None
 ) -> PriceObservation:
     return PriceObservation(
         commodity_id=resolved.commodity.id,  # type: ignore[arg-type]
@@ -166,7 +167,7 @@ def _build_price(
         price_type=data.price_type,
         observed_on=data.observed_on,
         source=source,
-        created_by=staff.name,
+        created_by=actor.name,
         external_key=external_key,
         note=normalize_text(data.note, max_chars=500) if data.note else None,
     )
@@ -175,7 +176,7 @@ def _build_price(
 async def _store(
     session: AsyncSession,
     prices: Sequence[PriceObservation],
-    staff: Staff,
+    actor: Actor,
     *,
     publish: bool,
     settings: Settings,
@@ -187,7 +188,7 @@ async def _store(
         assert price.id is not None
         audit.record(
             session,
-            actor=staff,
+            actor=actor,
             action="price.create",
             entity="price",
             entity_id=price.id,
@@ -195,7 +196,7 @@ async def _store(
             after=audit.snapshot(price),
         )
     if publish:
-        await _publish(session, prices, staff, settings)
+        await _publish(session, prices, actor, settings)
 
 
 async def create_price(
@@ -212,13 +213,40 @@ async def create_price(
     staff.require_writer()
     resolved = validate(data, index or await load_index(session))
     staff.check_country(resolved.market.country_code, f"market {resolved.market.slug}")
+    return await _submit(session, data, resolved, staff.actor, settings, source, external_key)
+
+
+async def report_price(
+    session: AsyncSession,
+    *,
+    data: PriceCreate,
+    reporter: Actor,
+    settings: Settings,
+    source: str,
+    index: CatalogueIndex | None = None,
+) -> PriceObservation:
+    """A field reporter's price, sent by themselves: no token stands behind it, so the caller
+    has decided that they may report at that market (their own country)."""
+    resolved = validate(data, index or await load_index(session))
+    return await _submit(session, data, resolved, reporter, settings, source, None)
+
+
+async def _submit(
+    session: AsyncSession,
+    data: PriceCreate,
+    resolved: Resolved,
+    actor: Actor,
+    settings: Settings,
+    source: str,
+    external_key: str | None,
+) -> PriceObservation:
     if external_key is not None:
         existing = await session.exec(
             select(PriceObservation.id).where(PriceObservation.external_key == external_key)
         )
         if existing.first() is not None:
             raise Conflict(f"a price with external key {external_key!r} was already imported")
-    price = _build_price(data, resolved, staff, source, external_key)
+    price = _build_price(data, resolved, actor, source, external_key)
     await refuse_duplicate(session, price)
     history = await _flag(session, price)
     if data.publish and price.outlier and not data.confirm_outlier:
@@ -230,7 +258,7 @@ async def create_price(
         )
     try:
         async with session.begin_nested():
-            await _store(session, [price], staff, publish=data.publish, settings=settings)
+            await _store(session, [price], actor, publish=data.publish, settings=settings)
     except IntegrityError:
         # The same price was stored by a request racing this one: name it, as above.
         await refuse_duplicate(session, price)
@@ -262,7 +290,7 @@ async def publish_price(
             resend=f"publish it with POST /api/v1/prices/{price_id}/publish and the JSON body "
             '{"confirm_outlier": true}',
         )
-    await _publish(session, [price], staff, settings)
+    await _publish(session, [price], staff.actor, settings)
     return price
 
 
@@ -737,7 +765,7 @@ async def import_prices_csv(
             if key in taken:
                 report.duplicates.append(RowResult(row.line, id=taken[key]))
                 continue
-            checked.append((row.line, _build_price(data, resolved, staff, "csv", key)))
+            checked.append((row.line, _build_price(data, resolved, staff.actor, "csv", key)))
         except ValidationError as exc:
             report.rejected.append(RowResult(row.line, error=first_error(exc)))
         except AppError as exc:  # unknown names, bad values, out of scope
@@ -760,7 +788,7 @@ async def import_prices_csv(
         accepted.append((line, price))
         if publish:
             history.add(price)  # what this file publishes is history for its later rows
-    await _store(session, [p for _, p in accepted], staff, publish=publish, settings=settings)
+    await _store(session, [p for _, p in accepted], staff.actor, publish=publish, settings=settings)
     report.accepted = [RowResult(line, id=p.id) for line, p in accepted]
     stored_lines = {line: p.id for line, p in accepted}
     for result in list(report.duplicates):  # a repeat of an earlier row gets that row's id

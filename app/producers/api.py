@@ -10,7 +10,7 @@ from app.api.deps import SessionDep, StaffDep
 from app.api.imports import ImportResult, import_result
 from app.core.ids import Id
 from app.core.pagination import Page
-from app.producers import service
+from app.producers import service, subscriptions
 from app.producers.models import (
     ConsentIn,
     ProducerCreate,
@@ -143,7 +143,7 @@ async def list_subscriptions(
 async def add_subscription(
     session: SessionDep, staff: StaffDep, producer_id: Id, data: SubscriptionCreate
 ) -> SubscriptionPublic:
-    subscription = await service.add_subscription(
+    subscription = await subscriptions.add_subscription(
         session, producer_id=producer_id, staff=staff, data=data
     )
     shown = (await _one(session, staff, producer_id)).subscriptions
@@ -154,7 +154,7 @@ async def add_subscription(
 async def remove_subscription(
     session: SessionDep, staff: StaffDep, producer_id: Id, subscription_id: Id
 ) -> Response:
-    await service.remove_subscription(
+    await subscriptions.remove_subscription(
         session, producer_id=producer_id, subscription_id=subscription_id, staff=staff
     )
     return Response(status_code=204)

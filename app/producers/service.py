@@ -14,6 +14,7 @@ from sqlmodel import col, delete, or_, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts import audit
+from app.accounts.actor import Actor
 from app.accounts.models import Role
 from app.accounts.service import Staff, get_in_scope
 from app.alerts.models import PENDING_STATUSES, Delivery, DeliveryStatus
@@ -21,9 +22,8 @@ from app.catalogue.models import Country
 from app.catalogue.service import CatalogueIndex, load_index
 from app.commands.models import ChatState, InboundMessage
 from app.core import clock, i18n
-from app.core.amounts import check_amount
 from app.core.csvfile import ImportReport, RowResult, first_error, read_csv
-from app.core.errors import AppError, Conflict, InvalidInput, NotFound
+from app.core.errors import AppError, Conflict, InvalidInput
 from app.core.masking import mask_chat_id, mask_phone
 from app.core.pagination import MAX_LIMIT, Page
 from app.producers.models import (
@@ -37,10 +37,8 @@ from app.producers.models import (
     ProducerPublic,
     ProducerStatus,
     ProducerUpdate,
-    Rule,
     StopIn,
     Subscription,
-    SubscriptionCreate,
     SubscriptionPublic,
 )
 from app.text.digits import to_ascii_digits
@@ -58,10 +56,11 @@ def telegram_urn(chat_id: int) -> str:
 
 
 async def _claim_urn(
-    session: AsyncSession, urn: str, producer_id: int | None, staff: Staff
+    session: AsyncSession, urn: str, producer_id: int | None, staff: Staff | None
 ) -> None:
     """An address belongs to one producer; a second claim is refused, naming the first only to
-    a caller who may see them (a number registered in another country says nothing more)."""
+    staff who may see them (a number registered in another country, or claimed by someone
+    registering themselves, says nothing more)."""
     row = (
         await session.exec(
             select(Address, Producer)
@@ -71,7 +70,7 @@ async def _claim_urn(
     ).first()
     if row is not None and row[1].id != producer_id:
         owner = row[1]
-        if not staff.can_see(owner.country_code):
+        if staff is None or not staff.can_see(owner.country_code):
             raise Conflict(f"{urn} is already registered elsewhere")
         raise Conflict(f"{urn} already belongs to producer {owner.id} ({owner.name})")
 
@@ -143,6 +142,28 @@ async def create_producer(
     staff.require_writer()
     country = await _country(session, data.country)
     staff.check_country(country.code, f"country {country.code}")
+    return await _create(session, data, country, staff=staff, actor=staff.actor, via=via)
+
+
+async def register_producer(
+    session: AsyncSession, *, data: ProducerCreate, actor: Actor, via: str
+) -> Producer:
+    """A producer registering themselves (Telegram's sign-up): `actor` is the address they
+    wrote from. Their consent comes with `data`."""
+    country = await _country(session, data.country)
+    return await _create(session, data, country, staff=None, actor=actor, via=via)
+
+
+async def _create(
+    session: AsyncSession,
+    data: ProducerCreate,
+    country: Country,
+    *,
+    staff: Staff | None,
+    actor: Actor,
+    via: str,
+) -> Producer:
+    """`staff` when a token stands behind the call: it decides what a refusal may name."""
     locale = i18n.check_locale(data.locale or country.default_locale)
     phone = phone_e164(data.phone, country.code) if data.phone else None
     urns = [
@@ -179,7 +200,7 @@ async def create_producer(
     await session.flush()
     audit.record(
         session,
-        actor=staff,
+        actor=actor,
         action=f"producer.create.{via}",
         entity="producer",
         entity_id=producer.id,
@@ -247,7 +268,7 @@ async def delete_producer(session: AsyncSession, *, producer_id: int, staff: Sta
         entity_id=producer_id,
         names=[producer.name],
         numbers=[*urns, *(b for b in bare if len(b.lstrip("+-")) >= 7)],
-        actor=f"producer:{producer_id}",
+        actor=Actor.producer(producer_id),
     )
     await _detach_deliveries(
         session, col(Delivery.producer_id) == producer_id, reason="producer erased", keep_urn=False
@@ -271,28 +292,45 @@ async def delete_producer(session: AsyncSession, *, producer_id: int, staff: Sta
 
 
 async def stop_producer(
-    session: AsyncSession, *, producer_id: int, staff: Staff | str, data: StopIn
+    session: AsyncSession, *, producer_id: int, staff: Staff, data: StopIn
 ) -> Producer:
+    """Opt out, recorded by staff (a producer who asked in person or by phone)."""
+    staff.require_writer()
+    producer = await get_producer(session, producer_id=producer_id, staff=staff)
+    await _stop(session, producer, actor=staff.actor, channel=data.channel)
+    return producer
+
+
+async def opt_out(session: AsyncSession, *, producer: Producer, channel: str) -> None:
+    """The producer themselves sent STOP: nothing more is sent to them until they send JOIN.
+    Their subscriptions are kept for that JOIN."""
+    assert producer.id is not None
+    await _stop(
+        session, producer, actor=Actor.producer(producer.id), channel=_consent_channel(channel)
+    )
+
+
+def _consent_channel(channel: str) -> ConsentChannel:
+    """The channel a message came by, as consent records it (`mic ask` counts as spoken)."""
+    return ConsentChannel(channel) if channel in ("sms", "telegram") else ConsentChannel.VERBAL
+
+
+async def _stop(
+    session: AsyncSession, producer: Producer, *, actor: Actor, channel: ConsentChannel
+) -> None:
     """Opt out: nothing is sent to a stopped producer until they consent again."""
-    producer = await session.get(Producer, producer_id)
-    if producer is None:
-        raise NotFound(f"no producer {producer_id}")
-    if isinstance(staff, Staff):
-        staff.require_writer()
-        staff.check_country(producer.country_code, f"producer {producer_id}")
     before = audit.snapshot(producer)
     producer.status = ProducerStatus.STOPPED
     producer.stopped_at = producer.updated_at = clock.utcnow()
     await audit.save(
         session,
         producer,
-        actor=staff,
-        action=f"producer.stop.{data.channel}",
+        actor=actor,
+        action=f"producer.stop.{channel}",
         entity="producer",
         country=producer.country_code,
         before=before,
     )
-    return producer
 
 
 async def record_consent(
@@ -317,95 +355,6 @@ async def record_consent(
         before=before,
     )
     return producer
-
-
-# --- subscriptions ------------------------------------------------------------------------------
-
-
-def _check_rule(data: SubscriptionCreate) -> None:
-    if data.rule in (Rule.CHANGE_PCT, Rule.ABOVE, Rule.BELOW):
-        if data.threshold is None:
-            raise InvalidInput(f"rule {data.rule} needs a positive threshold")
-        check_amount("threshold", data.threshold)
-    elif data.threshold is not None:
-        raise InvalidInput(f"rule {data.rule} takes no threshold")
-    if data.rule is Rule.DIGEST and data.digest_time is None:
-        raise InvalidInput("rule digest needs digest_time (HH:MM, the producer's local time)")
-
-
-async def add_subscription(
-    session: AsyncSession, *, producer_id: int, staff: Staff, data: SubscriptionCreate
-) -> Subscription:
-    staff.require_writer()
-    producer = await get_producer(session, producer_id=producer_id, staff=staff)
-    if producer.status is ProducerStatus.STOPPED:
-        raise Conflict(
-            f"producer {producer_id} opted out on {producer.stopped_at:%Y-%m-%d}; record a new "
-            "consent (POST /producers/{id}/consent) before subscribing them again"
-        )
-    if producer.consent_at is None:
-        raise Conflict(
-            f"producer {producer_id} has not consented to messages; record consent first"
-        )
-    _check_rule(data)
-    index = await load_index(session)
-    commodity = index.commodity(data.commodity)
-    variety = index.variety(commodity, data.variety) if data.variety else None
-    market = index.market(data.market) if data.market else None
-    subscription = Subscription(
-        producer_id=producer_id,
-        commodity_id=commodity.id,  # type: ignore[arg-type]
-        variety_id=variety.id if variety else None,
-        market_id=market.id if market else None,
-        rule=data.rule,
-        threshold=data.threshold,
-        digest_time=data.digest_time,
-        leads=data.leads,
-    )
-    duplicate = (
-        await session.exec(
-            select(Subscription.id).where(
-                Subscription.producer_id == producer_id,
-                Subscription.commodity_id == subscription.commodity_id,
-                Subscription.variety_id == subscription.variety_id,
-                Subscription.market_id == subscription.market_id,
-                Subscription.rule == subscription.rule,
-            )
-        )
-    ).first()
-    if duplicate is not None:
-        raise Conflict(f"producer {producer_id} already has this subscription ({duplicate})")
-    await audit.save(
-        session,
-        subscription,
-        actor=staff,
-        action="subscription.create",
-        entity="subscription",
-        country=producer.country_code,
-    )
-    return subscription
-
-
-async def remove_subscription(
-    session: AsyncSession, *, producer_id: int, subscription_id: int, staff: Staff
-) -> None:
-    staff.require_writer()
-    producer = await get_producer(session, producer_id=producer_id, staff=staff)
-    subscription = await session.get(Subscription, subscription_id)
-    if subscription is None or subscription.producer_id != producer_id:
-        raise NotFound(f"producer {producer_id} has no subscription {subscription_id}")
-    before = audit.snapshot(subscription)
-    await session.delete(subscription)
-    await session.flush()
-    audit.record(
-        session,
-        actor=staff,
-        action="subscription.delete",
-        entity="subscription",
-        entity_id=subscription_id,
-        country=producer.country_code,
-        before=before,
-    )
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -634,7 +583,7 @@ async def register_from_message(
     await audit.save(
         session,
         producer,
-        actor=urn,
+        actor=Actor.address(urn),
         action=f"producer.join.{channel}",
         entity="producer",
         country=country,
@@ -652,91 +601,9 @@ async def consent_from_message(session: AsyncSession, *, producer: Producer, cha
     await audit.save(
         session,
         producer,
-        actor=f"producer:{producer.id}",
+        actor=Actor.producer(producer.id or 0),
         action="producer.consent.message",
         entity="producer",
         country=producer.country_code,
         before=before,
     )
-
-
-async def subscribe_self(
-    session: AsyncSession, *, producer: Producer, subscription: Subscription
-) -> Subscription:
-    """A subscription the producer asked for; the same one twice is kept once."""
-    assert producer.id is not None
-    existing = (
-        await session.exec(
-            select(Subscription).where(
-                Subscription.producer_id == producer.id,
-                Subscription.commodity_id == subscription.commodity_id,
-                Subscription.variety_id == subscription.variety_id,
-                Subscription.market_id == subscription.market_id,
-                Subscription.rule == subscription.rule,
-            )
-        )
-    ).first()
-    if existing is not None:
-        existing.threshold = subscription.threshold
-        subscription = existing
-    subscription.producer_id = producer.id
-    await audit.save(
-        session,
-        subscription,
-        actor=f"producer:{producer.id}",
-        action="subscription.self",
-        entity="subscription",
-        country=producer.country_code,
-    )
-    return subscription
-
-
-async def unsubscribe_self(
-    session: AsyncSession,
-    *,
-    producer: Producer,
-    commodity_id: int | None,
-    channel: str,
-    variety_id: int | None = None,
-    market_id: int | None = None,
-) -> int:
-    """STOP alone opts out of everything; STOP MANGO ends the mango alerts, STOP MANGO MUSE
-    only those at Muse. Returns how many subscriptions ended (0 for a full opt-out, which keeps
-    them for a later JOIN)."""
-    assert producer.id is not None
-    if commodity_id is None:
-        await stop_producer(
-            session,
-            producer_id=producer.id,
-            staff=f"producer:{producer.id}",
-            data=StopIn(
-                channel=ConsentChannel(channel)
-                if channel in ("sms", "telegram")
-                else ConsentChannel.VERBAL
-            ),
-        )
-        return 0
-    rows = (
-        await session.exec(
-            select(Subscription).where(
-                Subscription.producer_id == producer.id,
-                Subscription.commodity_id == commodity_id,
-                *([Subscription.variety_id == variety_id] if variety_id else []),
-                *([Subscription.market_id == market_id] if market_id else []),
-            )
-        )
-    ).all()
-    for row in rows:
-        before = audit.snapshot(row)
-        await session.delete(row)
-        audit.record(
-            session,
-            actor=f"producer:{producer.id}",
-            action="subscription.stop",
-            entity="subscription",
-            entity_id=row.id or 0,
-            country=producer.country_code,
-            before=before,
-        )
-    await session.flush()
-    return len(rows)

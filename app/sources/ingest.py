@@ -23,6 +23,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts import audit
+from app.accounts.actor import Actor
 from app.alerts import triggers
 from app.catalogue.models import Country
 from app.catalogue.service import country_zones, load_index
@@ -246,7 +247,7 @@ async def ingest_prices(
     source: Source,
     records: Sequence[PriceRecord],
     counts: Counts,
-    actor: str,
+    actor: Actor,
     settings: Settings,
 ) -> None:
     """`settings` for the alerts: a trusted source publishes, and its fresh prices alert."""
@@ -340,7 +341,7 @@ async def _store_prices(
     rows: list[dict[str, Any]],
     existing: dict[str, _Imported],
     counts: Counts,
-    actor: str,
+    actor: Actor,
     settings: Settings,
 ) -> None:
     now = clock.utcnow()
@@ -383,7 +384,7 @@ async def _store_prices(
         # A trusted source publishes at once, but an implausible value waits for a CDE.
         published = source.trusted and not row["outlier"]
         row["status"] = PriceStatus.PUBLISHED if published else PriceStatus.PENDING
-        row["reviewed_by"] = actor if published else None
+        row["reviewed_by"] = actor.name if published else None
         row["reviewed_at"] = now if published else None
         if published:
             history.add(series, row["observed_on"], row["price"])
@@ -394,7 +395,7 @@ async def _store_prices(
             upstream_price=row["price"],
             source=source.slug,
             source_id=source.id,
-            created_by=actor,
+            created_by=actor.name,
             created_at=now,
             updated_at=now,
         )
@@ -503,7 +504,7 @@ async def ingest_rates(
     source: Source,
     records: Sequence[RateRecord],
     counts: Counts,
-    actor: str,
+    actor: Actor,
 ) -> None:
     counts.seen += len(records)
     if not records:
