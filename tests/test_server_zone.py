@@ -271,7 +271,9 @@ async def test_feed_leads_run_from_the_country_day(database: Database, yangon_da
     ]
     counts = Counts()
     async with database.session() as s:
-        await ingest_leads(s, source=source, records=records, counts=counts, actor=Actor.source("feed"))
+        await ingest_leads(
+            s, source=source, records=records, counts=counts, actor=Actor.source("feed")
+        )
     async with database.session() as s:
         stored = (await s.exec(select(BuyerLead))).one()
     assert stored.expires_on == yangon_day + 14 * DAY
@@ -314,7 +316,12 @@ async def test_imported_prices_are_dated_and_announced_by_the_market_day(
     counts = Counts()
     async with database.session() as s:
         await ingest_prices(
-            s, source=source, records=records, counts=counts, actor=Actor.source("csv"), settings=SETTINGS
+            s,
+            source=source,
+            records=records,
+            counts=counts,
+            actor=Actor.source("csv"),
+            settings=SETTINGS,
         )
     assert (counts.inserted, counts.rejected) == (3, 1)
     assert [p.reason for p in counts.problems] == [f"date {yangon_day + 2 * DAY} is in the future"]
