@@ -17,7 +17,6 @@ from app.producers.models import (
     ProducerKind,
     ProducerPublic,
     ProducerStatus,
-    ProducerUpdate,
     StopIn,
     SubscriptionCreate,
     SubscriptionPublic,
@@ -97,21 +96,6 @@ async def import_producers(request: Request, session: SessionDep, staff: StaffDe
 @router.get("/producers/{producer_id}")
 async def get_producer(session: SessionDep, staff: StaffDep, producer_id: Id) -> ProducerPublic:
     return await _one(session, staff, producer_id)
-
-
-@router.patch("/producers/{producer_id}")
-async def update_producer(
-    session: SessionDep, staff: StaffDep, producer_id: Id, data: ProducerUpdate
-) -> ProducerPublic:
-    await service.update_producer(session, producer_id=producer_id, staff=staff, data=data)
-    return await _one(session, staff, producer_id)
-
-
-@router.delete("/producers/{producer_id}", status_code=204)
-async def delete_producer(session: SessionDep, staff: StaffDep, producer_id: Id) -> Response:
-    """Erase the producer, their addresses and subscriptions."""
-    await service.delete_producer(session, producer_id=producer_id, staff=staff)
-    return Response(status_code=204)
 
 
 @router.post("/producers/{producer_id}/stop")

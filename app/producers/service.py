@@ -10,17 +10,15 @@ from typing import Any
 import phonenumbers
 from pydantic import ValidationError
 from sqlalchemy import ColumnElement, bindparam
-from sqlmodel import col, delete, or_, select, update
+from sqlmodel import col, delete, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts import audit
 from app.accounts.actor import Actor
 from app.accounts.models import Role
 from app.accounts.service import Staff, get_in_scope
-from app.alerts.models import PENDING_STATUSES, Delivery, DeliveryStatus
 from app.catalogue.models import Country
 from app.catalogue.service import CatalogueIndex, load_index
-from app.commands.models import ChatState, InboundMessage
 from app.core import clock, i18n
 from app.core.csvfile import ImportReport, RowResult, first_error, read_csv
 from app.core.errors import AppError, Conflict, InvalidInput
@@ -75,58 +73,54 @@ async def _claim_urn(
         raise Conflict(f"{urn} already belongs to producer {owner.id} ({owner.name})")
 
 
+async def _addresses(session: AsyncSession, producer: Producer, scheme: str) -> list[Address]:
+    assert producer.id is not None
+    query = select(Address).where(
+        Address.producer_id == producer.id, col(Address.urn).startswith(f"{scheme}:")
+    )
+    return list((await session.exec(query)).all())
+
+
+def _asked_urns(producer: Producer, data: ProducerUpdate) -> dict[str, str | None]:
+    """The addresses an update sets, by scheme (None: that scheme's address goes)."""
+    asked: dict[str, str | None] = {}
+    if "phone" in data.model_fields_set:
+        phone = phone_e164(data.phone, producer.country_code) if data.phone else None
+        asked["tel"] = tel_urn(phone) if phone else None
+    if "telegram_chat_id" in data.model_fields_set:
+        chat = data.telegram_chat_id
+        asked["telegram"] = telegram_urn(chat) if chat else None
+    return asked
+
+
+async def addresses_replaced(
+    session: AsyncSession, *, producer: Producer, data: ProducerUpdate
+) -> list[int]:
+    """Ids of the addresses `update_producer` with `data` will delete: what other domains'
+    records must let go of first (app.lifecycle.producers does, before it updates)."""
+    replaced: list[int] = []
+    for scheme, urn in _asked_urns(producer, data).items():
+        replaced += [
+            a.id
+            for a in await _addresses(session, producer, scheme)
+            if a.urn != urn and a.id is not None
+        ]
+    return replaced
+
+
 async def _set_address(
     session: AsyncSession, producer: Producer, scheme: str, urn: str | None, staff: Staff
 ) -> None:
     assert producer.id is not None
-    existing = (
-        await session.exec(
-            select(Address).where(
-                Address.producer_id == producer.id, col(Address.urn).startswith(f"{scheme}:")
-            )
-        )
-    ).all()
-    gone = [a for a in existing if a.urn != urn]
-    if gone:
-        await _detach_deliveries(
-            session,
-            col(Delivery.address_id).in_([a.id for a in gone]),
-            reason="the address was removed",
-            keep_urn=True,
-        )
-    for address in gone:
-        await session.delete(address)
+    existing = await _addresses(session, producer, scheme)
+    for address in existing:
+        if address.urn != urn:
+            await session.delete(address)
     await session.flush()
     if urn is not None and all(a.urn != urn for a in existing):
         await _claim_urn(session, urn, producer.id, staff)
         session.add(Address(producer_id=producer.id, urn=urn))
         await session.flush()
-
-
-async def _detach_deliveries(
-    session: AsyncSession, which: ColumnElement[bool], *, reason: str, keep_urn: bool
-) -> None:
-    """Free deliveries from an address or producer about to be deleted, keeping the history
-    (what was sent, when, at what cost) that budgets and broadcasts count on. Those still waiting
-    are cancelled: there is no one left to send them to. With `keep_urn` each delivery keeps the
-    URN it went to (a changed phone); without it nothing identifies the person (an erasure)."""
-    now = clock.utcnow()
-    await session.exec(
-        update(Delivery)
-        .where(which, col(Delivery.status).in_(PENDING_STATUSES))
-        .values(
-            status=DeliveryStatus.CANCELLED, next_attempt_at=None, reason=reason, updated_at=now
-        )
-    )
-    urn = (
-        select(Address.urn).where(col(Address.id) == Delivery.address_id).scalar_subquery()
-        if keep_urn
-        else None
-    )
-    detached = {"address_id": None, "to_urn": urn}
-    if not keep_urn:
-        detached["producer_id"] = None
-    await session.exec(update(Delivery).where(which).values(**detached))
 
 
 async def _country(session: AsyncSession, code: str) -> Country:
@@ -217,19 +211,16 @@ async def get_producer(session: AsyncSession, *, producer_id: int, staff: Staff)
 async def update_producer(
     session: AsyncSession, *, producer_id: int, staff: Staff, data: ProducerUpdate
 ) -> Producer:
+    """The producer's own fields and addresses. An address it replaces is deleted: call it
+    through app.lifecycle.producers.update_producer, which frees that address's deliveries."""
     staff.require_writer()
     producer = await get_producer(session, producer_id=producer_id, staff=staff)
     changes = data.model_dump(exclude_unset=True)
     if not changes:
         raise InvalidInput("nothing to change: send at least one field")
     before = audit.snapshot(producer)
-    if "phone" in changes:
-        phone = phone_e164(data.phone, producer.country_code) if data.phone else None
-        await _set_address(session, producer, "tel", tel_urn(phone) if phone else None, staff)
-    if "telegram_chat_id" in changes:
-        chat = data.telegram_chat_id
-        urn = telegram_urn(chat) if chat else None
-        await _set_address(session, producer, "telegram", urn, staff)
+    for scheme, urn in _asked_urns(producer, data).items():
+        await _set_address(session, producer, scheme, urn, staff)
     for name in ("kind", "script", "digits", "plain_sms", "quiet_hours", "daily_cap"):
         if changes.get(name) is not None:
             setattr(producer, name, getattr(data, name))
@@ -253,11 +244,19 @@ async def update_producer(
     return producer
 
 
+async def urns_of(session: AsyncSession, producer_id: int) -> list[str]:
+    return list(
+        (await session.exec(select(Address.urn).where(Address.producer_id == producer_id))).all()
+    )
+
+
 async def delete_producer(session: AsyncSession, *, producer_id: int, staff: Staff) -> None:
-    """Erase a producer and everything that identifies them (the audit keeps the erasure)."""
+    """Erase a producer and everything of theirs this domain holds (the audit keeps the
+    erasure). Call it through app.lifecycle.producers.erase_producer, which first frees or
+    deletes what other domains hold of theirs."""
     staff.require_writer()
     producer = await get_producer(session, producer_id=producer_id, staff=staff)
-    urns = (await session.exec(select(Address.urn).where(Address.producer_id == producer_id))).all()
+    urns = await urns_of(session, producer_id)
     # Earlier entries keep what happened, not who it happened to: their name, numbers and
     # chats go (an SMS sign-up recorded the phone as the actor and as the name). A bare number
     # too short to be anyone's alone (a test chat id) is only taken out in its URN form.
@@ -270,12 +269,6 @@ async def delete_producer(session: AsyncSession, *, producer_id: int, staff: Sta
         numbers=[*urns, *(b for b in bare if len(b.lstrip("+-")) >= 7)],
         actor=Actor.producer(producer_id),
     )
-    await _detach_deliveries(
-        session, col(Delivery.producer_id) == producer_id, reason="producer erased", keep_urn=False
-    )
-    # What they wrote is theirs too; chat_state is keyed by their addresses.
-    await session.exec(delete(InboundMessage).where(col(InboundMessage.producer_id) == producer_id))
-    await session.exec(delete(ChatState).where(col(ChatState.urn).in_(urns)))
     await session.exec(delete(Subscription).where(col(Subscription.producer_id) == producer_id))
     await session.exec(delete(Address).where(col(Address.producer_id) == producer_id))
     await session.delete(producer)
