@@ -14,7 +14,7 @@ from app.commands import conversations
 from app.core.i18n import translator
 from app.producers.models import Producer, ProducerRole
 from app.text.normalize import normalize_text
-from bots.telegram import texts as t
+from bots.telegram import texts
 from bots.telegram.screens import Screen, rows
 
 FLOW = "report"
@@ -49,13 +49,13 @@ async def _ask(
 ) -> Screen:
     await conversations.save(session, urn, flow=FLOW, step=step, data=data)
     prompts = {
-        "commodity": t.WHICH_PRODUCT,
-        "market": t.WHICH_MARKET,
-        "unit": t.WHICH_UNIT,
-        "currency": t.WHICH_CURRENCY,
+        "commodity": texts.WHICH_PRODUCT,
+        "market": texts.WHICH_MARKET,
+        "unit": texts.WHICH_UNIT,
+        "currency": texts.WHICH_CURRENCY,
     }
     if step == "price":
-        return Screen(_say(producer, t.TYPE_PRICE))
+        return Screen(_say(producer, texts.TYPE_PRICE))
     buttons = [
         (label, f"rp:{step}:{value}") for value, label in await _options(session, producer, step)
     ]
@@ -81,7 +81,7 @@ async def answer_button(
     if step == "confirm":
         await conversations.clear(session, urn)
         if value != "send":
-            return Screen(_say(producer, t.CANCELLED))
+            return Screen(_say(producer, texts.CANCELLED))
         return (
             f"REPORT {values['commodity_name']} {values['market_name']} "
             f"{values['price']} {values['currency']}/{values['unit']}"
@@ -112,7 +112,7 @@ async def answer_text(
     except InvalidOperation:
         price = Decimal(0)
     if not price.is_finite() or price <= 0:
-        return Screen(_say(producer, t.NOT_A_NUMBER))
+        return Screen(_say(producer, texts.NOT_A_NUMBER))
     values = dict(state.data)
     values["price"] = str(price)
     return await _ask(session, producer, urn, "unit", values)
@@ -131,8 +131,8 @@ async def _confirm(
     )
     buttons = [
         [
-            (_say(producer, t.SEND), "rp:confirm:send"),
-            (_say(producer, t.CANCEL), "rp:confirm:cancel"),
+            (_say(producer, texts.SEND), "rp:confirm:send"),
+            (_say(producer, texts.CANCEL), "rp:confirm:cancel"),
         ]
     ]
-    return Screen(_say(producer, t.SEND_REPORT, what=what), buttons)
+    return Screen(_say(producer, texts.SEND_REPORT, what=what), buttons)
