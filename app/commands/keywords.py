@@ -1,4 +1,5 @@
-"""The words that say what a producer wants, in each language, and the currency words.
+"""The words that say what a producer wants, in each language (currency words are
+app.prices.currencies' alias table).
 
 Catalogue names (commodities, varieties, markets, units) live in the database as aliases, where
 a CDE can add local spellings; these command words are part of the product's behaviour and
@@ -148,17 +149,6 @@ LANGUAGE_NAMES: Final[dict[str, tuple[str, ...]]] = {
     "lo": ("lao", "lo", "ລາວ", "လာအို", "ឡាវ", "tiếng lào", "老挝语"),
     "vi": ("vietnamese", "vi", "tiếng việt", "việt", "ဗီယက်နမ်", "វៀតណាម", "ຫວຽດ", "越南语"),
     "zh": ("chinese", "zh", "中文", "汉语", "华语", "တရုတ်", "ចិន", "ຈີນ", "tiếng trung"),
-}
-
-# Currency words people write after a number.
-CURRENCY_WORDS: Final[dict[str, tuple[str, ...]]] = {
-    "MMK": ("mmk", "kyat", "kyats", "ks", "k", "ကျပ်", "缅币"),
-    "CNY": ("cny", "yuan", "rmb", "元", "人民币", "块", "ယွမ်"),
-    "KHR": ("khr", "riel", "riels", "៛", "រៀល"),
-    "LAK": ("lak", "kip", "₭", "ກີບ"),
-    "VND": ("vnd", "dong", "đồng", "đ", "₫"),
-    "USD": ("usd", "$", "dollar", "dollars", "us$", "ដុល្លារ", "ໂດລາ", "ဒေါ်လာ", "美元"),
-    "THB": ("thb", "baht", "฿", "ບາດ", "ဘတ်"),
 }
 
 # Words after a number that multiply it, per language: "12k" and "120 nghìn" are thousands of

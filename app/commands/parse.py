@@ -27,7 +27,6 @@ from app.commands.keywords import (
     ASK_BEFORE_STOPPING,
     BELOW_WORDS,
     BUTTON_LABEL_OPT_OUTS,
-    CURRENCY_WORDS,
     KEYWORDS,
     LANGUAGE_NAMES,
     MULTIPLIER_CURRENCY,
@@ -43,6 +42,7 @@ from app.commands.romanised import (
     without_lone_short_names,
 )
 from app.core.errors import InvalidInput
+from app.prices.currencies import CURRENCY_WORDS
 from app.text.match import Match, TermMatcher
 from app.text.normalize import fold, fold_with_origins, is_unspaced, normalize_text
 

@@ -1,7 +1,7 @@
 """Currency codes from the words CDEs and reporters write: "yuan", "RMB", "kyat", "$"...
 
-One alias table serves the bots and the API: `app.commands.keywords.CURRENCY_WORDS`, which
-the command parser reads too. Anything else must be an ISO 4217 code; a near miss is answered
+One alias table serves the bots and the API: CURRENCY_WORDS, which the command parser
+(app.commands) reads too. Anything else must be an ISO 4217 code; a near miss is answered
 with the code it most likely meant.
 """
 
@@ -15,10 +15,20 @@ from babel.numbers import list_currencies
 from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 
-from app.commands.keywords import CURRENCY_WORDS
 from app.core.errors import InvalidInput
 
 MAX_CHARS: Final = 20  # "nghìn đồng" fits; anything longer is no currency
+
+# Currency words people write after a number.
+CURRENCY_WORDS: Final[dict[str, tuple[str, ...]]] = {
+    "MMK": ("mmk", "kyat", "kyats", "ks", "k", "ကျပ်", "缅币"),
+    "CNY": ("cny", "yuan", "rmb", "元", "人民币", "块", "ယွမ်"),
+    "KHR": ("khr", "riel", "riels", "៛", "រៀល"),
+    "LAK": ("lak", "kip", "₭", "ກີບ"),
+    "VND": ("vnd", "dong", "đồng", "đ", "₫"),
+    "USD": ("usd", "$", "dollar", "dollars", "us$", "ដុល្លារ", "ໂດລາ", "ဒေါ်လာ", "美元"),
+    "THB": ("thb", "baht", "฿", "ບາດ", "ဘတ်"),
+}
 
 
 @lru_cache(maxsize=1)
