@@ -34,7 +34,7 @@ from app.leads.models import BuyerLead, LeadCreate, LeadKind, LeadStatus
 from app.prices import stale
 from app.prices.models import PriceCreate, PriceIn, PriceObservation, WatchCreate
 from app.prices.service import create_price, validate
-from app.producers.service import find_by_urn
+from app.producers.addresses import find_by_urn
 from app.sources.feed_leads import ingest_leads
 from app.sources.ingest import Counts, external_key, ingest_prices
 from app.sources.models import Source, SourceKind

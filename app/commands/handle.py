@@ -35,8 +35,9 @@ from app.leads.models import BuyerLead, LeadCreate, LeadKind, LeadStatus
 from app.prices import service as prices
 from app.prices.duplicates import DuplicatePrice
 from app.prices.models import PriceCreate, PriceObservation, PricePublic, PriceStatus, PriceType
+from app.producers import self_service, subscriptions
 from app.producers import service as producers
-from app.producers import subscriptions
+from app.producers.addresses import country_of_phone, find_by_urn
 from app.producers.models import Digits, Producer, ProducerRole, ProducerStatus, Rule, Subscription
 from app.producers.subscriptions import AlertRule, Series
 from app.text import sms
@@ -120,7 +121,7 @@ class _Turn:
 
 def _country_of_urn(urn: str) -> str | None:
     scheme, _, address = urn.partition(":")
-    return producers.country_of_phone(address) if scheme == "tel" else None
+    return country_of_phone(address) if scheme == "tel" else None
 
 
 async def handle_text(
@@ -147,7 +148,7 @@ async def answer_message(
     Whether the replies are sent is the transport's decision (rate limits). `settings` for the
     alerts a trusted reporter's price sends."""
     command = parser.parse(text)
-    producer = await producers.find_by_urn(session, sender.urn)
+    producer = await find_by_urn(session, sender.urn)
     turn = _Turn(session, parser, command, sender, producer, settings)
     answers = await _answer(turn)
     record = record or InboundMessage(urn=sender.urn, channel=sender.channel, text="")
@@ -457,7 +458,7 @@ async def _what(turn: _Turn) -> str:
 async def _subscribe(turn: _Turn) -> list[str]:
     c, texts = turn.command, []
     if turn.producer is None:
-        turn.producer = await producers.register_from_message(
+        turn.producer = await self_service.register_from_message(
             turn.session,
             urn=turn.sender.urn,
             channel=turn.sender.channel,
@@ -470,7 +471,7 @@ async def _subscribe(turn: _Turn) -> list[str]:
         turn.speak(turn.sender.locale or turn.producer.locale)
         texts.append(turn.say(replies.WELCOME))
     elif turn.producer.status is ProducerStatus.STOPPED or turn.producer.consent_at is None:
-        await producers.consent_from_message(
+        await self_service.consent_from_message(
             turn.session, producer=turn.producer, channel=turn.sender.channel
         )
         texts.append(turn.say(replies.WELCOME))

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Response
 from app.api.deps import SessionDep, StaffDep
 from app.core.ids import Id
 from app.lifecycle import producers as lifecycle
-from app.producers import service as producers
+from app.producers.listing import to_public
 from app.producers.models import ProducerPublic, ProducerUpdate
 
 router = APIRouter(tags=["producers"])
@@ -20,7 +20,7 @@ async def update_producer(
     producer = await lifecycle.update_producer(
         session, producer_id=producer_id, staff=staff, data=data
     )
-    return (await producers.to_public(session, [producer], staff=staff))[0]
+    return (await to_public(session, [producer], staff=staff))[0]
 
 
 @router.delete("/producers/{producer_id}", status_code=204)

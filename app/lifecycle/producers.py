@@ -14,6 +14,7 @@ from app.alerts.models import PENDING_STATUSES, Delivery, DeliveryStatus
 from app.commands.models import ChatState, InboundMessage
 from app.core import clock
 from app.producers import service as producers
+from app.producers.addresses import addresses_replaced
 from app.producers.models import Address, Producer, ProducerUpdate
 
 
@@ -23,7 +24,7 @@ async def update_producer(
     """app.producers' update, after freeing the deliveries of every address it replaces."""
     staff.require_writer()
     producer = await producers.get_producer(session, producer_id=producer_id, staff=staff)
-    replaced = await producers.addresses_replaced(session, producer=producer, data=data)
+    replaced = await addresses_replaced(session, producer=producer, data=data)
     if replaced:
         await _detach_deliveries(
             session,

@@ -26,8 +26,8 @@ from app.commands.parse import ParserCache
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.i18n import translator
+from app.producers.addresses import find_by_urn, telegram_urn
 from app.producers.models import Producer, ProducerStatus
-from app.producers.service import find_by_urn, telegram_urn
 from bots.telegram import menus, registration, report, texts
 from bots.telegram.screens import Screen
 

@@ -19,8 +19,8 @@ from app.core.db import Database
 from app.leads.models import BuyerLead
 from app.prices.models import FxRateIn, PriceCreate, PriceObservation, PriceStatus
 from app.prices.service import add_fx_rate, create_price
+from app.producers.addresses import find_by_urn
 from app.producers.models import Producer, ProducerStatus, Subscription
-from app.producers.service import find_by_urn
 from tests.commands.conftest import PHONE, Ask
 
 ADMIN = Staff(user_id=0, name="ana", role=Role.ADMIN, countries=None)

@@ -6,8 +6,8 @@ from sqlmodel import col, select
 
 from app.accounts.models import AuditLog
 from app.core.db import Database
+from app.producers.addresses import find_by_urn
 from app.producers.models import Rule, Subscription
-from app.producers.service import find_by_urn
 from tests.commands.conftest import PHONE, Ask
 
 
