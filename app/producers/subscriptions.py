@@ -58,14 +58,14 @@ class AlertRule:
     digest_time: str | None = None
 
 
-def check_rule(alert: AlertRule, *, digest_time_given: bool = True) -> None:
+def check_rule(alert: AlertRule, *, needs_digest_time: bool = True) -> None:
     if alert.rule in (Rule.CHANGE_PCT, Rule.ABOVE, Rule.BELOW):
         if alert.threshold is None:
             raise InvalidInput(f"rule {alert.rule} needs a positive threshold")
         check_amount("threshold", alert.threshold)
     elif alert.threshold is not None:
         raise InvalidInput(f"rule {alert.rule} takes no threshold")
-    if alert.rule is Rule.DIGEST and alert.digest_time is None and digest_time_given:
+    if alert.rule is Rule.DIGEST and alert.digest_time is None and needs_digest_time:
         raise InvalidInput("rule digest needs digest_time (HH:MM, the producer's local time)")
 
 
@@ -208,7 +208,7 @@ async def change_rule(
     of their other summaries, else at DEFAULT_DIGEST_TIME."""
     assert producer.id is not None
     _require_consent(producer)
-    check_rule(alert, digest_time_given=False)
+    check_rule(alert, needs_digest_time=False)
     if alert.rule is Rule.DIGEST and alert.digest_time is None:
         alert = AlertRule(Rule.DIGEST, None, await usual_digest_time(session, producer))
     actor = Actor.producer(producer.id)
