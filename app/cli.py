@@ -16,6 +16,7 @@ from rich.table import Table
 from sqlalchemy.exc import DBAPIError
 
 from app.accounts import service as accounts
+from app.accounts.actor import Actor
 from app.accounts.models import Role
 from app.catalogue import service as catalogue
 from app.core import migrations
@@ -318,12 +319,12 @@ def seed_demo(
     out.print(_with_session(settings, work), highlight=False)
 
 
-def _cli_actor() -> str:
+def _cli_actor() -> Actor:
     """Who ran a `mic` command, for the audit log: the operating-system user."""
     try:
-        return f"cli:{getpass.getuser()}"[:120]
+        return Actor.cli(getpass.getuser())
     except (KeyError, OSError):  # no user name in a bare container
-        return "cli"
+        return Actor.cli(None)
 
 
 @token_cli.command("create")

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 import httpx
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.accounts.actor import Actor
 from app.alerts.triggers import Alerts
 from app.core.config import Settings
 from app.core.db import Database
@@ -42,8 +43,8 @@ Progress = Callable[[str], None]  # called as each stage starts, then with the o
 STAGES = 3
 
 
-def actor(source: Source) -> str:
-    return f"source:{source.slug}"
+def actor(source: Source) -> Actor:
+    return Actor.source(source.slug)
 
 
 async def start(database: Database, source_id: int, trigger: RunTrigger) -> int:

@@ -36,10 +36,9 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"accounts"}),
     frozenset({"producers", "prices", "notices"}),
     frozenset({"leads"}),
-    frozenset({"alerts"}),
-    frozenset({"sources"}),
+    frozenset({"alerts", "sources"}),
     frozenset({"commands"}),
-    frozenset({"inbound"}),
+    frozenset({"inbound", "lifecycle"}),
 )
 
 # The HTTP edge of app/: the composition root, the CLI, the schema listing, each domain's api.py

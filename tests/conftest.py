@@ -236,6 +236,7 @@ class Tokens:
 
 @pytest.fixture
 async def tokens(database: Database, settings: Settings, seeded: None) -> Tokens:
+    from app.accounts.actor import Actor
     from app.accounts.models import Role
     from app.accounts.service import create_token
 
@@ -247,7 +248,7 @@ async def tokens(database: Database, settings: Settings, seeded: None) -> Tokens
                 role=role,
                 countries=countries,
                 key=settings.secret_key.get_secret_value(),
-                actor="test",
+                actor=Actor.system("test"),
             )
         return {"Authorization": f"Bearer {issued.token}"}
 

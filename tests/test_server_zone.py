@@ -18,6 +18,7 @@ import httpx
 import pytest
 from sqlmodel import col, select
 
+from app.accounts.actor import Actor
 from app.accounts.models import Role
 from app.accounts.service import Staff
 from app.alerts import digests
@@ -34,7 +35,7 @@ from app.leads.models import BuyerLead, LeadCreate, LeadKind, LeadStatus
 from app.prices import stale
 from app.prices.curation import create_price, validate
 from app.prices.models import PriceCreate, PriceIn, PriceObservation, WatchCreate
-from app.producers.service import find_by_urn
+from app.producers.addresses import find_by_urn
 from app.sources.feed_leads import ingest_leads
 from app.sources.ingest import Counts, external_key, ingest_prices
 from app.sources.models import Source, SourceKind
@@ -271,7 +272,9 @@ async def test_feed_leads_run_from_the_country_day(database: Database, yangon_da
     ]
     counts = Counts()
     async with database.session() as s:
-        await ingest_leads(s, source=source, records=records, counts=counts, actor="feed")
+        await ingest_leads(
+            s, source=source, records=records, counts=counts, actor=Actor.source("feed")
+        )
     async with database.session() as s:
         stored = (await s.exec(select(BuyerLead))).one()
     assert stored.expires_on == yangon_day + 14 * DAY
@@ -315,7 +318,12 @@ async def test_imported_prices_are_dated_and_announced_by_the_market_day(
     counts = Counts()
     async with database.session() as s:
         await ingest_prices(
-            s, source=source, records=records, counts=counts, actor="csv", alerts=Recorded()
+            s,
+            source=source,
+            records=records,
+            counts=counts,
+            actor=Actor.source("csv"),
+            alerts=Recorded(),
         )
     assert (counts.inserted, counts.rejected) == (3, 1)
     assert [p.reason for p in counts.problems] == [f"date {yangon_day + 2 * DAY} is in the future"]

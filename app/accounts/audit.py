@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from sqlmodel import SQLModel, col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.accounts.actor import Actor
 from app.accounts.models import AuditLog, AuditPublic, Role
 from app.core.pagination import MAX_LIMIT, Page
 
@@ -29,7 +30,7 @@ def snapshot(obj: SQLModel | BaseModel | None) -> dict[str, Any] | None:
 def record(
     session: AsyncSession,
     *,
-    actor: Staff | str,
+    actor: Actor | Staff,
     action: str,
     entity: str,
     entity_id: int,
@@ -39,7 +40,7 @@ def record(
 ) -> None:
     session.add(
         AuditLog(
-            actor=actor if isinstance(actor, str) else actor.name,
+            actor=actor.name if isinstance(actor, Actor) else actor.actor.name,
             action=action,
             entity=entity,
             entity_id=entity_id,
@@ -96,7 +97,7 @@ async def save(
     session: AsyncSession,
     obj: SQLModel,
     *,
-    actor: Staff | str,
+    actor: Actor | Staff,
     action: str,
     entity: str,
     country: str | None,
@@ -126,7 +127,7 @@ async def erase(
     entity_id: int,
     names: Collection[str],
     numbers: Collection[str],
-    actor: str,
+    actor: Actor,
 ) -> int:
     """Take a person out of every earlier entry: their entity's own entries lose `names`
     wherever they appear, and any entry loses `names` where a field is exactly that name and
@@ -153,7 +154,7 @@ async def erase(
         is_own = entry.entity == entity and entry.entity_id == entity_id
         before = _scrub(entry.before, names, numbers, inside=is_own)
         after = _scrub(entry.after, names, numbers, inside=is_own)
-        who = actor if any(n in entry.actor for n in numbers) else entry.actor
+        who = actor.name if any(n in entry.actor for n in numbers) else entry.actor
         if (before, after, who) != (entry.before, entry.after, entry.actor):
             entry.before, entry.after, entry.actor = before, after, who
             session.add(entry)

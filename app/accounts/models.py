@@ -53,7 +53,7 @@ class AuditLog(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     at: dt.datetime = Field(default_factory=clock.utcnow, sa_type=UTCDateTime, index=True)
-    actor: str = Field(max_length=120)  # staff name, or "producer:<id>", or "job:<name>"
+    actor: str = Field(max_length=120)  # Actor.name: a staff name, "producer:<id>", a URN...
     action: str = Field(max_length=64)  # e.g. price.publish
     entity: str = Field(max_length=32)
     entity_id: int

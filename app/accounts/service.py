@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts import audit
+from app.accounts.actor import Actor
 from app.accounts.models import ApiToken, Role, StaffUser, TokenPublic
 from app.catalogue.models import Country
 from app.core import clock
@@ -29,6 +30,11 @@ class Staff:
     name: str
     role: Role
     countries: frozenset[str] | None  # None: every country
+
+    @property
+    def actor(self) -> Actor:
+        """This caller as the audit names them."""
+        return Actor.staff(self.name)
 
     def require_role(self, *roles: Role) -> None:
         if self.role not in roles:
@@ -91,10 +97,10 @@ async def create_token(
     role: Role,
     countries: list[str],
     key: str,
-    actor: Staff | str,
+    actor: Actor | Staff,
 ) -> IssuedToken:
     """Issue a token for the staff user `name`, creating the user on first use. `actor` is who
-    issued it (an admin, or `cli:<user>` for `mic token create`)."""
+    issued it (an admin, or the user running `mic token create`)."""
     name = name.strip()
     if not name:
         raise InvalidInput("a token needs a --name saying whose it is")
@@ -134,7 +140,7 @@ def _audit_token(
     session: AsyncSession,
     record: TokenPublic,
     *,
-    actor: Staff | str,
+    actor: Actor | Staff,
     action: str,
     before: TokenPublic | None = None,
 ) -> None:
@@ -160,7 +166,9 @@ async def list_tokens(session: AsyncSession) -> list[TokenPublic]:
     return [_public(token, user) for token, user in rows]
 
 
-async def revoke_token(session: AsyncSession, *, token_ref: str, actor: Staff | str) -> TokenPublic:
+async def revoke_token(
+    session: AsyncSession, *, token_ref: str, actor: Actor | Staff
+) -> TokenPublic:
     """Revoke by id or by the prefix shown in listings. Revoking twice is harmless (and
     recorded once)."""
     query = select(ApiToken, StaffUser).join(

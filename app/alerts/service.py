@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.accounts.actor import Actor
 from app.accounts.models import Role
 from app.accounts.service import Staff, get_in_scope
 from app.alerts import fanout, triggers
@@ -85,13 +86,21 @@ async def send_notice(
 ) -> Broadcast:
     staff.require_writer()
     notice = await notices.get_notice(session, notice_id=notice_id, staff=staff)
-    await notices.mark_sent(session, notice=notice, staff=staff)
+    return await _send_notice(session, notice, actor=staff.actor, settings=settings)
+
+
+# Who sends a scheduled notice when its time comes: the staff member who scheduled it was
+# checked then; at send time no token stands behind the job.
+SCHEDULER = Actor.system("scheduler")
+
+
+async def _send_notice(
+    session: AsyncSession, notice: Notice, *, actor: Actor, settings: Settings
+) -> Broadcast:
+    await notices.mark_sent(session, notice=notice, actor=actor)
     return await triggers.notice_sent(
-        session, notice=notice, settings=settings, created_by=staff.name
+        session, notice=notice, settings=settings, created_by=actor.name
     )
-
-
-SYSTEM = Staff(user_id=0, name="scheduler", role=Role.ADMIN, countries=None)
 
 
 async def send_due_notices(
@@ -101,14 +110,13 @@ async def send_due_notices(
     now = now or clock.utcnow()
     due = (
         await session.exec(
-            select(Notice.id).where(
+            select(Notice).where(
                 Notice.status == NoticeStatus.SCHEDULED, col(Notice.send_at) <= now
             )
         )
     ).all()
-    for notice_id in due:
-        assert notice_id is not None
-        await send_notice(session, notice_id=notice_id, staff=SYSTEM, settings=settings)
+    for notice in due:
+        await _send_notice(session, notice, actor=SCHEDULER, settings=settings)
     return len(due)
 
 

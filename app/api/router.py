@@ -9,6 +9,7 @@ from app.api.strict import reject_unknown_query
 from app.api.text_input import refuse_control_characters
 from app.catalogue.api import router as catalogue_router
 from app.leads.api import router as leads_router
+from app.lifecycle.api import router as lifecycle_router
 from app.notices.api import router as notices_router
 from app.prices.api import router as prices_router
 from app.producers.api import router as producers_router
@@ -25,6 +26,7 @@ api_router.include_router(prices_router)
 api_router.include_router(leads_router)
 api_router.include_router(notices_router)
 api_router.include_router(producers_router)
+api_router.include_router(lifecycle_router)
 api_router.include_router(alerts_router)
 api_router.include_router(sources_router)
 api_router.include_router(accounts_router)

@@ -16,29 +16,32 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from app.accounts import audit
-from app.accounts.models import Role
-from app.accounts.service import Staff
+from app.accounts.actor import Actor
 from app.alerts.content import lead_offer
 from app.alerts.templates import COMMODITY_VARIETY, name_in, render_lead
 from app.alerts.triggers import Alerts
 from app.catalogue.models import Market
 from app.catalogue.service import country_today
-from app.commands import replies as r
+from app.commands import replies
 from app.commands.keywords import Intent
 from app.commands.models import InboundMessage
+from app.commands.own_alerts import describe_rule, view_alerts
 from app.commands.parse import Command, Parser
 from app.core import clock
 from app.core.config import Settings
-from app.core.errors import AppError
+from app.core.errors import AppError, InvalidInput
 from app.core.i18n import ROMANISED, base_language
 from app.leads import service as leads
 from app.leads.models import BuyerLead, LeadCreate, LeadKind, LeadStatus
-from app.prices.curation import create_price
+from app.prices.curation import report_price
 from app.prices.duplicates import DuplicatePrice
 from app.prices.models import PriceCreate, PriceObservation, PricePublic, PriceStatus, PriceType
 from app.prices.reads import to_public
+from app.producers import self_service, subscriptions
 from app.producers import service as producers
+from app.producers.addresses import country_of_phone, find_by_urn
 from app.producers.models import Digits, Producer, ProducerRole, ProducerStatus, Rule, Subscription
+from app.producers.subscriptions import AlertRule, Series
 from app.text import sms
 from app.text.formatting import Formatter, Reader, Script, present, reading_locale
 
@@ -97,15 +100,11 @@ class _Turn:
         return self.f.t.gettext(message).format(**values)
 
     @property
-    def actor(self) -> Staff:
-        """A reporter acts as a writer for their own country, and nowhere else."""
-        assert self.producer is not None
-        return Staff(
-            user_id=0,
-            name=f"producer:{self.producer.id}",
-            role=Role.CDE,
-            countries=frozenset({self.producer.country_code}),
-        )
+    def actor(self) -> Actor:
+        """The producer, acting for themselves: what they may do is decided here (a reporter
+        reports in their own country), not by a staff token's scope."""
+        assert self.producer is not None and self.producer.id is not None
+        return Actor.producer(self.producer.id)
 
     def finish(self, texts: Sequence[str]) -> list[str]:
         """At most three messages, each within two SMS segments on SMS, most useful first."""
@@ -124,7 +123,7 @@ class _Turn:
 
 def _country_of_urn(urn: str) -> str | None:
     scheme, _, address = urn.partition(":")
-    return producers.country_of_phone(address) if scheme == "tel" else None
+    return country_of_phone(address) if scheme == "tel" else None
 
 
 async def handle_text(
@@ -151,7 +150,7 @@ async def answer_message(
     Whether the replies are sent is the transport's decision (rate limits). `settings` for the
     alerts a trusted reporter's price sends."""
     command = parser.parse(text)
-    producer = await producers.find_by_urn(session, sender.urn)
+    producer = await find_by_urn(session, sender.urn)
     turn = _Turn(session, parser, command, sender, producer, settings)
     answers = await _answer(turn)
     record = record or InboundMessage(urn=sender.urn, channel=sender.channel, text="")
@@ -169,12 +168,12 @@ async def answer_message(
 async def _answer(turn: _Turn) -> list[str]:
     command = turn.command
     if command.problem == "too_long":
-        return turn.finish([turn.say(r.TOO_LONG)])
+        return turn.finish([turn.say(replies.TOO_LONG)])
     intent = command.intent
     if intent is Intent.PRICE:
         texts = await _price(turn)
         if turn.producer is None:
-            texts.append(turn.say(r.REGISTER_HINT))  # nobody is refused a price
+            texts.append(turn.say(replies.REGISTER_HINT))  # nobody is refused a price
         return turn.finish(texts)
     if intent is Intent.SUBSCRIBE:
         return turn.finish(await _subscribe(turn))
@@ -190,13 +189,17 @@ async def _answer(turn: _Turn) -> list[str]:
         return turn.finish(await _offer(turn))
     if intent is Intent.LEADS:
         return turn.finish(await _leads(turn))
+    if intent is Intent.ALERTS:
+        return turn.finish(await _alerts(turn))
+    if intent is Intent.DAILY:
+        return turn.finish(await _daily(turn))
     if intent is Intent.LANGUAGE:
         return turn.finish(await _language(turn))
     if intent is Intent.SCRIPT:
         return turn.finish(await _script(turn))
     if intent is Intent.HELP:
-        return turn.finish([turn.say(r.HELP)])
-    return turn.finish([turn.say(r.UNKNOWN)])
+        return turn.finish([turn.say(replies.HELP)])
+    return turn.finish([turn.say(replies.UNKNOWN)])
 
 
 # --- prices -------------------------------------------------------------------------------------
@@ -297,9 +300,9 @@ async def _price(turn: _Turn) -> list[str]:
             country = _names(turn, "country_code", {home})[home]
             if c.commodity_id:
                 commodity = _names(turn, "commodity_id", {c.commodity_id})[c.commodity_id]
-                texts.append(turn.say(r.NO_PRICE_IN, commodity=commodity, country=country))
+                texts.append(turn.say(replies.NO_PRICE_IN, commodity=commodity, country=country))
             else:
-                texts.append(turn.say(r.NO_PRICES_IN, country=country))
+                texts.append(turn.say(replies.NO_PRICES_IN, country=country))
     series: dict[tuple[Any, ...], list[PriceObservation]] = {}
     for p in rows:
         key = (p.commodity_id, p.variety_id, p.market_id, p.price_type, p.unit_id, p.currency)
@@ -326,7 +329,7 @@ async def _price(turn: _Turn) -> list[str]:
     countries = _names(turn, "country_code", set(abroad.values()))
     for m, code in abroad.items():  # a market in another country is named with its country
         names["market"][m] = turn.say(
-            r.MARKET_IN, market=names["market"][m], country=countries[code]
+            replies.MARKET_IN, market=names["market"][m], country=countries[code]
         )
     for key, pair in series.items():
         latest = shown[pair[0].id or 0]
@@ -354,7 +357,7 @@ def _price_line(
         )
     parts = [
         turn.say(
-            r.PRICE_LINE,
+            replies.PRICE_LINE,
             commodity=commodity,
             market=names["market"][key[2]],
             price=f.price(latest.price, latest.currency, names["unit"][key[4]]),
@@ -366,23 +369,23 @@ def _price_line(
         rate = eq.local / latest.price if eq.local is not None and latest.price else None
         parts.append(
             turn.say(
-                r.LOCAL_EQUIVALENT,
+                replies.LOCAL_EQUIVALENT,
                 price=f.money(eq.local_per_kg, local),
                 rate=f.number(rate, decimals=2) if rate else "?",
                 date=f.date(eq.fx_date),
             )
         )
     elif latest.unit != "kg" and eq.per_kg is not None:
-        parts.append(turn.say(r.PER_KG, price=f.money(eq.per_kg, latest.currency)))
+        parts.append(turn.say(replies.PER_KG, price=f.money(eq.per_kg, latest.currency)))
     if previous is not None and previous.price:
         change = (latest.price - previous.price) / previous.price * 100
         parts.append(f.change(change))
-    source = turn.say(r.REPORTER) if latest.source in ("sms", "telegram") else "MIC"
+    source = turn.say(replies.REPORTER) if latest.source in ("sms", "telegram") else "MIC"
     today = clock.today(index.market_by_id[key[2]].timezone)
     stale = latest.observed_on < today - dt.timedelta(days=FRESH_DAYS)
-    as_of = turn.say(r.AS_OF, date=f.date(latest.observed_on), source=source)
+    as_of = turn.say(replies.AS_OF, date=f.date(latest.observed_on), source=source)
     if stale:
-        as_of = f"{as_of} ({turn.say(r.STALE)})"
+        as_of = f"{as_of} ({turn.say(replies.STALE)})"
     return " ".join(parts) + "; " + as_of
 
 
@@ -392,15 +395,15 @@ async def _no_price(turn: _Turn) -> list[str]:
     commodity_id = c.commodity_id
     if commodity_id is None:
         if c.market_id is None:
-            return [turn.say(r.UNKNOWN)]
+            return [turn.say(replies.UNKNOWN)]
         market = (_names(turn, "market_id", {c.market_id}))[c.market_id]
-        return [turn.say(r.NO_PRICE_MARKET, market=market)]
+        return [turn.say(replies.NO_PRICE_MARKET, market=market)]
     commodity = (_names(turn, "commodity_id", {commodity_id}))[commodity_id]
     if c.market_id is None:
-        return [turn.say(r.NO_PRICE, commodity=commodity)]
+        return [turn.say(replies.NO_PRICE, commodity=commodity)]
     asked = index.market_by_id[c.market_id]
     market = (_names(turn, "market_id", {c.market_id}))[c.market_id]
-    texts = [turn.say(r.NO_PRICE_AT, commodity=commodity, market=market)]
+    texts = [turn.say(replies.NO_PRICE_AT, commodity=commodity, market=market)]
     since = clock.today(asked.timezone) - dt.timedelta(days=FRESH_DAYS)
     with_price = set(
         (
@@ -419,7 +422,9 @@ async def _no_price(turn: _Turn) -> list[str]:
     )[:NEAREST_MARKETS]
     if nearest:
         labels = _names(turn, "market_id", {m.id for m in nearest if m.id})
-        texts.append(turn.say(r.NEAREST, markets=", ".join(labels[m.id] for m in nearest if m.id)))
+        texts.append(
+            turn.say(replies.NEAREST, markets=", ".join(labels[m.id] for m in nearest if m.id))
+        )
     return texts
 
 
@@ -453,7 +458,7 @@ async def _what(turn: _Turn) -> str:
 async def _subscribe(turn: _Turn) -> list[str]:
     c, texts = turn.command, []
     if turn.producer is None:
-        turn.producer = await producers.register_from_message(
+        turn.producer = await self_service.register_from_message(
             turn.session,
             urn=turn.sender.urn,
             channel=turn.sender.channel,
@@ -462,67 +467,93 @@ async def _subscribe(turn: _Turn) -> list[str]:
             locale=turn.sender.locale or (c.locale if c.locale != "en" else None),
         )
         if turn.producer is None:
-            return [turn.say(r.REGISTER_HINT)]
+            return [turn.say(replies.REGISTER_HINT)]
         turn.speak(turn.sender.locale or turn.producer.locale)
-        texts.append(turn.say(r.WELCOME))
+        texts.append(turn.say(replies.WELCOME))
     elif turn.producer.status is ProducerStatus.STOPPED or turn.producer.consent_at is None:
-        await producers.consent_from_message(
+        await self_service.consent_from_message(
             turn.session, producer=turn.producer, channel=turn.sender.channel
         )
-        texts.append(turn.say(r.WELCOME))
+        texts.append(turn.say(replies.WELCOME))
     if c.commodity_id is None:
-        return [*texts, turn.say(r.NEED_COMMODITY)]
-    rule, threshold = Rule.EVERY, None
+        return [*texts, turn.say(replies.NEED_COMMODITY)]
+    alert = AlertRule()
     what = await _what(turn)
     # How to end this one alert: a bare STOP would end every message.
     stop = f"STOP {what}"
     if c.percent is not None and c.percent > 0:
-        rule, threshold = Rule.CHANGE_PCT, c.percent
+        alert = AlertRule(Rule.CHANGE_PCT, c.percent)
         what = f"{what} ±{turn.f.number(c.percent)}%"
     elif c.threshold and c.amount is not None and c.amount > 0:
-        rule, threshold = (Rule.ABOVE if c.threshold == "above" else Rule.BELOW), c.amount
-        what = f"{what} {'>' if rule is Rule.ABOVE else '<'} {turn.f.number(c.amount)}"
-    await producers.subscribe_self(
-        turn.session,
-        producer=turn.producer,
-        subscription=Subscription(
-            producer_id=turn.producer.id or 0,
-            commodity_id=c.commodity_id,
-            variety_id=c.variety_id,
-            market_id=c.market_id,
-            rule=rule,
-            threshold=threshold,
-        ),
-    )
-    return [*texts, turn.say(r.SUBSCRIBED, what=what, stop=stop)]
+        alert = AlertRule(Rule.ABOVE if c.threshold == "above" else Rule.BELOW, c.amount)
+        what = f"{what} {'>' if alert.rule is Rule.ABOVE else '<'} {turn.f.number(c.amount)}"
+    elif c.daily:
+        alert = AlertRule(Rule.DIGEST, digest_time=c.time)
+    try:
+        async with turn.session.begin_nested():
+            subscription = await subscriptions.change_rule(
+                turn.session,
+                producer=turn.producer,
+                series=Series(c.commodity_id, c.variety_id, c.market_id),
+                alert=alert,
+            )
+    except InvalidInput:  # a threshold no price can reach
+        return [*texts, turn.say(replies.ALERT_HOW)]
+    if alert.rule is Rule.DIGEST:
+        what = f"{what}, {describe_rule(subscription, turn.f)}"
+    return [*texts, turn.say(replies.SUBSCRIBED, what=what, stop=stop)]
 
 
 def _confirm_stop(turn: _Turn) -> list[str]:
     """A message that may mean "stop" changes nothing: the producer is asked, and a plain STOP
     (which stops at once) is the answer that confirms."""
     if turn.producer is None or turn.producer.status is ProducerStatus.STOPPED:
-        return [turn.say(r.UNKNOWN)]  # nothing to stop
-    return [turn.say(r.CONFIRM_STOP)]
+        return [turn.say(replies.UNKNOWN)]  # nothing to stop
+    return [turn.say(replies.CONFIRM_STOP)]
 
 
 async def _unsubscribe(turn: _Turn) -> list[str]:
     c = turn.command
     if turn.producer is None:
-        return [turn.say(r.STOPPED_ALL)]  # nothing to stop; say so the way a carrier expects
+        return [turn.say(replies.STOPPED_ALL)]  # nothing to stop; say so the way a carrier expects
     if turn.producer.status is ProducerStatus.STOPPED and c.commodity_id is None:
         return []  # confirmed once already: a second STOP (or a looping phone) gets silence
-    ended = await producers.unsubscribe_self(
+    if c.commodity_id is None:
+        await producers.opt_out(turn.session, producer=turn.producer, channel=turn.sender.channel)
+        return [turn.say(replies.STOPPED_ALL)]
+    ended = await subscriptions.end_alerts(
         turn.session,
         producer=turn.producer,
         commodity_id=c.commodity_id,
-        channel=turn.sender.channel,
         variety_id=c.variety_id,
         market_id=c.market_id,
     )
-    if c.commodity_id is None:
-        return [turn.say(r.STOPPED_ALL)]
     what = await _what(turn)
-    return [turn.say(r.STOPPED_ONE if ended else r.NO_SUCH_ALERT, what=what)]
+    return [turn.say(replies.STOPPED_ONE if ended else replies.NO_SUCH_ALERT, what=what)]
+
+
+async def _alerts(turn: _Turn) -> list[str]:
+    """ALERTS: each alert and when it fires, then how to change or end one."""
+    if turn.producer is None:
+        return [turn.say(replies.REGISTER_HINT)]
+    views = await view_alerts(turn.session, turn.producer, turn.parser, turn.f.locale)
+    if not views:
+        return [turn.say(replies.NO_ALERTS)]
+    lines = [turn.say(replies.ALERT_LINE, what=v.what, when=v.when) for v in views]
+    return [*lines, turn.say(replies.ALERTS_HOW, example=views[0].words.upper())]
+
+
+async def _daily(turn: _Turn) -> list[str]:
+    """DAILY 18:00: every daily summary of the producer's comes at that time from now on."""
+    if turn.producer is None:
+        return [turn.say(replies.REGISTER_HINT)]
+    time = turn.command.time
+    if time is None:
+        return [turn.say(replies.DAILY_HOW)]
+    moved = await subscriptions.set_digest_time(
+        turn.session, producer=turn.producer, digest_time=time
+    )
+    return [turn.say(replies.DAILY_SET if moved else replies.NO_DAILY, time=time)]
 
 
 # --- field reports and offers -------------------------------------------------------------------
@@ -533,13 +564,13 @@ async def _report(turn: _Turn) -> list[str]:
     if producer is None or not (
         {ProducerRole.REPORTER, ProducerRole.TRUSTED_REPORTER} & set(producer.roles)
     ):
-        return [turn.say(r.REPORT_NOT_ALLOWED)]
+        return [turn.say(replies.REPORT_NOT_ALLOWED)]
     if None in (c.commodity_id, c.market_id, c.amount, c.currency, c.unit_id) or c.problem:
-        return [turn.say(r.REPORT_HOW)]
+        return [turn.say(replies.REPORT_HOW)]
     index = turn.parser.index
     market = index.market_by_id[c.market_id]  # type: ignore[index]
     if market.country_code != producer.country_code:
-        return [turn.say(r.OTHER_COUNTRY)]
+        return [turn.say(replies.OTHER_COUNTRY)]
     trusted = ProducerRole.TRUSTED_REPORTER in producer.roles
     published = trusted
     # A market's kind names the price taken there: border at Muse, farmgate at Phnom Srok.
@@ -557,10 +588,10 @@ async def _report(turn: _Turn) -> list[str]:
             publish=trusted,
         )
         async with turn.session.begin_nested():
-            await create_price(
+            await report_price(
                 turn.session,
                 data=data,
-                staff=turn.actor,
+                reporter=turn.actor,
                 alerts=Alerts(turn.settings),
                 source=turn.sender.channel,
                 index=index,
@@ -569,22 +600,22 @@ async def _report(turn: _Turn) -> list[str]:
         # The same report sent again (a resend after no reply): it is already recorded, so the
         # reporter hears where it stands rather than that it was refused.
         if exc.existing_status is PriceStatus.REJECTED:
-            return [turn.say(r.REPORT_REFUSED)]
+            return [turn.say(replies.REPORT_REFUSED)]
         published = exc.existing_status is PriceStatus.PUBLISHED
     except (AppError, ValueError):
-        return [turn.say(r.REPORT_REFUSED)]
+        return [turn.say(replies.REPORT_REFUSED)]
     assert c.unit_id is not None and c.amount is not None and c.currency is not None
     unit = (_names(turn, "unit_id", {c.unit_id}))[c.unit_id]
     what = f"{await _what(turn)} {turn.f.price(c.amount, c.currency, unit)}"
-    return [turn.say(r.REPORT_PUBLISHED if published else r.REPORT_PENDING, what=what)]
+    return [turn.say(replies.REPORT_PUBLISHED if published else replies.REPORT_PENDING, what=what)]
 
 
 async def _offer(turn: _Turn) -> list[str]:
     c, producer = turn.command, turn.producer
     if producer is None:
-        return [turn.say(r.REGISTER_HINT)]
+        return [turn.say(replies.REGISTER_HINT)]
     if c.commodity_id is None or c.quantity is None or c.quantity_unit_id is None:
-        return [turn.say(r.OFFER_HOW)]
+        return [turn.say(replies.OFFER_HOW)]
     index = turn.parser.index
     contact = (
         turn.sender.urn.split(":", 1)[1] if turn.sender.urn.startswith("tel:") else turn.sender.urn
@@ -604,16 +635,16 @@ async def _offer(turn: _Turn) -> list[str]:
             country=producer.country_code,
         )
         async with turn.session.begin_nested():
-            await leads.create_lead(turn.session, data=data, staff=turn.actor)
+            await leads.offer_lead(turn.session, data=data, actor=turn.actor)
     except (AppError, ValueError):
-        return [turn.say(r.OFFER_HOW)]
-    return [turn.say(r.OFFER_RECEIVED, what=await _what(turn))]
+        return [turn.say(replies.OFFER_HOW)]
+    return [turn.say(replies.OFFER_RECEIVED, what=await _what(turn))]
 
 
 async def _leads(turn: _Turn) -> list[str]:
     producer = turn.producer
     if producer is None:
-        return [turn.say(r.REGISTER_HINT)]
+        return [turn.say(replies.REGISTER_HINT)]
     followed = set(
         (
             await turn.session.exec(
@@ -630,7 +661,7 @@ async def _leads(turn: _Turn) -> list[str]:
         query = query.where(col(BuyerLead.commodity_id).in_(followed))
     rows = (await turn.session.exec(query.order_by(col(BuyerLead.id).desc()).limit(3))).all()
     if not rows:
-        return [turn.say(r.NO_LEADS)]
+        return [turn.say(replies.NO_LEADS)]
     commodities = turn.parser.display_names("commodity_id", {x.commodity_id for x in rows})
     units = turn.parser.display_names("unit_id", {x.unit_id for x in rows})
     texts = [
@@ -645,7 +676,7 @@ async def _leads(turn: _Turn) -> list[str]:
 async def _language(turn: _Turn) -> list[str]:
     language = turn.command.language
     if language is None:
-        return [turn.say(r.LANGUAGE_HOW)]
+        return [turn.say(replies.LANGUAGE_HOW)]
     if turn.producer is not None:
         before = turn.producer.locale
         turn.producer.locale = language
@@ -653,14 +684,14 @@ async def _language(turn: _Turn) -> list[str]:
         await audit.save(
             turn.session,
             turn.producer,
-            actor=f"producer:{turn.producer.id}",
+            actor=turn.actor,
             action="producer.language",
             entity="producer",
             country=turn.producer.country_code,
             before={"locale": before},
         )
     turn.speak(language)
-    return [turn.say(r.LANGUAGE_SET)]
+    return [turn.say(replies.LANGUAGE_SET)]
 
 
 async def _script(turn: _Turn) -> list[str]:
@@ -671,14 +702,14 @@ async def _script(turn: _Turn) -> list[str]:
     elif command.language is not None:
         wanted = Script.UNICODE
     else:
-        return [turn.say(r.SCRIPT_HOW)]
+        return [turn.say(replies.SCRIPT_HOW)]
     if turn.producer is None:
-        return [turn.say(r.REGISTER_HINT)]
+        return [turn.say(replies.REGISTER_HINT)]
     producer = turn.producer
     if (wanted is Script.LATIN and producer.locale not in ROMANISED) or (
         wanted is Script.ZAWGYI and producer.locale != "my"
     ):
-        return [turn.say(r.SCRIPT_UNAVAILABLE)]
+        return [turn.say(replies.SCRIPT_UNAVAILABLE)]
     before = Script(producer.script)
     if wanted is not before:
         producer.script = wanted
@@ -686,11 +717,11 @@ async def _script(turn: _Turn) -> list[str]:
         await audit.save(
             turn.session,
             producer,
-            actor=f"producer:{producer.id}",
+            actor=turn.actor,
             action="producer.script",
             entity="producer",
             country=producer.country_code,
             before={"script": before.value},
         )
     turn.speak(producer.locale, wanted)
-    return [turn.say(r.SCRIPT_SET)]
+    return [turn.say(replies.SCRIPT_SET)]

@@ -1,4 +1,5 @@
-"""The words that say what a producer wants, in each language, and the currency words.
+"""The words that say what a producer wants, in each language (currency words are
+app.prices.currencies' alias table).
 
 Catalogue names (commodities, varieties, markets, units) live in the database as aliases, where
 a CDE can add local spellings; these command words are part of the product's behaviour and
@@ -19,6 +20,8 @@ class Intent(enum.StrEnum):
     SELL = "sell"
     BUY = "buy"
     LEADS = "leads"
+    ALERTS = "alerts"  # list the producer's alerts
+    DAILY = "daily"  # a daily summary: DAILY 18:00 moves them, ALERT MANGO DAILY makes one
     LANGUAGE = "language"
     SCRIPT = "script"  # the producer's script: SCRIPT LATIN (app.commands.romanised)
     HELP = "help"
@@ -86,6 +89,25 @@ KEYWORDS: Final[dict[Intent, dict[str, tuple[str, ...]]]] = {
         "lo": ("ຜູ້ຊື້",),
         "vi": ("người mua", "nguoi mua"),
         "zh": ("买家", "买主"),
+    },
+    # Listing changes nothing, so a word that is also everyday talk costs only a list.
+    Intent.ALERTS: {
+        "en": ("alerts", "my alerts"),
+        "my": ("သတိပေးချက်များ",),
+        "km": ("ការជូនដំណឹងរបស់ខ្ញុំ",),
+        "lo": ("ລາຍການແຈ້ງເຕືອນ",),
+        "vi": ("cảnh báo của tôi", "ds cảnh báo"),
+        "zh": ("我的提醒", "提醒列表"),
+    },
+    # A daily word changes something only next to a time ("DAILY 18:00") or a join word
+    # ("ALERT MANGO MUSE DAILY"): "mango price every day" is still a question (parse._intent).
+    Intent.DAILY: {
+        "en": ("daily", "digest", "every day"),
+        "my": ("နေ့စဉ်",),
+        "km": ("ប្រចាំថ្ងៃ",),
+        "lo": ("ປະຈຳວັນ",),
+        "vi": ("hằng ngày", "hàng ngày", "mỗi ngày"),
+        "zh": ("每日", "每天"),
     },
     Intent.LANGUAGE: {
         "en": ("language", "lang"),

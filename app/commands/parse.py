@@ -49,6 +49,8 @@ from app.text.normalize import fold, fold_with_origins, is_unspaced, normalize_t
 _NUMBER = re.compile(
     r"(?<![\w.])(-?\d+(?:[.,]\d{3})*(?:\.\d+)?(?:e[+-]?\d+)?)(\s*%)?", re.IGNORECASE
 )
+# A time of day, for daily summaries: 18:00, 7:30, and 18h00 as Vietnamese write it.
+_TIME = re.compile(r"(?<![\w.:])([01]?\d|2[0-3])[:h]([0-5]\d)(?![\w:])")
 _JOINERS = re.compile(r"^[\s/]*(?:per\s+|a\s+|/\s*)?$")
 _LATIN_WORD = re.compile(r"[a-z]{5,}")
 _SCRIPTS = (
@@ -70,7 +72,9 @@ _PRECEDENCE = (
     Intent.REPORT,
     Intent.SELL,
     Intent.BUY,
+    Intent.ALERTS,
     Intent.SUBSCRIBE,
+    Intent.DAILY,
     Intent.LANGUAGE,
     Intent.SCRIPT,
     Intent.LEADS,
@@ -104,6 +108,8 @@ class Command:
     quantity_unit_id: int | None = None
     percent: Decimal | None = None
     threshold: str | None = None  # "above" or "below"
+    daily: bool = False  # a daily word: with a join word, the alert is a daily summary
+    time: str | None = None  # HH:MM, the time of a daily summary
     language: str | None = None
     script: str | None = None  # SCRIPT LATIN: a Script value
     problem: str | None = None  # a number that is no price, text too long...
@@ -240,11 +246,17 @@ class Parser:
         command = Command(Intent.UNKNOWN, _detect_locale(text, found) or self.default_locale, text)
         # Everyday words have done their work (hiding the names inside them): drop them.
         matches = [m for m in _as_typed(found) if m.value.kind != "word"]
+        times = list(_TIME.finditer(folded))
+        if times:
+            hour, minute = times[0].groups()
+            command.time = f"{int(hour):02d}:{int(minute):02d}"
         numbers = [
             _Number(m.start(), m.end(), _to_decimal(m.group(1)), bool(m.group(2)))
             for m in _NUMBER.finditer(folded)
-            # a number inside a name is part of the name ("105码", "105 mile")
+            # a number inside a name is part of the name ("105码", "105 mile"), and the hours
+            # and minutes of a time are no price
             if not any(t.start <= m.start() < t.end for t in matches)
+            and not any(t.start() <= m.start() < t.end() for t in times)
         ]
         # Surer names first; a weak one only fills what they left open ("gia cua": crab when
         # nothing else is named; "silk fine": the fine yarn).
@@ -416,6 +428,7 @@ def _intent(command: Command, matches: list[Match[Term]], folded: str) -> Intent
     by_intent: dict[Intent, list[Match[Term]]] = {}
     for m in keywords:
         by_intent.setdefault(m.value.value, []).append(m)
+    command.daily = Intent.DAILY in by_intent
     for intent in _PRECEDENCE:
         found = by_intent.get(intent, [])
         if not found:
@@ -438,6 +451,10 @@ def _intent(command: Command, matches: list[Match[Term]], folded: str) -> Intent
         # "I will join the meeting": a join word names nothing to follow unless it stands alone
         vague = intent is Intent.SUBSCRIBE and command.commodity_id is None and not named
         if vague and not _alone(folded, found):
+            continue
+        # "xoài hàng ngày": a daily word with a product and no join word asks a price; alone
+        # it asks how, and with a time and nothing named it moves the daily summaries.
+        if intent is Intent.DAILY and (named or not (command.time or _alone(folded, found))):
             continue
         return intent
     if named or (command.commodity_id and Intent.PRICE in by_intent):

@@ -26,8 +26,8 @@ from app.commands.parse import Parser, ParserCache
 from app.core import clock
 from app.core.config import Settings
 from app.core.db import Database, core_table, insert_missing
+from app.producers.addresses import country_of_phone
 from app.producers.models import Producer
-from app.producers.service import country_of_phone
 
 log = logging.getLogger("mic.sms")
 

@@ -10,6 +10,7 @@ from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts import audit
+from app.accounts.actor import Actor
 from app.accounts.service import Staff, get_in_scope
 from app.catalogue.service import CatalogueIndex, country_today, load_index
 from app.core import clock
@@ -56,6 +57,12 @@ def _check_terms(lead: BuyerLead, today: dt.date) -> None:
 async def create_lead(session: AsyncSession, *, data: LeadCreate, staff: Staff) -> BuyerLead:
     staff.require_writer()
     staff.check_country(data.country, f"country {data.country}")
+    return await offer_lead(session, data=data, actor=staff.actor)
+
+
+async def offer_lead(session: AsyncSession, *, data: LeadCreate, actor: Actor) -> BuyerLead:
+    """A lead stored as pending for a CDE to verify. `actor` is whoever offered it: a staff
+    member whose scope create_lead checked, or a producer offering in their own country."""
     today = await country_today(session, data.country)
     index = await load_index(session)
     commodity = index.commodity(data.commodity)
@@ -74,13 +81,13 @@ async def create_lead(session: AsyncSession, *, data: LeadCreate, staff: Staff) 
         country_code=data.country,
         expires_on=data.expires_on or today + dt.timedelta(days=DEFAULT_DAYS),
         note=data.note,
-        created_by=staff.name,
+        created_by=actor.name,
     )
     _check_terms(lead, today)
     await audit.save(
         session,
         lead,
-        actor=staff,
+        actor=actor,
         action="lead.create",
         entity="lead",
         country=lead.country_code,

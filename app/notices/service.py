@@ -6,6 +6,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts import audit
+from app.accounts.actor import Actor
 from app.accounts.service import Staff
 from app.catalogue.models import Country
 from app.catalogue.service import load_index
@@ -101,7 +102,7 @@ async def cancel_notice(session: AsyncSession, *, notice_id: int, staff: Staff) 
     return notice
 
 
-async def mark_sent(session: AsyncSession, *, notice: Notice, staff: Staff) -> None:
+async def mark_sent(session: AsyncSession, *, notice: Notice, actor: Actor) -> None:
     """Record that the notice went out; its broadcast now belongs to app/alerts."""
     if notice.status not in (NoticeStatus.DRAFT, NoticeStatus.SCHEDULED):
         raise Conflict(f"notice {notice.id} is {notice.status}; it cannot be sent")
@@ -110,7 +111,7 @@ async def mark_sent(session: AsyncSession, *, notice: Notice, staff: Staff) -> N
     await audit.save(
         session,
         notice,
-        actor=staff,
+        actor=actor,
         action="notice.send",
         entity="notice",
         country=notice.countries[0] if len(notice.countries) == 1 else None,

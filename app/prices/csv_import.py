@@ -121,7 +121,7 @@ async def import_prices_csv(
             if key in taken:
                 report.duplicates.append(RowResult(row.line, id=taken[key]))
                 continue
-            checked.append((row.line, build_price(data, resolved, staff, "csv", key)))
+            checked.append((row.line, build_price(data, resolved, staff.actor, "csv", key)))
         except ValidationError as exc:
             report.rejected.append(RowResult(row.line, error=first_error(exc)))
         except AppError as exc:  # unknown names, bad values, out of scope
@@ -147,7 +147,9 @@ async def import_prices_csv(
         if publish:
             history.add(_series(price), price.observed_on, Decimal(price.price))
     accepted.sort(key=lambda accepted_row: accepted_row[0])
-    await store_prices(session, [p for _, p in accepted], staff, publish=publish, alerts=alerts)
+    await store_prices(
+        session, [p for _, p in accepted], staff.actor, publish=publish, alerts=alerts
+    )
     report.accepted = [RowResult(line, id=p.id) for line, p in accepted]
     stored_lines = {line: p.id for line, p in accepted}
     for result in list(report.duplicates):  # a repeat of an earlier row gets that row's id

@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts import audit
+from app.accounts.actor import Actor
 from app.accounts.service import Staff, get_in_scope
 from app.catalogue.models import Commodity, Market, Unit, Variety
 from app.catalogue.service import CatalogueIndex, load_index
@@ -100,14 +101,14 @@ def _refuse_unconfirmed_outlier(
 
 
 async def _publish(
-    session: AsyncSession, prices: Sequence[PriceObservation], staff: Staff, alerts: PriceAlerts
+    session: AsyncSession, prices: Sequence[PriceObservation], actor: Actor, alerts: PriceAlerts
 ) -> None:
     """Publish, audit, and alert the producers who follow each price."""
     now = clock.utcnow()
     befores = [audit.snapshot(p) for p in prices]
     for price in prices:
         price.status = PriceStatus.PUBLISHED
-        price.reviewed_by = staff.name
+        price.reviewed_by = actor.name
         price.reviewed_at = price.updated_at = now
         session.add(price)
     await session.flush()
@@ -115,7 +116,7 @@ async def _publish(
         assert price.id is not None
         audit.record(
             session,
-            actor=staff,
+            actor=actor,
             action="price.publish",
             entity="price",
             entity_id=price.id,
@@ -127,7 +128,7 @@ async def _publish(
 
 
 def build_price(
-    data: PriceCreate, resolved: Resolved, staff: Staff, source: str, external_key: str | None
+    data: PriceCreate, resolved: Resolved, actor: Actor, source: str, external_key: str | None
 ) -> PriceObservation:
     return PriceObservation(
         commodity_id=resolved.commodity.id,  # type: ignore[arg-type]
@@ -142,7 +143,7 @@ def build_price(
         price_type=data.price_type,
         observed_on=data.observed_on,
         source=source,
-        created_by=staff.name,
+        created_by=actor.name,
         external_key=external_key,
         note=normalize_text(data.note, max_chars=500) if data.note else None,
     )
@@ -151,7 +152,7 @@ def build_price(
 async def store_prices(
     session: AsyncSession,
     prices: Sequence[PriceObservation],
-    staff: Staff,
+    actor: Actor,
     *,
     publish: bool,
     alerts: PriceAlerts,
@@ -163,7 +164,7 @@ async def store_prices(
         assert price.id is not None
         audit.record(
             session,
-            actor=staff,
+            actor=actor,
             action="price.create",
             entity="price",
             entity_id=price.id,
@@ -171,7 +172,7 @@ async def store_prices(
             after=audit.snapshot(price),
         )
     if publish:
-        await _publish(session, prices, staff, alerts)
+        await _publish(session, prices, actor, alerts)
 
 
 async def create_price(
@@ -188,13 +189,40 @@ async def create_price(
     staff.require_writer()
     resolved = validate(data, index or await load_index(session))
     staff.check_country(resolved.market.country_code, f"market {resolved.market.slug}")
+    return await _submit(session, data, resolved, staff.actor, alerts, source, external_key)
+
+
+async def report_price(
+    session: AsyncSession,
+    *,
+    data: PriceCreate,
+    reporter: Actor,
+    alerts: PriceAlerts,
+    source: str,
+    index: CatalogueIndex | None = None,
+) -> PriceObservation:
+    """A field reporter's price, sent by themselves: no token stands behind it, so the caller
+    has decided that they may report at that market (their own country)."""
+    resolved = validate(data, index or await load_index(session))
+    return await _submit(session, data, resolved, reporter, alerts, source, None)
+
+
+async def _submit(
+    session: AsyncSession,
+    data: PriceCreate,
+    resolved: Resolved,
+    actor: Actor,
+    alerts: PriceAlerts,
+    source: str,
+    external_key: str | None,
+) -> PriceObservation:
     if external_key is not None:
         existing = await session.exec(
             select(PriceObservation.id).where(PriceObservation.external_key == external_key)
         )
         if existing.first() is not None:
             raise Conflict(f"a price with external key {external_key!r} was already imported")
-    price = build_price(data, resolved, staff, source, external_key)
+    price = build_price(data, resolved, actor, source, external_key)
     await refuse_duplicate(session, price)
     history = await _flag(session, price)
     if data.publish and price.outlier and not data.confirm_outlier:
@@ -206,7 +234,7 @@ async def create_price(
         )
     try:
         async with session.begin_nested():
-            await store_prices(session, [price], staff, publish=data.publish, alerts=alerts)
+            await store_prices(session, [price], actor, publish=data.publish, alerts=alerts)
     except IntegrityError:
         # The same price was stored by a request racing this one: name it, as above.
         await refuse_duplicate(session, price)
@@ -238,7 +266,7 @@ async def publish_price(
             resend=f"publish it with POST /api/v1/prices/{price_id}/publish and the JSON body "
             '{"confirm_outlier": true}',
         )
-    await _publish(session, [price], staff, alerts)
+    await _publish(session, [price], staff.actor, alerts)
     return price
 
 

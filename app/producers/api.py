@@ -10,14 +10,13 @@ from app.api.deps import SessionDep, StaffDep
 from app.api.imports import ImportResult, import_result
 from app.core.ids import Id
 from app.core.pagination import Page
-from app.producers import service
+from app.producers import csv_import, listing, service, subscriptions
 from app.producers.models import (
     ConsentIn,
     ProducerCreate,
     ProducerKind,
     ProducerPublic,
     ProducerStatus,
-    ProducerUpdate,
     StopIn,
     SubscriptionCreate,
     SubscriptionPublic,
@@ -28,7 +27,7 @@ router = APIRouter(tags=["producers"])
 
 async def _one(session: SessionDep, staff: StaffDep, producer_id: Id) -> ProducerPublic:
     producer = await service.get_producer(session, producer_id=producer_id, staff=staff)
-    return (await service.to_public(session, [producer], staff=staff))[0]
+    return (await listing.to_public(session, [producer], staff=staff))[0]
 
 
 @router.post("/producers", status_code=201)
@@ -38,7 +37,7 @@ async def create_producer(
     """Register a producer. The phone is read as written in their country and stored in E.164;
     record their consent (when, and through which channel) or they will not be messaged."""
     producer = await service.create_producer(session, data=data, staff=staff)
-    return (await service.to_public(session, [producer], staff=staff))[0]
+    return (await listing.to_public(session, [producer], staff=staff))[0]
 
 
 @router.get("/producers")
@@ -57,7 +56,7 @@ async def list_producers(
 ) -> Page[ProducerPublic]:
     """Newest first. `q` finds producers by name (any case) or phone (`09 250 123`,
     `+959250123`; not for viewers, who see phones masked)."""
-    return await service.list_producers(
+    return await listing.list_producers(
         session,
         staff=staff,
         country=country,
@@ -90,28 +89,15 @@ async def import_producers(request: Request, session: SessionDep, staff: StaffDe
     """CSV body. Required: name, country, kind; optional: phone, telegram_chat_id, locale,
     script, digits, plain_sms, roles (separated by |), quiet_hours, daily_cap, consent_channel,
     consent_at."""
-    report = await service.import_producers_csv(session, content=await request.body(), staff=staff)
+    report = await csv_import.import_producers_csv(
+        session, content=await request.body(), staff=staff
+    )
     return import_result(report)
 
 
 @router.get("/producers/{producer_id}")
 async def get_producer(session: SessionDep, staff: StaffDep, producer_id: Id) -> ProducerPublic:
     return await _one(session, staff, producer_id)
-
-
-@router.patch("/producers/{producer_id}")
-async def update_producer(
-    session: SessionDep, staff: StaffDep, producer_id: Id, data: ProducerUpdate
-) -> ProducerPublic:
-    await service.update_producer(session, producer_id=producer_id, staff=staff, data=data)
-    return await _one(session, staff, producer_id)
-
-
-@router.delete("/producers/{producer_id}", status_code=204)
-async def delete_producer(session: SessionDep, staff: StaffDep, producer_id: Id) -> Response:
-    """Erase the producer, their addresses and subscriptions."""
-    await service.delete_producer(session, producer_id=producer_id, staff=staff)
-    return Response(status_code=204)
 
 
 @router.post("/producers/{producer_id}/stop")
@@ -143,7 +129,7 @@ async def list_subscriptions(
 async def add_subscription(
     session: SessionDep, staff: StaffDep, producer_id: Id, data: SubscriptionCreate
 ) -> SubscriptionPublic:
-    subscription = await service.add_subscription(
+    subscription = await subscriptions.add_subscription(
         session, producer_id=producer_id, staff=staff, data=data
     )
     shown = (await _one(session, staff, producer_id)).subscriptions
@@ -154,7 +140,7 @@ async def add_subscription(
 async def remove_subscription(
     session: SessionDep, staff: StaffDep, producer_id: Id, subscription_id: Id
 ) -> Response:
-    await service.remove_subscription(
+    await subscriptions.remove_subscription(
         session, producer_id=producer_id, subscription_id=subscription_id, staff=staff
     )
     return Response(status_code=204)

@@ -11,6 +11,7 @@ from decimal import Decimal
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.accounts.actor import Actor
 from app.catalogue.service import country_today, load_index
 from app.leads.models import BuyerLead, LeadStatus
 from app.prices.currencies import known_currencies
@@ -62,7 +63,7 @@ async def ingest_leads(
     source: Source,
     records: Sequence[LeadRecord],
     counts: Counts,
-    actor: str,
+    actor: Actor,
 ) -> None:
     """Feed entries become pending leads: a CDE verifies a buyer before any producer hears."""
     counts.seen += len(records)
@@ -111,7 +112,7 @@ async def ingest_leads(
             status=LeadStatus.PENDING,
             expires_on=min(expires, today + dt.timedelta(days=90)),
             note=text[:500],
-            created_by=actor,
+            created_by=actor.name,
             source_id=source.id,
             external_key=key,
             link=record.link[:500] if record.link else None,

@@ -21,6 +21,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts import audit
+from app.accounts.actor import Actor
 from app.catalogue.models import Country
 from app.catalogue.service import country_zones, load_index
 from app.core import clock
@@ -223,7 +224,7 @@ async def ingest_prices(
     source: Source,
     records: Sequence[PriceRecord],
     counts: Counts,
-    actor: str,
+    actor: Actor,
     alerts: PriceAlerts,
 ) -> None:
     """`alerts` because a trusted source publishes, and its fresh prices alert."""
@@ -317,7 +318,7 @@ async def _store_prices(
     rows: list[dict[str, Any]],
     existing: dict[str, _Imported],
     counts: Counts,
-    actor: str,
+    actor: Actor,
     alerts: PriceAlerts,
 ) -> None:
     now = clock.utcnow()
@@ -360,7 +361,7 @@ async def _store_prices(
         # A trusted source publishes at once, but an implausible value waits for a CDE.
         published = source.trusted and not row["outlier"]
         row["status"] = PriceStatus.PUBLISHED if published else PriceStatus.PENDING
-        row["reviewed_by"] = actor if published else None
+        row["reviewed_by"] = actor.name if published else None
         row["reviewed_at"] = now if published else None
         if published:
             history.add(series, row["observed_on"], row["price"])
@@ -371,7 +372,7 @@ async def _store_prices(
             upstream_price=row["price"],
             source=source.slug,
             source_id=source.id,
-            created_by=actor,
+            created_by=actor.name,
             created_at=now,
             updated_at=now,
         )
@@ -480,7 +481,7 @@ async def ingest_rates(
     source: Source,
     records: Sequence[RateRecord],
     counts: Counts,
-    actor: str,
+    actor: Actor,
 ) -> None:
     counts.seen += len(records)
     if not records:

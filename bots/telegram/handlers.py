@@ -20,17 +20,16 @@ from telegram import (
 )
 from telegram.ext import ContextTypes
 
-from app.catalogue.models import Commodity, Market
 from app.commands.handle import Sender, handle_text
 from app.commands.keywords import Intent
 from app.commands.parse import ParserCache
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.i18n import translator
-from app.producers.models import ProducerStatus
-from app.producers.service import find_by_urn, telegram_urn
-from bots.telegram import menus, registration, report
-from bots.telegram import texts as t
+from app.producers.addresses import find_by_urn, telegram_urn
+from app.producers.models import Producer, ProducerStatus
+from bots.telegram import menus, registration, report, texts
+from bots.telegram.screens import Screen
 
 log = logging.getLogger("mic.telegram")
 
@@ -59,7 +58,7 @@ def _deps(context: ContextTypes.DEFAULT_TYPE) -> tuple[Database, _Brain]:
     return data["database"], _Brain(data["parsers"], data["settings"])
 
 
-def _markup(screen: registration.Screen) -> InlineKeyboardMarkup | None:
+def _markup(screen: Screen) -> InlineKeyboardMarkup | None:
     if not screen.buttons:
         return None
     return InlineKeyboardMarkup(
@@ -70,7 +69,7 @@ def _markup(screen: registration.Screen) -> InlineKeyboardMarkup | None:
     )
 
 
-async def _show(update: Update, screen: registration.Screen, *, edit: bool) -> None:
+async def _show(update: Update, screen: Screen, *, edit: bool) -> None:
     """A screen as an edit of the message whose button was tapped, or as a new message."""
     chat = update.effective_chat
     assert chat is not None
@@ -102,29 +101,31 @@ async def _locale(database: Database, urn: str) -> str:
         return str(state.data.get("locale", "en")) if state else "en"
 
 
+# Every handler below decides what to show inside its transaction and shows it after the
+# transaction has ended: a request to Telegram can take seconds, and no database lock (on SQLite
+# the whole database's write lock) may wait on the network.
+
+
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     database, brain = _deps(context)
     chat = update.effective_chat
     assert chat is not None
     urn = telegram_urn(chat.id)
     async with database.session() as session:
-        producer = await find_by_urn(session, urn)
-        if (
-            producer is not None
-            and producer.status is ProducerStatus.ACTIVE
-            and producer.consent_at
-        ):
-            example = "MANGO MUSE"
-            text = translator(producer.locale).gettext(t.ALREADY_REGISTERED).format(example=example)
-            await chat.send_message(text)
-            return
-        if producer is not None:
-            # A producer who stopped: /start is their new consent (app.commands' JOIN).
-            replies = await brain.answer(session, urn, "JOIN")
-            await chat.send_message("\n".join(replies))
-            return
-        screen = await registration.start(session, urn)
+        screen = await _start(session, brain, urn)
     await _show(update, screen, edit=False)
+
+
+async def _start(session: Any, brain: _Brain, urn: str) -> Screen:
+    producer = await find_by_urn(session, urn)
+    if producer is not None and producer.status is ProducerStatus.ACTIVE and producer.consent_at:
+        example = "MANGO MUSE"
+        text = translator(producer.locale).gettext(texts.ALREADY_REGISTERED)
+        return Screen(text.format(example=example))
+    if producer is not None:
+        # A producer who stopped: /start is their new consent (app.commands' JOIN).
+        return Screen("\n".join(await brain.answer(session, urn, "JOIN")))
+    return await registration.start(session, urn)
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -141,78 +142,78 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             screen = await registration.answer_button(
                 session, urn, data, name=user.full_name if user else "", chat_id=chat.id
             )
-        if screen is None:
-            await _expired(update, database, urn)
-            return
-        await query.answer()
-        await _show(update, screen, edit=True)
-        return
-    async with database.session() as session:
-        producer = await find_by_urn(session, urn)
-        reply = (
-            None if producer is None else await _menu_button(session, brain, producer, urn, data)
-        )
-    if reply is None:
+        edit = True
+    else:
+        async with database.session() as session:
+            producer = await find_by_urn(session, urn)
+            screen = (
+                None
+                if producer is None
+                else await _menu_button(session, brain, producer, urn, data)
+            )
+        # "Alert me" answers below the price it was offered with; menus update in place.
+        edit = not data.startswith("j:")
+    if screen is None:
         await _expired(update, database, urn)
         return
     await query.answer()
-    # "Alert me" answers below the price it was offered with; menus update in place.
-    await _show(update, reply, edit=not data.startswith("j:"))
+    await _show(update, screen, edit=edit)
 
 
-async def _follow(session: Any, brain: _Brain, urn: str, value: str) -> registration.Screen | None:
+async def _follow(session: Any, brain: _Brain, urn: str, value: str) -> Screen | None:
     """ "Alert me on this": JOIN for the commodity and market of the price just answered."""
     commodity_id, _, market_id = value.partition(":")
     if not (commodity_id.isdigit() and market_id.isdigit()):
         return None
-    commodity = await session.get(Commodity, int(commodity_id))
-    market = await session.get(Market, int(market_id)) if int(market_id) else None
+    index = (await brain.parsers.get(session)).index
+    commodity = index.commodity_by_id.get(int(commodity_id))
+    market = index.market_by_id.get(int(market_id)) if int(market_id) else None
     if commodity is None or (int(market_id) and market is None):
         return None
     words = f"JOIN {commodity.slug} {market.slug if market else ''}".strip()
-    return registration.Screen("\n".join(await brain.answer(session, urn, words)))
+    return Screen("\n".join(await brain.answer(session, urn, words)))
 
 
 async def _expired(update: Update, database: Database, urn: str) -> None:
     """A stale or forged button: said in a pop-up, nothing changes."""
     assert update.callback_query is not None
-    text = translator(await _locale(database, urn)).gettext(t.EXPIRED)
+    text = translator(await _locale(database, urn)).gettext(texts.EXPIRED)
     await update.callback_query.answer(text, show_alert=True)
 
 
 async def _menu_button(
-    session: Any, brain: _Brain, producer: Any, urn: str, data: str
-) -> registration.Screen | None:
+    session: Any, brain: _Brain, producer: Producer, urn: str, data: str
+) -> Screen | None:
     kind, _, value = data.partition(":")
     if kind == "s" and value in ("yes", "no"):
         if value == "no":
-            return registration.Screen(translator(producer.locale).gettext(t.KEPT))
-        replies = await brain.answer(session, urn, "STOP")
-        return registration.Screen("\n".join(replies))
+            return Screen(translator(producer.locale).gettext(texts.KEPT))
+        return Screen("\n".join(await brain.answer(session, urn, "STOP")))
     if kind == "l" and value in menus.LANGUAGE_WORDS:
         replies = await brain.answer(session, urn, f"LANGUAGE {menus.LANGUAGE_WORDS[value]}")
-        return registration.Screen("\n".join(replies))
+        return Screen("\n".join(replies))
     if kind == "j":
         return await _follow(session, brain, urn, value)
     if kind == "rp":
         answer = await report.answer_button(session, producer, urn, data)
         if isinstance(answer, str):  # confirmed: app.commands stores the price
-            return registration.Screen("\n".join(await brain.answer(session, urn, answer)))
+            return Screen("\n".join(await brain.answer(session, urn, answer)))
         return answer
+    parser = await brain.parsers.get(session)
     if kind == "ar":
         subscription_id, _, key = value.partition(":")
         if not subscription_id.isdigit():
             return None
         if not await menus.change_alert(session, producer, int(subscription_id), key):
             return None
-        return await menus.alerts_menu(session, producer)
+        return await menus.alerts_menu(session, producer, parser)
     if kind in ("a", "p") and value.isdigit():
         if kind == "a":
-            return await menus.alert_menu(session, producer, int(value))
-        question = await menus.price_question(session, producer, int(value))
+            return await menus.alert_menu(session, producer, parser, int(value))
+        question = await menus.price_question(session, producer, parser, int(value))
         if question is None:
             return None
-        return registration.Screen("\n".join(await brain.answer(session, urn, question)))
+        return Screen("\n".join(await brain.answer(session, urn, question)))
     return None
 
 
@@ -236,43 +237,44 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message, chat = update.message, update.effective_chat
     if message is None or chat is None or not message.text:
         return
-    urn = telegram_urn(chat.id)
     async with database.session() as session:
-        state = await registration.current(session, urn)
-        if state is not None and state.step == "phone":
-            skip = translator(str(state.data.get("locale", "en"))).gettext(t.SKIP)
-            if message.text.strip() == skip:
-                screen = await registration.answer_button(
-                    session, urn, "r:phone:skip", name="", chat_id=chat.id
-                )
-                if screen is not None:
-                    await _show(update, screen, edit=False)
-                return
-        producer = await find_by_urn(session, urn)
-        if producer is not None:
-            typed = await report.answer_text(session, producer, urn, message.text)
-            if typed is not None:
-                await _show(update, typed, edit=False)
-                return
-        replies = await brain.answer(session, urn, message.text)
-        offer = await _alert_offer(session, brain, urn, message.text)
-    if replies:
-        await chat.send_message("\n".join(replies), reply_markup=offer)
+        screen = await _text(session, brain, telegram_urn(chat.id), chat.id, message.text)
+    if screen is not None:
+        await _show(update, screen, edit=False)
+
+
+async def _text(session: Any, brain: _Brain, urn: str, chat_id: int, text: str) -> Screen | None:
+    state = await registration.current(session, urn)
+    if state is not None and state.step == "phone":
+        skip = translator(str(state.data.get("locale", "en"))).gettext(texts.SKIP)
+        if text.strip() == skip:
+            return await registration.answer_button(
+                session, urn, "r:phone:skip", name="", chat_id=chat_id
+            )
+    producer = await find_by_urn(session, urn)
+    if producer is not None:
+        typed = await report.answer_text(session, producer, urn, text)
+        if typed is not None:
+            return typed
+    replies = await brain.answer(session, urn, text)
+    if not replies:
+        return None
+    return Screen("\n".join(replies), await _alert_offer(session, brain, urn, text))
 
 
 async def _alert_offer(
     session: Any, brain: _Brain, urn: str, text: str
-) -> InlineKeyboardMarkup | None:
+) -> list[list[tuple[str, str]]]:
     """Under a price answer, a button to follow that price, for a registered producer."""
     producer = await find_by_urn(session, urn)
     if producer is None or producer.status is not ProducerStatus.ACTIVE:
-        return None
+        return []
     command = (await brain.parsers.get(session)).parse(text)
     if command.intent is not Intent.PRICE or command.commodity_id is None:
-        return None
+        return []
     data = f"j:{command.commodity_id}:{command.market_id or 0}"
-    label = translator(producer.locale).gettext(t.ALERT_ME)
-    return InlineKeyboardMarkup([[InlineKeyboardButton(f"🔔 {label}", callback_data=data)]])
+    label = translator(producer.locale).gettext(texts.ALERT_ME)
+    return [[(f"🔔 {label}", data)]]
 
 
 async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -282,36 +284,47 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if message is None or chat is None or not message.text:
         return
     command = message.text.split()[0].lstrip("/").split("@")[0].lower()
-    urn = telegram_urn(chat.id)
     async with database.session() as session:
-        producer = await find_by_urn(session, urn)
-        active = producer is not None and producer.status is ProducerStatus.ACTIVE
-        screen: registration.Screen | None = None
-        if active and producer is not None:
-            if command == "stop":
-                screen = menus.stop_question(producer)
-            elif command == "language":
-                screen = menus.language_menu(producer)
-            elif command == "alerts":
-                screen = await menus.alerts_menu(session, producer)
-            elif command == "price":
-                screen = await menus.price_menu(session, producer)
-            elif command == "report" and report.may_report(producer):
-                screen = await report.start(session, producer, urn)
-        replies: list[str] = []
-        if screen is None:
-            words = {
-                "help": "HELP",
-                "price": "PRICE",
-                "leads": "LEADS",
-                "stop": "STOP",
-                "report": "REPORT",
-            }
-            replies = await brain.answer(session, urn, words.get(command, "HELP"))
+        screen = await _command(session, brain, telegram_urn(chat.id), command)
     if screen is not None:
         await _show(update, screen, edit=False)
-    elif replies:
-        await chat.send_message("\n".join(replies))
+
+
+# What a command without buttons (or with none for this producer) asks app.commands.
+_COMMAND_WORDS = {
+    "help": "HELP",
+    "price": "PRICE",
+    "leads": "LEADS",
+    "stop": "STOP",
+    "report": "REPORT",
+}
+
+
+async def _command(session: Any, brain: _Brain, urn: str, command: str) -> Screen | None:
+    producer = await find_by_urn(session, urn)
+    if producer is not None and producer.status is ProducerStatus.ACTIVE:
+        screen = await _menu(session, brain, producer, urn, command)
+        if screen is not None:
+            return screen
+    words = _COMMAND_WORDS.get(command, "HELP")
+    replies = await brain.answer(session, urn, words)
+    return Screen("\n".join(replies)) if replies else None
+
+
+async def _menu(
+    session: Any, brain: _Brain, producer: Producer, urn: str, command: str
+) -> Screen | None:
+    if command == "stop":
+        return menus.stop_question(producer)
+    if command == "language":
+        return menus.language_menu(producer)
+    if command == "alerts":
+        return await menus.alerts_menu(session, producer, await brain.parsers.get(session))
+    if command == "price":
+        return await menus.price_menu(session, producer, await brain.parsers.get(session))
+    if command == "report" and report.may_report(producer):
+        return await report.start(session, producer, urn)
+    return None
 
 
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -321,7 +334,7 @@ async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if chat is None:
         return
     locale = await _locale(database, telegram_urn(chat.id))
-    await chat.send_message(translator(locale).gettext(t.TEXT_ONLY))
+    await chat.send_message(translator(locale).gettext(texts.TEXT_ONLY))
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

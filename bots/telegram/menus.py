@@ -2,27 +2,26 @@
 
 Button data: `s:yes|no` (stop), `l:<locale>`, `a:<subscription id>` (that alert's menu),
 `ar:<subscription id>:<rule or remove>`, `p:<subscription id>` (ask that price). Each is checked
-against the producer's own data when tapped, so data from another chat, an old message or a
-forged button changes nothing.
+against the producer's own data when tapped (app.producers.subscriptions.own_alert), so data
+from another chat, an old message or a forged button changes nothing.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.accounts.models import Role
-from app.accounts.service import Staff
-from app.alerts.templates import name_in
-from app.catalogue.models import Commodity, Market
-from app.catalogue.service import display_names
+from app.commands.own_alerts import view_alert, view_alerts
+from app.commands.parse import Parser
+from app.core.errors import Conflict
 from app.core.i18n import LOCALES, translator
-from app.producers import service as producers
-from app.producers.models import Producer, Rule, Subscription, SubscriptionCreate
-from bots.telegram import texts as t
-from bots.telegram.registration import Screen, native_name
+from app.producers import subscriptions
+from app.producers.models import Producer, Rule
+from app.producers.subscriptions import AlertRule, Series
+from bots.telegram import texts
+from bots.telegram.registration import native_name
+from bots.telegram.screens import Screen, rows
 
 # What app.commands' LANGUAGE understands for each locale.
 LANGUAGE_WORDS = {
@@ -40,139 +39,95 @@ def _say(producer: Producer, message: str) -> str:
 
 
 def stop_question(producer: Producer) -> Screen:
-    buttons = [[(_say(producer, t.YES_STOP), "s:yes"), (_say(producer, t.NO_KEEP), "s:no")]]
-    return Screen(_say(producer, t.STOP_CONFIRM), buttons)
+    buttons = [[(_say(producer, texts.YES_STOP), "s:yes"), (_say(producer, texts.NO_KEEP), "s:no")]]
+    return Screen(_say(producer, texts.STOP_CONFIRM), buttons)
 
 
 def language_menu(producer: Producer) -> Screen:
     buttons = [(native_name(loc), f"l:{loc}") for loc in LOCALES]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    return Screen(_say(producer, t.CHOOSE_LANGUAGE), rows)
-
-
-async def _followed(
-    session: AsyncSession, producer: Producer
-) -> list[tuple[Subscription, str, str]]:
-    """The producer's subscriptions with the names of their product and market."""
-    rows = list(
-        (
-            await session.exec(
-                select(Subscription)
-                .where(Subscription.producer_id == producer.id)
-                .order_by(col(Subscription.id))
-            )
-        ).all()
-    )
-    commodities = await display_names(session, "commodity_id", {s.commodity_id for s in rows})
-    markets = await display_names(session, "market_id", {s.market_id for s in rows if s.market_id})
-    slugs = {c.id: c.slug for c in (await session.exec(select(Commodity))).all()}
-    market_slugs = {m.id: m.slug for m in (await session.exec(select(Market))).all()}
-    out = []
-    for s in rows:
-        what = name_in(
-            commodities.get(s.commodity_id) or {"en": slugs[s.commodity_id]}, producer.locale
-        )
-        query = slugs[s.commodity_id]
-        if s.market_id:
-            what += " " + name_in(
-                markets.get(s.market_id) or {"en": market_slugs[s.market_id]}, producer.locale
-            )
-            query += " " + market_slugs[s.market_id]
-        out.append((s, what, query))
-    return out
+    return Screen(_say(producer, texts.CHOOSE_LANGUAGE), rows(buttons, 2))
 
 
 # The rules a button can set; thresholds above/below need a number, typed as a message
-# ("MANGO MUSE ABOVE 13000"), which app.commands understands.
+# ("ALERT MANGO MUSE ABOVE 13000"), which app.commands understands. A daily summary comes at
+# the time of the producer's other summaries (DAILY 18:00 moves them all).
 RULES = {
-    "every": (Rule.EVERY, None, None),
-    "pct5": (Rule.CHANGE_PCT, Decimal(5), None),
-    "pct10": (Rule.CHANGE_PCT, Decimal(10), None),
-    "digest": (Rule.DIGEST, None, "07:00"),
+    "every": AlertRule(Rule.EVERY),
+    "pct5": AlertRule(Rule.CHANGE_PCT, Decimal(5)),
+    "pct10": AlertRule(Rule.CHANGE_PCT, Decimal(10)),
+    "digest": AlertRule(Rule.DIGEST),
 }
 
 
-def _rule_label(producer: Producer, key: str) -> str:
-    rule, threshold, digest_time = RULES[key]
+def _rule_label(producer: Producer, key: str, digest_time: str) -> str:
+    alert = RULES[key]
     tr = translator(producer.locale)
-    if rule is Rule.CHANGE_PCT:
-        return tr.gettext(t.RULE_PCT).format(percent=threshold)
-    if rule is Rule.DIGEST:
-        return tr.gettext(t.RULE_DIGEST).format(time=digest_time)
-    return tr.gettext(t.RULE_EVERY)
+    if alert.rule is Rule.CHANGE_PCT:
+        return tr.gettext(texts.RULE_PCT).format(percent=alert.threshold)
+    if alert.rule is Rule.DIGEST:
+        return tr.gettext(texts.RULE_DIGEST).format(time=digest_time)
+    return tr.gettext(texts.RULE_EVERY)
 
 
-async def alerts_menu(session: AsyncSession, producer: Producer) -> Screen:
-    followed = await _followed(session, producer)
-    if not followed:
-        return Screen(_say(producer, t.NO_ALERTS))
-    buttons = [[(what, f"a:{s.id}")] for s, what, _ in followed]
-    return Screen(_say(producer, t.ALERTS_HEADER), buttons)
+async def alerts_menu(session: AsyncSession, producer: Producer, parser: Parser) -> Screen:
+    views = await view_alerts(session, producer, parser, producer.locale)
+    if not views:
+        return Screen(_say(producer, texts.NO_ALERTS))
+    buttons = [[(f"{v.what} · {v.when}", f"a:{v.subscription.id}")] for v in views]
+    return Screen(_say(producer, texts.ALERTS_HEADER), buttons)
 
 
 async def alert_menu(
-    session: AsyncSession, producer: Producer, subscription_id: int
+    session: AsyncSession, producer: Producer, parser: Parser, subscription_id: int
 ) -> Screen | None:
     """One alert: how often it fires, or remove it."""
-    for s, what, _ in await _followed(session, producer):
-        if s.id == subscription_id:
-            buttons = [[(_rule_label(producer, key), f"ar:{s.id}:{key}")] for key in RULES]
-            buttons.append([(f"✕ {_say(producer, t.REMOVE)}", f"ar:{s.id}:remove")])
-            return Screen(what, buttons)
-    return None
+    subscription = await subscriptions.own_alert(session, producer, subscription_id)
+    if subscription is None:
+        return None
+    view = view_alert(subscription, parser, producer.locale)
+    digest_time = await subscriptions.usual_digest_time(session, producer)
+    buttons = [
+        [(_rule_label(producer, key, digest_time), f"ar:{subscription_id}:{key}")] for key in RULES
+    ]
+    buttons.append([(f"✕ {_say(producer, texts.REMOVE)}", f"ar:{subscription_id}:remove")])
+    return Screen(f"{view.what} · {view.when}", buttons)
 
 
 async def change_alert(
     session: AsyncSession, producer: Producer, subscription_id: int, key: str
 ) -> bool:
-    """Remove the alert, or replace it by the same series with another rule (both audited)."""
-    subscription = await session.get(Subscription, subscription_id)
-    if subscription is None or subscription.producer_id != producer.id or producer.id is None:
-        return False
-    if key != "remove" and key not in RULES:
-        return False
-    actor = _actor(producer)
-    commodity = await session.get(Commodity, subscription.commodity_id)
-    market = await session.get(Market, subscription.market_id) if subscription.market_id else None
-    await producers.remove_subscription(
-        session, producer_id=producer.id, subscription_id=subscription_id, staff=actor
-    )
-    if key != "remove" and commodity is not None:
-        rule, threshold, digest_time = RULES[key]
-        data = SubscriptionCreate(
-            commodity=commodity.slug,
-            market=market.slug if market else None,
-            rule=rule,
-            threshold=threshold,
-            digest_time=digest_time,
-            leads=subscription.leads,
+    """The tapped rule for that alert's series, or its removal: the same changes as the SMS
+    words ALERT MANGO MUSE 10% and STOP MANGO MUSE. False for a stale or forged button."""
+    if key == "remove":
+        return await subscriptions.remove_alert(
+            session, producer=producer, subscription_id=subscription_id
         )
-        await producers.add_subscription(session, producer_id=producer.id, staff=actor, data=data)
+    subscription = await subscriptions.own_alert(session, producer, subscription_id)
+    if subscription is None or key not in RULES:
+        return False
+    try:
+        async with session.begin_nested():
+            await subscriptions.change_rule(
+                session, producer=producer, series=Series.of(subscription), alert=RULES[key]
+            )
+    except Conflict:  # the producer stopped since the menu was shown
+        return False
     return True
 
 
-def _actor(producer: Producer) -> Staff:
-    return Staff(
-        user_id=0,
-        name=f"producer:{producer.id}",
-        role=Role.CDE,
-        countries=frozenset({producer.country_code}),
-    )
-
-
-async def price_menu(session: AsyncSession, producer: Producer) -> Screen | None:
-    followed = await _followed(session, producer)
-    if not followed:
+async def price_menu(session: AsyncSession, producer: Producer, parser: Parser) -> Screen | None:
+    views = await view_alerts(session, producer, parser, producer.locale)
+    if not views:
         return None
-    buttons = [[(what, f"p:{s.id}")] for s, what, _ in followed]
-    return Screen(_say(producer, t.PICK_PRICE), buttons)
+    buttons = [[(v.what, f"p:{v.subscription.id}")] for v in views]
+    return Screen(_say(producer, texts.PICK_PRICE), buttons)
 
 
 async def price_question(
-    session: AsyncSession, producer: Producer, subscription_id: int
+    session: AsyncSession, producer: Producer, parser: Parser, subscription_id: int
 ) -> str | None:
     """The words to ask app.commands for one followed series, e.g. "PRICE mango muse"."""
-    for s, _, query in await _followed(session, producer):
-        if s.id == subscription_id:
-            return f"PRICE {query}"
-    return None
+    subscription = await subscriptions.own_alert(session, producer, subscription_id)
+    if subscription is None:
+        return None
+    return f"PRICE {view_alert(subscription, parser, producer.locale).words}"

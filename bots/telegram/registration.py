@@ -12,49 +12,29 @@ button from an earlier step, or data that was tampered with, is refused as expir
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from babel import Locale
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.accounts.models import Role
-from app.accounts.service import Staff
 from app.catalogue.service import list_commodities, list_countries, list_markets
+from app.commands import conversations
 from app.commands.models import ChatState
-from app.core import clock
-from app.core.errors import AppError
 from app.core.i18n import LOCALES, ROMANISED, base_language, translator
-from app.producers import service as producers
-from app.producers.models import (
-    ConsentChannel,
-    ConsentIn,
-    ProducerCreate,
-    ProducerKind,
-    SubscriptionCreate,
-)
+from app.producers.models import ConsentChannel, ConsentIn, ProducerCreate, ProducerKind
+from app.producers.sign_up import sign_up
 from app.text.formatting import Script, reading_locale
-from bots.telegram import texts as t
+from bots.telegram import texts
+from bots.telegram.screens import Screen, rows
 
 FLOW = "register"
 KINDS = {
-    ProducerKind.FARMER: t.KIND_FARMER,
-    ProducerKind.FISHER: t.KIND_FISHER,
-    ProducerKind.WEAVER: t.KIND_WEAVER,
-    ProducerKind.TEA_GROWER: t.KIND_TEA_GROWER,
-    ProducerKind.TRADER: t.KIND_TRADER,
+    ProducerKind.FARMER: texts.KIND_FARMER,
+    ProducerKind.FISHER: texts.KIND_FISHER,
+    ProducerKind.WEAVER: texts.KIND_WEAVER,
+    ProducerKind.TEA_GROWER: texts.KIND_TEA_GROWER,
+    ProducerKind.TRADER: texts.KIND_TRADER,
 }
-
-
-@dataclass
-class Screen:
-    """What to show: text, inline buttons (label, callback data) by row, and whether to ask
-    for the contact through the reply keyboard."""
-
-    text: str
-    buttons: list[list[tuple[str, str]]] = field(default_factory=list)
-    ask_contact: tuple[str, str] | None = None  # (share label, skip label)
-    done: bool = False
 
 
 def native_name(locale: str) -> str:
@@ -65,10 +45,12 @@ def native_name(locale: str) -> str:
 async def start(session: AsyncSession, urn: str) -> Screen:
     """/start from a chat with no producer: a fresh registration, asked in every language."""
     await _save(session, urn, "language", {})
-    text = "\n".join(dict.fromkeys(translator(loc).gettext(t.CHOOSE_LANGUAGE) for loc in LOCALES))
+    text = "\n".join(
+        dict.fromkeys(translator(loc).gettext(texts.CHOOSE_LANGUAGE) for loc in LOCALES)
+    )
     buttons = [(native_name(loc), f"r:language:{loc}") for loc in LOCALES]
     buttons += [(latin_name(loc), f"r:language:{ROMANISED[loc]}") for loc in ROMANISED]
-    return Screen(text, _rows(buttons, 2))
+    return Screen(text, rows(buttons, 2))
 
 
 def latin_name(locale: str) -> str:
@@ -81,24 +63,13 @@ def _reading(values: dict[str, Any]) -> str:
     return reading_locale(values.get("locale", "en"), Script(values.get("script", "unicode")))
 
 
-def _rows(buttons: list[tuple[str, str]], width: int) -> list[list[tuple[str, str]]]:
-    return [buttons[i : i + width] for i in range(0, len(buttons), width)]
+async def _save(session: AsyncSession, urn: str, step: str, data: dict[str, Any]) -> None:
+    await conversations.save(session, urn, flow=FLOW, step=step, data=data)
 
 
-async def _save(
-    session: AsyncSession, urn: str, step: str, data: dict[str, Any], flow: str = FLOW
-) -> None:
-    state = await session.get(ChatState, urn)
-    if state is None:
-        state = ChatState(urn=urn, flow=flow, step=step, data=data)
-    state.flow, state.step, state.data, state.updated_at = flow, step, dict(data), clock.utcnow()
-    session.add(state)
-    await session.flush()
-
-
-async def current(session: AsyncSession, urn: str, flow: str = FLOW) -> ChatState | None:
-    state = await session.get(ChatState, urn)
-    return state if state is not None and state.flow == flow else None
+async def current(session: AsyncSession, urn: str) -> ChatState | None:
+    """Where the sign-up from this chat stands, if one is going on."""
+    return await conversations.current(session, urn, FLOW)
 
 
 async def answer_button(
@@ -138,8 +109,8 @@ async def answer_button(
         return await _ask_consent(session, urn, values)
     if step == "consent" and value in ("yes", "no"):
         if value == "no":
-            await clear(session, urn)
-            return Screen(_say(values, t.DECLINED), done=True)
+            await conversations.clear(session, urn)
+            return Screen(_say(values, texts.DECLINED), done=True)
         return await _register(session, urn, values, name=name, chat_id=chat_id)
     return None
 
@@ -162,13 +133,13 @@ async def _ask_country(session: AsyncSession, urn: str, values: dict[str, Any]) 
     await _save(session, urn, "country", values)
     countries = await list_countries(session, locale=_reading(values))
     buttons = [(c.name, f"r:country:{c.code}") for c in countries]
-    return Screen(_say(values, t.CHOOSE_COUNTRY), _rows(buttons, 2))
+    return Screen(_say(values, texts.CHOOSE_COUNTRY), rows(buttons, 2))
 
 
 async def _ask_kind(session: AsyncSession, urn: str, values: dict[str, Any]) -> Screen:
     await _save(session, urn, "kind", values)
     buttons = [(_say(values, label), f"r:kind:{kind.value}") for kind, label in KINDS.items()]
-    return Screen(_say(values, t.CHOOSE_KIND), _rows(buttons, 2))
+    return Screen(_say(values, texts.CHOOSE_KIND), rows(buttons, 2))
 
 
 async def _choices(
@@ -191,17 +162,17 @@ async def _multi(
         (f"✓ {label}" if slug in chosen else label, f"r:{step}:{slug}")
         for slug, label in await _choices(session, step, values)
     ]
-    rows = [*_rows(buttons, 2), [(_say(values, t.DONE), f"r:{step}:*done")]]
-    return Screen(_say(values, prompt), rows)
+    done = [(_say(values, texts.DONE), f"r:{step}:*done")]
+    return Screen(_say(values, prompt), [*rows(buttons, 2), done])
 
 
 async def _ask_commodities(session: AsyncSession, urn: str, values: dict[str, Any]) -> Screen:
-    return await _multi(session, urn, values, "commodities", t.CHOOSE_COMMODITIES)
+    return await _multi(session, urn, values, "commodities", texts.CHOOSE_COMMODITIES)
 
 
 async def _ask_markets(session: AsyncSession, urn: str, values: dict[str, Any]) -> Screen:
     values.setdefault("markets", [])
-    return await _multi(session, urn, values, "markets", t.CHOOSE_MARKETS)
+    return await _multi(session, urn, values, "markets", texts.CHOOSE_MARKETS)
 
 
 async def _toggle(
@@ -216,7 +187,7 @@ async def _toggle(
     if value == "*done":
         if not values.get(step):
             screen: Screen = await again(session, urn, values)
-            screen.text = f"{_say(values, t.PICK_ONE)}\n{screen.text}"
+            screen.text = f"{_say(values, texts.PICK_ONE)}\n{screen.text}"
             return screen
         return await then(session, urn, values)  # type: ignore[no-any-return]
     if value not in {slug for slug, _ in await _choices(session, step, values)}:
@@ -230,37 +201,27 @@ async def _toggle(
 async def _ask_phone(session: AsyncSession, urn: str, values: dict[str, Any]) -> Screen:
     await _save(session, urn, "phone", values)
     return Screen(
-        _say(values, t.SHARE_PHONE),
-        [[(_say(values, t.SKIP), "r:phone:skip")]],
-        ask_contact=(_say(values, t.SHARE_BUTTON), _say(values, t.SKIP)),
+        _say(values, texts.SHARE_PHONE),
+        [[(_say(values, texts.SKIP), "r:phone:skip")]],
+        ask_contact=(_say(values, texts.SHARE_BUTTON), _say(values, texts.SKIP)),
     )
 
 
 async def _ask_consent(session: AsyncSession, urn: str, values: dict[str, Any]) -> Screen:
     await _save(session, urn, "consent", values)
     buttons = [
-        [(_say(values, t.AGREE), "r:consent:yes"), (_say(values, t.DECLINE), "r:consent:no")]
+        [
+            (_say(values, texts.AGREE), "r:consent:yes"),
+            (_say(values, texts.DECLINE), "r:consent:no"),
+        ]
     ]
-    return Screen(_say(values, t.CONSENT), buttons)
-
-
-async def clear(session: AsyncSession, urn: str) -> None:
-    state = await session.get(ChatState, urn)
-    if state is not None:
-        await session.delete(state)
-        await session.flush()
+    return Screen(_say(values, texts.CONSENT), buttons)
 
 
 async def _register(
     session: AsyncSession, urn: str, values: dict[str, Any], *, name: str, chat_id: int
 ) -> Screen:
-    """The producer, their addresses and one `every` subscription per product and market."""
-    actor = Staff(
-        user_id=0,
-        name=f"telegram:{chat_id}",
-        role=Role.CDE,
-        countries=frozenset({values["country"]}),
-    )
+    """The producer, their addresses and an alert per product and market (app.producers)."""
     data = ProducerCreate(
         name=name or f"Telegram {chat_id}",
         country=values["country"],
@@ -271,26 +232,15 @@ async def _register(
         phone=values.get("phone"),
         consent=ConsentIn(channel=ConsentChannel.TELEGRAM),
     )
-    try:
-        async with session.begin_nested():
-            producer = await producers.create_producer(
-                session, data=data, staff=actor, via="telegram"
-            )
-    except AppError:
-        # The phone belongs to another producer already: register with Telegram alone.
-        async with session.begin_nested():
-            data.phone = None
-            producer = await producers.create_producer(
-                session, data=data, staff=actor, via="telegram"
-            )
-    assert producer.id is not None
-    for commodity in values["commodities"]:
-        for market in values["markets"] or [None]:
-            subscription = SubscriptionCreate(commodity=commodity, market=market)
-            await producers.add_subscription(
-                session, producer_id=producer.id, staff=actor, data=subscription
-            )
-    await clear(session, urn)
+    await sign_up(
+        session,
+        data=data,
+        urn=urn,
+        via="telegram",
+        commodities=values["commodities"],
+        markets=values["markets"],
+    )
+    await conversations.clear(session, urn)
     names = dict(await _choices(session, "commodities", values))
     markets = dict(await _choices(session, "markets", values))
     what = ", ".join(names[c] for c in values["commodities"])
@@ -301,4 +251,4 @@ async def _register(
         if values["markets"]
         else names[values["commodities"][0]]
     )
-    return Screen(_say(values, t.REGISTERED, what=what, example=example), done=True)
+    return Screen(_say(values, texts.REGISTERED, what=what, example=example), done=True)

@@ -9,13 +9,13 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.catalogue.models import Country
-from app.catalogue.service import list_commodities, list_markets, list_units
+from app.catalogue.service import list_commodities, list_countries, list_markets, list_units
+from app.commands import conversations
 from app.core.i18n import translator
 from app.producers.models import Producer, ProducerRole
 from app.text.normalize import normalize_text
-from bots.telegram import texts as t
-from bots.telegram.registration import Screen, _rows, _save, clear, current
+from bots.telegram import texts
+from bots.telegram.screens import Screen, rows
 
 FLOW = "report"
 REPORTERS = {ProducerRole.REPORTER.value, ProducerRole.TRUSTED_REPORTER.value}
@@ -40,27 +40,26 @@ async def _options(session: AsyncSession, producer: Producer, step: str) -> list
         return [(m.slug, m.name) for m in markets]
     if step == "unit":
         return [(u.code, u.name) for u in await list_units(session, locale=locale)]
-    country = await session.get(Country, producer.country_code)
-    own = [country.currency] if country else []
+    own = [c.currency for c in await list_countries(session) if c.code == producer.country_code]
     return [(c, c) for c in dict.fromkeys([*own, *CURRENCIES])]
 
 
 async def _ask(
     session: AsyncSession, producer: Producer, urn: str, step: str, data: dict[str, Any]
 ) -> Screen:
-    await _save(session, urn, step, data, flow=FLOW)
+    await conversations.save(session, urn, flow=FLOW, step=step, data=data)
     prompts = {
-        "commodity": t.WHICH_PRODUCT,
-        "market": t.WHICH_MARKET,
-        "unit": t.WHICH_UNIT,
-        "currency": t.WHICH_CURRENCY,
+        "commodity": texts.WHICH_PRODUCT,
+        "market": texts.WHICH_MARKET,
+        "unit": texts.WHICH_UNIT,
+        "currency": texts.WHICH_CURRENCY,
     }
     if step == "price":
-        return Screen(_say(producer, t.TYPE_PRICE))
+        return Screen(_say(producer, texts.TYPE_PRICE))
     buttons = [
         (label, f"rp:{step}:{value}") for value, label in await _options(session, producer, step)
     ]
-    return Screen(_say(producer, prompts[step]), _rows(buttons, 2))
+    return Screen(_say(producer, prompts[step]), rows(buttons, 2))
 
 
 async def start(session: AsyncSession, producer: Producer, urn: str) -> Screen:
@@ -75,14 +74,14 @@ async def answer_button(
 ) -> Screen | str | None:
     """The next screen; the words for app.commands once confirmed; None for a stale button."""
     parts = data.split(":", 2)
-    state = await current(session, urn, FLOW)
+    state = await conversations.current(session, urn, FLOW)
     if len(parts) != 3 or parts[0] != "rp" or state is None or parts[1] != state.step:
         return None
     step, value, values = parts[1], parts[2], dict(state.data)
     if step == "confirm":
-        await clear(session, urn)
+        await conversations.clear(session, urn)
         if value != "send":
-            return Screen(_say(producer, t.CANCELLED))
+            return Screen(_say(producer, texts.CANCELLED))
         return (
             f"REPORT {values['commodity_name']} {values['market_name']} "
             f"{values['price']} {values['currency']}/{values['unit']}"
@@ -104,7 +103,7 @@ async def answer_text(
     session: AsyncSession, producer: Producer, urn: str, text: str
 ) -> Screen | None:
     """The price, typed; None when no report is waiting for one."""
-    state = await current(session, urn, FLOW)
+    state = await conversations.current(session, urn, FLOW)
     if state is None or state.step != "price":
         return None
     raw = normalize_text(text).replace(",", "").replace(" ", "")
@@ -113,7 +112,7 @@ async def answer_text(
     except InvalidOperation:
         price = Decimal(0)
     if not price.is_finite() or price <= 0:
-        return Screen(_say(producer, t.NOT_A_NUMBER))
+        return Screen(_say(producer, texts.NOT_A_NUMBER))
     values = dict(state.data)
     values["price"] = str(price)
     return await _ask(session, producer, urn, "unit", values)
@@ -122,7 +121,7 @@ async def answer_text(
 async def _confirm(
     session: AsyncSession, producer: Producer, urn: str, values: dict[str, Any]
 ) -> Screen:
-    await _save(session, urn, "confirm", values, flow=FLOW)
+    await conversations.save(session, urn, flow=FLOW, step="confirm", data=values)
     commodities = dict(await _options(session, producer, "commodity"))
     markets = dict(await _options(session, producer, "market"))
     units = dict(await _options(session, producer, "unit"))
@@ -132,8 +131,8 @@ async def _confirm(
     )
     buttons = [
         [
-            (_say(producer, t.SEND), "rp:confirm:send"),
-            (_say(producer, t.CANCEL), "rp:confirm:cancel"),
+            (_say(producer, texts.SEND), "rp:confirm:send"),
+            (_say(producer, texts.CANCEL), "rp:confirm:cancel"),
         ]
     ]
-    return Screen(_say(producer, t.SEND_REPORT, what=what), buttons)
+    return Screen(_say(producer, texts.SEND_REPORT, what=what), buttons)

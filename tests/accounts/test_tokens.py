@@ -4,6 +4,7 @@ import httpx
 import pytest
 from sqlmodel import select
 
+from app.accounts.actor import Actor
 from app.accounts.models import ApiToken, Role
 from app.accounts.service import create_token
 from app.core.config import Settings
@@ -23,7 +24,7 @@ async def issue(
             role=role,
             countries=countries,
             key=settings.secret_key.get_secret_value(),
-            actor="test",
+            actor=Actor.system("test"),
         )
     return issued.token
 

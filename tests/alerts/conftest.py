@@ -27,7 +27,8 @@ from app.producers.models import (
     ProducerKind,
     SubscriptionCreate,
 )
-from app.producers.service import add_subscription, create_producer
+from app.producers.service import create_producer
+from app.producers.subscriptions import add_subscription
 from jobs.dispatcher import Dispatcher
 from tests.conftest import Tokens
 from tests.fakes.channel import RecordingChannel

@@ -40,6 +40,8 @@ SAMPLE = {
     "percent": "10",
     "time": "07:00",
     "stop": "STOP Mango Muse",
+    "when": "every new price",
+    "amount": "13,000",
 }
 
 

@@ -29,8 +29,8 @@ from app.core.db import Database, parse_database_url
 from app.core.migrations import upgrade
 from app.leads.models import BuyerLead
 from app.prices.models import PriceObservation
+from app.producers.addresses import find_by_urn
 from app.producers.models import ProducerStatus, Subscription
-from app.producers.service import find_by_urn
 
 EVERYDAY: dict[str, tuple[str, ...]] = {
     "en": (

@@ -21,8 +21,8 @@ from app.leads.models import BuyerLead
 from app.prices.curation import create_price
 from app.prices.models import FxRateIn, PriceCreate, PriceObservation, PriceStatus
 from app.prices.rates import add_fx_rate
+from app.producers.addresses import find_by_urn
 from app.producers.models import Producer, ProducerStatus, Subscription
-from app.producers.service import find_by_urn
 from tests.commands.conftest import PHONE, Ask
 
 ADMIN = Staff(user_id=0, name="ana", role=Role.ADMIN, countries=None)

@@ -21,7 +21,7 @@ from app.core.config import Settings
 from app.core.db import Database
 from app.prices.curation import create_price
 from app.prices.models import PriceCreate
-from app.producers.service import find_by_urn
+from app.producers.addresses import find_by_urn
 from app.text.formatting import Script
 from app.text.sms import Encoding, analyse
 

@@ -11,8 +11,8 @@ from sqlmodel import select
 
 from app.commands.parse import Parser, load_parser
 from app.core.db import Database
+from app.producers.addresses import find_by_urn
 from app.producers.models import ProducerStatus, Subscription
-from app.producers.service import find_by_urn
 from tests.commands.conftest import PHONE, Ask
 from tests.commands.test_corpus import describe
 

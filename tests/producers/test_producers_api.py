@@ -13,7 +13,7 @@ from app.alerts.models import Delivery, DeliveryStatus
 from app.commands.models import InboundMessage
 from app.core.db import Database
 from app.core.masking import mask_phone
-from app.producers.service import register_from_message
+from app.producers.self_service import register_from_message
 from tests.alerts.conftest import publish, register
 from tests.conftest import Tokens
 

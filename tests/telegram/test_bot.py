@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import httpx
@@ -14,6 +15,9 @@ from sqlmodel import select
 from telegram import Bot
 
 from app.alerts.models import ChannelName, Delivery
+from app.commands.handle import Sender, handle_text
+from app.commands.own_alerts import view_alerts
+from app.commands.parse import load_parser
 from app.core.config import Settings
 from app.core.db import Database
 from app.main import create_app
@@ -304,3 +308,86 @@ async def test_a_malformed_update_with_the_right_secret_is_dropped_and_logged(
             assert response.status_code == 200  # a 4xx would only make Telegram resend it
     assert caplog.text.count("unreadable Telegram update dropped") == 3
     assert bot_api.sent == []
+
+
+async def test_buttons_and_words_change_the_same_alerts(
+    bot_api: FakeBotApi, bot_settings: Settings, database: Database, seeded: None
+) -> None:
+    """The /alerts buttons and the SMS words go through the same service: a rule tapped on
+    Telegram is moved by words typed there, listed in the same words, and ended by SMS."""
+    async with running(bot_settings) as bot:
+        await register_until_phone(bot, bot_api)
+        await finish_registration(bot, bot_api)
+        await post(bot, bot_api.user_message(CHAT, "/alerts"))
+        _, offered = last_buttons(bot_api)
+        await tap(bot, bot_api, offered[0])
+        _, rules = last_buttons(bot_api)
+        await tap(bot, bot_api, next(r for r in rules if r.endswith(":digest")))
+        await post(bot, bot_api.user_message(CHAT, "DAILY 18:30"))
+        assert "18:30" in bot_api.sent[-1]["text"]
+        await post(bot, bot_api.user_message(CHAT, "/alerts"))
+        markup = bot_api.sent[-1]["reply_markup"]
+        labels = [b["text"] for row in markup["inline_keyboard"] for b in row]
+    async with database.session() as s:
+        producer = (await s.exec(select(Producer))).one()
+        alert = (await s.exec(select(Subscription))).one()
+        parser = await load_parser(s)
+        listed = await view_alerts(s, producer, parser, producer.locale)
+    assert (alert.rule, alert.digest_time) == ("digest", "18:30")
+    assert labels == [f"{listed[0].what} · {listed[0].when}"]
+    assert "18:30" in listed[0].when
+    async with database.session() as s:  # the number shared at sign-up, by SMS
+        replies = await handle_text(
+            s,
+            parser=parser,
+            text="STOP MANGO MUSE",
+            sender=Sender("tel:+959250000123", "sms"),
+            settings=bot_settings,
+        )
+    assert len(replies) == 1
+    async with database.session() as s:
+        assert (await s.exec(select(Subscription))).all() == []
+
+
+_SESSIONS_OPEN: ContextVar[int] = ContextVar("sessions_open", default=0)
+
+
+async def test_no_transaction_is_held_while_the_bot_talks_to_telegram(
+    bot_api: FakeBotApi,
+    bot_settings: Settings,
+    client: httpx.AsyncClient,
+    tokens: Tokens,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every request to the Bot API is made after the update's transaction has ended: on
+    SQLite an open transaction holds the database's write lock for the whole request."""
+    await publish(client, tokens, "12600")
+    opened = Database.session
+    held: list[tuple[str, int]] = []
+
+    @asynccontextmanager
+    async def counted(self: Database) -> AsyncIterator[Any]:
+        token = _SESSIONS_OPEN.set(_SESSIONS_OPEN.get() + 1)
+        try:
+            async with opened(self) as session:
+                yield session
+        finally:
+            _SESSIONS_OPEN.reset(token)
+
+    posted = Bot._post
+
+    async def watched(self: Bot, endpoint: str, *args: Any, **kwargs: Any) -> Any:
+        held.append((endpoint, _SESSIONS_OPEN.get()))
+        return await posted(self, endpoint, *args, **kwargs)
+
+    monkeypatch.setattr(Database, "session", counted)
+    monkeypatch.setattr(Bot, "_post", watched)
+    async with running(bot_settings) as bot:
+        await register_until_phone(bot, bot_api)
+        await finish_registration(bot, bot_api)
+        await post(bot, bot_api.user_message(CHAT, "mango muse"))
+        await post(bot, bot_api.user_message(CHAT, "/alerts"))
+        await tap(bot, bot_api, last_buttons(bot_api)[1][0])
+    sends = [(e, n) for e, n in held if e in ("sendMessage", "editMessageText")]
+    assert len(sends) >= 10
+    assert [s for s in sends if s[1]] == []

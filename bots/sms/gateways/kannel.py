@@ -17,7 +17,7 @@ import httpx
 
 from app.channels.base import ChannelError, ErrorKind, OutboundMessage, SendResult
 from app.core import clock
-from app.producers.service import country_of_phone
+from app.producers.addresses import country_of_phone
 from app.text.sms import is_gsm7
 from bots.sms.gateways.base import (
     InboundSms,
