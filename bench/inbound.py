@@ -14,11 +14,13 @@ import asyncio
 import contextlib
 import datetime as dt
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
 from pathlib import Path
@@ -162,24 +164,27 @@ async def server(url: str, logs: Path) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def _load(
-    calls: list[Callable[[], Awaitable[bool]]], concurrency: int
-) -> tuple[float, list[float], int]:
-    """Run the calls with `concurrency` in flight: wall seconds, each call's seconds, failures."""
+    calls: list[Callable[[], Awaitable[int]]], concurrency: int
+) -> tuple[float, list[float], Counter[str]]:
+    """Run the calls (each returns its HTTP status) with `concurrency` in flight: wall seconds,
+    each call's seconds, and the failures counted by what they were (a status, or the client's
+    exception), so that a failed run says why."""
     pending = list(reversed(calls))
     times: list[float] = []
-    failures = 0
+    failures: Counter[str] = Counter()
 
     async def worker() -> None:
-        nonlocal failures
         while pending:
             call = pending.pop()
             start = time.perf_counter()
             try:
-                ok = await call()
-            except httpx.HTTPError:
-                ok = False
+                status = await call()
+            except httpx.HTTPError as exc:
+                failures[type(exc).__name__] += 1
+            else:
+                if status != 200:
+                    failures[str(status)] += 1
             times.append(time.perf_counter() - start)
-            failures += not ok
 
     start = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
@@ -188,14 +193,14 @@ async def _load(
 
 def _ask(
     client: httpx.AsyncClient, phone: str, text: str, msg_id: str
-) -> Callable[[], Awaitable[bool]]:
+) -> Callable[[], Awaitable[int]]:
     query = (
         f"secret={SECRET}&from={phone}&to=1234&text={quote(text)}&coding=0&charset=UTF-8"
         f"&id={msg_id}"
     )
 
-    async def call() -> bool:
-        return (await client.get(f"/webhooks/sms/kannel/inbound?{query}")).status_code == 200
+    async def call() -> int:
+        return (await client.get(f"/webhooks/sms/kannel/inbound?{query}")).status_code
 
     return call
 
@@ -223,22 +228,26 @@ async def run(
 ) -> dict[str, Any]:
     async with bench_database(database) as url:
         await _populate(url)
-        with tempfile.TemporaryDirectory() as tmp:
-            async with server(url, Path(tmp) / "mic.log") as client:
-                warm = [_ask(client, "959240999999", "mango muse", "warm-up")]
-                await _load(warm, 1)  # parser, catalogs and the Zawgyi model load on first use
+        # The server's log is kept when a question failed or was lost: it says why.
+        logs = Path(tempfile.mkdtemp(prefix="mic-bench-inbound-"))
+        async with server(url, logs / "mic.log") as client:
+            warm = [_ask(client, "959240999999", "mango muse", "warm-up")]
+            await _load(warm, 1)  # parser, catalogs and the Zawgyi model load on first use
 
-                async def healthz() -> bool:
-                    return (await client.get("/healthz")).status_code == 200
+            async def healthz() -> int:
+                return (await client.get("/healthz")).status_code
 
-                health_s, _, _ = await _load([healthz] * requests, concurrency)
-                asked = questions(requests)
-                ids = [f"bench-{i}" for i in range(requests)]
-                calls = [_ask(client, p, t, i) for (p, t), i in zip(asked, ids, strict=True)]
-                wall_s, times, errors = await _load(calls, concurrency)
+            health_s, _, _ = await _load([healthz] * requests, concurrency)
+            asked = questions(requests)
+            ids = [f"bench-{i}" for i in range(requests)]
+            calls = [_ask(client, p, t, i) for (p, t), i in zip(asked, ids, strict=True)]
+            wall_s, times, errors = await _load(calls, concurrency)
         lost = await _lost(url, ids)
+    failed = sum(errors.values())
+    if not failed and not lost:
+        shutil.rmtree(logs)
     ordered = sorted(times)
-    answered_per_s = (requests - errors) / wall_s
+    answered_per_s = (requests - failed) / wall_s
     healthz_per_s = requests / health_s
     return {
         "bench": "inbound",
@@ -248,8 +257,13 @@ async def run(
         "answered_per_s": round(answered_per_s, 1),
         "p50_ms": round(statistics.median(ordered) * 1000, 1),
         "p99_ms": round(ordered[max(0, int(len(ordered) * 0.99) - 1)] * 1000, 1),
-        "errors": errors,
+        "errors": failed,
         "lost": lost,
         "healthz_per_s": round(healthz_per_s, 1),
         "ratio": round(answered_per_s / healthz_per_s, 3),
+        **(
+            {"error_kinds": dict(errors), "server_log": str(logs / "mic.log")}
+            if failed or lost
+            else {}
+        ),
     }
