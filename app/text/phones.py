@@ -41,11 +41,12 @@ _IMPOSSIBLE: Final = {
 }
 
 
-# What a written number may hold besides digits: a leading `+` and the separators people and
-# gateways put inside numbers. libphonenumber would read letters as a keypad's (`25O` -> `256`,
-# an operator's sender name `MPT` as digits): a typo must be refused, not dialled.
-_WRITTEN_NUMBER: Final = re.compile(r"\+?[0-9][0-9\s\-().]*")
+# What a written number may hold besides digits: the separators people and gateways put in
+# numbers (`(09) 250 000 123`, `(+95) 9-250...`), and once they are gone, a leading `+`.
+# libphonenumber would read letters as a keypad's (`25O` -> `256`, an operator's sender name
+# `MPT` as digits): a typo must be refused, not dialled.
 _SEPARATORS: Final = re.compile(r"[\s\-().]")
+_DIGITS: Final = re.compile(r"\+?[0-9]+")
 
 
 def country_name(code: str) -> str:
@@ -69,10 +70,9 @@ def is_mobile_number(number: phonenumbers.PhoneNumber) -> bool:
     return phonenumbers.is_valid_number(number) and phonenumbers.number_type(number) in _MOBILE
 
 
-def _international(text: str) -> str:
+def _international(digits: str) -> str:
     """`959...` and `00959...` as `+959...`: with no country to read a national number against,
     digits are international. Gateways report senders that way (Android, Kannel drop the `+`)."""
-    digits = _SEPARATORS.sub("", text)
     if digits.startswith("+"):
         return digits
     return "+" + digits.removeprefix("00")
@@ -87,9 +87,9 @@ def phone_e164(raw: str, country: str | None) -> str:
     InvalidInput says why: no number (letters included), a wrong length, a number of another
     country ("+1415... is a US number, producer is in MM"), or not a mobile number there.
     """
-    text = to_ascii_digits(raw).strip()
+    text = _SEPARATORS.sub("", to_ascii_digits(raw))
     where = "" if country else " in international form (+95 9 ...)"
-    if not _WRITTEN_NUMBER.fullmatch(text):
+    if not _DIGITS.fullmatch(text):
         raise InvalidInput(f"phone {raw!r} is not a phone number{where}")
     if country is None:
         text = _international(text)

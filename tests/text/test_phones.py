@@ -31,6 +31,9 @@ from app.text.phones import (
         ("00959250123789", None, "+959250123789"),
         ("၉၅၉၂၅၀၁၂၃၇၈၉", None, "+959250123789"),
         ("+95 (9) 250-123.789", None, "+959250123789"),
+        # A leading bracket, as numbers are often written on forms and business cards.
+        ("(09) 250 123 789", "MM", "+959250123789"),
+        ("(+95) 9 250 123 789", None, "+959250123789"),
     ],
 )
 def test_phone_numbers_are_normalised_to_e164(raw: str, country: str | None, e164: str) -> None:
