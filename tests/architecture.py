@@ -26,9 +26,11 @@ ROOT = Path(__file__).resolve().parent.parent
 # core and text are the toolbox; catalogue (countries, commodities, markets) and channels (what a
 # transport must offer the outbox) stand on them; accounts holds staff, tokens, audit and
 # contacts. The domains come next: producers, prices and notices on their own, leads, which
-# quotes prices' currencies, then alerts, which reads all of them to build its messages. sources
-# feeds prices and leads and has their fan-out run; commands answers producers' messages using
-# every domain; inbound receives messages from the gateways and hands them to commands.
+# quotes prices' currencies, then alerts, which reads all of them to build its messages, and
+# sources beside it, which feeds prices and leads (the caller passes it the alerts to run);
+# commands answers producers' messages using every domain; at the top, inbound receives
+# messages from the gateways and hands them to commands, and lifecycle changes or erases a
+# producer together with what alerts and commands keep of them.
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"core"}),
     frozenset({"text"}),

@@ -11,13 +11,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts.models import Role, StaffUser
-from app.alerts.content import Variant
+from app.alerts import delivery
 from app.alerts.direct import queue_direct
 from app.alerts.models import Broadcast, BroadcastKind, ChannelName
 from app.core import clock
 from app.core.config import Settings
 from app.prices.models import StaleSeries
-from app.text.formatting import Script
 
 SMS_CHARS = 450  # three GSM-7 segments: enough for a handful of series and the pointer
 
@@ -62,17 +61,16 @@ async def send_stale_reports(
         taken = await session.exec(select(Broadcast.id).where(Broadcast.key == key))
         if taken.first() is not None:  # the job ran twice today: once is enough
             continue
-        telegram = user.contact.startswith("telegram:")
-        channel = ChannelName.TELEGRAM if telegram else ChannelName.SMS
+        channel = delivery.channel_of(user.contact)
         await queue_direct(
             session,
             kind=BroadcastKind.REPORT,
             key=key,
-            text=stale_report(country, series, sms=not telegram),
+            text=stale_report(country, series, sms=channel is ChannelName.SMS),
             urn=user.contact,
             country=country,
             producer=None,
-            variant=Variant("en", Script.UNICODE, "latin", False, channel),
+            variant=delivery.variant_for(None, channel, locale="en"),
             settings=settings,
             now=clock.utcnow(),
         )

@@ -71,15 +71,18 @@ async def get_staff(
     found = await authenticate(
         session, token=credentials.credentials, key=settings.secret_key.get_secret_value()
     )
+    database = get_database(request)
     if found.record_use:
-        if is_read(request):
+        if is_read(request) and database.read_engine is not database.engine:
             # A read session cannot write: the use gets a short write transaction of its own,
-            # at most once a minute per token.
-            async with get_database(request).session() as writer:
+            # at most once a minute per token (so a GET waits for the write lock that often).
+            async with database.session() as writer:
                 await record_token_use(writer, found.token_id)
         else:
-            # A write session already holds SQLite's write turn: a second one would wait for it
-            # forever, so the use is recorded in the request's own transaction.
+            # A write session holds SQLite's write turn already, and an in-memory database's
+            # read session shares the writers' one connection: a second write session would
+            # wait for the turn this task holds (and fail after WRITER_WAIT_S), so the use is
+            # recorded in the request's own transaction.
             await record_token_use(session, found.token_id)
     return found.staff
 

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from app.core.db import parse_database_url
 from app.core.errors import ConfigurationError
 
 # Values shipped in .env.example and as defaults; a production deployment must replace them.
@@ -125,8 +126,6 @@ class Settings(BaseSettings):
     @property
     def sqlite_path(self) -> Path | None:
         """The database file for an SQLite URL, None for other engines or in-memory SQLite."""
-        from app.core.db import parse_database_url
-
         return parse_database_url(self.database_url).sqlite_path
 
     def check_production_secrets(self) -> None:

@@ -157,10 +157,10 @@ _TURN = "mic_writer_turn"
 def _one_writer_at_a_time(engine: sa.Engine, wait_s: float) -> None:
     """Transactions of this process take turns for SQLite's write lock, in arrival order.
 
-    Every transaction begins IMMEDIATE, so SQLite lets one at a time in; the others would poll
-    in its busy handler (sleeping ever longer, out of order) and fail with "database is
-    locked" after busy_timeout under load. Queueing on an asyncio lock instead lets each
-    transaction wait its turn without polling; busy_timeout still covers other processes
+    Every transaction of the write engine begins IMMEDIATE, so SQLite lets one at a time in;
+    the others would poll in its busy handler (sleeping ever longer, out of order) and fail with
+    "database is locked" after busy_timeout under load. Queueing on an asyncio lock instead lets
+    each transaction wait its turn without polling; busy_timeout still covers other processes
     (a `mic dispatcher` next to `mic run`). The turn is taken when the transaction begins, not
     when the session opens, so a session doing slow work before its first query holds nothing.
     """
