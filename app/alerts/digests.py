@@ -90,7 +90,7 @@ async def _digest_for(
     await run_core(
         session,
         sa.update(DELIVERY)
-        .where(col(Delivery.id).in_([d.id for d in items]))
+        .where(DELIVERY.c.id.in_([d.id for d in items]))
         .values(merged_into=digest.id, next_attempt_at=None, updated_at=now),
     )
 

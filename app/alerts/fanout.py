@@ -34,16 +34,17 @@ from app.alerts.models import (
 from app.alerts.tables import (
     ADDRESS,
     BROADCAST_TEXT,
+    COMMODITY,
     COUNTRY,
     DELIVERY,
+    MARKET,
     PRODUCER,
     SUBSCRIPTION,
 )
 from app.alerts.texts import text_row
-from app.catalogue.models import Commodity, Market
 from app.core import clock
 from app.core.config import Settings
-from app.core.db import UTCDateTime, core_table, run_core
+from app.core.db import UTCDateTime, run_core
 from app.leads.models import BuyerLead
 from app.notices.models import Notice
 from app.prices.models import PriceObservation
@@ -72,8 +73,6 @@ class Audience:
 
 # --- audiences ----------------------------------------------------------------------------------
 
-SUBSCRIBED = SUBSCRIPTION.c
-
 
 def _no_digest() -> sa.ColumnElement[Any]:
     return sa.cast(sa.null(), sa.String).label("digest_time")
@@ -84,7 +83,7 @@ async def price_audience(session: AsyncSession, price: PriceObservation) -> Audi
     payload = await price_payload(session, price)
     value = Decimal(price.price)
     previous = None if payload["previous"] is None else Decimal(payload["previous"])
-    rule, threshold = SUBSCRIBED.rule, SUBSCRIBED.threshold
+    rule, threshold = SUBSCRIPTION.c.rule, SUBSCRIPTION.c.threshold
     fires = [rule == Rule.EVERY, rule == Rule.DIGEST]
     if previous is None:
         fires += [
@@ -101,21 +100,21 @@ async def price_audience(session: AsyncSession, price: PriceObservation) -> Audi
             moved = abs(value - previous) / previous * 100
             fires.append(sa.and_(rule == Rule.CHANGE_PCT, threshold <= moved))
     matching = (
-        SUBSCRIBED.commodity_id == price.commodity_id,
-        sa.or_(SUBSCRIBED.variety_id.is_(None), SUBSCRIBED.variety_id == price.variety_id),
-        sa.or_(SUBSCRIBED.market_id.is_(None), SUBSCRIBED.market_id == price.market_id),
+        SUBSCRIPTION.c.commodity_id == price.commodity_id,
+        sa.or_(SUBSCRIPTION.c.variety_id.is_(None), SUBSCRIPTION.c.variety_id == price.variety_id),
+        sa.or_(SUBSCRIPTION.c.market_id.is_(None), SUBSCRIPTION.c.market_id == price.market_id),
         sa.or_(*fires),
     )
     recipients = (
         sa.select(
-            SUBSCRIBED.producer_id.label("producer_id"),
+            SUBSCRIPTION.c.producer_id.label("producer_id"),
             sa.func.max(sa.case((rule != Rule.DIGEST, 1), else_=0)).label("immediate"),
-            sa.func.min(sa.case((rule == Rule.DIGEST, SUBSCRIBED.digest_time), else_=None)).label(
-                "digest_time"
-            ),
+            sa.func.min(
+                sa.case((rule == Rule.DIGEST, SUBSCRIPTION.c.digest_time), else_=None)
+            ).label("digest_time"),
         )
         .where(*matching)
-        .group_by(SUBSCRIBED.producer_id)
+        .group_by(SUBSCRIPTION.c.producer_id)
         .subquery("recipients")
     )
     return Audience(
@@ -126,8 +125,8 @@ async def price_audience(session: AsyncSession, price: PriceObservation) -> Audi
         recipients=recipients,
         capped=True,
         refs={"price_id": price.id},
-        members=sa.select(SUBSCRIBED.producer_id).where(*matching),
-        digest_times=sa.select(SUBSCRIBED.digest_time)
+        members=sa.select(SUBSCRIPTION.c.producer_id).where(*matching),
+        digest_times=sa.select(SUBSCRIPTION.c.digest_time)
         .where(*matching, rule == Rule.DIGEST)
         .distinct(),
     )
@@ -136,12 +135,12 @@ async def price_audience(session: AsyncSession, price: PriceObservation) -> Audi
 async def lead_audience(session: AsyncSession, lead: BuyerLead) -> Audience:
     assert lead.id is not None
     recipients = (
-        sa.select(SUBSCRIBED.producer_id.label("producer_id"), sa.literal(1).label("immediate"))
+        sa.select(SUBSCRIPTION.c.producer_id.label("producer_id"), sa.literal(1).label("immediate"))
         .add_columns(_no_digest())
-        .join(PRODUCER, PRODUCER.c.id == SUBSCRIBED.producer_id)
+        .join(PRODUCER, PRODUCER.c.id == SUBSCRIPTION.c.producer_id)
         .where(
-            SUBSCRIBED.commodity_id == lead.commodity_id,
-            SUBSCRIBED.leads,
+            SUBSCRIPTION.c.commodity_id == lead.commodity_id,
+            SUBSCRIPTION.c.leads,
             PRODUCER.c.country_code == lead.country_code,
         )
         .distinct()
@@ -165,19 +164,17 @@ async def notice_audience(session: AsyncSession, notice: Notice) -> Audience:
     ).add_columns(_no_digest())
     query = query.where(PRODUCER.c.country_code.in_(notice.countries))
     if notice.commodities:
-        commodities = core_table(Commodity).c
-        ids = sa.select(commodities.id).where(commodities.slug.in_(notice.commodities))
+        ids = sa.select(COMMODITY.c.id).where(COMMODITY.c.slug.in_(notice.commodities))
         query = query.where(
             sa.exists().where(
-                SUBSCRIBED.producer_id == PRODUCER.c.id, SUBSCRIBED.commodity_id.in_(ids)
+                SUBSCRIPTION.c.producer_id == PRODUCER.c.id, SUBSCRIPTION.c.commodity_id.in_(ids)
             )
         )
     if notice.markets:
-        markets = core_table(Market).c
-        ids = sa.select(markets.id).where(markets.slug.in_(notice.markets))
+        ids = sa.select(MARKET.c.id).where(MARKET.c.slug.in_(notice.markets))
         query = query.where(
             sa.exists().where(
-                SUBSCRIBED.producer_id == PRODUCER.c.id, SUBSCRIBED.market_id.in_(ids)
+                SUBSCRIPTION.c.producer_id == PRODUCER.c.id, SUBSCRIPTION.c.market_id.in_(ids)
             )
         )
     return Audience(
