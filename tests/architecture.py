@@ -61,7 +61,8 @@ TRANSPORTS = ("bots", "jobs")
 # bots/ turn messages into service calls and answers into messages; the services do the database
 # work. A session may pass through bots/ (to be handed to a service, committed or rolled back), but
 # nothing in bots/ reads or changes rows with it: no statement builders, no query helpers, and no
-# query or row method called on anything named like a session or connection.
+# query or row method called on anything named like a session or connection. Nor a savepoint: which
+# part of a change may fail alone is the service's decision.
 DATABASE_MODULES = ("sqlalchemy", "sqlmodel")
 ALLOWED_DATABASE_NAMES = frozenset({"AsyncSession"})  # the type of a session handed to a service
 QUERY_HELPERS = frozenset({"run_core", "insert_missing"})  # app.core.db's statement runners
@@ -82,6 +83,7 @@ QUERY_METHODS = frozenset(
         "merge",
         "refresh",
         "flush",
+        "begin_nested",
     }
 )
 SESSION_LIKE = ("session", "connection")

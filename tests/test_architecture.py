@@ -228,6 +228,8 @@ def test_database_work_in_bots_is_caught(tmp_path: Path) -> None:
                 "    await connection.execute(statement)\n"
                 "    context.user_data.get('locale')\n"
                 "    await session.commit()\n"
+                "    async with session.begin_nested():\n"
+                "        pass\n"
             ),
         },
     )
@@ -240,6 +242,7 @@ def test_database_work_in_bots_is_caught(tmp_path: Path) -> None:
         Finding("bots/telegram/menus.py", 7, "calls session.get()"),
         Finding("bots/telegram/menus.py", 8, "calls db_session.add()"),
         Finding("bots/telegram/menus.py", 9, "calls connection.execute()"),
+        Finding("bots/telegram/menus.py", 12, "calls session.begin_nested()"),
     ]
 
 

@@ -25,7 +25,7 @@ from app.catalogue.service import country_today
 from app.commands import replies
 from app.commands.keywords import Intent
 from app.commands.models import InboundMessage
-from app.commands.own_alerts import describe_rule, view_alerts
+from app.commands.own_alerts import describe_rule, example_alert, series_name, view_alerts
 from app.commands.parse import Command, Parser
 from app.core import clock
 from app.core.config import Settings
@@ -38,7 +38,6 @@ from app.prices.duplicates import DuplicatePrice
 from app.prices.models import PriceCreate, PriceObservation, PricePublic, PriceStatus, PriceType
 from app.prices.reads import to_public
 from app.producers import self_service, subscriptions
-from app.producers import service as producers
 from app.producers.addresses import country_of_phone, find_by_urn
 from app.producers.models import Digits, Producer, ProducerRole, ProducerStatus, Rule, Subscription
 from app.producers.subscriptions import AlertRule, Series
@@ -108,17 +107,36 @@ class _Turn:
 
     def finish(self, texts: Sequence[str]) -> list[str]:
         """At most three messages, each within two SMS segments on SMS, most useful first."""
+        return self._pack(texts)[0]
+
+    def finish_list(self, items: Sequence[str], after: Sequence[str], more: str) -> list[str]:
+        """finish() for a list that may be too long for SMS: as many `items` as fit, then
+        `more` ("+{count} more") saying how many were left out, then all of `after` (how to
+        act on the list), which is never the part dropped."""
+        for shown in range(len(items), -1, -1):
+            left = len(items) - shown
+            texts = [*items[:shown], *([self.say(more, count=left)] if left else []), *after]
+            messages, dropped = self._pack(texts)
+            if not dropped:
+                return messages
+        return messages
+
+    def _pack(self, texts: Sequence[str]) -> tuple[list[str], int]:
+        """The messages finish() sends, and how many texts did not fit in them."""
         shown = [present(t, self.reader, sms=self.sms) for t in texts if t]
         if not self.sms:
-            return ["\n".join(shown)] if shown else []
+            return (["\n".join(shown)] if shown else []), 0
         messages: list[str] = []
+        dropped = 0
         for text in shown:
             joined = f"{messages[-1]}\n{text}" if messages else text
             if messages and sms.segments(joined, self.splitting) <= SMS_SEGMENTS:
                 messages[-1] = joined
             elif len(messages) < MAX_MESSAGES:
                 messages.append(text)
-        return messages
+            else:
+                dropped += 1
+        return messages, dropped
 
 
 def _country_of_urn(urn: str) -> str | None:
@@ -190,7 +208,7 @@ async def _answer(turn: _Turn) -> list[str]:
     if intent is Intent.LEADS:
         return turn.finish(await _leads(turn))
     if intent is Intent.ALERTS:
-        return turn.finish(await _alerts(turn))
+        return await _alerts(turn)
     if intent is Intent.DAILY:
         return turn.finish(await _daily(turn))
     if intent is Intent.LANGUAGE:
@@ -442,17 +460,15 @@ def _distance_km(a: Market, b: Market) -> float:
 # --- subscriptions ------------------------------------------------------------------------------
 
 
-async def _what(turn: _Turn) -> str:
-    """ "Mango Muse": what a subscription or report is about, in the reader's words."""
+def _series(turn: _Turn) -> Series:
     c = turn.command
-    bits = []
-    if c.commodity_id:
-        bits.append((_names(turn, "commodity_id", {c.commodity_id}))[c.commodity_id])
-    if c.variety_id:
-        bits.append((_names(turn, "variety_id", {c.variety_id}))[c.variety_id])
-    if c.market_id:
-        bits.append((_names(turn, "market_id", {c.market_id}))[c.market_id])
-    return " ".join(b for b in bits if b)
+    assert c.commodity_id is not None
+    return Series(c.commodity_id, c.variety_id, c.market_id)
+
+
+def _what(turn: _Turn) -> str:
+    """ "Mango Muse": what a subscription, stop or report is about, in the reader's words."""
+    return series_name(turn.parser, _series(turn), turn.f.locale)
 
 
 async def _subscribe(turn: _Turn) -> list[str]:
@@ -477,31 +493,45 @@ async def _subscribe(turn: _Turn) -> list[str]:
         texts.append(turn.say(replies.WELCOME))
     if c.commodity_id is None:
         return [*texts, turn.say(replies.NEED_COMMODITY)]
-    alert = AlertRule()
-    what = await _what(turn)
+    what = _what(turn)
     # How to end this one alert: a bare STOP would end every message.
     stop = f"STOP {what}"
+    alert: AlertRule | None = None  # no rule word: an alert they have keeps its rule
     if c.percent is not None and c.percent > 0:
         alert = AlertRule(Rule.CHANGE_PCT, c.percent)
-        what = f"{what} ±{turn.f.number(c.percent)}%"
     elif c.threshold and c.amount is not None and c.amount > 0:
         alert = AlertRule(Rule.ABOVE if c.threshold == "above" else Rule.BELOW, c.amount)
-        what = f"{what} {'>' if alert.rule is Rule.ABOVE else '<'} {turn.f.number(c.amount)}"
     elif c.daily:
-        alert = AlertRule(Rule.DIGEST, digest_time=c.time)
+        alert = await subscriptions.at_usual_time(
+            turn.session,
+            turn.producer,
+            AlertRule(Rule.DIGEST, digest_time=c.time),
+            default=turn.settings.digest_time,
+        )
     try:
         async with turn.session.begin_nested():
             subscription = await subscriptions.change_rule(
-                turn.session,
-                producer=turn.producer,
-                series=Series(c.commodity_id, c.variety_id, c.market_id),
-                alert=alert,
+                turn.session, producer=turn.producer, series=_series(turn), alert=alert
             )
     except InvalidInput:  # a threshold no price can reach
         return [*texts, turn.say(replies.ALERT_HOW)]
-    if alert.rule is Rule.DIGEST:
-        what = f"{what}, {describe_rule(subscription, turn.f)}"
-    return [*texts, turn.say(replies.SUBSCRIBED, what=what, stop=stop)]
+    return [
+        *texts,
+        turn.say(replies.SUBSCRIBED, what=_alert_set(turn, what, subscription), stop=stop),
+    ]
+
+
+def _alert_set(turn: _Turn, what: str, subscription: Subscription) -> str:
+    """ "Mango Muse ±10%": the series and the rule the alert now fires by, said after a change
+    and after a JOIN that kept the rule they had."""
+    rule, threshold = subscription.rule, subscription.threshold
+    if rule is Rule.CHANGE_PCT and threshold is not None:
+        return f"{what} ±{turn.f.number(threshold)}%"
+    if rule in (Rule.ABOVE, Rule.BELOW) and threshold is not None:
+        return f"{what} {'>' if rule is Rule.ABOVE else '<'} {turn.f.number(threshold)}"
+    if rule is Rule.DIGEST:
+        return f"{what}, {describe_rule(AlertRule.of(subscription), turn.f)}"
+    return what
 
 
 def _confirm_stop(turn: _Turn) -> list[str]:
@@ -519,28 +549,29 @@ async def _unsubscribe(turn: _Turn) -> list[str]:
     if turn.producer.status is ProducerStatus.STOPPED and c.commodity_id is None:
         return []  # confirmed once already: a second STOP (or a looping phone) gets silence
     if c.commodity_id is None:
-        await producers.opt_out(turn.session, producer=turn.producer, channel=turn.sender.channel)
+        await self_service.opt_out(
+            turn.session, producer=turn.producer, channel=turn.sender.channel
+        )
         return [turn.say(replies.STOPPED_ALL)]
     ended = await subscriptions.end_alerts(
-        turn.session,
-        producer=turn.producer,
-        commodity_id=c.commodity_id,
-        variety_id=c.variety_id,
-        market_id=c.market_id,
+        turn.session, producer=turn.producer, series=_series(turn)
     )
-    what = await _what(turn)
+    what = _what(turn)
     return [turn.say(replies.STOPPED_ONE if ended else replies.NO_SUCH_ALERT, what=what)]
 
 
 async def _alerts(turn: _Turn) -> list[str]:
-    """ALERTS: each alert and when it fires, then how to change or end one."""
+    """ALERTS: each alert and when it fires, then how to change or end one. Alerts that do not
+    fit in the SMS replies are counted ("+3 more"), so the list never ends silently and the
+    hint always comes."""
     if turn.producer is None:
-        return [turn.say(replies.REGISTER_HINT)]
+        return turn.finish([turn.say(replies.REGISTER_HINT)])
     views = await view_alerts(turn.session, turn.producer, turn.parser, turn.f.locale)
     if not views:
-        return [turn.say(replies.NO_ALERTS)]
+        return turn.finish([turn.say(replies.NO_ALERTS)])
     lines = [turn.say(replies.ALERT_LINE, what=v.what, when=v.when) for v in views]
-    return [*lines, turn.say(replies.ALERTS_HOW, example=views[0].words.upper())]
+    hint = turn.say(replies.ALERTS_HOW, example=example_alert(views).words.upper())
+    return turn.finish_list(lines, [hint], replies.MORE_ALERTS)
 
 
 async def _daily(turn: _Turn) -> list[str]:
@@ -561,9 +592,7 @@ async def _daily(turn: _Turn) -> list[str]:
 
 async def _report(turn: _Turn) -> list[str]:
     c, producer = turn.command, turn.producer
-    if producer is None or not (
-        {ProducerRole.REPORTER, ProducerRole.TRUSTED_REPORTER} & set(producer.roles)
-    ):
+    if producer is None or not self_service.may_report(producer):
         return [turn.say(replies.REPORT_NOT_ALLOWED)]
     if None in (c.commodity_id, c.market_id, c.amount, c.currency, c.unit_id) or c.problem:
         return [turn.say(replies.REPORT_HOW)]
@@ -606,7 +635,7 @@ async def _report(turn: _Turn) -> list[str]:
         return [turn.say(replies.REPORT_REFUSED)]
     assert c.unit_id is not None and c.amount is not None and c.currency is not None
     unit = (_names(turn, "unit_id", {c.unit_id}))[c.unit_id]
-    what = f"{await _what(turn)} {turn.f.price(c.amount, c.currency, unit)}"
+    what = f"{_what(turn)} {turn.f.price(c.amount, c.currency, unit)}"
     return [turn.say(replies.REPORT_PUBLISHED if published else replies.REPORT_PENDING, what=what)]
 
 
@@ -638,7 +667,7 @@ async def _offer(turn: _Turn) -> list[str]:
             await leads.offer_lead(turn.session, data=data, actor=turn.actor)
     except (AppError, ValueError):
         return [turn.say(replies.OFFER_HOW)]
-    return [turn.say(replies.OFFER_RECEIVED, what=await _what(turn))]
+    return [turn.say(replies.OFFER_RECEIVED, what=_what(turn))]
 
 
 async def _leads(turn: _Turn) -> list[str]:

@@ -197,28 +197,15 @@ async def stop_producer(
     """Opt out, recorded by staff (a producer who asked in person or by phone)."""
     staff.require_writer()
     producer = await get_producer(session, producer_id=producer_id, staff=staff)
-    await _stop(session, producer, actor=staff.actor, channel=data.channel)
+    await record_stop(session, producer, actor=staff.actor, channel=data.channel)
     return producer
 
 
-async def opt_out(session: AsyncSession, *, producer: Producer, channel: str) -> None:
-    """The producer themselves sent STOP: nothing more is sent to them until they send JOIN.
-    Their subscriptions are kept for that JOIN."""
-    assert producer.id is not None
-    await _stop(
-        session, producer, actor=Actor.producer(producer.id), channel=_consent_channel(channel)
-    )
-
-
-def _consent_channel(channel: str) -> ConsentChannel:
-    """The channel a message came by, as consent records it (`mic ask` counts as spoken)."""
-    return ConsentChannel(channel) if channel in ("sms", "telegram") else ConsentChannel.VERBAL
-
-
-async def _stop(
+async def record_stop(
     session: AsyncSession, producer: Producer, *, actor: Actor, channel: ConsentChannel
 ) -> None:
-    """Opt out: nothing is sent to a stopped producer until they consent again."""
+    """Opt out, by staff or by the producer's own STOP (app.producers.self_service): nothing is
+    sent to a stopped producer until they consent again."""
     before = audit.snapshot(producer)
     producer.status = ProducerStatus.STOPPED
     producer.stopped_at = producer.updated_at = clock.utcnow()

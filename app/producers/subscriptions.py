@@ -31,9 +31,6 @@ from app.producers.models import (
 )
 from app.producers.service import get_producer
 
-# When a producer's first daily summary comes unless they choose: early, before the market day.
-DEFAULT_DIGEST_TIME = "07:00"
-
 
 @dataclass(frozen=True)
 class Series:
@@ -47,25 +44,39 @@ class Series:
     def of(cls, subscription: Subscription) -> Series:
         return cls(subscription.commodity_id, subscription.variety_id, subscription.market_id)
 
+    def covers(self, other: Series) -> bool:
+        """Whether the words naming this series (STOP MANGO) also name `other` (mango at Muse):
+        a variety or market left out means any."""
+        return (
+            self.commodity_id == other.commodity_id
+            and self.variety_id in (None, other.variety_id)
+            and self.market_id in (None, other.market_id)
+        )
+
 
 @dataclass(frozen=True)
 class AlertRule:
     """When an alert fires: every new price, a move of `threshold` %, crossing `threshold`, or
-    a daily summary at `digest_time` (local HH:MM; None for a producer: their usual time)."""
+    a daily summary at `digest_time` (local HH:MM; a producer who names none gets their usual
+    time, at_usual_time)."""
 
     rule: Rule = Rule.EVERY
     threshold: Decimal | None = None
     digest_time: str | None = None
 
+    @classmethod
+    def of(cls, subscription: Subscription) -> AlertRule:
+        return cls(subscription.rule, subscription.threshold, subscription.digest_time)
 
-def check_rule(alert: AlertRule, *, needs_digest_time: bool = True) -> None:
+
+def check_rule(alert: AlertRule) -> None:
     if alert.rule in (Rule.CHANGE_PCT, Rule.ABOVE, Rule.BELOW):
         if alert.threshold is None:
             raise InvalidInput(f"rule {alert.rule} needs a positive threshold")
         check_amount("threshold", alert.threshold)
     elif alert.threshold is not None:
         raise InvalidInput(f"rule {alert.rule} takes no threshold")
-    if alert.rule is Rule.DIGEST and alert.digest_time is None and needs_digest_time:
+    if alert.rule is Rule.DIGEST and alert.digest_time is None:
         raise InvalidInput("rule digest needs digest_time (HH:MM, the producer's local time)")
 
 
@@ -83,6 +94,10 @@ async def _same_series(
     if rule is not None:
         query = query.where(Subscription.rule == rule)
     return (await session.exec(query.order_by(col(Subscription.id)))).all()
+
+
+def _consented(producer: Producer) -> bool:
+    return producer.status is not ProducerStatus.STOPPED and producer.consent_at is not None
 
 
 def _require_consent(producer: Producer) -> None:
@@ -200,19 +215,24 @@ async def own_alert(
 
 
 async def change_rule(
-    session: AsyncSession, *, producer: Producer, series: Series, alert: AlertRule
+    session: AsyncSession, *, producer: Producer, series: Series, alert: AlertRule | None
 ) -> Subscription:
     """The producer's alert on `series`, firing by `alert` from now on: created when they had
     none, changed when they had one (extra ones staff added for that series are ended, so that
-    exactly the rule the producer chose fires). A daily summary with no time comes at the time
-    of their other summaries, else at DEFAULT_DIGEST_TIME."""
+    exactly the rule the producer chose fires). A daily summary names its time (at_usual_time).
+
+    `alert` None is a follow without a rule word (JOIN MANGO MUSE, "Alert me"): an alert they
+    already have keeps its rule, so a producer who stops and joins again, or taps "Alert me"
+    under a price they get daily, keeps what they chose; a new one fires on every price."""
     assert producer.id is not None
     _require_consent(producer)
-    check_rule(alert, needs_digest_time=False)
-    if alert.rule is Rule.DIGEST and alert.digest_time is None:
-        alert = AlertRule(Rule.DIGEST, None, await usual_digest_time(session, producer))
-    actor = Actor.producer(producer.id)
     existing = list(await _same_series(session, producer.id, series))
+    if alert is None:
+        if existing:
+            return existing[0]
+        alert = AlertRule()
+    check_rule(alert)
+    actor = Actor.producer(producer.id)
     for extra in existing[1:]:
         await _delete(session, producer, extra, actor=actor, action="subscription.stop")
     subscription = existing[0] if existing else _new(producer.id, series, alert, leads=False)
@@ -232,10 +252,48 @@ async def change_rule(
     return subscription
 
 
-async def usual_digest_time(session: AsyncSession, producer: Producer) -> str:
-    """When the producer's daily summaries come (the first one's time), else the default."""
-    times = [s.digest_time for s in await list_alerts(session, producer) if s.digest_time]
-    return times[0] if times else DEFAULT_DIGEST_TIME
+async def at_usual_time(
+    session: AsyncSession, producer: Producer, alert: AlertRule, *, default: str
+) -> AlertRule:
+    """`alert`, and when it is a daily summary the producer gave no time for (ALERT MANGO
+    DAILY, the Daily button), at their usual time (usual_digest_time)."""
+    if alert.rule is not Rule.DIGEST or alert.digest_time is not None:
+        return alert
+    usual = await usual_digest_time(session, producer, default=default)
+    return AlertRule(Rule.DIGEST, None, usual)
+
+
+async def change_own_rule(
+    session: AsyncSession,
+    *,
+    producer: Producer,
+    subscription_id: int,
+    alert: AlertRule,
+    default_digest_time: str,
+) -> Subscription | None:
+    """change_rule() for the series of one of the producer's alerts, picked by id (a button).
+    None, changing nothing, when the alert is not theirs (a stale or forged button) or they have
+    stopped since it was shown: checked before anything is written, so the caller's transaction
+    needs no savepoint."""
+    subscription = await own_alert(session, producer, subscription_id)
+    if subscription is None or not _consented(producer):
+        return None
+    alert = await at_usual_time(session, producer, alert, default=default_digest_time)
+    return await change_rule(
+        session, producer=producer, series=Series.of(subscription), alert=alert
+    )
+
+
+async def usual_digest_time(session: AsyncSession, producer: Producer, *, default: str) -> str:
+    """When the producer's daily summaries come: the earliest of their summaries' times, the
+    time app.alerts' fan-out sends a price followed by several summaries at; `default` (the
+    service's MIC_DIGEST_TIME) when they have none."""
+    times = [
+        s.digest_time
+        for s in await list_alerts(session, producer)
+        if s.rule is Rule.DIGEST and s.digest_time
+    ]
+    return min(times, default=default)
 
 
 async def remove_alert(session: AsyncSession, *, producer: Producer, subscription_id: int) -> bool:
@@ -253,32 +311,16 @@ async def remove_alert(session: AsyncSession, *, producer: Producer, subscriptio
     return True
 
 
-async def end_alerts(
-    session: AsyncSession,
-    *,
-    producer: Producer,
-    commodity_id: int,
-    variety_id: int | None = None,
-    market_id: int | None = None,
-) -> int:
-    """STOP MANGO ends every mango alert, STOP MANGO MUSE only those at Muse. Returns how many
-    ended."""
+async def end_alerts(session: AsyncSession, *, producer: Producer, series: Series) -> int:
+    """STOP MANGO ends every mango alert, STOP MANGO MUSE only those at Muse (Series.covers).
+    Returns how many ended."""
     assert producer.id is not None
-    rows = (
-        await session.exec(
-            select(Subscription).where(
-                Subscription.producer_id == producer.id,
-                Subscription.commodity_id == commodity_id,
-                *([Subscription.variety_id == variety_id] if variety_id else []),
-                *([Subscription.market_id == market_id] if market_id else []),
-            )
-        )
-    ).all()
-    for row in rows:
+    ended = [s for s in await list_alerts(session, producer) if series.covers(Series.of(s))]
+    for row in ended:
         await _delete(
             session, producer, row, actor=Actor.producer(producer.id), action="subscription.stop"
         )
-    return len(rows)
+    return len(ended)
 
 
 async def set_digest_time(session: AsyncSession, *, producer: Producer, digest_time: str) -> int:

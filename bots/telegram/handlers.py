@@ -28,6 +28,7 @@ from app.core.db import Database
 from app.core.i18n import translator
 from app.producers.addresses import find_by_urn, telegram_urn
 from app.producers.models import Producer, ProducerStatus
+from app.producers.self_service import may_report
 from bots.telegram import menus, registration, report, texts
 from bots.telegram.screens import Screen
 
@@ -93,7 +94,7 @@ async def _show(update: Update, screen: Screen, *, edit: bool) -> None:
 
 
 async def _locale(database: Database, urn: str) -> str:
-    async with database.session() as session:
+    async with database.read_session() as session:
         producer = await find_by_urn(session, urn)
         if producer is not None:
             return producer.locale
@@ -204,12 +205,21 @@ async def _menu_button(
         subscription_id, _, key = value.partition(":")
         if not subscription_id.isdigit():
             return None
-        if not await menus.change_alert(session, producer, int(subscription_id), key):
+        digest_time = brain.settings.digest_time
+        if not await menus.change_alert(
+            session, producer, int(subscription_id), key, default_digest_time=digest_time
+        ):
             return None
         return await menus.alerts_menu(session, producer, parser)
     if kind in ("a", "p") and value.isdigit():
         if kind == "a":
-            return await menus.alert_menu(session, producer, parser, int(value))
+            return await menus.alert_menu(
+                session,
+                producer,
+                parser,
+                int(value),
+                default_digest_time=brain.settings.digest_time,
+            )
         question = await menus.price_question(session, producer, parser, int(value))
         if question is None:
             return None
@@ -322,7 +332,7 @@ async def _menu(
         return await menus.alerts_menu(session, producer, await brain.parsers.get(session))
     if command == "price":
         return await menus.price_menu(session, producer, await brain.parsers.get(session))
-    if command == "report" and report.may_report(producer):
+    if command == "report" and may_report(producer):
         return await report.start(session, producer, urn)
     return None
 

@@ -12,13 +12,14 @@ from decimal import Decimal
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.commands.own_alerts import view_alert, view_alerts
+from app.commands import replies
+from app.commands.own_alerts import describe_rule, view_alert, view_alerts
 from app.commands.parse import Parser
-from app.core.errors import Conflict
-from app.core.i18n import LOCALES, translator
+from app.core.i18n import LOCALES
 from app.producers import subscriptions
 from app.producers.models import Producer, Rule
-from app.producers.subscriptions import AlertRule, Series
+from app.producers.subscriptions import AlertRule
+from app.text.formatting import Formatter, Script, reading_locale
 from bots.telegram import texts
 from bots.telegram.registration import native_name
 from bots.telegram.screens import Screen, rows
@@ -34,8 +35,14 @@ LANGUAGE_WORDS = {
 }
 
 
+def _locale(producer: Producer) -> str:
+    """The locale the producer reads, script included (km_Latn), as app.commands answers them:
+    a menu and an SMS say the same thing in the same letters."""
+    return reading_locale(producer.locale, Script(producer.script))
+
+
 def _say(producer: Producer, message: str) -> str:
-    return translator(producer.locale).gettext(message)
+    return Formatter(_locale(producer)).t.gettext(message)
 
 
 def stop_question(producer: Producer) -> Screen:
@@ -61,31 +68,36 @@ RULES = {
 
 def _rule_label(producer: Producer, key: str, digest_time: str) -> str:
     alert = RULES[key]
-    tr = translator(producer.locale)
-    if alert.rule is Rule.CHANGE_PCT:
-        return tr.gettext(texts.RULE_PCT).format(percent=alert.threshold)
     if alert.rule is Rule.DIGEST:
-        return tr.gettext(texts.RULE_DIGEST).format(time=digest_time)
-    return tr.gettext(texts.RULE_EVERY)
+        alert = AlertRule(Rule.DIGEST, None, digest_time)
+    return describe_rule(alert, Formatter(_locale(producer)))
 
 
 async def alerts_menu(session: AsyncSession, producer: Producer, parser: Parser) -> Screen:
-    views = await view_alerts(session, producer, parser, producer.locale)
+    views = await view_alerts(session, producer, parser, _locale(producer))
     if not views:
-        return Screen(_say(producer, texts.NO_ALERTS))
+        return Screen(_say(producer, replies.NO_ALERTS))
     buttons = [[(f"{v.what} · {v.when}", f"a:{v.subscription.id}")] for v in views]
     return Screen(_say(producer, texts.ALERTS_HEADER), buttons)
 
 
 async def alert_menu(
-    session: AsyncSession, producer: Producer, parser: Parser, subscription_id: int
+    session: AsyncSession,
+    producer: Producer,
+    parser: Parser,
+    subscription_id: int,
+    *,
+    default_digest_time: str,
 ) -> Screen | None:
-    """One alert: how often it fires, or remove it."""
+    """One alert: how often it fires, or remove it. The daily button names the time the summary
+    would come at (`default_digest_time`, MIC_DIGEST_TIME, for a producer with none yet)."""
     subscription = await subscriptions.own_alert(session, producer, subscription_id)
     if subscription is None:
         return None
-    view = view_alert(subscription, parser, producer.locale)
-    digest_time = await subscriptions.usual_digest_time(session, producer)
+    view = view_alert(subscription, parser, _locale(producer))
+    digest_time = await subscriptions.usual_digest_time(
+        session, producer, default=default_digest_time
+    )
     buttons = [
         [(_rule_label(producer, key, digest_time), f"ar:{subscription_id}:{key}")] for key in RULES
     ]
@@ -94,29 +106,34 @@ async def alert_menu(
 
 
 async def change_alert(
-    session: AsyncSession, producer: Producer, subscription_id: int, key: str
+    session: AsyncSession,
+    producer: Producer,
+    subscription_id: int,
+    key: str,
+    *,
+    default_digest_time: str,
 ) -> bool:
     """The tapped rule for that alert's series, or its removal: the same changes as the SMS
-    words ALERT MANGO MUSE 10% and STOP MANGO MUSE. False for a stale or forged button."""
+    words ALERT MANGO MUSE 10% and STOP MANGO MUSE. False for a stale or forged button, or a
+    producer who stopped since the menu was shown."""
     if key == "remove":
         return await subscriptions.remove_alert(
             session, producer=producer, subscription_id=subscription_id
         )
-    subscription = await subscriptions.own_alert(session, producer, subscription_id)
-    if subscription is None or key not in RULES:
+    if key not in RULES:
         return False
-    try:
-        async with session.begin_nested():
-            await subscriptions.change_rule(
-                session, producer=producer, series=Series.of(subscription), alert=RULES[key]
-            )
-    except Conflict:  # the producer stopped since the menu was shown
-        return False
-    return True
+    changed = await subscriptions.change_own_rule(
+        session,
+        producer=producer,
+        subscription_id=subscription_id,
+        alert=RULES[key],
+        default_digest_time=default_digest_time,
+    )
+    return changed is not None
 
 
 async def price_menu(session: AsyncSession, producer: Producer, parser: Parser) -> Screen | None:
-    views = await view_alerts(session, producer, parser, producer.locale)
+    views = await view_alerts(session, producer, parser, _locale(producer))
     if not views:
         return None
     buttons = [[(v.what, f"p:{v.subscription.id}")] for v in views]
@@ -130,4 +147,4 @@ async def price_question(
     subscription = await subscriptions.own_alert(session, producer, subscription_id)
     if subscription is None:
         return None
-    return f"PRICE {view_alert(subscription, parser, producer.locale).words}"
+    return f"PRICE {view_alert(subscription, parser, _locale(producer)).words}"

@@ -12,18 +12,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.catalogue.service import list_commodities, list_countries, list_markets, list_units
 from app.commands import conversations
 from app.core.i18n import translator
-from app.producers.models import Producer, ProducerRole
+from app.producers.models import Producer
 from app.text.normalize import normalize_text
 from bots.telegram import texts
 from bots.telegram.screens import Screen, rows
 
 FLOW = "report"
-REPORTERS = {ProducerRole.REPORTER.value, ProducerRole.TRUSTED_REPORTER.value}
 CURRENCIES = ("USD", "CNY", "THB")  # besides the country's own: what border trade is quoted in
-
-
-def may_report(producer: Producer) -> bool:
-    return bool(REPORTERS & set(producer.roles))
 
 
 def _say(producer: Producer, message: str, **kwargs: Any) -> str:

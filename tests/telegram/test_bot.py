@@ -15,14 +15,17 @@ from sqlmodel import select
 from telegram import Bot
 
 from app.alerts.models import ChannelName, Delivery
+from app.commands import replies
 from app.commands.handle import Sender, handle_text
 from app.commands.own_alerts import view_alerts
 from app.commands.parse import load_parser
 from app.core.config import Settings
 from app.core.db import Database
+from app.core.i18n import translator
 from app.main import create_app
 from app.prices.models import PriceObservation, PriceStatus
 from app.producers.models import Producer, Subscription
+from bots.telegram import texts
 from bots.telegram.channel import TelegramChannel
 from tests.alerts.conftest import add_reporter, alerts_to, dispatch_until, follower, publish
 from tests.conftest import Tokens
@@ -235,7 +238,8 @@ async def test_price_alerts_language_and_stop_menus(
             await tap(bot, bot_api, offered[0])
             _, menu = last_buttons(bot_api)
             await tap(bot, bot_api, next(r for r in menu if r.endswith(":remove")))
-        assert "JOIN" in bot_api.edited[-1]["text"]  # no alerts left, said in Khmer
+        # No alerts left: said as SMS says it, in Khmer.
+        assert bot_api.edited[-1]["text"] == translator("km").gettext(replies.NO_ALERTS)
         async with database.session() as s:
             assert (await s.exec(select(Subscription))).all() == []
         await post(bot, bot_api.user_message(CHAT, "/stop"))
@@ -347,6 +351,50 @@ async def test_buttons_and_words_change_the_same_alerts(
     assert len(replies) == 1
     async with database.session() as s:
         assert (await s.exec(select(Subscription))).all() == []
+
+
+async def test_alert_me_keeps_the_rule_and_latin_menus_say_what_sms_says(
+    bot_api: FakeBotApi, bot_settings: Settings, database: Database, seeded: None
+) -> None:
+    """ "Alert me" under a price they get daily leaves it daily; a producer reading Burmese in
+    Latin letters gets the menus in the words and letters SMS answers them in."""
+    async with running(bot_settings) as bot:
+        await register_until_phone(bot, bot_api)
+        await finish_registration(bot, bot_api)
+        await post(bot, bot_api.user_message(CHAT, "ALERT MANGO MUSE DAILY 06:30"))
+        await post(bot, bot_api.user_message(CHAT, "mango muse"))
+        _, offered = last_buttons(bot_api)
+        [follow] = offered
+        await tap(bot, bot_api, follow)
+        async with database.session() as s:
+            alert = (await s.exec(select(Subscription))).one()
+        assert (alert.rule, alert.digest_time) == ("digest", "06:30")
+
+        await post(bot, bot_api.user_message(CHAT, "SCRIPT LATIN"))
+        await post(bot, bot_api.user_message(CHAT, "/alerts"))
+        header = bot_api.sent[-1]["text"]
+        labels = [
+            b["text"] for row in bot_api.sent[-1]["reply_markup"]["inline_keyboard"] for b in row
+        ]
+        await tap(bot, bot_api, last_buttons(bot_api)[1][0])
+        rule_labels = [
+            b["text"] for row in bot_api.edited[-1]["reply_markup"]["inline_keyboard"] for b in row
+        ]
+    async with database.session() as s:
+        sms = await handle_text(
+            s,
+            parser=await load_parser(s),
+            text="ALERTS",
+            sender=Sender("tel:+959250000123", "sms"),
+            settings=bot_settings,
+        )
+    latin = translator("my_Latn")
+    assert header == latin.gettext(texts.ALERTS_HEADER)
+    [label] = labels
+    what, when = label.split(" · ")
+    assert sms[0].startswith(latin.gettext(replies.ALERT_LINE).format(what=what, when=when))
+    assert when == latin.gettext(replies.RULE_DAILY).format(time="06:30")
+    assert latin.gettext(replies.RULE_EVERY) in rule_labels  # the SMS wording, not a copy
 
 
 _SESSIONS_OPEN: ContextVar[int] = ContextVar("sessions_open", default=0)
