@@ -145,7 +145,14 @@ def load_catalogs(directory: Path) -> LoadedCatalogs:
 
 
 def catalogs_dir(directory: Path | None = None) -> Path:
-    return (directory or get_settings().locales_dir or DEFAULT_LOCALES_DIR).resolve()
+    return _resolved(directory or get_settings().locales_dir or DEFAULT_LOCALES_DIR)
+
+
+@lru_cache(maxsize=16)
+def _resolved(directory: Path) -> Path:
+    # Resolving asks the file system about every part of the path, and every message a
+    # producer is sent picks its translator through here.
+    return directory.resolve()
 
 
 def require_catalogs(directory: Path | None = None) -> LoadedCatalogs:
