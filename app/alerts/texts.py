@@ -36,25 +36,22 @@ async def text_for(
     variant: Variant,
     *,
     settings: Settings,
-    fresh: bool = False,
 ) -> BroadcastText:
-    """The broadcast's text for `variant`, rendered now if no recipient needed it before;
-    `fresh`: the caller has just created the broadcast, so there is nothing to look up."""
-    if not fresh:
-        found = (
-            await session.exec(
-                select(BroadcastText).where(
-                    BroadcastText.broadcast_id == broadcast.id,
-                    BroadcastText.locale == variant.locale,
-                    BroadcastText.script == variant.script,
-                    BroadcastText.digits == variant.digits,
-                    BroadcastText.plain_sms == variant.plain_sms,
-                    BroadcastText.channel == variant.channel,
-                )
+    """The broadcast's text for `variant`, rendered now if no recipient needed it before."""
+    found = (
+        await session.exec(
+            select(BroadcastText).where(
+                BroadcastText.broadcast_id == broadcast.id,
+                BroadcastText.locale == variant.locale,
+                BroadcastText.script == variant.script,
+                BroadcastText.digits == variant.digits,
+                BroadcastText.plain_sms == variant.plain_sms,
+                BroadcastText.channel == variant.channel,
             )
-        ).first()
-        if found is not None:
-            return found
+        )
+    ).first()
+    if found is not None:
+        return found
     text = text_row(broadcast, variant, splitting_for(settings.sms_gateway))
     session.add(text)
     await session.flush()

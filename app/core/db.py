@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Dialect, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.util import await_only
 from sqlmodel import SQLModel
@@ -400,6 +401,32 @@ def _insert_missing(
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(table).on_conflict_do_nothing(index_elements=list(keys))
     return statement.returning(returning) if returning is not None else statement
+
+
+async def insert_new(session: AsyncSession, record: Any) -> Any:
+    """Store a new ORM object with one INSERT ... RETURNING id, built once per table, and put
+    it in the session as the row just written (as if read): what a flush does for one new row,
+    at a fraction of its cost, for rows written on every inbound message. Like a flush, a
+    column left None that has a default gets the default."""
+    table = core_table(type(record))
+    values = {}
+    for column in table.columns:
+        if column.primary_key:
+            continue
+        value = getattr(record, column.name)
+        if value is None and (column.default is not None or column.server_default is not None):
+            continue
+        values[column.name] = value
+    inserted = await run_core(session, _insert_new(table), values)
+    record.id = int(inserted.scalar_one())
+    make_transient_to_detached(record)
+    session.add(record)
+    return record
+
+
+@functools.cache
+def _insert_new(table: sa.Table) -> Any:
+    return sa.insert(table).returning(table.c.id)
 
 
 async def run_core(
