@@ -12,11 +12,11 @@ from decimal import Decimal
 from typing import Protocol
 
 import sqlalchemy as sa
-from sqlmodel import col, or_, select
+from sqlmodel import col, or_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.catalogue.models import Unit
-from app.core.db import run_core
+from app.core.db import core_table, run_core
 from app.prices.models import FxRate
 
 PIVOT = "USD"
@@ -48,20 +48,53 @@ _PAIRS = or_(
     col(FxRate.quote).in_(sa.bindparam("wanted", expanding=True)),
 )
 _UNTIL = sa.select(*_COLUMNS).where(col(FxRate.on_date) <= sa.bindparam("until"), _PAIRS)
-_IN_FORCE = (
-    select(col(FxRate.base), col(FxRate.quote), sa.func.max(FxRate.on_date))
-    .where(col(FxRate.on_date) <= sa.bindparam("since"), _PAIRS)
-    .group_by(col(FxRate.base), col(FxRate.quote))
+# The rates in force on `since`, per pair: the pairs are found by skipping through the unique
+# index on (base, quote, on_date, source), one seek per pair, and each pair's rate by one more
+# seek; grouping every rate up to `since` by pair read the pairs' whole history, on every
+# price answered. Written as SQL because the skip is a recursive query, the same on SQLite and
+# PostgreSQL; the columns are typed so that rates come back as Decimal and dates as dates.
+_SINCE = (
+    sa.text(
+        """
+WITH RECURSIVE pair(base, quote) AS (
+    SELECT lowest.base, (SELECT min(r.quote) FROM fx_rate r WHERE r.base = lowest.base)
+    FROM (SELECT min(base) AS base FROM fx_rate) AS lowest
+    WHERE lowest.base IS NOT NULL
+    UNION ALL
+    SELECT
+        CASE
+            WHEN (SELECT min(r.quote) FROM fx_rate r WHERE r.base = p.base AND r.quote > p.quote)
+                IS NOT NULL THEN p.base
+            ELSE (SELECT min(r.base) FROM fx_rate r WHERE r.base > p.base)
+        END,
+        coalesce(
+            (SELECT min(r.quote) FROM fx_rate r WHERE r.base = p.base AND r.quote > p.quote),
+            (SELECT min(r.quote) FROM fx_rate r
+             WHERE r.base = (SELECT min(n.base) FROM fx_rate n WHERE n.base > p.base))
+        )
+    FROM pair p
+    WHERE p.base IS NOT NULL
 )
-_SINCE = sa.select(*_COLUMNS).where(
-    or_(
-        sa.tuple_(col(FxRate.base), col(FxRate.quote), col(FxRate.on_date)).in_(_IN_FORCE),
-        sa.and_(
-            col(FxRate.on_date) > sa.bindparam("since"),
-            col(FxRate.on_date) <= sa.bindparam("until"),
-            _PAIRS,
-        ),
+SELECT fx_rate.id, fx_rate.base, fx_rate.quote, fx_rate.rate, fx_rate.on_date
+FROM pair JOIN fx_rate ON fx_rate.base = pair.base AND fx_rate.quote = pair.quote
+WHERE (pair.base IN :wanted OR pair.quote IN :wanted)
+    AND fx_rate.on_date = (
+        SELECT max(r.on_date) FROM fx_rate r
+        WHERE r.base = pair.base AND r.quote = pair.quote AND r.on_date <= :since
     )
+UNION ALL
+SELECT fx_rate.id, fx_rate.base, fx_rate.quote, fx_rate.rate, fx_rate.on_date
+FROM fx_rate
+WHERE fx_rate.on_date > :since AND fx_rate.on_date <= :until
+    AND (fx_rate.base IN :wanted OR fx_rate.quote IN :wanted)
+"""
+    )
+    .bindparams(
+        sa.bindparam("wanted", expanding=True),
+        sa.bindparam("since", type_=sa.Date()),
+        sa.bindparam("until", type_=sa.Date()),
+    )
+    .columns(*(core_table(FxRate).c[name] for name in ("id", "base", "quote", "rate", "on_date")))
 )
 
 
