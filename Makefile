@@ -72,4 +72,4 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 	@touch $@
 
 clean:
-	rm -rf $(VENV) var build dist *.egg-info locales/*/LC_MESSAGES/*.mo locales/messages.pot
+	rm -rf $(VENV) var build dist *.egg-info locales/*/LC_MESSAGES/*.mo locales/messages.pot locales/console.pot
