@@ -24,6 +24,7 @@ from app.core.i18n import require_catalogs
 from app.core.migrations import require_current_schema
 from app.core.readiness import readiness
 from app.text.formatting import load_locale_data
+from app.web.static import STATIC_PATH, static_files
 from bots.sms.channel import build_gateway
 from bots.sms.webhook import router as sms_webhooks
 from bots.telegram import application as telegram_bot
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
     app.include_router(sms_webhooks)
     app.include_router(telegram_webhook)
     app.include_router(api_router)
+    app.mount(STATIC_PATH, static_files(), name="static")
 
     @app.get(
         "/healthz",
