@@ -39,7 +39,15 @@ FONT_SIZE = 12
 # No text can be measured on the server; this average advance of a digit or letter at
 # FONT_SIZE sizes the margin that holds the y axis' labels.
 CHAR_WIDTH = 7.2
-LINE_HEIGHT = 18
+# How far a line of text reaches above and below its baseline: Burmese stacks marks above and
+# below its letters, and Noto Sans Myanmar's line box is 1.32 em over and 0.86 em under the
+# baseline (Lao and Khmer reach less far). Every text is given that room, so no label is cut.
+ASCENT = 1.45 * FONT_SIZE
+DESCENT = 0.9 * FONT_SIZE
+LINE_HEIGHT = ASCENT + DESCENT + 2
+# A label's baseline sits this far under the line it labels, so its digits are centred on it.
+MIDLINE = FONT_SIZE / 3
+BAR_HEIGHT = 12
 
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -126,9 +134,10 @@ def line_chart(
     format_value: Callable[[Decimal], str],
     format_day: Callable[[dt.date], str],
     width: int = 640,
-    height: int = 320,
+    plot_height: int = 200,
 ) -> str:
-    """Prices over dates, one line per series, with a legend under the plot.
+    """Prices over dates, one line per series, with a legend under the plot (`width` is the
+    whole chart's, `plot_height` the plot's alone: the legend adds a line per series).
 
     `title` and `summary` (what the chart shows, in a sentence) are translated by the caller;
     `format_value` and `format_day` write a tick or a listed value in the page's locale. A point
@@ -149,12 +158,17 @@ def line_chart(
     # beside the plot.
     half_date = CHAR_WIDTH * max(len(label) for label in x_labels) / 2 + 2
     left = max(8 + CHAR_WIDTH * max(len(label) for label in y_labels), half_date)
-    right, top, bottom = max(16.0, half_date), 8.0, 28.0
-    legend_height = LINE_HEIGHT * len(series) + 8
+    right = max(16.0, half_date)
+    top = ASCENT - MIDLINE + 2  # the top tick's label, centred on the top of the plot
+    bottom = 4 + ASCENT + DESCENT + 2  # a tick mark, then the dates under it
+    legend_height = LINE_HEIGHT * len(series) + 4
     plot_width = width - left - right
-    plot_height = height - top - bottom - legend_height
-    if plot_width < 40 or plot_height < 40:
-        raise ValueError(f"a {width}x{height} chart leaves no room to plot {len(series)} series")
+    # The legend adds to the height rather than squeezing the plot: many series, a taller chart.
+    height = round(top + plot_height + bottom + legend_height)
+    if plot_width < 40:
+        raise ValueError(f"a chart {width} wide leaves no room to plot beside its labels")
+    if plot_height < 40:
+        raise ValueError(f"a plot {plot_height} high has no room for its values")
 
     def x_of(day: dt.date) -> float:
         span = (last_day - first_day).days
@@ -171,17 +185,17 @@ def line_chart(
     for tick, label in zip(y.ticks, y_labels, strict=True):
         ty = y_of(tick)
         ET.SubElement(axes, "line", _xy(left, ty, left + plot_width, ty) | {"stroke": GRID_COLOUR})
-        _text(axes, label, left - 6, ty + FONT_SIZE / 3, anchor="end", cls="y-tick")
+        _text(axes, label, left - 6, ty + MIDLINE, anchor="end", cls="y-tick")
     baseline = top + plot_height
     for day, label in zip(x_ticks, x_labels, strict=True):
         tx = x_of(day)
         ET.SubElement(axes, "line", _xy(tx, baseline, tx, baseline + 4) | {"stroke": TEXT_COLOUR})
-        _text(axes, label, tx, baseline + 4 + FONT_SIZE, anchor="middle", cls="x-tick")
+        _text(axes, label, tx, baseline + 4 + ASCENT, anchor="middle", cls="x-tick")
     ET.SubElement(axes, "line", _xy(left, baseline, left + plot_width, baseline)).set(
         "stroke", TEXT_COLOUR
     )
 
-    legend_top = height - legend_height + 4
+    legend_top = height - legend_height + 2
     for index, one in enumerate(series):
         colour, dash = _style(index)
         group = ET.SubElement(svg, "g", {"class": "series", "data-series": str(index)})
@@ -208,10 +222,10 @@ def line_chart(
                         "fill": colour,
                     },
                 )
-        row = legend_top + LINE_HEIGHT * index
-        legend = ET.SubElement(svg, "g", {"class": "legend"})
-        ET.SubElement(legend, "line", _xy(left, row + 6, left + 24, row + 6) | stroke)
-        _text(legend, one.label, left + 30, row + 6 + FONT_SIZE / 3, cls="legend-label")
+        row = legend_top + LINE_HEIGHT * index + ASCENT - MIDLINE  # the swatch's height
+        legend = ET.SubElement(svg, "g", {"class": "legend", "data-series": str(index)})
+        ET.SubElement(legend, "line", _xy(left, row, left + 24, row) | stroke)
+        _text(legend, one.label, left + 30, row + MIDLINE, cls="legend-label")
     return _serialise(svg)
 
 
@@ -231,8 +245,11 @@ def bar_chart(
     if any(bar.count < 0 for bar in bars):
         raise ValueError("a count cannot be negative")
     counts = [format_count(bar.count) for bar in bars]
-    row_height = LINE_HEIGHT + 16
-    height = row_height * len(bars) + 4
+    # A label, then its bar with the count beside it (the count's line box reaches past the
+    # bar's top and bottom).
+    bar_offset = LINE_HEIGHT + (ASCENT - MIDLINE - BAR_HEIGHT / 2)
+    row_height = bar_offset + BAR_HEIGHT / 2 + MIDLINE + DESCENT + 4
+    height = round(row_height * len(bars))
     count_room = 8 + CHAR_WIDTH * max(len(label) for label in counts)
     bar_room = width - count_room
     if bar_room < 40:
@@ -249,20 +266,21 @@ def bar_chart(
     for index, (bar, label) in enumerate(zip(bars, counts, strict=True)):
         row = ET.SubElement(svg, "g", {"class": "bar", "data-bar": str(index)})
         top = row_height * index
-        _text(row, bar.label, 0, top + FONT_SIZE, cls="bar-label")
+        _text(row, bar.label, 0, top + ASCENT, cls="bar-label")
         length = round(bar_room * bar.count / largest, 2) if largest else 0.0
         ET.SubElement(
             row,
             "rect",
             {
                 "x": "0",
-                "y": str(top + LINE_HEIGHT - 2),
+                "y": str(round(top + bar_offset, 2)),
                 "width": str(length),
-                "height": "12",
+                "height": str(BAR_HEIGHT),
                 "fill": BAR_COLOUR,
             },
         )
-        _text(row, label, length + 6, top + LINE_HEIGHT + 8, cls="bar-count")
+        middle = top + bar_offset + BAR_HEIGHT / 2
+        _text(row, label, length + 6, middle + MIDLINE, cls="bar-count")
     return _serialise(svg)
 
 
