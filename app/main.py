@@ -16,6 +16,8 @@ from app.api.headers import SecurityHeaders
 from app.api.limits import BodySizeLimit
 from app.api.router import api_router
 from app.commands.parse import ParserCache
+from app.console.errors import install_console_errors
+from app.console.router import router as console_router
 from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.errors import DatabaseUnavailable
@@ -112,6 +114,7 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
     app.state.parsers = ParserCache(settings.default_locale)
     app.state.source_runner = SourceRunner(database, settings)
     install_error_handlers(app)
+    install_console_errors(app)
     app.add_middleware(BodySizeLimit)
     app.add_middleware(SecurityHeaders, https=settings.public_url.lower().startswith("https://"))
     install_docs(app)
@@ -120,6 +123,7 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
     app.include_router(sms_webhooks)
     app.include_router(telegram_webhook)
     app.include_router(api_router)
+    app.include_router(console_router)
     app.mount(STATIC_PATH, static_files(), name="static")
 
     @app.get(
