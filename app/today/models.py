@@ -8,7 +8,7 @@ from decimal import Decimal
 from pydantic import BaseModel, Field
 
 from app.alerts.models import ChannelName, DeliveryStatus
-from app.prices.models import StaleSeries
+from app.prices.models import SilentSeries, StaleSeries
 from app.sources.models import RunStatus
 
 
@@ -49,6 +49,20 @@ class DeliveryCount(BaseModel):
     count: int
 
 
+class StaleToday(BaseModel):
+    """Series whose newest published price is too old."""
+
+    watched: list[StaleSeries] = Field(
+        description="followed series without a published price for longer than their window"
+    )
+    silent_after_days: int = Field(
+        description="age at which an unfollowed series counts as silent: the age at which "
+        "producers' answers mark a price as old"
+    )
+    silent_count: int = Field(description="published series nobody follows that went silent")
+    silent: list[SilentSeries] = Field(description="of those, the ones that went silent last")
+
+
 class TodayOut(BaseModel):
     """What needs the staff member now, for the countries they cover."""
 
@@ -60,9 +74,7 @@ class TodayOut(BaseModel):
     failed_runs: list[RunProblem] = Field(
         description="failed or abandoned job runs of the last 24 hours, newest first"
     )
-    stale_series: list[StaleSeries] = Field(
-        description="followed series without a published price for longer than their window"
-    )
+    stale_series: StaleToday
     unmapped_names: int = Field(description="source names waiting to be mapped to the catalogue")
     deliveries: list[DeliveryCount] = Field(
         description="deliveries created in the last 24 hours, per status and channel"

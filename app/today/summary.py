@@ -26,21 +26,24 @@ from app.core.config import Settings
 from app.core.db import run_core
 from app.leads.models import BuyerLead, LeadStatus
 from app.prices.models import PriceObservation, PriceStatus
-from app.prices.stale import stale_series
+from app.prices.stale import FRESH_DAYS, silent_series, stale_series
 from app.sources.models import JobRun, RunStatus, Source, UnmappedName
 from app.sources.service import managed_in_scope, runs_in_scope
 from app.today.models import (
     BudgetToday,
     DeliveryCount,
     RunProblem,
+    StaleToday,
     TodayOut,
     Waiting,
 )
 
 # How far back failed runs and deliveries are counted: the day a CDE looks back on each morning.
 LOOKBACK = dt.timedelta(hours=24)
-# Failed runs listed by name; more than this in a day means one broken source, shown enough.
+# Failed runs and silent series listed by name; more are counted, and past this many the list
+# says no more than the count does.
 MAX_RUNS = 20
+MAX_SILENT = 20
 PROBLEM_RUNS = (RunStatus.FAILED, RunStatus.ABANDONED)
 
 
@@ -130,6 +133,7 @@ async def today(
         )
     ).all()
 
+    silent_count, silent = await silent_series(session, countries=countries, limit=MAX_SILENT)
     budgets = await alerts.budgets(session, staff=staff, settings=settings)
     return TodayOut(
         countries=[b.country for b in budgets],
@@ -160,7 +164,12 @@ async def today(
             )
             for r in runs
         ],
-        stale_series=await stale_series(session, countries=countries),
+        stale_series=StaleToday(
+            watched=await stale_series(session, countries=countries),
+            silent_after_days=FRESH_DAYS,
+            silent_count=silent_count,
+            silent=silent,
+        ),
         unmapped_names=unmapped,
         deliveries=[
             DeliveryCount(status=DeliveryStatus(s), channel=ChannelName(c), count=n)

@@ -19,7 +19,7 @@ from app.core import clock
 from app.core.config import Settings
 from app.core.db import Database
 from app.prices.curation import report_price
-from app.prices.models import PriceCreate
+from app.prices.models import PriceCreate, PriceStatus
 from app.sources.models import (
     JobRun,
     NameKind,
@@ -31,6 +31,16 @@ from app.sources.models import (
 )
 from tests.alerts.conftest import register
 from tests.conftest import Tokens
+
+
+class NoAlerts:
+    """A price stored as a fixture alerts nobody; being asked to is a mistake in the test."""
+
+    async def price_published(self, session: object, *, price: object) -> object:
+        raise AssertionError("a fixture price is stored pending, never published")
+
+
+NO_ALERTS = NoAlerts()
 
 
 @pytest.fixture
@@ -137,9 +147,47 @@ async def sources_and_runs(database: Database) -> None:
             )
 
 
+async def old_series(client: httpx.AsyncClient, tokens: Tokens, database: Database) -> None:
+    """Fish at Pyapon went silent 20 days ago; fish at San Pya 400 days ago has ended and
+    silk at Phnom Srok is fresh; mango at Muse 20 days ago has a newer price."""
+    today = clock.today("Asia/Yangon")
+
+    def days_ago(days: int) -> str:
+        return (today - dt.timedelta(days=days)).isoformat()
+
+    for market, commodity, country, days in (
+        ("pyapon", "fish", "MM", 20),
+        ("muse", "mango", "MM", 20),
+    ):
+        body = price_body(country, "11900", publish=True, observed_on=days_ago(days))
+        body.update(market=market, commodity=commodity)
+        await post(client, tokens.admin, "/api/v1/prices", body)
+    async with database.session() as s:
+        ended = await report_price(
+            s,
+            data=PriceCreate(
+                **{
+                    **price_body("MM", "5000", observed_on=days_ago(3)),
+                    "commodity": "fish",
+                    "market": "yangon-san-pya",
+                    "unit": "kg",
+                    "currency": "MMK",
+                }
+            ),
+            reporter=Actor.system("test"),
+            alerts=NO_ALERTS,
+            source="test",
+        )
+        # Stored as published 400 days ago, older than anything a CDE may submit.
+        ended.observed_on = today - dt.timedelta(days=400)
+        ended.status = PriceStatus.PUBLISHED
+        s.add(ended)
+
+
 async def test_today_sums_up_what_waits_in_each_staff_members_countries(
     client: httpx.AsyncClient, tokens: Tokens, database: Database, settings: Settings
 ) -> None:
+    await old_series(client, tokens, database)  # before anyone follows them: no deliveries
     await register(client, tokens, name="A", locale="my", phone="+959250000081")
     await register(
         client,
@@ -195,7 +243,11 @@ async def test_today_sums_up_what_waits_in_each_staff_members_countries(
     assert (budget["country"], budget["held"]) == ("MM", 1)
     assert (Decimal(budget["spent"]), Decimal(budget["left"])) == (Decimal("0.4"), Decimal("0.6"))
     assert [(r["job"], r["status"]) for r in body["failed_runs"]] == [("source:mm", "failed")]
-    assert [(s["commodity"], s["market"]) for s in body["stale_series"]] == [("tea", "mandalay")]
+    stale = body["stale_series"]
+    assert [(s["commodity"], s["market"]) for s in stale["watched"]] == [("tea", "mandalay")]
+    assert stale["silent_after_days"] == 14 and stale["silent_count"] == 1
+    [silent] = stale["silent"]
+    assert (silent["commodity"], silent["market"], silent["days"]) == ("fish", "pyapon", 20)
     assert body["unmapped_names"] == 2
     assert body["deliveries"] == [{"status": "held", "channel": "sms", "count": 1}]
 
@@ -205,7 +257,9 @@ async def test_today_sums_up_what_waits_in_each_staff_members_countries(
     assert kh["pending_reports"]["oldest"] is None
     assert kh["pending_leads"]["count"] == 2
     assert [(r["job"], r["status"]) for r in kh["failed_runs"]] == [("source:kh", "abandoned")]
-    assert [(s["commodity"], s["market"]) for s in kh["stale_series"]] == [("fish", "siem-reap")]
+    kh_stale = kh["stale_series"]
+    assert [(s["commodity"], s["market"]) for s in kh_stale["watched"]] == [("fish", "siem-reap")]
+    assert kh_stale["silent_count"] == 0 and kh_stale["silent"] == []
     assert kh["unmapped_names"] == 1
     assert kh["deliveries"] == [{"status": "queued", "channel": "sms", "count": 1}]
     assert Decimal(kh["budgets"][0]["left"]) == Decimal("2")
