@@ -242,8 +242,12 @@ async def _submit(
     return price
 
 
-async def get_price(session: AsyncSession, *, price_id: int, staff: Staff) -> PriceObservation:
-    return await get_in_scope(session, PriceObservation, price_id, staff=staff, noun="price")
+async def get_price(
+    session: AsyncSession, *, price_id: int, staff: Staff, for_update: bool = False
+) -> PriceObservation:
+    return await get_in_scope(
+        session, PriceObservation, price_id, staff=staff, noun="price", for_update=for_update
+    )
 
 
 async def publish_price(
@@ -255,7 +259,7 @@ async def publish_price(
     confirm_outlier: bool = False,
 ) -> PriceObservation:
     staff.require_writer()
-    price = await get_price(session, price_id=price_id, staff=staff)
+    price = await get_price(session, price_id=price_id, staff=staff, for_update=True)
     if price.status is not PriceStatus.PENDING:
         raise Conflict(f"price {price_id} is {price.status}; only pending prices can be published")
     history = await _flag(session, price)  # the series may have moved since it was submitted
@@ -275,7 +279,7 @@ async def reject_price(
 ) -> PriceObservation:
     """Reject a pending price, or withdraw a published one that turned out to be wrong."""
     staff.require_writer()
-    price = await get_price(session, price_id=price_id, staff=staff)
+    price = await get_price(session, price_id=price_id, staff=staff, for_update=True)
     if price.status is PriceStatus.REJECTED:
         raise Conflict(f"price {price_id} is already rejected")
     before = audit.snapshot(price)
@@ -300,7 +304,7 @@ async def correct_price(
 ) -> PriceObservation:
     """Apply a correction. The audit log keeps every earlier version of a published price."""
     staff.require_writer()
-    price = await get_price(session, price_id=price_id, staff=staff)
+    price = await get_price(session, price_id=price_id, staff=staff, for_update=True)
     if price.status is PriceStatus.REJECTED:
         raise Conflict(f"price {price_id} is rejected; submit a new price instead")
     changes = data.model_dump(exclude_unset=True, exclude={"confirm_outlier"})
