@@ -62,7 +62,8 @@ def validate(data: PriceIn, index: CatalogueIndex, *, check_age: bool = True) ->
     return Resolved(commodity, variety, market, unit)
 
 
-async def _history(session: AsyncSession, price: PriceObservation) -> list[Decimal]:
+async def history_of(session: AsyncSession, price: PriceObservation) -> list[Decimal]:
+    """The published prices of the price's series it is judged against (plausibility's window)."""
     since = plausibility.window_start(price.observed_on)
     query = select(col(PriceObservation.price)).where(
         PriceObservation.commodity_id == price.commodity_id,
@@ -84,7 +85,7 @@ async def _history(session: AsyncSession, price: PriceObservation) -> list[Decim
 
 
 async def _flag(session: AsyncSession, price: PriceObservation) -> list[Decimal]:
-    history = await _history(session, price)
+    history = await history_of(session, price)
     price.outlier = plausibility.is_outlier(Decimal(price.price), history)
     return history
 

@@ -124,6 +124,7 @@ class PriceFilter:
     price_type: PriceType | None = None
     observed_from: dt.date | None = None
     observed_to: dt.date | None = None
+    source: str | None = None  # as stored: api, csv, sms, telegram, a source's slug...
 
 
 async def list_prices(
@@ -158,6 +159,8 @@ async def list_prices(
         query = query.where(col(PriceObservation.observed_on) >= filters.observed_from)
     if filters.observed_to:
         query = query.where(col(PriceObservation.observed_on) <= filters.observed_to)
+    if filters.source:
+        query = query.where(PriceObservation.source == filters.source.strip())
     if cursor is not None:
         query = query.where(col(PriceObservation.id) < cursor)
     rows = list((await session.exec(query)).all())
