@@ -4,6 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 LOCALES_PO := $(wildcard locales/*/LC_MESSAGES/messages.po)
 LOCALES_MO := $(LOCALES_PO:.po=.mo)
+CONSOLE_PO := $(wildcard locales/*/LC_MESSAGES/console.po)
+CONSOLE_MO := $(CONSOLE_PO:.po=.mo)
+EXTRACT    := $(BIN)/pybabel extract -k _ -k gettext -k ngettext:1,2 -k N_ \
+	--project=MIC --copyright-holder="MIC contributors" --no-location --sort-output
 
 .PHONY: run test test-packages lint typecheck i18n-check pytest i18n catalogs clean
 
@@ -41,17 +45,18 @@ pytest: $(VENV)/.installed-dev catalogs
 i18n-check: $(VENV)/.installed-dev
 	$(BIN)/python -m tests.catalogs
 
-# Extract marked strings, merge them into every catalog, compile.
+# Extract marked strings, merge them into every catalog, compile: the producers' messages, and
+# the console's pages (en, my, km, lo, vi) in a domain of their own.
 i18n: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 -k N_ \
-		--project=MIC --copyright-holder="MIC contributors" --no-location --sort-output \
-		-o locales/messages.pot .
+	$(EXTRACT) -F babel.cfg -o locales/messages.pot .
 	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete
+	$(EXTRACT) -F babel-console.cfg -o locales/console.pot .
+	$(BIN)/pybabel update -i locales/console.pot -d locales -D console --no-fuzzy-matching --ignore-obsolete
 	$(MAKE) catalogs
 
-catalogs: $(LOCALES_MO)
+catalogs: $(LOCALES_MO) $(CONSOLE_MO)
 
-locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(VENV)/.installed
+locales/%.mo: locales/%.po $(VENV)/.installed
 	$(BIN)/pybabel compile --statistics -i $< -o $@
 
 $(BIN)/python:
@@ -67,4 +72,4 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 	@touch $@
 
 clean:
-	rm -rf $(VENV) var build dist *.egg-info locales/*/LC_MESSAGES/*.mo locales/messages.pot
+	rm -rf $(VENV) var build dist *.egg-info locales/*/LC_MESSAGES/*.mo locales/messages.pot locales/console.pot

@@ -1,4 +1,5 @@
-"""Build hook: a wheel carries MIC's message catalogs inside its own package, compiled.
+"""Build hook: a wheel carries MIC's message catalogs (the producers' and the console's) inside
+its own package, compiled.
 
 The catalogs live at the top of the repository (locales/, where translators and `make i18n`
 work); an installed MIC finds them in `app/locales`, next to the code, with no `make catalogs`
@@ -23,7 +24,7 @@ class BuildWithCatalogs(build_py):
         super().run()
         if self.editable_mode:  # an editable install reads the checkout's locales/ directly
             return
-        for po in sorted((ROOT / "locales").glob("*/LC_MESSAGES/messages.po")):
+        for po in sorted((ROOT / "locales").glob("*/LC_MESSAGES/*.po")):
             target = Path(self.build_lib) / "app" / "locales" / po.relative_to(ROOT / "locales")
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(po, target)

@@ -1,10 +1,12 @@
-"""The `mic` command: serve, migrate, seed and manage tokens, all on MIC_DATABASE_URL."""
+"""The `mic` command: serve, migrate, seed and manage staff users and tokens, all on
+MIC_DATABASE_URL."""
 
 from __future__ import annotations
 
 import asyncio
 import functools
 import getpass
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
@@ -16,6 +18,7 @@ from rich.table import Table
 from sqlalchemy.exc import DBAPIError
 
 from app.accounts import service as accounts
+from app.accounts import users
 from app.accounts.actor import Actor
 from app.accounts.models import Role
 from app.catalogue import service as catalogue
@@ -39,6 +42,8 @@ token_cli = typer.Typer(help="Staff API tokens.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(seed_cli, name="seed")
 cli.add_typer(token_cli, name="token")
+user_cli = typer.Typer(help="Staff users of the web console.", no_args_is_help=True)
+cli.add_typer(user_cli, name="user")
 import_cli = typer.Typer(help="Import downloaded files.", no_args_is_help=True)
 cli.add_typer(import_cli, name="import")
 
@@ -360,6 +365,90 @@ def token_create(
         highlight=False,
     )
     print(issued.token)
+
+
+def _password_from_stdin() -> str:
+    """The first line of standard input, for scripts that set a known password."""
+    line = sys.stdin.readline().rstrip("\r\n")
+    if not line:
+        raise _fail("--password-stdin: standard input holds no password")
+    return line
+
+
+def _print_password(issued: users.IssuedPassword, what: str, *, chosen: bool) -> None:
+    if chosen:
+        out.print(
+            f"{what} {issued.name}; the password from standard input is set, to be replaced "
+            "at the first sign-in at /console",
+            highlight=False,
+        )
+        return
+    out.print(
+        f"{what} {issued.name}; their one-time password, to be replaced at the first sign-in "
+        "at /console, is not shown again:",
+        highlight=False,
+    )
+    print(issued.password)
+
+
+@user_cli.command("create")
+@one_line_errors
+def user_create(
+    name: Annotated[str, typer.Option(help="The name they sign in with")],
+    role: Annotated[Role, typer.Option(help="admin, cde or viewer")],
+    country: Annotated[
+        list[str] | None, typer.Option(help="Country they may see (repeat for several)")
+    ] = None,
+    locale: Annotated[
+        str, typer.Option(help="Language of their console pages: en, my, km, lo or vi")
+    ] = "en",
+    password_stdin: Annotated[
+        bool,
+        typer.Option("--password-stdin", help="Read the one-time password from standard input"),
+    ] = False,
+) -> None:
+    """Create a staff user of the console. A one-time password is printed alone on the last
+    line (or read from standard input); they choose their own at their first sign-in."""
+    settings = _settings()
+    migrations.require_current_schema(parse_database_url(settings.database_url))
+    password = _password_from_stdin() if password_stdin else None
+
+    async def work(session: Any) -> users.IssuedPassword:
+        return await users.create_user(
+            session,
+            name=name,
+            role=role,
+            countries=country or [],
+            locale=locale,
+            password=password,
+            actor=_cli_actor(),
+        )
+
+    issued = _with_session(settings, work)
+    scope = ", ".join(issued.user.countries or []) or "all countries"
+    _print_password(issued, f"{role} ({scope})", chosen=password is not None)
+
+
+@user_cli.command("password")
+@one_line_errors
+def user_password(
+    name: Annotated[str, typer.Argument(help="The staff user's name")],
+    password_stdin: Annotated[
+        bool,
+        typer.Option("--password-stdin", help="Read the one-time password from standard input"),
+    ] = False,
+) -> None:
+    """Reset a staff user's password to a new one-time password (printed alone on the last
+    line): their console sessions end, and a lock after failed sign-ins is lifted."""
+    settings = _settings()
+    migrations.require_current_schema(parse_database_url(settings.database_url))
+    password = _password_from_stdin() if password_stdin else None
+
+    async def work(session: Any) -> users.IssuedPassword:
+        return await users.reset_password(session, name=name, password=password, actor=_cli_actor())
+
+    issued = _with_session(settings, work)
+    _print_password(issued, "new password for", chosen=password is not None)
 
 
 @token_cli.command("list")

@@ -9,6 +9,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 
 from app.api.docs import install_docs
 from app.api.errors import install_error_handlers
@@ -16,6 +17,8 @@ from app.api.headers import SecurityHeaders
 from app.api.limits import BodySizeLimit
 from app.api.router import api_router
 from app.commands.parse import ParserCache
+from app.console.errors import install_console_errors
+from app.console.router import router as console_router
 from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.errors import DatabaseUnavailable
@@ -24,6 +27,7 @@ from app.core.i18n import require_catalogs
 from app.core.migrations import require_current_schema
 from app.core.readiness import readiness
 from app.text.formatting import load_locale_data
+from app.web.templates import STATIC_DIR
 from bots.sms.channel import build_gateway
 from bots.sms.webhook import router as sms_webhooks
 from bots.telegram import application as telegram_bot
@@ -111,6 +115,7 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
     app.state.parsers = ParserCache(settings.default_locale)
     app.state.source_runner = SourceRunner(database, settings)
     install_error_handlers(app)
+    install_console_errors(app)
     app.add_middleware(BodySizeLimit)
     app.add_middleware(SecurityHeaders, https=settings.public_url.lower().startswith("https://"))
     install_docs(app)
@@ -119,6 +124,8 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
     app.include_router(sms_webhooks)
     app.include_router(telegram_webhook)
     app.include_router(api_router)
+    app.include_router(console_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get(
         "/healthz",

@@ -45,11 +45,12 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"today"}),
 )
 
-# The HTTP edge of app/: the composition root, the CLI, the schema listing, each domain's api.py
-# and app/api/. It wires the domains together, so it may import any of them.
+# The HTTP edge of app/: the composition root, the CLI, the schema listing, each domain's api.py,
+# app/api/ (the JSON API), app/web/ (HTML pages: templates, static files) and app/console/ (the
+# staff console's pages). It wires the domains together, so it may import any of them.
 HTTP_EDGE_FILES = frozenset({"__init__.py", "__main__.py", "main.py", "cli.py", "schema.py"})
 DOMAIN_API_FILE = "api.py"
-HTTP_EDGE_PACKAGE = "api"
+HTTP_EDGE_PACKAGES = frozenset({"api", "console", "web"})
 
 # What the domain (app/ except its HTTP edge) never imports: web frameworks, transports, the
 # scheduler's jobs, and HTTP clients (fetching belongs to jobs/collectors and the gateways).
@@ -155,7 +156,7 @@ def is_http_edge(path: Path, root: Path) -> bool:
     return (
         (len(parts) == 1 and path.name in HTTP_EDGE_FILES)
         or path.name == DOMAIN_API_FILE
-        or parts[0] == HTTP_EDGE_PACKAGE
+        or parts[0] in HTTP_EDGE_PACKAGES
     )
 
 
@@ -185,7 +186,7 @@ def package_graph(root: Path = ROOT) -> Graph:
         edges = graph.setdefault(source, {})
         for found in imports_of(path, root):
             target = app_package(found.module)
-            if target is not None and target != source and target != HTTP_EDGE_PACKAGE:
+            if target is not None and target != source and target not in HTTP_EDGE_PACKAGES:
                 edges.setdefault(target, []).append(found)
     return graph
 

@@ -1,7 +1,9 @@
 """The catalog check of `make test`: every translatable string in the code is in all six
 catalogs and the three romanised ones (km_Latn, lo_Latn, my_Latn), translated (not empty, not
 fuzzy), with the same placeholders, and nothing stale is left behind; a romanised catalog is
-plain ASCII, so its messages stay GSM-7. Run alone with `python -m tests.catalogs`."""
+plain ASCII, so its messages stay GSM-7. The web console's strings (app/console, app/web and
+its templates) are checked the same way in their own domain, console.po, in the five console
+languages. Run alone with `python -m tests.catalogs`."""
 
 from __future__ import annotations
 
@@ -15,12 +17,21 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from babel.plural import to_gettext
 
-from app.core.i18n import MESSAGE_LOCALES, ROMANISED
+from app.core.i18n import CONSOLE_DOMAIN, CONSOLE_LOCALES, DOMAIN, MESSAGE_LOCALES, ROMANISED
 from app.text.sms import is_gsm7
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
 _PLACEHOLDER = re.compile(r"\{(\w*)[^{}]*\}")
+# Jinja's newstyle gettext in the console's templates: _("%(count)s prices", count=n).
+_PERCENT_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+# The console's code and templates: extracted into console.po, never into messages.po.
+CONSOLE_TREES = ("console", "web")
+_CONSOLE_METHODS = [
+    *((f"{tree}/**.py", "python") for tree in CONSOLE_TREES),
+    ("web/templates/**.html", "jinja2"),
+]
+_MESSAGE_METHODS = [*((f"{tree}/**", "ignore") for tree in CONSOLE_TREES), ("**.py", "python")]
 
 MessageId = str | tuple[str, ...]
 
@@ -33,15 +44,21 @@ class Report:
         self.problems.append(message)
 
 
-def code_messages(root: Path = ROOT) -> dict[MessageId, str]:
-    """Every marked string in app/, bots/ and jobs/, with where it first appears."""
+def code_messages(root: Path = ROOT, domain: str = DOMAIN) -> dict[MessageId, str]:
+    """Every marked string of a domain, with where it first appears: for the producers'
+    messages app/ (but its console), bots/ and jobs/; for the console, its code and templates."""
     found: dict[MessageId, str] = {}
-    for tree in ("app", "bots", "jobs"):
+    trees: dict[str, list[tuple[str, str]]] = (
+        {"app": _CONSOLE_METHODS}
+        if domain == CONSOLE_DOMAIN
+        else {"app": _MESSAGE_METHODS, "bots": [("**.py", "python")], "jobs": [("**.py", "python")]}
+    )
+    for tree, methods in trees.items():
         directory = root / tree
         if not directory.is_dir():
             continue
         for filename, lineno, message, _comments, _context in extract_from_dir(
-            directory, method_map=[("**.py", "python")], keywords=KEYWORDS
+            directory, method_map=methods, keywords=KEYWORDS
         ):
             key: MessageId = message if isinstance(message, str) else tuple(message[:2])
             found.setdefault(key, f"{tree}/{filename}:{lineno}")
@@ -49,20 +66,30 @@ def code_messages(root: Path = ROOT) -> dict[MessageId, str]:
 
 
 def placeholders(text: str) -> set[str]:
-    return set(_PLACEHOLDER.findall(text))
+    return set(_PLACEHOLDER.findall(text)) | {
+        f"%({name})s" for name in _PERCENT_PLACEHOLDER.findall(text)
+    }
 
 
 def check(root: Path = ROOT) -> Report:
     report = Report()
-    in_code = code_messages(root)
-    for locale in MESSAGE_LOCALES:
-        path = root / "locales" / locale / "LC_MESSAGES" / "messages.po"
+    _check_domain(root, DOMAIN, MESSAGE_LOCALES, report)
+    _check_domain(root, CONSOLE_DOMAIN, CONSOLE_LOCALES, report)
+    return report
+
+
+def _check_domain(root: Path, domain: str, locales: tuple[str, ...], report: Report) -> None:
+    in_code = code_messages(root, domain)
+    for catalog_locale in locales:
+        path = root / "locales" / catalog_locale / "LC_MESSAGES" / f"{domain}.po"
+        # The producers' catalogs keep their plain names in the report; the console's say so.
+        locale = catalog_locale if domain == DOMAIN else f"{catalog_locale} {domain}"
         if not path.is_file():
             report.add(f"{locale}: no catalog at {path.relative_to(root)}")
             continue
         with path.open("rb") as handle:
-            catalog = read_po(handle, locale=locale)
-        expected = to_gettext(Locale.parse(locale).plural_form)
+            catalog = read_po(handle, locale=catalog_locale)
+        expected = to_gettext(Locale.parse(catalog_locale).plural_form)
         if catalog.plural_forms.rstrip(";") != expected.rstrip(";"):
             report.add(
                 f"{locale}: Plural-Forms {catalog.plural_forms!r} is not CLDR's {expected!r}"
@@ -85,7 +112,7 @@ def check(root: Path = ROOT) -> Report:
                 report.add(f"{locale}: {key!r} is untranslated ({in_code[key]})")
                 continue
             wanted = placeholders(key if isinstance(key, str) else key[0])
-            if locale in ROMANISED.values():
+            if catalog_locale in ROMANISED.values():
                 for string in strings:
                     if not (string.isascii() and is_gsm7(string)):
                         report.add(
@@ -101,7 +128,6 @@ def check(root: Path = ROOT) -> Report:
         for key, where in in_code.items():
             if key not in in_catalog:
                 report.add(f"{locale}: {key!r} from {where} is missing (run make i18n)")
-    return report
 
 
 def main() -> int:
@@ -113,7 +139,9 @@ def main() -> int:
         return 1
     print(
         f"catalog check: {len(code_messages())} messages translated in "
-        f"{len(MESSAGE_LOCALES)} locales ({', '.join(MESSAGE_LOCALES)})"
+        f"{len(MESSAGE_LOCALES)} locales ({', '.join(MESSAGE_LOCALES)}); "
+        f"{len(code_messages(domain=CONSOLE_DOMAIN))} console messages in "
+        f"{len(CONSOLE_LOCALES)} locales ({', '.join(CONSOLE_LOCALES)})"
     )
     return 0
 

@@ -32,6 +32,28 @@ class StaffUser(SQLModel, table=True):
     # Where reports to this person go (`tel:+95…` or `telegram:<chat id>`); personal data.
     contact: str | None = Field(default=None, max_length=64)
     created_at: dt.datetime = Field(default_factory=clock.utcnow, sa_type=UTCDateTime)
+    # The console: an argon2 hash (None: this user signs in with API tokens only), the language
+    # of their pages, and what stops guessing (failures in a row, and until when they are locked).
+    password_hash: str | None = Field(default=None, max_length=255)
+    # A password someone else chose (`mic user create`, a reset) must be replaced at first use.
+    password_is_temporary: bool = False
+    locale: str = Field(default="en", max_length=8)
+    failed_sign_ins: int = 0
+    locked_until: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ConsoleSession(SQLModel, table=True):
+    """A signed-in browser. Only a keyed hash of its cookie is kept, as for API tokens."""
+
+    __tablename__ = "console_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_user_id: int = Field(foreign_key="staff_user.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    # Echoed by every form of this session; a page of another site cannot read it.
+    csrf_secret: str = Field(max_length=64)
+    created_at: dt.datetime = Field(default_factory=clock.utcnow, sa_type=UTCDateTime)
+    last_seen_at: dt.datetime = Field(default_factory=clock.utcnow, sa_type=UTCDateTime)
 
 
 class ApiToken(SQLModel, table=True):

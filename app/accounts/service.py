@@ -76,6 +76,35 @@ class IssuedToken:
     record: TokenPublic
 
 
+async def checked_scope(
+    session: AsyncSession, *, role: Role, countries: list[str], what: str
+) -> list[str]:
+    """The countries a staff member of `role` may be given, normalised: none for an admin (who
+    sees all), at least one known country for anyone else."""
+    codes = sorted({c.strip().upper() for c in countries})
+    if role is Role.ADMIN and codes:
+        raise InvalidInput("an admin sees every country; leave out --country")
+    if role is not Role.ADMIN and not codes:
+        raise InvalidInput(f"a {role} {what} needs at least one --country (MM, KH, LA or VN)")
+    known = set((await session.exec(select(Country.code))).all())
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        listed = ", ".join(sorted(known)) or "none (run mic seed demo)"
+        raise InvalidInput(f"unknown country {', '.join(unknown)}; known: {listed}")
+    return codes
+
+
+def staff_of(user: StaffUser) -> Staff:
+    """The staff member a signed-in user acts as, whether by API token or console session."""
+    assert user.id is not None
+    return Staff(
+        user_id=user.id,
+        name=user.name,
+        role=user.role,
+        countries=None if user.role is Role.ADMIN else frozenset(user.countries),
+    )
+
+
 def _public(token: ApiToken, user: StaffUser) -> TokenPublic:
     assert token.id is not None
     return TokenPublic(
@@ -104,16 +133,7 @@ async def create_token(
     name = name.strip()
     if not name:
         raise InvalidInput("a token needs a --name saying whose it is")
-    codes = sorted({c.strip().upper() for c in countries})
-    if role is Role.ADMIN and codes:
-        raise InvalidInput("an admin sees every country; leave out --country")
-    if role is not Role.ADMIN and not codes:
-        raise InvalidInput(f"a {role} token needs at least one --country (MM, KH, LA or VN)")
-    known = set((await session.exec(select(Country.code))).all())
-    unknown = [c for c in codes if c not in known]
-    if unknown:
-        listed = ", ".join(sorted(known)) or "none (run mic seed demo)"
-        raise InvalidInput(f"unknown country {', '.join(unknown)}; known: {listed}")
+    codes = await checked_scope(session, role=role, countries=countries, what="token")
     user = (await session.exec(select(StaffUser).where(StaffUser.name == name))).first()
     if user is None:
         user = StaffUser(name=name, role=role, countries=codes)
@@ -223,12 +243,7 @@ async def authenticate(session: AsyncSession, *, token: str, key: str) -> Authen
     last_used = api_token.last_used_at
     assert user.id is not None and api_token.id is not None
     return Authenticated(
-        staff=Staff(
-            user_id=user.id,
-            name=user.name,
-            role=user.role,
-            countries=None if user.role is Role.ADMIN else frozenset(user.countries),
-        ),
+        staff=staff_of(user),
         token_id=api_token.id,
         record_use=last_used is None or clock.utcnow() - last_used > _LAST_USED_PRECISION,
     )

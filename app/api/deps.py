@@ -3,7 +3,7 @@ what a request publishes sends."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -71,20 +71,29 @@ async def get_staff(
     found = await authenticate(
         session, token=credentials.credentials, key=settings.secret_key.get_secret_value()
     )
-    database = get_database(request)
     if found.record_use:
-        if is_read(request) and database.read_engine is not database.engine:
-            # A read session cannot write: the use gets a short write transaction of its own,
-            # at most once a minute per token (so a GET waits for the write lock that often).
-            async with database.session() as writer:
-                await record_token_use(writer, found.token_id)
-        else:
-            # A write session holds SQLite's write turn already, and an in-memory database's
-            # read session shares the writers' one connection: a second write session would
-            # wait for the turn this task holds (and fail after WRITER_WAIT_S), so the use is
-            # recorded in the request's own transaction.
-            await record_token_use(session, found.token_id)
+        token_id = found.token_id
+        await write_aside(request, session, lambda writer: record_token_use(writer, token_id))
     return found.staff
+
+
+async def write_aside(
+    request: Request, session: AsyncSession, work: Callable[[AsyncSession], Awaitable[None]]
+) -> None:
+    """A small write that any request may need (recording a token's or a session's use),
+    whether the request reads or writes."""
+    database = get_database(request)
+    if is_read(request) and database.read_engine is not database.engine:
+        # A read session cannot write: the use gets a short write transaction of its own, at
+        # most once a minute per token or session (so a GET waits for the write lock that often).
+        async with database.session() as writer:
+            await work(writer)
+    else:
+        # A write session holds SQLite's write turn already, and an in-memory database's read
+        # session shares the writers' one connection: a second write session would wait for the
+        # turn this task holds (and fail after WRITER_WAIT_S), so the use is recorded in the
+        # request's own transaction.
+        await work(session)
 
 
 StaffDep = Annotated[Staff, Depends(get_staff)]

@@ -12,6 +12,17 @@ HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
 }
+# Pages for people (the console) add a policy for what they may load: only MIC's own files, no
+# inline script or style, and forms posted back to MIC only. A signed-in page may show
+# personal data: no cache, shared or private, keeps a copy after sign-out.
+PAGE_PREFIXES = ("/console",)
+PAGE_HEADERS = HEADERS | {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "Cache-Control": "no-store",
+}
 # Browsers keep to https for a year once they saw this over https; never sent over plain http,
 # where it would pin a deployment that has no certificate.
 HSTS = "max-age=31536000; includeSubDomains"
@@ -20,17 +31,23 @@ HSTS = "max-age=31536000; includeSubDomains"
 class SecurityHeaders:
     def __init__(self, app: ASGIApp, *, https: bool) -> None:
         self.app = app
-        self.headers = HEADERS | ({"Strict-Transport-Security": HSTS} if https else {})
+        transport = {"Strict-Transport-Security": HSTS} if https else {}
+        self.headers = HEADERS | transport
+        self.page_headers = PAGE_HEADERS | transport
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
 
+        path: str = scope.get("path", "")
+        page = any(path == p or path.startswith(p + "/") for p in PAGE_PREFIXES)
+        chosen = self.page_headers if page else self.headers
+
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in self.headers.items():
+                for name, value in chosen.items():
                     headers.setdefault(name, value)
             await send(message)
 

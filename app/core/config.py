@@ -108,6 +108,16 @@ class Settings(BaseSettings):
     twilio_auth_token: SecretStr = SecretStr("")
     twilio_base_url: str = "https://api.twilio.com"
 
+    # The web console: a session ends after this long without a request, and this long after
+    # sign-in whatever happens.
+    console_idle_minutes: int = Field(default=30, ge=1)
+    console_session_hours: int = Field(default=12, ge=1)
+
+    @property
+    def https(self) -> bool:
+        """MIC is reached over https (behind a proxy that ends TLS, its public URL says so)."""
+        return self.public_url.lower().startswith("https://")
+
     def channel_rate(self, channel: str) -> float:
         return self.telegram_rate if channel == "telegram" else self.sms_rate
 

@@ -30,6 +30,9 @@ ROMANISED: Final[dict[str, str]] = {"my": "my_Latn", "km": "km_Latn", "lo": "lo_
 MESSAGE_LOCALES: Final[tuple[str, ...]] = LOCALES + tuple(ROMANISED.values())
 FALLBACK_LOCALE: Final = "en"
 DOMAIN: Final = "messages"
+# The web console speaks to staff, in a catalog of its own (console.po) and fewer languages.
+CONSOLE_DOMAIN: Final = "console"
+CONSOLE_LOCALES: Final[tuple[str, ...]] = ("en", "my", "km", "lo", "vi")
 # A wheel carries the catalogs inside the package (app/locales, see setup.py); a checkout keeps
 # them at the top of the repository. MIC_LOCALES_DIR points anywhere else.
 _PACKAGED_LOCALES: Final = Path(__file__).resolve().parents[1] / "locales"
@@ -81,7 +84,9 @@ class Translator:
         return self.catalog.ngettext(singular, plural, n)
 
 
-CatalogOrigin = Literal["compiled", "compiled at start from messages.po"]
+CatalogOrigin = Literal[
+    "compiled", "compiled at start from messages.po", "compiled at start from console.po"
+]
 
 
 @dataclass(frozen=True)
@@ -101,8 +106,10 @@ def compile_po(po: Path) -> bytes:
     return buffer.getvalue()
 
 
-def _load(directory: Path, locale: str) -> tuple[gettext.GNUTranslations, CatalogOrigin]:
-    po = directory / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+def _load(
+    directory: Path, locale: str, domain: str = DOMAIN
+) -> tuple[gettext.GNUTranslations, CatalogOrigin]:
+    po = directory / locale / "LC_MESSAGES" / f"{domain}.po"
     mo = po.with_suffix(".mo")
     # In an installed package both files come from one build and the installer sets their times
     # in whatever order it writes them; only a checkout's .po can be edited after compiling.
@@ -127,7 +134,12 @@ def _load(directory: Path, locale: str) -> tuple[gettext.GNUTranslations, Catalo
         compiled = compile_po(po)
     except Exception as exc:
         raise ConfigurationError(f"message catalog {po} cannot be compiled: {exc}") from exc
-    return gettext.GNUTranslations(io.BytesIO(compiled)), "compiled at start from messages.po"
+    origin: CatalogOrigin = (
+        "compiled at start from console.po"
+        if domain == CONSOLE_DOMAIN
+        else "compiled at start from messages.po"
+    )
+    return gettext.GNUTranslations(io.BytesIO(compiled)), origin
 
 
 @lru_cache(maxsize=32)
@@ -139,6 +151,20 @@ def load_catalogs(directory: Path) -> LoadedCatalogs:
             continue
         catalog, origin = _load(directory, locale)
         catalog.add_fallback(english)  # a string missing in one locale shows in English
+        loaded.catalogs[locale] = catalog
+        loaded.origins[locale] = origin
+    return loaded
+
+
+@lru_cache(maxsize=32)
+def load_console_catalogs(directory: Path) -> LoadedCatalogs:
+    english, english_origin = _load(directory, FALLBACK_LOCALE, CONSOLE_DOMAIN)
+    loaded = LoadedCatalogs({FALLBACK_LOCALE: english}, {FALLBACK_LOCALE: english_origin})
+    for locale in CONSOLE_LOCALES:
+        if locale == FALLBACK_LOCALE:
+            continue
+        catalog, origin = _load(directory, locale, CONSOLE_DOMAIN)
+        catalog.add_fallback(english)
         loaded.catalogs[locale] = catalog
         loaded.origins[locale] = origin
     return loaded
@@ -156,7 +182,9 @@ def _resolved(directory: Path) -> Path:
 
 
 def require_catalogs(directory: Path | None = None) -> LoadedCatalogs:
-    """Load every locale's catalog now, so a process that cannot speak a language never starts."""
+    """Load every locale's catalog now, so a process that cannot speak a language never starts
+    (the console's catalogs too)."""
+    load_console_catalogs(catalogs_dir(directory))
     return load_catalogs(catalogs_dir(directory))
 
 
@@ -170,5 +198,20 @@ def check_message_locale(locale: str) -> str:
 def translator(locale: str, *, directory: Path | None = None) -> Translator:
     """The translator for `locale`; unknown locales get English rather than an error."""
     catalogs = load_catalogs(catalogs_dir(directory)).catalogs
+    chosen = locale if locale in catalogs else FALLBACK_LOCALE
+    return Translator(chosen, catalogs[chosen])
+
+
+def check_console_locale(locale: str) -> str:
+    if locale not in CONSOLE_LOCALES:
+        raise InvalidInput(
+            f"the console speaks {', '.join(CONSOLE_LOCALES)}; there are no pages in {locale!r}"
+        )
+    return locale
+
+
+def console_translator(locale: str, *, directory: Path | None = None) -> Translator:
+    """The console's translator for a staff member's `locale` (English for any other)."""
+    catalogs = load_console_catalogs(catalogs_dir(directory)).catalogs
     chosen = locale if locale in catalogs else FALLBACK_LOCALE
     return Translator(chosen, catalogs[chosen])

@@ -1,0 +1,12 @@
+"""Every console page under /console, kept out of the OpenAPI (it is HTML for people)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from app.console import account, home, sign_in
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+router.include_router(sign_in.router)
+router.include_router(account.router)
+router.include_router(home.router)
