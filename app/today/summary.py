@@ -17,7 +17,6 @@ import sqlalchemy as sa
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.accounts.actor import ActorKind
 from app.accounts.service import Staff
 from app.alerts import service as alerts
 from app.alerts.models import ChannelName, Delivery, DeliveryStatus
@@ -26,6 +25,7 @@ from app.core.config import Settings
 from app.core.db import run_core
 from app.leads.models import BuyerLead, LeadStatus
 from app.prices.models import PriceObservation, PriceStatus
+from app.prices.reads import field_reports
 from app.prices.stale import FRESH_DAYS, silent_series, stale_series
 from app.sources.models import JobRun, RunStatus, Source, UnmappedName
 from app.sources.service import managed_in_scope, runs_in_scope
@@ -62,8 +62,7 @@ async def today(
     countries = staff.countries
     since = now - LOOKBACK
 
-    # A field report is a price a producer sent themselves (app.commands, as a reporter).
-    reported = col(PriceObservation.created_by).like(f"{ActorKind.PRODUCER.value}:%")
+    reported = field_reports()
     prices = (
         await run_core(
             session,
