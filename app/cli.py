@@ -133,6 +133,11 @@ def run(
     out.print(f"MIC {app.version} on {url.display()}", highlight=False)
     out.print(f"  API:      http://{shown}:{port}/api/v1", highlight=False)
     out.print(f"  API docs: http://{shown}:{port}/docs", highlight=False)
+    out.print(f"  Console:  http://{shown}:{port}/console/", highlight=False)
+    out.print(
+        "  First console user: .venv/bin/mic user create --name YOUR-NAME --role admin",
+        highlight=False,
+    )
     out.print(
         "  Admin token: .venv/bin/mic token create --name YOUR-NAME --role admin", highlight=False
     )

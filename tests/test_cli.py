@@ -45,7 +45,7 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], expected: st
 def test_help_lists_every_command(tmp_path: Path) -> None:
     result = mic("--help", database_url=f"sqlite:///{tmp_path}/x.db")
     assert result.returncode == 0
-    for command in ("run", "db", "seed", "token", "collect", "import", "scheduler"):
+    for command in ("run", "db", "seed", "token", "user", "collect", "import", "scheduler"):
         assert f" {command} " in result.stdout
     sub = mic("db", "--help", database_url=f"sqlite:///{tmp_path}/x.db")
     assert "upgrade" in sub.stdout and "current" in sub.stdout

@@ -13,9 +13,10 @@ from fastapi import Depends, Request
 
 from app.accounts.service import Staff
 from app.accounts.sign_in import Resumed, SessionExpired, record_seen, resume
-from app.api.deps import SessionDep, SettingsDep, write_aside
+from app.api.deps import SessionDep, SettingsDep, get_database, write_aside
+from app.core.config import Settings
 from app.core.errors import Forbidden, Unauthorized
-from app.web.page import CSRF_FIELD, Reader, anonymous_csrf_token, set_reader
+from app.web.page import CSRF_FIELD, Reader, anonymous_csrf_token, reader_of, set_reader
 
 SESSION_COOKIE: Final = "mic_console"
 HOME: Final = "/console/"
@@ -94,6 +95,27 @@ async def optional_session(
         await write_aside(request, session, lambda writer: record_seen(writer, session_id))
     set_reader(request, Reader(staff=found.staff, locale=found.locale, csrf_token=found.csrf_token))
     return found
+
+
+async def recognise_reader(request: Request) -> None:
+    """Who reads a page no route's dependencies ran for (a 404, a 405), so that it is in their
+    language: looked up read-only, nothing recorded. Any failure leaves the page in English."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token or reader_of(request) is not None:
+        return
+    settings: Settings = request.app.state.settings
+    try:
+        async with get_database(request).read_session() as session:
+            found = await resume(
+                session,
+                token=token,
+                key=settings.secret_key.get_secret_value(),
+                idle=dt.timedelta(minutes=settings.console_idle_minutes),
+                lifetime=dt.timedelta(hours=settings.console_session_hours),
+            )
+    except Exception:
+        return
+    set_reader(request, Reader(staff=found.staff, locale=found.locale, csrf_token=found.csrf_token))
 
 
 def _requested(request: Request) -> str:

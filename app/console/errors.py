@@ -14,7 +14,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.console.deps import HOME, SESSION_COOKIE, ConsoleRedirect, CsrfRefused, sign_in_url
+from app.console.deps import (
+    HOME,
+    SESSION_COOKIE,
+    ConsoleRedirect,
+    CsrfRefused,
+    recognise_reader,
+    sign_in_url,
+)
 from app.core.errors import AppError, Unauthorized
 from app.core.i18n import N_
 from app.web.templates import COOKIE_PATH, render
@@ -57,9 +64,12 @@ def _in_console(request: Request) -> bool:
     return path == PREFIX or path.startswith(PREFIX + "/")
 
 
-def error_page(request: Request, status: int, *, detail: str | None = None) -> Response:
-    title, message = _PAGES.get(status, _PAGES[500] if status >= 500 else _PAGES[400])
+async def error_page(
+    request: Request, status: int, *, detail: str | None = None, page: tuple[str, str] | None = None
+) -> Response:
+    title, message = page or _PAGES.get(status, _PAGES[500] if status >= 500 else _PAGES[400])
     try:
+        await recognise_reader(request)
         return render(
             request,
             "console/error.html",
@@ -85,27 +95,17 @@ def _html_or(api_handler: AnyHandler) -> Handler:
             answer = api_handler(request, exc)
             return await answer if inspect.isawaitable(answer) else answer
         if isinstance(exc, CsrfRefused):
-            title, message = _CSRF_PAGE
-            return render(
-                request,
-                "console/error.html",
-                status_code=403,
-                title=title,
-                message=message,
-                detail=None,
-                back=HOME,
-                back_label=N_("Back to the console"),
-            )
+            return await error_page(request, 403, page=_CSRF_PAGE)
         if isinstance(exc, Unauthorized):
             return RedirectResponse(sign_in_url(request.url.path), status_code=303)
         if isinstance(exc, AppError):
             detail = str(exc.detail) if exc.status_code < 500 else None
-            return error_page(request, exc.status_code, detail=detail)
+            return await error_page(request, exc.status_code, detail=detail)
         if isinstance(exc, StarletteHTTPException):
-            return error_page(request, exc.status_code)
+            return await error_page(request, exc.status_code)
         if isinstance(exc, RequestValidationError):
-            return error_page(request, 422)
-        return error_page(request, 500)
+            return await error_page(request, 422)
+        return await error_page(request, 500)
 
     return handle
 
