@@ -1,9 +1,9 @@
-"""Staff users of the console signed in through the real form, as a browser does: one client
-(and so one cookie jar) per user."""
+"""Staff users of the console signed in through the real form (tests.console's helpers), one
+client and so one cookie jar each, beside the API tokens of the same people that the tests use
+to set up prices and producers."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
@@ -16,11 +16,11 @@ from app.accounts.models import Role, StaffUser
 from app.accounts.passwords import hash_password
 from app.accounts.users import create_user
 from app.core.db import Database
+from tests.console.conftest import PASSWORD, csrf_of, sign_in
 
-PASSWORD = "correct horse battery"
-_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+__all__ = ["Browser", "browser", "csrf_of"]
 
-Browser = Callable[[str], Awaitable[httpx.AsyncClient]]
+Browser = Callable[..., Awaitable[httpx.AsyncClient]]
 
 USERS = {
     "ana": (Role.ADMIN, []),
@@ -28,12 +28,6 @@ USERS = {
     "sokha": (Role.CDE, ["KH"]),
     "min": (Role.VIEWER, ["MM"]),
 }
-
-
-def csrf_of(page: httpx.Response) -> str:
-    found = _CSRF.search(page.text)
-    assert found is not None, f"no CSRF field on {page.request.url}: {page.text[:300]}"
-    return found.group(1)
 
 
 @pytest.fixture
@@ -65,11 +59,7 @@ async def browser(app: FastAPI, database: Database, seeded: None) -> AsyncIterat
             transport=httpx.ASGITransport(app=app), base_url="http://mic.test"
         )
         clients.append(client)
-        page = await client.get("/console/sign-in")
-        signed = await client.post(
-            "/console/sign-in",
-            data={"username": name, "password": PASSWORD, "next": "", "csrf_token": csrf_of(page)},
-        )
+        signed = await sign_in(client, name)
         assert signed.status_code == 303, signed.text
         return client
 
