@@ -102,6 +102,8 @@ class Delivery(SQLModel, table=True):
         sa.UniqueConstraint("broadcast_id", "producer_id", "channel", name="uq_delivery_key"),
         sa.Index("ix_delivery_due", "status", "channel", "next_attempt_at"),
         sa.Index("ix_delivery_producer_day", "producer_id", "created_at"),
+        # The last day's deliveries, counted on the Today page.
+        sa.Index("ix_delivery_created", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
