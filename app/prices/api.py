@@ -68,12 +68,24 @@ async def list_prices(
     source: Annotated[
         str | None, Query(max_length=64, description="Where it came from, as `source` shows it")
     ] = None,
+    reports: Annotated[
+        bool | None, Query(description="true: only field reporters' prices; false: none of them")
+    ] = None,
     cursor: Id | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[PricePublic]:
     """Newest first; pass `next_cursor` back as `cursor` for the next page."""
     filters = reads.PriceFilter(
-        commodity, variety, market, country, status, price_type, observed_from, observed_to, source
+        commodity,
+        variety,
+        market,
+        country,
+        status,
+        price_type,
+        observed_from,
+        observed_to,
+        source,
+        reports,
     )
     return await reads.list_prices(
         session, staff=staff, filters=filters, cursor=cursor, limit=limit
@@ -97,11 +109,21 @@ async def export_prices(
     observed_from: FromQuery = None,
     observed_to: ToQuery = None,
     source: Annotated[str | None, Query(max_length=64)] = None,
+    reports: bool | None = None,
 ) -> Response:
     """The prices GET /prices lists with the same filters, every page, as one CSV file (UTF-8
     with a BOM, so spreadsheets show Burmese, Khmer and Lao)."""
     filters = reads.PriceFilter(
-        commodity, variety, market, country, status, price_type, observed_from, observed_to, source
+        commodity,
+        variety,
+        market,
+        country,
+        status,
+        price_type,
+        observed_from,
+        observed_to,
+        source,
+        reports,
     )
     content = await export.export_prices(session, staff=staff, filters=filters)
     return Response(

@@ -166,6 +166,10 @@ async def test_the_source_filter_and_the_csv_export(
     assert [p["market"] for p in listed.json()["items"]] == ["muse"]
     none = await client.get("/api/v1/prices?source=sms", headers=tokens.cde_mm)
     assert none.json()["items"] == []
+    reports = await client.get("/api/v1/prices?reports=true", headers=tokens.cde_mm)
+    assert reports.json()["items"] == []  # a CDE's prices are no field reports
+    staff = await client.get("/api/v1/prices?reports=false", headers=tokens.cde_mm)
+    assert [p["market"] for p in staff.json()["items"]] == ["muse"]
 
     exported = await client.get("/api/v1/prices/export?status=pending", headers=tokens.cde_mm)
     assert exported.status_code == 200, exported.text
