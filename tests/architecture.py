@@ -30,7 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # sources beside it, which feeds prices and leads (the caller passes it the alerts to run);
 # commands answers producers' messages using every domain; at the top, inbound receives
 # messages from the gateways and hands them to commands, and lifecycle changes or erases a
-# producer together with what alerts and commands keep of them.
+# producer together with what alerts and commands keep of them. Above everything, today sums up
+# what every domain has waiting for a staff member.
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"core"}),
     frozenset({"text"}),
@@ -41,6 +42,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"alerts", "sources"}),
     frozenset({"commands"}),
     frozenset({"inbound", "lifecycle"}),
+    frozenset({"today"}),
 )
 
 # The HTTP edge of app/: the composition root, the CLI, the schema listing, each domain's api.py,

@@ -265,10 +265,21 @@ Scoped = TypeVar("Scoped", bound=_CountryScoped)
 
 
 async def get_in_scope(
-    session: AsyncSession, model: type[Scoped], entity_id: int, *, staff: Staff, noun: str
+    session: AsyncSession,
+    model: type[Scoped],
+    entity_id: int,
+    *,
+    staff: Staff,
+    noun: str,
+    for_update: bool = False,
 ) -> Scoped:
-    """An entity by id: 404 when there is none, 403 when it is outside the caller's countries."""
-    entity = await session.get(model, entity_id)
+    """An entity by id: 404 when there is none, 403 when it is outside the caller's countries.
+    `for_update`: the caller decides on its state (publish, reject), so it is read locked and
+    fresh, and a second decision taken at the same moment waits and then sees the first one
+    (FOR UPDATE on PostgreSQL; SQLite's write transactions are exclusive already)."""
+    entity = await session.get(
+        model, entity_id, with_for_update=for_update, populate_existing=for_update
+    )
     if entity is None:
         raise NotFound(f"no {noun} {entity_id}")
     staff.check_country(entity.country_code, f"{noun} {entity_id}")

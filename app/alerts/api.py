@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from app.alerts import preview as previews
 from app.alerts import service
 from app.alerts.models import (
     BroadcastKind,
@@ -33,6 +34,29 @@ async def preview(
     text for every way recipients read it, recipients per channel and locale, SMS segments and
     cost per country. Nothing is written."""
     return await service.preview(session, data=data, staff=staff, settings=settings)
+
+
+@router.get("/prices/{price_id}/alert-preview", tags=["prices"])
+async def price_alert_preview(
+    session: SessionDep, staff: StaffDep, settings: SettingsDep, price_id: Id
+) -> PreviewOut:
+    """The alert publishing this pending price will trigger, read before publishing it: how many
+    producers on which channel and in which language, the text every variant will read, its SMS
+    segments and their cost per country. For a published price `already_sent` is true. Viewers
+    may read it too; a rejected price answers 409. Nothing is written."""
+    return await previews.price_preview(session, price_id=price_id, staff=staff, settings=settings)
+
+
+@router.get("/notices/{notice_id}/alert-preview", tags=["notices"])
+async def notice_alert_preview(
+    session: SessionDep, staff: StaffDep, settings: SettingsDep, notice_id: Id
+) -> PreviewOut:
+    """What sending this draft or scheduled notice will queue: recipients per channel and
+    language, the text of every language and variant with its SMS segments and cost. A
+    cancelled notice answers 409. Nothing is written."""
+    return await previews.notice_preview(
+        session, notice_id=notice_id, staff=staff, settings=settings
+    )
 
 
 @router.post("/notices/{notice_id}/send", tags=["notices"])

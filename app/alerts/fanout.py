@@ -334,6 +334,10 @@ def _addressed(candidates: Any) -> tuple[Any, delivery.Case]:
 
 # --- preview ------------------------------------------------------------------------------------
 
+# Costs to a hundredth of a cent: a segment costs a few cents, and the variants' costs must add
+# up to the per-country totals.
+CENTS = Decimal("0.0001")
+
 
 async def preview(
     session: AsyncSession, audience: Audience, settings: Settings, *, now: dt.datetime | None = None
@@ -389,6 +393,7 @@ async def preview(
         )
     ).all()
     by_variant: dict[Variant, list[int]] = defaultdict(lambda: [0, 0])
+    variant_cost: dict[Variant, Decimal] = defaultdict(Decimal)
     by_channel: Counter[str] = Counter()
     by_locale: Counter[str] = Counter()
     cost: dict[str, Decimal] = defaultdict(Decimal)
@@ -407,6 +412,7 @@ async def preview(
             segments = render(audience.kind, audience.payload, variant, splitting=split).segments
             out.sms_segments += segments * int(charged)
             cost[country] += segments * int(charged) * Decimal(price)
+            variant_cost[variant] += segments * int(charged) * Decimal(price)
     for variant, (count, merged) in sorted(by_variant.items(), key=lambda kv: str(kv[0])):
         text = render(audience.kind, audience.payload, variant, splitting=split)
         out.texts.append(
@@ -421,12 +427,13 @@ async def preview(
                 encoding=text.encoding,
                 recipients=count,
                 merged=merged,
+                cost=variant_cost[variant].quantize(CENTS),
             )
         )
     out.recipients = sum(by_channel.values())
     out.by_channel = dict(by_channel)
     out.by_locale = dict(by_locale)
-    out.cost = {k: v.quantize(Decimal("0.0001")) for k, v in cost.items()}
+    out.cost = {k: v.quantize(CENTS) for k, v in cost.items()}
     return out
 
 

@@ -8,6 +8,7 @@ import enum
 from decimal import Decimal
 from typing import Any
 
+import pydantic
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, model_validator
 from sqlmodel import Field, SQLModel
@@ -101,6 +102,8 @@ class Delivery(SQLModel, table=True):
         sa.UniqueConstraint("broadcast_id", "producer_id", "channel", name="uq_delivery_key"),
         sa.Index("ix_delivery_due", "status", "channel", "next_attempt_at"),
         sa.Index("ix_delivery_producer_day", "producer_id", "created_at"),
+        # The last day's deliveries, counted on the Today page.
+        sa.Index("ix_delivery_created", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -197,28 +200,43 @@ class DeliverySelection(StrictInput):
 
 
 class VariantPreview(BaseModel):
+    """One way recipients read the broadcast: the text they get and what it costs."""
+
     locale: str
     script: Script
     digits: str
     plain_sms: bool
     channel: ChannelName
     text: str
-    segments: int
-    encoding: str
+    segments: int = pydantic.Field(
+        description="SMS segments of this text as the gateway bills them"
+    )
+    encoding: str = pydantic.Field(description="gsm7 or ucs2 on SMS; empty on Telegram")
     recipients: int
-    merged: int  # of those, going into digests rather than sent now
+    merged: int = pydantic.Field(description="of those, going into digests rather than sent now")
+    cost: Decimal = pydantic.Field(
+        default=Decimal(0),
+        description="what this variant's SMS sent now or after quiet hours cost, "
+        "in MIC_SMS_COST_CURRENCY",
+    )
 
 
 class PreviewOut(BaseModel):
+    """The alert a price, lead or notice triggers, before anything is queued."""
+
     kind: BroadcastKind
-    already_sent: bool
+    already_sent: bool = pydantic.Field(
+        description="the broadcast exists: publishing again sends nothing"
+    )
     recipients: int
-    by_channel: dict[str, int]
-    by_locale: dict[str, int]
-    merged: int
-    deferred: int  # SMS waiting for the end of quiet hours
-    sms_segments: int
-    cost: dict[str, Decimal]  # per country, in MIC_SMS_COST_CURRENCY
+    by_channel: dict[str, int] = pydantic.Field(description="recipients per channel")
+    by_locale: dict[str, int] = pydantic.Field(description="recipients per language")
+    merged: int = pydantic.Field(description="recipients who get it in their digest")
+    deferred: int = pydantic.Field(
+        description="SMS waiting for the end of the recipient's quiet hours"
+    )
+    sms_segments: int = pydantic.Field(description="segments of every SMS sent alone, summed")
+    cost: dict[str, Decimal] = pydantic.Field(description="per country, in MIC_SMS_COST_CURRENCY")
     currency: str
     texts: list[VariantPreview]
 

@@ -31,6 +31,7 @@ from app.alerts.models import (
     PreviewOut,
     SmsSpend,
 )
+from app.alerts.preview import masked
 from app.catalogue.models import Country
 from app.core import clock
 from app.core.config import Settings
@@ -51,16 +52,7 @@ async def preview(
     session: AsyncSession, *, data: PreviewIn, staff: Staff, settings: Settings
 ) -> PreviewOut:
     audience = await _audience(session, data, staff)
-    out = await fanout.preview(session, audience, settings)
-    if not all(staff.sees_personal_data(c) for c in audience.countries):
-        for shown in out.texts:
-            variant = Variant(
-                shown.locale, shown.script, shown.digits, shown.plain_sms, shown.channel
-            )
-            shown.text = mask_text(
-                shown.text, contact_forms(audience.kind, audience.payload, variant)
-            )
-    return out
+    return masked(await fanout.preview(session, audience, settings), audience, staff)
 
 
 async def _audience(session: AsyncSession, data: PreviewIn, staff: Staff) -> fanout.Audience:

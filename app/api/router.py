@@ -14,6 +14,7 @@ from app.notices.api import router as notices_router
 from app.prices.api import router as prices_router
 from app.producers.api import router as producers_router
 from app.sources.api import router as sources_router
+from app.today.api import router as today_router
 
 api_router = APIRouter(
     prefix="/api/v1",
@@ -30,3 +31,4 @@ api_router.include_router(lifecycle_router)
 api_router.include_router(alerts_router)
 api_router.include_router(sources_router)
 api_router.include_router(accounts_router)
+api_router.include_router(today_router)

@@ -37,6 +37,7 @@ from app.prices.curation import report_price
 from app.prices.duplicates import DuplicatePrice
 from app.prices.models import PriceCreate, PriceObservation, PricePublic, PriceStatus, PriceType
 from app.prices.reads import to_public
+from app.prices.stale import FRESH_DAYS
 from app.producers import self_service, subscriptions
 from app.producers.addresses import country_of_phone, find_by_urn
 from app.producers.models import Digits, Producer, ProducerRole, ProducerStatus, Rule, Subscription
@@ -44,7 +45,6 @@ from app.producers.subscriptions import AlertRule, Series
 from app.text import sms
 from app.text.formatting import Formatter, Reader, Script, present, reading_locale
 
-FRESH_DAYS = 14
 Key = TypeVar("Key", int, str)  # catalogue ids, or country codes
 NEAREST_MARKETS = 2  # offered when the asked market or country has no price
 MAX_MESSAGES = 3

@@ -15,7 +15,7 @@ from app.api.deps import AlertsDep, SessionDep, StaffDep
 from app.api.imports import ImportResult, import_result
 from app.core.ids import Id
 from app.core.pagination import Page
-from app.prices import csv_import, curation, rates, reads, stale
+from app.prices import csv_import, curation, export, rates, reads, stale
 from app.prices.models import (
     FxRateIn,
     FxRatePublic,
@@ -65,15 +65,71 @@ async def list_prices(
     price_type: PriceType | None = None,
     observed_from: FromQuery = None,
     observed_to: ToQuery = None,
+    source: Annotated[
+        str | None, Query(max_length=64, description="Where it came from, as `source` shows it")
+    ] = None,
+    reports: Annotated[
+        bool | None, Query(description="true: only field reporters' prices; false: none of them")
+    ] = None,
     cursor: Id | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[PricePublic]:
     """Newest first; pass `next_cursor` back as `cursor` for the next page."""
     filters = reads.PriceFilter(
-        commodity, variety, market, country, status, price_type, observed_from, observed_to
+        commodity,
+        variety,
+        market,
+        country,
+        status,
+        price_type,
+        observed_from,
+        observed_to,
+        source,
+        reports,
     )
     return await reads.list_prices(
         session, staff=staff, filters=filters, cursor=cursor, limit=limit
+    )
+
+
+@router.get(
+    "/prices/export",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "The prices as a CSV file"}},
+)
+async def export_prices(
+    session: SessionDep,
+    staff: StaffDep,
+    commodity: str | None = None,
+    variety: str | None = None,
+    market: str | None = None,
+    country: str | None = None,
+    status: PriceStatus | None = None,
+    price_type: PriceType | None = None,
+    observed_from: FromQuery = None,
+    observed_to: ToQuery = None,
+    source: Annotated[str | None, Query(max_length=64)] = None,
+    reports: bool | None = None,
+) -> Response:
+    """The prices GET /prices lists with the same filters, every page, as one CSV file (UTF-8
+    with a BOM, so spreadsheets show Burmese, Khmer and Lao)."""
+    filters = reads.PriceFilter(
+        commodity,
+        variety,
+        market,
+        country,
+        status,
+        price_type,
+        observed_from,
+        observed_to,
+        source,
+        reports,
+    )
+    content = await export.export_prices(session, staff=staff, filters=filters)
+    return Response(
+        content,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="prices.csv"'},
     )
 
 

@@ -62,7 +62,8 @@ def validate(data: PriceIn, index: CatalogueIndex, *, check_age: bool = True) ->
     return Resolved(commodity, variety, market, unit)
 
 
-async def _history(session: AsyncSession, price: PriceObservation) -> list[Decimal]:
+async def history_of(session: AsyncSession, price: PriceObservation) -> list[Decimal]:
+    """The published prices of the price's series it is judged against (plausibility's window)."""
     since = plausibility.window_start(price.observed_on)
     query = select(col(PriceObservation.price)).where(
         PriceObservation.commodity_id == price.commodity_id,
@@ -84,7 +85,7 @@ async def _history(session: AsyncSession, price: PriceObservation) -> list[Decim
 
 
 async def _flag(session: AsyncSession, price: PriceObservation) -> list[Decimal]:
-    history = await _history(session, price)
+    history = await history_of(session, price)
     price.outlier = plausibility.is_outlier(Decimal(price.price), history)
     return history
 
@@ -242,8 +243,12 @@ async def _submit(
     return price
 
 
-async def get_price(session: AsyncSession, *, price_id: int, staff: Staff) -> PriceObservation:
-    return await get_in_scope(session, PriceObservation, price_id, staff=staff, noun="price")
+async def get_price(
+    session: AsyncSession, *, price_id: int, staff: Staff, for_update: bool = False
+) -> PriceObservation:
+    return await get_in_scope(
+        session, PriceObservation, price_id, staff=staff, noun="price", for_update=for_update
+    )
 
 
 async def publish_price(
@@ -255,7 +260,7 @@ async def publish_price(
     confirm_outlier: bool = False,
 ) -> PriceObservation:
     staff.require_writer()
-    price = await get_price(session, price_id=price_id, staff=staff)
+    price = await get_price(session, price_id=price_id, staff=staff, for_update=True)
     if price.status is not PriceStatus.PENDING:
         raise Conflict(f"price {price_id} is {price.status}; only pending prices can be published")
     history = await _flag(session, price)  # the series may have moved since it was submitted
@@ -275,7 +280,7 @@ async def reject_price(
 ) -> PriceObservation:
     """Reject a pending price, or withdraw a published one that turned out to be wrong."""
     staff.require_writer()
-    price = await get_price(session, price_id=price_id, staff=staff)
+    price = await get_price(session, price_id=price_id, staff=staff, for_update=True)
     if price.status is PriceStatus.REJECTED:
         raise Conflict(f"price {price_id} is already rejected")
     before = audit.snapshot(price)
@@ -300,7 +305,7 @@ async def correct_price(
 ) -> PriceObservation:
     """Apply a correction. The audit log keeps every earlier version of a published price."""
     staff.require_writer()
-    price = await get_price(session, price_id=price_id, staff=staff)
+    price = await get_price(session, price_id=price_id, staff=staff, for_update=True)
     if price.status is PriceStatus.REJECTED:
         raise Conflict(f"price {price_id} is rejected; submit a new price instead")
     changes = data.model_dump(exclude_unset=True, exclude={"confirm_outlier"})

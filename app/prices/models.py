@@ -326,6 +326,16 @@ class StaleSeries(WatchPublic):
     stale: bool
 
 
+class SilentSeries(SQLModel):
+    """A published series nobody watches whose newest price is old."""
+
+    commodity: str
+    market: str
+    country: str
+    last_published: dt.date
+    days: int  # since the last published price, in the market country's today
+
+
 class FxRatePublic(SQLModel):
     id: int
     base: str

@@ -56,19 +56,23 @@ class RecentPrices:
         ]
 
 
+def median(history: Sequence[Decimal]) -> Decimal:
+    """What a price is compared with: the median of the series' window."""
+    return Decimal(statistics.median(history))
+
+
 def is_outlier(price: Decimal, history: Sequence[Decimal]) -> bool:
     if not history:
         return False
-    median = Decimal(statistics.median(history))
+    middle = median(history)
     if len(history) >= MIN_FOR_MAD:
-        mad = Decimal(statistics.median([abs(p - median) for p in history]))
-        return abs(price - median) > MAD_FACTOR * max(mad, MIN_SPREAD * median)
-    return price > median * RATIO or price < median / RATIO
+        mad = median([abs(p - middle) for p in history])
+        return abs(price - middle) > MAD_FACTOR * max(mad, MIN_SPREAD * middle)
+    return price > middle * RATIO or price < middle / RATIO
 
 
 def explain(price: Decimal, history: Sequence[Decimal]) -> str:
-    median = Decimal(statistics.median(history))
     return (
-        f"{price} is far from the median {median.normalize():f} of the {len(history)} prices "
-        f"published for this series in the last {WINDOW_DAYS} days"
+        f"{price} is far from the median {median(history).normalize():f} of the "
+        f"{len(history)} prices published for this series in the last {WINDOW_DAYS} days"
     )

@@ -13,6 +13,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.accounts.actor import ActorKind
 from app.accounts.service import Staff
 from app.catalogue.models import Unit
 from app.catalogue.service import CatalogueIndex, load_index
@@ -114,6 +115,12 @@ def equivalents(
     return result
 
 
+def field_reports() -> Any:
+    """The prices field reporters sent themselves (by SMS or Telegram): their actor is a
+    producer (app.commands files them with Actor.producer)."""
+    return col(PriceObservation.created_by).like(f"{ActorKind.PRODUCER.value}:%")
+
+
 @dataclass
 class PriceFilter:
     commodity: str | None = None
@@ -124,6 +131,8 @@ class PriceFilter:
     price_type: PriceType | None = None
     observed_from: dt.date | None = None
     observed_to: dt.date | None = None
+    source: str | None = None  # as stored: api, csv, sms, telegram, a source's slug...
+    reports: bool | None = None  # True: field reports only; False: none of them
 
 
 async def list_prices(
@@ -158,6 +167,10 @@ async def list_prices(
         query = query.where(col(PriceObservation.observed_on) >= filters.observed_from)
     if filters.observed_to:
         query = query.where(col(PriceObservation.observed_on) <= filters.observed_to)
+    if filters.source:
+        query = query.where(PriceObservation.source == filters.source.strip())
+    if filters.reports is not None:
+        query = query.where(field_reports() if filters.reports else ~field_reports())
     if cursor is not None:
         query = query.where(col(PriceObservation.id) < cursor)
     rows = list((await session.exec(query)).all())

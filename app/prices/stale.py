@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection
 
 import sqlalchemy as sa
@@ -18,10 +19,19 @@ from app.prices.models import (
     PriceObservation,
     PriceStatus,
     SeriesWatch,
+    SilentSeries,
     StaleSeries,
     WatchCreate,
     WatchPublic,
 )
+
+# A published price older than this is marked as old in the answers producers get (app.commands),
+# so a series without a newer one is stale for the CDE at the same age, unless a watch gives it a
+# window of its own.
+FRESH_DAYS = 14
+# Series silent for longer have ended (a source that stopped, a season over), not gone stale:
+# prices this old cannot even be submitted (app.prices.curation.MAX_AGE_DAYS).
+ENDED_DAYS = 365
 
 
 async def watch(session: AsyncSession, *, data: WatchCreate, staff: Staff) -> SeriesWatch:
@@ -121,3 +131,59 @@ async def stale_series(
                 )
             )
     return out
+
+
+async def silent_series(
+    session: AsyncSession,
+    *,
+    countries: Collection[str] | None,
+    limit: int,
+    fresh_days: int = FRESH_DAYS,
+) -> tuple[int, list[SilentSeries]]:
+    """Published series nobody watches whose newest price is older than `fresh_days` (in the
+    market country's today) but not ended: how many, and the `limit` that went silent last."""
+    p = core_table(PriceObservation).c
+    w = core_table(SeriesWatch).c
+    zones = await country_zones(session)
+    wanted = sorted(zones if countries is None else set(countries) & set(zones))
+    if not wanted:
+        return 0, []
+    last = sa.func.max(p.observed_on)
+    window = []
+    for country in wanted:
+        today = clock.today(zones[country])
+        window.append(
+            sa.and_(
+                p.country_code == country,
+                last < today - dt.timedelta(days=fresh_days),
+                last >= today - dt.timedelta(days=ENDED_DAYS),
+            )
+        )
+    watched = sa.exists().where(w.commodity_id == p.commodity_id, w.market_id == p.market_id)
+    series = (
+        sa.select(p.commodity_id, p.market_id, p.country_code, last.label("last"))
+        .where(p.status == PriceStatus.PUBLISHED, p.country_code.in_(wanted), ~watched)
+        .group_by(p.commodity_id, p.market_id, p.country_code)
+        .having(sa.or_(*window))
+        .subquery()
+    )
+    total = (await run_core(session, sa.select(sa.func.count()).select_from(series))).scalar_one()
+    rows = (
+        await run_core(
+            session,
+            sa.select(series)
+            .order_by(series.c.last.desc(), series.c.country_code, series.c.market_id)
+            .limit(limit),
+        )
+    ).all()
+    index = await load_index(session)
+    return total, [
+        SilentSeries(
+            commodity=index.commodity_by_id[commodity_id].slug,
+            market=index.market_by_id[market_id].slug,
+            country=country,
+            last_published=last_on,
+            days=(clock.today(zones[country]) - last_on).days,
+        )
+        for commodity_id, market_id, country, last_on in rows
+    ]

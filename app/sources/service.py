@@ -88,6 +88,17 @@ def check_access(staff: Staff, country: str | None, what: str) -> None:
     staff.check_country(country, what)
 
 
+def managed_in_scope(staff: Staff) -> sa.ColumnElement[bool]:
+    """check_access() for every source at once: the sources whose names and runs the staff
+    member manages (a source of no country is admins' only)."""
+    if staff.role is Role.ADMIN and staff.countries is None:
+        return sa.true()
+    country = col(Source.country_code)
+    if staff.role is Role.ADMIN:
+        return sa.or_(country.is_(None), country.in_(staff.countries or ()))
+    return country.in_(staff.countries or ())
+
+
 async def _timezone(session: AsyncSession, country: str | None) -> str:
     if country is None:
         return "UTC"
@@ -339,6 +350,14 @@ def finish_run(run: JobRun, counts: Counts, *, status: RunStatus, error: str | N
     ]
 
 
+def runs_in_scope(staff: Staff) -> sa.ColumnElement[bool]:
+    """The job runs a staff member sees: their countries' (a run about no country, such as the
+    exchange rates', only with every country)."""
+    if staff.countries is None:
+        return sa.true()
+    return col(JobRun.country_code).in_(staff.countries)
+
+
 async def list_runs(
     session: AsyncSession,
     *,
@@ -353,8 +372,8 @@ async def list_runs(
     if source_id is not None:
         await get_source(session, source_id=source_id, staff=staff)
         query = query.where(JobRun.source_id == source_id)
-    elif staff.countries is not None:
-        query = query.where(col(JobRun.country_code).in_(staff.countries))
+    else:
+        query = query.where(runs_in_scope(staff))
     if status is not None:
         query = query.where(JobRun.status == status)
     if cursor is not None:

@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import MicServer
 
+HOME = "/console/"
 SIGN_IN = "/console/sign-in"
 ACCOUNT = "/console/account"
 
@@ -44,7 +45,8 @@ def submit_sign_in(page: Page, server: MicServer, name: str, password: str) -> N
 
 def sign_in_first_time(page: Page, server: MicServer, user: StaffUser) -> StaffUser:
     """Sign in with the one-time password and choose one's own, as the console requires; the
-    browser is then on the account page, signed in. Returns the user with their new password."""
+    browser then opens the Today page and goes on to the account page, signed in. Returns the
+    user with their new password."""
     submit_sign_in(page, server, user.name, user.password)
     expect(page).to_have_url(server.url(ACCOUNT))
     own = StaffUser(user.name, secrets.token_urlsafe(16))
@@ -52,7 +54,9 @@ def sign_in_first_time(page: Page, server: MicServer, user: StaffUser) -> StaffU
     page.fill("input[name=new]", own.password)
     page.fill("input[name=repeat]", own.password)
     page.locator("form:has(input[name=change][value=password]) button[type=submit]").click()
-    # The console's front door, which leads to the account page while there is no other.
-    expect(page.locator("input[name=change][value=password]")).to_have_count(1)
+    # A password of one's own opens the console's front door, the Today page.
+    expect(page).to_have_url(server.url(HOME))
+    expect(page.locator("#pending-prices")).to_have_count(1)
+    page.goto(server.url(ACCOUNT))
     expect(page.locator("p.notice")).to_have_count(0)  # no "choose a password" reminder left
     return own

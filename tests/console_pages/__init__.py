@@ -1,0 +1,1 @@
+"""HTTP tests of the console's Today and price review pages."""
