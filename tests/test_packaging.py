@@ -1,4 +1,5 @@
-"""What `pip install .` installs: MIC's packages, with the compiled message catalogs inside."""
+"""What `pip install .` installs: MIC's packages, with the compiled message catalogs and the
+static files of the web pages (styles, web fonts and their licence) inside."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ SOURCES = (
 )
 
 
-def test_the_wheel_carries_compiled_catalogs_inside_the_app_package(tmp_path: Path) -> None:
+def test_the_wheel_carries_catalogs_and_static_files_inside_the_app_package(tmp_path: Path) -> None:
     tree = tmp_path / "src"
     for name in SOURCES:  # a copy, so the build leaves no build/ or .mo files in the checkout
         source = ROOT / name
@@ -42,5 +43,11 @@ def test_the_wheel_carries_compiled_catalogs_inside_the_app_package(tmp_path: Pa
             assert mo in names, f"{mo} is not in the wheel"
             catalog = gettext.GNUTranslations(io.BytesIO(archive.read(mo)))
             assert catalog.gettext("no change") == translator(locale).gettext("no change")
+        static = ROOT / "app" / "web" / "static"
+        for path in static.rglob("*"):
+            if path.is_file():
+                packaged = f"app/web/static/{path.relative_to(static).as_posix()}"
+                assert packaged in names, f"{packaged} is not in the wheel"
+                assert archive.read(packaged) == path.read_bytes()
     assert not any(name.startswith("locales/") for name in names)
     assert set(top_level.split()) == {"app", "bots", "jobs", "migrations"}
