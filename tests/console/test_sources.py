@@ -16,7 +16,15 @@ from app.accounts.models import AuditLog
 from app.core import clock
 from app.core.config import Settings
 from app.core.db import Database
-from app.sources.models import JobRun, RunStatus, RunTrigger, Source, SourceKind, UnmappedName
+from app.sources.models import (
+    JobRun,
+    NameKind,
+    RunStatus,
+    RunTrigger,
+    Source,
+    SourceKind,
+    UnmappedName,
+)
 from tests.console.conftest import Users, csrf_of, sign_in
 from tests.fakes.upstream import LOOPBACK, FakeUpstream
 from tests.sources.conftest import MUSE_BOARD_MAPPING
@@ -371,3 +379,28 @@ async def test_a_bad_enabled_value_is_a_page_not_a_500(
     async with database.read_session() as session:
         source = await session.get(Source, source_id)
         assert source is not None and source.enabled
+
+
+async def test_the_review_list_shows_what_the_source_says_of_a_name(
+    client: httpx.AsyncClient, users: Users, database: Database
+) -> None:
+    source_id = await add_source(database, "http://127.0.0.1:9/none.csv")
+    async with database.session() as session:
+        session.add(
+            UnmappedName(
+                source_id=source_id,
+                kind=NameKind.MARKET,
+                name="Lashio Market",
+                normalized="lashio market",
+                info={"admin1": "Shan", "latitude": "22.93", "note": "<b>north</b>"},
+                rows=12,
+            )
+        )
+    await sign_in(client, users.admin)
+    page = await client.get(f"/console/sources/{source_id}")
+    assert 'Market: <span class="name">Lashio Market</span>' in page.text
+    assert "12 rows wait for it." in page.text
+    assert "<dt>admin1</dt><dd>Shan</dd>" in page.text
+    assert "<dt>latitude</dt><dd>22.93</dd>" in page.text
+    assert "&lt;b&gt;north&lt;/b&gt;" in page.text  # upstream text, never markup
+    assert '<option value="muse">' in page.text  # Myanmar's markets to map it to
