@@ -133,11 +133,13 @@ def line_chart(
     series: Sequence[Series],
     format_value: Callable[[Decimal], str],
     format_day: Callable[[dt.date], str],
-    width: int = 640,
-    plot_height: int = 200,
+    width: int = 360,
+    plot_height: int = 180,
 ) -> str:
     """Prices over dates, one line per series, with a legend under the plot (`width` is the
-    whole chart's, `plot_height` the plot's alone: the legend adds a line per series).
+    whole chart's, `plot_height` the plot's alone: the legend adds a line per series). The
+    default width is a phone's: a chart is shrunk to fit a narrower screen, never enlarged, and
+    a wide one shrunk onto a phone would draw its labels too small to read.
 
     `title` and `summary` (what the chart shows, in a sentence) are translated by the caller;
     `format_value` and `format_day` write a tick or a listed value in the page's locale. A point

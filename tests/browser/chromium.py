@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from playwright.sync_api import Browser, BrowserContext, ViewportSize
+from playwright.sync_api import Browser, BrowserContext, StorageState, ViewportSize
 
 CHROMIUM = Path("/usr/bin/chromium")
 BROWSER_INSTALL = "sudo apt-get install chromium fonts-noto-core fonts-noto-cjk"
@@ -44,7 +44,12 @@ def browser_required() -> bool:
     )
 
 
-def new_context(browser: Browser, width: Width) -> BrowserContext:
-    context = browser.new_context(viewport=VIEWPORTS[width], service_workers="block")
+def new_context(
+    browser: Browser, width: Width, *, storage_state: StorageState | None = None
+) -> BrowserContext:
+    """A context of its own (no cache, cookies or storage shared) at the given width."""
+    context = browser.new_context(
+        viewport=VIEWPORTS[width], service_workers="block", storage_state=storage_state
+    )
     context.set_default_timeout(PAGE_TIMEOUT_MS)
     return context

@@ -1,5 +1,5 @@
 """The SVG charts as Chromium draws them: Burmese, Khmer and Lao labels in the served web fonts,
-every text inside its chart, and a chart that fits a phone's screen."""
+every text inside its chart, and charts that fit a phone's screen and stay readable."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from playwright.sync_api import Page, Route
 
+from app.api.headers import PAGE_HEADERS
 from app.text.digits import to_native_digits
 from app.text.formatting import Formatter
 from app.web.charts import Bar, Point, Series, bar_chart, line_chart
@@ -58,21 +59,32 @@ def charts() -> str:
         '<!doctype html><html lang="my"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<link rel="stylesheet" href="/static/fonts.css">'
-        f'</head><body style="margin:8px"><figure id="prices">{prices}</figure>'
-        f'<figure id="deliveries">{deliveries}</figure></body></html>'
+        '<link rel="stylesheet" href="/static/console.css">'
+        f'</head><body><main id="main"><figure id="prices">{prices}</figure>'
+        f'<figure id="deliveries">{deliveries}</figure></main></body></html>'
     )
 
 
 def show_charts(page: Page, server: MicServer) -> None:
-    """The charts in a page of MIC's own origin, so the page loads the real /static/fonts.css."""
+    """The charts in a page of MIC's own origin, so the page loads the real /static/ files,
+    under the Content Security Policy of MIC's pages (no inline style or script)."""
     url = server.url("/__chart-test")
+    policy = PAGE_HEADERS["Content-Security-Policy"]
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
 
     def fulfil(route: Route) -> None:
-        route.fulfill(status=200, content_type="text/html; charset=utf-8", body=charts())
+        route.fulfill(
+            status=200,
+            headers={"Content-Security-Policy": policy},
+            content_type="text/html; charset=utf-8",
+            body=charts(),
+        )
 
     page.route(url, fulfil)
     page.goto(url)
     page.evaluate("document.fonts.ready.then(() => true)")
+    assert refused == []
 
 
 TEXT_BOXES = """
@@ -123,11 +135,16 @@ def test_chart_text_is_drawn_with_the_served_web_fonts(page: Page, mic_server: M
     assert {name.strip('"') for name in loaded} == {"MIC Myanmar", "MIC Khmer", "MIC Lao"}
 
 
-def test_a_wide_chart_fits_a_phone_without_a_horizontal_scroll(
+def test_the_charts_fit_a_phone_and_their_text_stays_readable(
     page: Page, mic_server: MicServer
 ) -> None:
     show_charts(page, mic_server)
     width = page.evaluate("window.innerWidth")
     assert page.evaluate("document.documentElement.scrollWidth") <= width
-    chart = page.locator("#prices svg").bounding_box()
-    assert chart is not None and chart["width"] <= width
+    for figure in ("#prices", "#deliveries"):
+        svg = page.locator(f"{figure} svg")
+        drawn = svg.bounding_box()
+        assert drawn is not None and drawn["width"] <= width
+        # Shrunk onto a phone, the charts' 12 px text must still be drawn at 10 px or more.
+        view_width = float((svg.get_attribute("viewBox") or "").split()[2])
+        assert drawn["width"] / view_width >= 10 / 12, (figure, drawn, view_width)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from playwright.sync_api import Browser, Request
+from playwright.sync_api import Browser, Request, StorageState
 
 from tests.browser.chromium import Width, new_context
 
@@ -32,12 +32,19 @@ class PageWeight:
         return "\n".join(lines)
 
 
-def first_load(browser: Browser, url: str, *, width: Width = "phone") -> PageWeight:
-    """Load `url` in a fresh context (empty cache, no cookies) and add up what it fetched,
-    once the page, its fonts and everything they pulled in have arrived."""
+def first_load(
+    browser: Browser,
+    url: str,
+    *,
+    width: Width = "phone",
+    signed_in: StorageState | None = None,
+) -> PageWeight:
+    """Load `url` in a fresh context (an empty cache, and no cookies but those of `signed_in`,
+    another context's storage state) and add up what it fetched, once the page, its fonts and
+    everything they pulled in have arrived."""
     weight = PageWeight(url)
     failed: list[str] = []
-    context = new_context(browser, width)
+    context = new_context(browser, width, storage_state=signed_in)
     try:
         page = context.new_page()
 
