@@ -14,11 +14,10 @@ from playwright.sync_api import Page, expect
 
 from app.core import clock
 from tests.browser.conftest import MicServer, OpenPage
+from tests.browser.console import create_user, sign_in_first_time
 from tests.fakes.upstream import FakeUpstream
 from tests.sources.conftest import MUSE_BOARD_MAPPING
 
-ONE_TIME_PASSWORD = "one-time password for the browser"
-OWN_PASSWORD = "the cde's own password"
 # A run of two rows takes well under a second; the page refreshes itself every 3 s.
 RUN_TIMEOUT_MS = 30_000
 
@@ -71,19 +70,6 @@ def _add_source(server: MicServer, upstream: FakeUpstream) -> int:
     return int(created.json()["id"])
 
 
-def _sign_in_first_time(page: Page, server: MicServer, name: str) -> None:
-    page.goto(server.url("/console/sign-in"))
-    page.get_by_label("Name").fill(name)
-    page.get_by_label("Password").fill(ONE_TIME_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    # A one-time password leads to the account page, to choose one's own.
-    page.get_by_label("Current password").fill(ONE_TIME_PASSWORD)
-    page.get_by_label("New password", exact=True).fill(OWN_PASSWORD)
-    page.get_by_label("New password again").fill(OWN_PASSWORD)
-    page.get_by_role("button", name="Change the password").click()
-    expect(page.get_by_role("link", name="Sources", exact=True)).to_be_visible()
-
-
 def _run_now(page: Page) -> None:
     """Press Run now and wait, on the run's self-refreshing page, until the run has ended."""
     page.get_by_role("button", name="Run now").click()
@@ -98,12 +84,9 @@ def test_a_mapped_name_is_picked_up_by_the_next_run(
     mic_server: MicServer, open_page: OpenPage, threaded_upstream: FakeUpstream
 ) -> None:
     source_id = _add_source(mic_server, threaded_upstream)
-    mic_server.mic(
-        "user", "create", "--name", "khin-sources", "--role", "cde", "--country", "MM",
-        "--password-stdin", stdin=ONE_TIME_PASSWORD + "\n",
-    )  # fmt: skip
+    cde = create_user(mic_server, role="cde", country="MM")
     page = open_page("phone")
-    _sign_in_first_time(page, mic_server, "khin-sources")
+    sign_in_first_time(page, mic_server, cde)
 
     page.get_by_role("link", name="Sources", exact=True).click()
     page.get_by_role("link", name="Muse board (browser)").click()
