@@ -47,6 +47,9 @@ async def list_audit(
     entity: str | None = None,
     entity_id: Id | None = None,
     since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    actor: Annotated[str | None, Query(max_length=120)] = None,
+    action: Annotated[str | None, Query(max_length=64)] = None,
     cursor: Id | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[AuditPublic]:
@@ -58,6 +61,9 @@ async def list_audit(
         entity=entity,
         entity_id=entity_id,
         since=since,
+        until=until,
+        actor=actor,
+        action=action,
         cursor=cursor,
         limit=limit,
     )

@@ -58,9 +58,14 @@ async def list_audit(
     entity: str | None = None,
     entity_id: int | None = None,
     since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    actor: str | None = None,
+    action: str | None = None,
     cursor: int | None = None,
     limit: int = 50,
 ) -> Page[AuditPublic]:
+    """Newest first. `since` is inclusive and `until` exclusive, so that consecutive ranges
+    never show an entry twice; `actor` and `action` match exactly."""
     staff.require_role(Role.ADMIN, Role.CDE)
     query = select(AuditLog).order_by(col(AuditLog.id).desc()).limit(min(limit, MAX_LIMIT) + 1)
     if staff.countries is not None:
@@ -71,6 +76,12 @@ async def list_audit(
         query = query.where(AuditLog.entity_id == entity_id)
     if since is not None:
         query = query.where(col(AuditLog.at) >= since)
+    if until is not None:
+        query = query.where(col(AuditLog.at) < until)
+    if actor is not None:
+        query = query.where(AuditLog.actor == actor)
+    if action is not None:
+        query = query.where(AuditLog.action == action)
     if cursor is not None:
         query = query.where(col(AuditLog.id) < cursor)
     rows = list((await session.exec(query)).all())

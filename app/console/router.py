@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.console import account, home, prices, sign_in
+
+from app.console import account, audit, home, prices, sign_in, sources
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 router.include_router(sign_in.router)
 router.include_router(account.router)
 router.include_router(home.router)
 router.include_router(prices.router)
+router.include_router(sources.router)
+router.include_router(audit.router)

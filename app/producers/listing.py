@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import ColumnElement
 from sqlmodel import col, or_, select
@@ -151,3 +151,16 @@ def _matches(search: str, *, phones: bool) -> ColumnElement[bool]:
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def names_of(session: AsyncSession, ids: Collection[int], *, staff: Staff) -> dict[int, str]:
+    """Producers' names by id, for a page that names the producers a record is about (the
+    audit trail): only those of countries the reader sees, as a list of them would show."""
+    if not ids:
+        return {}
+    rows = await session.exec(
+        select(Producer.id, Producer.name, Producer.country_code).where(
+            col(Producer.id).in_(list(ids))
+        )
+    )
+    return {i: name for i, name, country in rows if i is not None and staff.can_see(country)}

@@ -140,6 +140,9 @@ def _server_env(database_url: str) -> dict[str, str]:
         MIC_DISPATCHER="false",
         MIC_SCHEDULER="false",
         MIC_TELEGRAM_MODE="off",
+        # The sources the tests configure read a fake upstream on loopback (never the internet),
+        # allowed as an on-premise portal would be.
+        MIC_SOURCE_ALLOWED_HOSTS="127.0.0.1",
         COLUMNS="200",
     )
     return env
