@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-
 from app.console import account, audit, home, prices, sign_in, sources
 
 router = APIRouter(prefix="/console", include_in_schema=False)
