@@ -80,14 +80,31 @@ def render(
         text = present(render_lead(lead_from_payload(payload), reader.locale), reader, sms=is_sms)
     else:
         texts: dict[str, str] = payload["texts"]
-        # A Latin-script reader cannot read a notice in their language's script: English then.
-        own = None if variant.script is Script.LATIN else texts.get(variant.locale)
-        chosen = texts.get(reader.locale) or own or texts.get("en") or next(iter(texts.values()))
-        text = present(chosen, reader, sms=is_sms)
+        text = present(texts[notice_text_locale(texts, variant)], reader, sms=is_sms)
     if not is_sms:
         return Rendered(text=text, segments=0, encoding="")
     info = sms.analyse(text, splitting)
     return Rendered(text=text, segments=info.segments, encoding=str(info.encoding))
+
+
+def notice_text_locale(texts: dict[str, str], variant: Variant) -> str:
+    """Which of a notice's texts a reader gets: their own language's (in their script), else
+    English, else the first written."""
+    own = variant.reader.locale
+    if own in texts:
+        return own
+    # A Latin-script reader cannot read a notice in their language's script: English then.
+    if variant.script is not Script.LATIN and variant.locale in texts:
+        return variant.locale
+    return "en" if "en" in texts else next(iter(texts))
+
+
+def reads_own_language(texts: dict[str, str], variant: Variant) -> bool:
+    """The notice has a text in the reader's language and script, not a fallback."""
+    chosen = notice_text_locale(texts, variant)
+    return chosen == variant.reader.locale or (
+        variant.script is not Script.LATIN and chosen == variant.locale
+    )
 
 
 def contact_forms(kind: BroadcastKind, payload: Payload, variant: Variant) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ from app.core import clock
 from app.core.db import UTCDateTime, enum_column
 from app.core.ids import Id
 from app.core.inputs import StrictInput
+from app.notices.models import NoticeCreate
 from app.text.formatting import Script
 
 
@@ -168,12 +169,15 @@ class PreviewIn(StrictInput):
     price_id: Id | None = None
     lead_id: Id | None = None
     notice_id: Id | None = None
+    notice: NoticeCreate | None = None  # a notice not yet saved, as it would be created
 
     @model_validator(mode="after")
     def _one(self) -> PreviewIn:
-        given = [v for v in (self.price_id, self.lead_id, self.notice_id) if v is not None]
+        given = [
+            v for v in (self.price_id, self.lead_id, self.notice_id, self.notice) if v is not None
+        ]
         if len(given) != 1:
-            raise ValueError("give exactly one of price_id, lead_id, notice_id")
+            raise ValueError("give exactly one of price_id, lead_id, notice_id, notice")
         return self
 
 
@@ -221,6 +225,10 @@ class PreviewOut(BaseModel):
     cost: dict[str, Decimal]  # per country, in MIC_SMS_COST_CURRENCY
     currency: str
     texts: list[VariantPreview]
+    # Notices: the languages (as read: my_Latn for Burmese in Latin letters) some recipients
+    # read for which the notice has no text yet, with those recipients' deliveries; they would
+    # get the English (or first) text instead.
+    untranslated: dict[str, int] = {}
 
 
 class BroadcastPublic(BaseModel):
