@@ -87,24 +87,22 @@ def render(
     return Rendered(text=text, segments=info.segments, encoding=str(info.encoding))
 
 
+def notice_wanted_locale(variant: Variant) -> str:
+    """The language of the notice text a reader reads when it is written: their own, or English
+    for a reader of a language in Latin letters (notices are written in a language's own
+    script, which such a reader cannot read)."""
+    if variant.script is Script.LATIN and variant.reader.locale != variant.locale:
+        return "en"
+    return variant.locale
+
+
 def notice_text_locale(texts: dict[str, str], variant: Variant) -> str:
-    """Which of a notice's texts a reader gets: their own language's (in their script), else
-    English, else the first written."""
-    own = variant.reader.locale
-    if own in texts:
-        return own
-    # A Latin-script reader cannot read a notice in their language's script: English then.
-    if variant.script is not Script.LATIN and variant.locale in texts:
-        return variant.locale
+    """Which of a notice's texts a reader gets: the one they want, else English, else the
+    first written."""
+    wanted = notice_wanted_locale(variant)
+    if wanted in texts:
+        return wanted
     return "en" if "en" in texts else next(iter(texts))
-
-
-def reads_own_language(texts: dict[str, str], variant: Variant) -> bool:
-    """The notice has a text in the reader's language and script, not a fallback."""
-    chosen = notice_text_locale(texts, variant)
-    return chosen == variant.reader.locale or (
-        variant.script is not Script.LATIN and chosen == variant.locale
-    )
 
 
 def contact_forms(kind: BroadcastKind, payload: Payload, variant: Variant) -> tuple[str, ...]:

@@ -27,8 +27,8 @@ from app.alerts.content import (
     Variant,
     lead_payload,
     notice_payload,
+    notice_wanted_locale,
     price_payload,
-    reads_own_language,
     render,
 )
 from app.alerts.delivery import Due
@@ -419,10 +419,9 @@ async def preview(
             cost[country] += segments * int(charged) * Decimal(price)
     untranslated: Counter[str] = Counter()
     for variant, (count, merged) in sorted(by_variant.items(), key=lambda kv: str(kv[0])):
-        if audience.kind is BroadcastKind.NOTICE and not reads_own_language(
-            audience.payload["texts"], variant
-        ):
-            untranslated[variant.reader.locale] += count
+        wanted = notice_wanted_locale(variant)
+        if audience.kind is BroadcastKind.NOTICE and wanted not in audience.payload["texts"]:
+            untranslated[wanted] += count
         text = render(audience.kind, audience.payload, variant, splitting=split)
         out.texts.append(
             VariantPreview(

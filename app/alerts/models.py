@@ -225,9 +225,9 @@ class PreviewOut(BaseModel):
     cost: dict[str, Decimal]  # per country, in MIC_SMS_COST_CURRENCY
     currency: str
     texts: list[VariantPreview]
-    # Notices: the languages (as read: my_Latn for Burmese in Latin letters) some recipients
-    # read for which the notice has no text yet, with those recipients' deliveries; they would
-    # get the English (or first) text instead.
+    # Notices: the languages some recipients want a text in that the notice does not have yet
+    # (English for readers of a language in Latin letters), with those recipients' deliveries;
+    # they would get the English (or first) text instead.
     untranslated: dict[str, int] = {}
 
 
