@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.console import account, home, sign_in
+from app.console import account, home, leads, notices, sign_in
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 router.include_router(sign_in.router)
 router.include_router(account.router)
 router.include_router(home.router)
+router.include_router(notices.router)
+router.include_router(leads.router)
