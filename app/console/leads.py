@@ -17,6 +17,7 @@ from app.alerts import service as alerts
 from app.alerts.models import PreviewIn, PreviewOut
 from app.api.deps import AlertsDep, SessionDep, SettingsDep
 from app.console.deps import ConsoleStaff, CsrfChecked
+from app.console.filters import chosen
 from app.core.config import Settings
 from app.core.errors import Conflict, InvalidInput
 from app.core.i18n import N_
@@ -52,18 +53,19 @@ async def lead_list(
     session: SessionDep,
     staff: ConsoleStaff,
     country: str | None = None,
-    status: LeadStatus | None = None,
-    kind: LeadKind | None = None,
+    status: str = "",
+    kind: str = "",
     commodity: str | None = None,
     include_expired: bool = False,
     cursor: Id | None = None,
 ) -> Response:
+    # The filter form sends an empty choice for "any".
     page = await leads.list_leads(
         session,
         staff=staff,
         country=country or None,
-        status=status,
-        kind=kind,
+        status=chosen(LeadStatus, status),
+        kind=chosen(LeadKind, kind),
         commodity=commodity or None,
         include_expired=include_expired,
         cursor=cursor,

@@ -17,6 +17,7 @@ from app.alerts.models import BroadcastPublic, PreviewIn, PreviewOut
 from app.api.deps import SessionDep, SettingsDep
 from app.catalogue.service import country_zones, list_countries
 from app.console.deps import ConsoleStaff, CsrfChecked
+from app.console.filters import chosen
 from app.console.notice_form import TEXT_LANGUAGES, NoticeForm, Problem, to_create
 from app.core.config import Settings
 from app.core.errors import Conflict, InvalidInput
@@ -56,12 +57,12 @@ async def notice_list(
     request: Request,
     session: SessionDep,
     staff: ConsoleStaff,
-    status: NoticeStatus | None = None,
+    status: str = "",
     cursor: Id | None = None,
     saved: str | None = None,
 ) -> Response:
     page = await notices.list_notices(
-        session, staff=staff, status=status, cursor=cursor, limit=PAGE_SIZE
+        session, staff=staff, status=chosen(NoticeStatus, status), cursor=cursor, limit=PAGE_SIZE
     )
     progress = {
         n.id: await _progress(session, staff, n.id)
