@@ -44,12 +44,6 @@ def test_the_wheel_carries_catalogs_and_static_files_inside_the_app_package(tmp_
             assert mo in names, f"{mo} is not in the wheel"
             catalog = gettext.GNUTranslations(io.BytesIO(archive.read(mo)))
             assert catalog.gettext("no change") == translator(locale).gettext("no change")
-        static = ROOT / "app" / "web" / "static"
-        for path in static.rglob("*"):
-            if path.is_file():
-                packaged = f"app/web/static/{path.relative_to(static).as_posix()}"
-                assert packaged in names, f"{packaged} is not in the wheel"
-                assert archive.read(packaged) == path.read_bytes()
         for locale in CONSOLE_LOCALES:
             mo = f"app/locales/{locale}/LC_MESSAGES/console.mo"
             assert mo in names, f"{mo} is not in the wheel"

@@ -80,14 +80,29 @@ def render(
         text = present(render_lead(lead_from_payload(payload), reader.locale), reader, sms=is_sms)
     else:
         texts: dict[str, str] = payload["texts"]
-        # A Latin-script reader cannot read a notice in their language's script: English then.
-        own = None if variant.script is Script.LATIN else texts.get(variant.locale)
-        chosen = texts.get(reader.locale) or own or texts.get("en") or next(iter(texts.values()))
-        text = present(chosen, reader, sms=is_sms)
+        text = present(texts[notice_text_locale(texts, variant)], reader, sms=is_sms)
     if not is_sms:
         return Rendered(text=text, segments=0, encoding="")
     info = sms.analyse(text, splitting)
     return Rendered(text=text, segments=info.segments, encoding=str(info.encoding))
+
+
+def notice_wanted_locale(variant: Variant) -> str:
+    """The language of the notice text a reader reads when it is written: their own, or English
+    for a reader of a language in Latin letters (notices are written in a language's own
+    script, which such a reader cannot read)."""
+    if variant.script is Script.LATIN and variant.reader.locale != variant.locale:
+        return "en"
+    return variant.locale
+
+
+def notice_text_locale(texts: dict[str, str], variant: Variant) -> str:
+    """Which of a notice's texts a reader gets: the one they want, else English, else the
+    first written."""
+    wanted = notice_wanted_locale(variant)
+    if wanted in texts:
+        return wanted
+    return "en" if "en" in texts else next(iter(texts))
 
 
 def contact_forms(kind: BroadcastKind, payload: Payload, variant: Variant) -> tuple[str, ...]:

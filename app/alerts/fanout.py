@@ -22,7 +22,15 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.alerts import delivery
-from app.alerts.content import Payload, Variant, lead_payload, notice_payload, price_payload, render
+from app.alerts.content import (
+    Payload,
+    Variant,
+    lead_payload,
+    notice_payload,
+    notice_wanted_locale,
+    price_payload,
+    render,
+)
 from app.alerts.delivery import Due
 from app.alerts.models import (
     Broadcast,
@@ -157,8 +165,8 @@ async def lead_audience(session: AsyncSession, lead: BuyerLead) -> Audience:
 
 
 async def notice_audience(session: AsyncSession, notice: Notice) -> Audience:
-    """The notice's segment: its countries, narrowed to followers of its commodities/markets."""
-    assert notice.id is not None
+    """The notice's segment: its countries, narrowed to followers of its commodities/markets.
+    A notice not yet saved (being written) can be previewed, never fanned out (no key)."""
     query = sa.select(
         PRODUCER.c.id.label("producer_id"), sa.literal(1).label("immediate")
     ).add_columns(_no_digest())
@@ -179,12 +187,12 @@ async def notice_audience(session: AsyncSession, notice: Notice) -> Audience:
         )
     return Audience(
         kind=BroadcastKind.NOTICE,
-        key=f"notice:{notice.id}",
+        key=f"notice:{notice.id}" if notice.id is not None else "",
         countries=list(notice.countries),
         payload=notice_payload(notice),
         recipients=query.subquery("recipients"),
         urgent=notice.urgent,
-        refs={"notice_id": notice.id},
+        refs={"notice_id": notice.id} if notice.id is not None else {},
     )
 
 
@@ -346,8 +354,10 @@ async def preview(
     now = now or clock.utcnow()
     split = splitting_for(settings.sms_gateway)
     already = (
-        await session.exec(select(Broadcast.id).where(Broadcast.key == audience.key))
-    ).first() is not None
+        bool(audience.key)
+        and (await session.exec(select(Broadcast.id).where(Broadcast.key == audience.key))).first()
+        is not None
+    )
     out = PreviewOut(
         kind=audience.kind,
         already_sent=already,
@@ -413,7 +423,11 @@ async def preview(
             out.sms_segments += segments * int(charged)
             cost[country] += segments * int(charged) * Decimal(price)
             variant_cost[variant] += segments * int(charged) * Decimal(price)
+    untranslated: Counter[str] = Counter()
     for variant, (count, merged) in sorted(by_variant.items(), key=lambda kv: str(kv[0])):
+        wanted = notice_wanted_locale(variant)
+        if audience.kind is BroadcastKind.NOTICE and wanted not in audience.payload["texts"]:
+            untranslated[wanted] += count
         text = render(audience.kind, audience.payload, variant, splitting=split)
         out.texts.append(
             VariantPreview(
@@ -433,6 +447,7 @@ async def preview(
     out.recipients = sum(by_channel.values())
     out.by_channel = dict(by_channel)
     out.by_locale = dict(by_locale)
+    out.untranslated = dict(sorted(untranslated.items()))
     out.cost = {k: v.quantize(CENTS) for k, v in cost.items()}
     return out
 
@@ -449,6 +464,8 @@ async def fan_out(
     now: dt.datetime | None = None,
 ) -> Broadcast:
     """Write the broadcast and its deliveries; a second call with the same key changes nothing."""
+    if not audience.key:
+        raise ValueError("an audience without a key (a notice not yet saved) cannot be sent")
     now = now or clock.utcnow()
     existing = (await session.exec(select(Broadcast).where(Broadcast.key == audience.key))).first()
     if existing is not None:

@@ -17,6 +17,7 @@ from app.core import clock
 from app.core.db import UTCDateTime, enum_column
 from app.core.ids import Id
 from app.core.inputs import StrictInput
+from app.notices.models import NoticeCreate
 from app.text.formatting import Script
 
 
@@ -171,12 +172,15 @@ class PreviewIn(StrictInput):
     price_id: Id | None = None
     lead_id: Id | None = None
     notice_id: Id | None = None
+    notice: NoticeCreate | None = None  # a notice not yet saved, as it would be created
 
     @model_validator(mode="after")
     def _one(self) -> PreviewIn:
-        given = [v for v in (self.price_id, self.lead_id, self.notice_id) if v is not None]
+        given = [
+            v for v in (self.price_id, self.lead_id, self.notice_id, self.notice) if v is not None
+        ]
         if len(given) != 1:
-            raise ValueError("give exactly one of price_id, lead_id, notice_id")
+            raise ValueError("give exactly one of price_id, lead_id, notice_id, notice")
         return self
 
 
@@ -239,6 +243,10 @@ class PreviewOut(BaseModel):
     cost: dict[str, Decimal] = pydantic.Field(description="per country, in MIC_SMS_COST_CURRENCY")
     currency: str
     texts: list[VariantPreview]
+    # Notices: the languages some recipients want a text in that the notice does not have yet
+    # (English for readers of a language in Latin letters), with those recipients' deliveries;
+    # they would get the English (or first) text instead.
+    untranslated: dict[str, int] = {}
 
 
 class BroadcastPublic(BaseModel):

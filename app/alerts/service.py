@@ -68,6 +68,9 @@ async def _audience(session: AsyncSession, data: PreviewIn, staff: Staff) -> fan
         if lead.status is not LeadStatus.VERIFIED:
             raise Conflict(f"lead {lead.id} is {lead.status}; only verified leads are sent")
         return await fanout.lead_audience(session, lead)
+    if data.notice is not None:
+        draft = await notices.build_notice(session, data=data.notice, staff=staff)
+        return await fanout.notice_audience(session, draft)
     assert data.notice_id is not None
     notice = await notices.get_notice(session, notice_id=data.notice_id, staff=staff)
     return await fanout.notice_audience(session, notice)

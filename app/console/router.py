@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.console import account, audit, home, prices, sign_in, sources
+from app.console import account, audit, home, leads, notices, prices, sign_in, sources
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 router.include_router(sign_in.router)
@@ -13,3 +13,5 @@ router.include_router(home.router)
 router.include_router(prices.router)
 router.include_router(sources.router)
 router.include_router(audit.router)
+router.include_router(notices.router)
+router.include_router(leads.router)

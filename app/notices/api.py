@@ -42,6 +42,16 @@ async def get_notice(session: SessionDep, staff: StaffDep, notice_id: Id) -> Not
     return service.to_public(await service.get_notice(session, notice_id=notice_id, staff=staff))
 
 
+@router.put("/notices/{notice_id}")
+async def update_notice(
+    session: SessionDep, staff: StaffDep, notice_id: Id, data: NoticeCreate
+) -> NoticePublic:
+    """Rewrite a notice that has not gone out: all of it, checked as a new one. With `send_at`
+    it is scheduled; without, it is a draft again."""
+    notice = await service.update_notice(session, notice_id=notice_id, data=data, staff=staff)
+    return service.to_public(notice)
+
+
 @router.post("/notices/{notice_id}/cancel")
 async def cancel_notice(session: SessionDep, staff: StaffDep, notice_id: Id) -> NoticePublic:
     return service.to_public(await service.cancel_notice(session, notice_id=notice_id, staff=staff))

@@ -21,7 +21,10 @@ def to_public(notice: Notice) -> NoticePublic:
     return NoticePublic(id=notice.id or 0, **notice.model_dump(exclude={"id"}))
 
 
-async def create_notice(session: AsyncSession, *, data: NoticeCreate, staff: Staff) -> Notice:
+async def build_notice(session: AsyncSession, *, data: NoticeCreate, staff: Staff) -> Notice:
+    """The notice `data` describes, checked (texts, countries in the caller's scope, the
+    catalogue's commodities and markets, a send time to come) but not saved: what creating,
+    editing and previewing a notice all start from."""
     staff.require_writer()
     if not data.texts:
         raise InvalidInput("a notice needs its text in at least one language")
@@ -48,7 +51,7 @@ async def create_notice(session: AsyncSession, *, data: NoticeCreate, staff: Sta
         raise InvalidInput(
             f"send_at {data.send_at.isoformat()} is in the past; leave it out to send now"
         )
-    notice = Notice(
+    return Notice(
         texts=texts,
         countries=countries,
         commodities=commodities,
@@ -58,13 +61,47 @@ async def create_notice(session: AsyncSession, *, data: NoticeCreate, staff: Sta
         status=NoticeStatus.DRAFT if data.send_at is None else NoticeStatus.SCHEDULED,
         created_by=staff.name,
     )
+
+
+def _audit_country(notice: Notice) -> str | None:
+    return notice.countries[0] if len(notice.countries) == 1 else None
+
+
+async def create_notice(session: AsyncSession, *, data: NoticeCreate, staff: Staff) -> Notice:
+    notice = await build_notice(session, data=data, staff=staff)
     await audit.save(
         session,
         notice,
         actor=staff,
         action="notice.create",
         entity="notice",
-        country=countries[0] if len(countries) == 1 else None,
+        country=_audit_country(notice),
+    )
+    return notice
+
+
+async def update_notice(
+    session: AsyncSession, *, notice_id: int, data: NoticeCreate, staff: Staff
+) -> Notice:
+    """Rewrite a notice that has not gone out (a draft, or a scheduled one before its time):
+    texts, segment and send time all at once, checked as a new notice would be. Giving a send
+    time schedules it; leaving it out makes it a draft again."""
+    staff.require_writer()
+    notice = await get_notice(session, notice_id=notice_id, staff=staff)
+    if notice.status not in (NoticeStatus.DRAFT, NoticeStatus.SCHEDULED):
+        raise Conflict(f"notice {notice_id} is {notice.status}; only unsent notices can change")
+    changed = await build_notice(session, data=data, staff=staff)
+    before = audit.snapshot(notice)
+    for name in ("texts", "countries", "commodities", "markets", "urgent", "send_at", "status"):
+        setattr(notice, name, getattr(changed, name))
+    await audit.save(
+        session,
+        notice,
+        actor=staff,
+        action="notice.update",
+        entity="notice",
+        country=_audit_country(notice),
+        before=before,
     )
     return notice
 
