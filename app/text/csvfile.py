@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
@@ -112,3 +112,34 @@ def _rows(reader: Iterator[list[str]], header: list[str], max_rows: int) -> Iter
             yield CsvRow(line, {}, f"{bad[0]}: control character {bad[1]}")
             continue
         yield CsvRow(line, {h: c.strip() for h, c in zip(header, cells, strict=True)})
+
+
+# A cell a spreadsheet would read as a formula (=, +, -, @, or a tab or carriage return first)
+# is prefixed with an apostrophe: an exported name must never run as code on a CDE's computer.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_STARTS) and not _is_number(text):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def write_csv(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """A CSV file spreadsheets open as written: UTF-8 with a BOM (so Excel reads Burmese, Khmer
+    and Lao), comma separated, CRLF line ends, formulas defused."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(value) for value in row])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
