@@ -4,9 +4,22 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.console import account, home, sign_in
+from app.console import (
+    account,
+    deliveries,
+    home,
+    producer_forms,
+    producer_import,
+    producers,
+    sign_in,
+)
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 router.include_router(sign_in.router)
 router.include_router(account.router)
 router.include_router(home.router)
+# The fixed paths (/producers/new, /import, /export) before /producers/{producer_id}.
+router.include_router(producer_forms.router)
+router.include_router(producer_import.router)
+router.include_router(producers.router)
+router.include_router(deliveries.router)
