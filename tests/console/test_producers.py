@@ -12,9 +12,13 @@ from app.accounts.models import AuditLog
 from app.commands.models import InboundMessage
 from app.core.config import Settings
 from app.core.db import Database
+from app.core.i18n import console_translator
 from app.producers.models import Producer, ProducerStatus
 from tests.console.conftest import Users, csrf_of, sign_in
 from tests.console.producer_data import MM_PHONE, Seeded, add_producer, seed_conversations
+
+# The MM CDE reads the console in Burmese: what the pages tell them, in their words.
+BURMESE = console_translator("my").gettext
 
 
 @pytest.fixture
@@ -240,7 +244,8 @@ async def test_bad_registrations_say_why_and_save_nothing(
         client, "/console/producers/new", "/console/producers/new", {**data, **fields}
     )
     assert refused.status_code == 422
-    assert "Nothing was saved" in refused.text and message in refused.text
+    assert BURMESE("Nothing was saved. Correct this and send the form again:") in refused.text
+    assert message in refused.text
     async with database.read_session() as session:
         assert (await session.exec(select(Producer))).all() == []
 
@@ -261,7 +266,8 @@ async def test_a_duplicate_phone_is_refused_on_the_form(
             "consent_channel": "",
         },
     )
-    assert refused.status_code == 422 and "Nothing was saved" in refused.text
+    assert refused.status_code == 422
+    assert BURMESE("Nothing was saved. Correct this and send the form again:") in refused.text
 
 
 async def test_a_cde_cannot_register_in_another_country(
@@ -296,7 +302,8 @@ async def test_erasure_asks_for_confirmation(
     await sign_in(client, users.cde_mm)
     path = f"/console/producers/{seeded_data.mm}/erase"
     unconfirmed = await _post(client, path, path, {})
-    assert unconfirmed.status_code == 422 and "Tick the box" in unconfirmed.text
+    assert unconfirmed.status_code == 422
+    assert BURMESE("Tick the box to confirm the erasure.") in unconfirmed.text
     async with database.read_session() as session:
         assert await session.get(Producer, seeded_data.mm) is not None
     erased = await _post(client, path, path, {"confirm": "yes"})
@@ -368,8 +375,8 @@ async def test_import_reports_each_line(
         files={"file": ("growers.csv", CSV.encode(), "text/csv")},
     )
     assert imported.status_code == 200, imported.text
-    assert "Registered: 2." in imported.text and "Refused: 2." in imported.text
-    assert "<td>3</td>" in imported.text and "<td>4</td>" in imported.text
+    assert BURMESE("Registered: %(count)s.") % {"count": "2"} in imported.text
+    assert BURMESE("Refused: %(count)s.") % {"count": "2"} in imported.text
     async with database.read_session() as session:
         names = set((await session.exec(select(Producer.name))).all())
     assert names == {"Daw Hla", "Daw Mya"}
@@ -378,9 +385,9 @@ async def test_import_reports_each_line(
 @pytest.mark.parametrize(
     ("content", "status", "message"),
     [
-        (b"", 422, "nothing was saved"),
-        (b"name,kind\nA,farmer\n", 422, "nothing was saved"),
-        (b"\x00\x01\x02binary", 422, "nothing was saved"),
+        (b"", 422, "The file could not be imported, nothing was saved:"),
+        (b"name,kind\nA,farmer\n", 422, "The file could not be imported, nothing was saved:"),
+        (b"\x00\x01\x02binary", 422, "The file could not be imported, nothing was saved:"),
     ],
 )
 async def test_a_bad_file_is_refused_whole(
@@ -399,7 +406,7 @@ async def test_a_bad_file_is_refused_whole(
         data={"csrf_token": csrf_of(page)},
         files={"file": ("bad.csv", content, "text/csv")},
     )
-    assert refused.status_code == status and message in refused.text
+    assert refused.status_code == status and BURMESE(message) in refused.text
     async with database.read_session() as session:
         assert (await session.exec(select(Producer))).all() == []
 
@@ -408,7 +415,7 @@ async def test_an_import_without_a_file_says_so(client: httpx.AsyncClient, users
     await sign_in(client, users.cde_mm)
     page = await client.get("/console/producers/import")
     refused = await client.post("/console/producers/import", data={"csrf_token": csrf_of(page)})
-    assert refused.status_code == 422 and "Choose a CSV file" in refused.text
+    assert refused.status_code == 422 and BURMESE("Choose a CSV file to import.") in refused.text
 
 
 async def test_an_upload_over_ten_megabytes_is_refused_with_a_page(
