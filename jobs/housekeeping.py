@@ -1,4 +1,5 @@
-"""Daily and hourly upkeep: expire leads, prune old job runs, report stale series."""
+"""Daily and hourly upkeep: expire leads, prune old job runs and ended console sessions,
+report stale series."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import logging
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.accounts.sign_in import end_expired_sessions
 from app.alerts import reports
 from app.catalogue.models import Country
 from app.catalogue.service import country_today
@@ -51,6 +53,16 @@ async def prune_job_runs(session: AsyncSession, counts: Counts, *, keep_days: in
         ),
     )
     counts.updated += done.rowcount
+
+
+async def prune_console_sessions(
+    session: AsyncSession, counts: Counts, *, settings: Settings
+) -> None:
+    counts.updated += await end_expired_sessions(
+        session,
+        idle=dt.timedelta(minutes=settings.console_idle_minutes),
+        lifetime=dt.timedelta(hours=settings.console_session_hours),
+    )
 
 
 async def report_stale(

@@ -43,6 +43,7 @@ HOUSEKEEPING_SCHEDULE = {
     "housekeeping.leads": CronTrigger(minute=5, timezone=dt.UTC),  # hourly
     STALE_JOB: CronTrigger(hour=0, minute=30, timezone=dt.UTC),  # 07:00 in Yangon, 07:30 in Hanoi
     "housekeeping.job_runs": CronTrigger(hour=1, minute=15, timezone=dt.UTC),
+    "housekeeping.console_sessions": CronTrigger(minute=35, timezone=dt.UTC),  # hourly
 }
 
 
@@ -201,6 +202,9 @@ class Scheduler:
             ),
             "housekeeping.job_runs": lambda session, counts: housekeeping.prune_job_runs(
                 session, counts, keep_days=keep_days
+            ),
+            "housekeeping.console_sessions": lambda session, counts: (
+                housekeeping.prune_console_sessions(session, counts, settings=self.settings)
             ),
         }
 

@@ -1,4 +1,5 @@
-"""What `pip install .` installs: MIC's packages, with the compiled message catalogs inside."""
+"""What `pip install .` installs: MIC's packages, with the compiled message catalogs (the
+producers' and the console's) and the console's templates inside."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from app.core.i18n import MESSAGE_LOCALES, translator
+from app.core.i18n import CONSOLE_LOCALES, MESSAGE_LOCALES, console_translator, translator
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = (
@@ -42,5 +43,14 @@ def test_the_wheel_carries_compiled_catalogs_inside_the_app_package(tmp_path: Pa
             assert mo in names, f"{mo} is not in the wheel"
             catalog = gettext.GNUTranslations(io.BytesIO(archive.read(mo)))
             assert catalog.gettext("no change") == translator(locale).gettext("no change")
+        for locale in CONSOLE_LOCALES:
+            mo = f"app/locales/{locale}/LC_MESSAGES/console.mo"
+            assert mo in names, f"{mo} is not in the wheel"
+            catalog = gettext.GNUTranslations(io.BytesIO(archive.read(mo)))
+            assert catalog.gettext("Sign in") == console_translator(locale).gettext("Sign in")
+        # The console's pages and their stylesheet are read from the package at run time.
+        for page in ("base", "sign_in", "account", "error"):
+            assert f"app/web/templates/console/{page}.html" in names
+        assert "app/web/static/console.css" in names
     assert not any(name.startswith("locales/") for name in names)
     assert set(top_level.split()) == {"app", "bots", "jobs", "migrations"}

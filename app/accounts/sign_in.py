@@ -83,7 +83,7 @@ def _attempt(
         action=action,
         entity="staff_user",
         # An unknown name has no row: 0 stands for "nobody" (ids start at 1).
-        entity_id=user.id or 0 if user is not None else 0,
+        entity_id=(user.id or 0) if user is not None else 0,
         country=None,
         after={"name": name, **after},
     )
@@ -213,3 +213,18 @@ async def sign_out(session: AsyncSession, *, token: str, key: str) -> None:
     console_session, user = row
     await session.exec(delete(ConsoleSession).where(col(ConsoleSession.id) == console_session.id))
     _attempt(session, name=user.name, user=user, action="console.sign_out")
+
+
+async def end_expired_sessions(
+    session: AsyncSession, *, idle: dt.timedelta, lifetime: dt.timedelta
+) -> int:
+    """Delete the sessions that can no longer be used (idle or too old); returns how many.
+    They refuse every request already: this only keeps the table from growing."""
+    now = clock.utcnow()
+    done = await session.exec(
+        delete(ConsoleSession).where(
+            (col(ConsoleSession.last_seen_at) < now - idle)
+            | (col(ConsoleSession.created_at) < now - lifetime)
+        )
+    )
+    return done.rowcount

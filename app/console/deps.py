@@ -54,6 +54,7 @@ def local_next(value: str | None) -> str:
         or "\\" in value
         or value.startswith("//")
         or not (parts.path == "/console" or parts.path.startswith("/console/"))
+        or ".." in parts.path.split("/")
         or parts.path.startswith(SIGN_IN)
     ):
         return HOME

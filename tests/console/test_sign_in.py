@@ -104,6 +104,7 @@ async def test_the_cookie_is_secure_when_the_public_url_is_https(
         "/api/v1/me",
         "javascript:alert(1)",
         "/console/sign-in?next=https://evil.example",
+        "/console/../api/v1/me",
     ],
 )
 async def test_sign_in_never_leads_away_from_the_console(
