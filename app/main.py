@@ -9,7 +9,6 @@ from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
-from fastapi.staticfiles import StaticFiles
 
 from app.api.docs import install_docs
 from app.api.errors import install_error_handlers
@@ -27,7 +26,7 @@ from app.core.i18n import require_catalogs
 from app.core.migrations import require_current_schema
 from app.core.readiness import readiness
 from app.text.formatting import load_locale_data
-from app.web.templates import STATIC_DIR
+from app.web.static import STATIC_PATH, static_files
 from bots.sms.channel import build_gateway
 from bots.sms.webhook import router as sms_webhooks
 from bots.telegram import application as telegram_bot
@@ -125,7 +124,7 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
     app.include_router(telegram_webhook)
     app.include_router(api_router)
     app.include_router(console_router)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount(STATIC_PATH, static_files(), name="static")
 
     @app.get(
         "/healthz",

@@ -1,5 +1,6 @@
 """What `pip install .` installs: MIC's packages, with the compiled message catalogs (the
-producers' and the console's) and the console's templates inside."""
+producers' and the console's), the console's templates and the static files of the web pages
+(styles, web fonts and their licence) inside."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ SOURCES = (
 )
 
 
-def test_the_wheel_carries_compiled_catalogs_inside_the_app_package(tmp_path: Path) -> None:
+def test_the_wheel_carries_catalogs_and_static_files_inside_the_app_package(tmp_path: Path) -> None:
     tree = tmp_path / "src"
     for name in SOURCES:  # a copy, so the build leaves no build/ or .mo files in the checkout
         source = ROOT / name
@@ -48,9 +49,14 @@ def test_the_wheel_carries_compiled_catalogs_inside_the_app_package(tmp_path: Pa
             assert mo in names, f"{mo} is not in the wheel"
             catalog = gettext.GNUTranslations(io.BytesIO(archive.read(mo)))
             assert catalog.gettext("Sign in") == console_translator(locale).gettext("Sign in")
-        # The console's pages and their stylesheet are read from the package at run time.
-        for page in ("base", "sign_in", "account", "error"):
+        # The console's pages and their static files are read from the package at run time.
+        for page in ("base", "sign_in", "account", "error", "producers", "deliveries"):
             assert f"app/web/templates/console/{page}.html" in names
-        assert "app/web/static/console.css" in names
+        static = ROOT / "app" / "web" / "static"
+        for path in static.rglob("*"):
+            if path.is_file():
+                packaged = f"app/web/static/{path.relative_to(static).as_posix()}"
+                assert packaged in names, f"{packaged} is not in the wheel"
+                assert archive.read(packaged) == path.read_bytes()
     assert not any(name.startswith("locales/") for name in names)
     assert set(top_level.split()) == {"app", "bots", "jobs", "migrations"}

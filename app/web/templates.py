@@ -8,7 +8,6 @@ rendered at once in Burmese and in Khmer cannot leak into each other. Templates 
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Final
 
 from fastapi import Request
@@ -23,7 +22,6 @@ from app.text.formatting import Formatter
 from app.web.page import ANONYMOUS_CSRF_COOKIE, CSRF_FIELD, csrf_token, locale_of, reader_of
 
 COOKIE_PATH: Final = "/console"
-STATIC_DIR: Final = Path(__file__).resolve().parent / "static"
 
 environment: Final = Environment(
     loader=PackageLoader("app.web", "templates"),

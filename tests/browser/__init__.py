@@ -1,0 +1,1 @@
+"""Tests in a real browser (Chromium) against a running MIC."""

@@ -1,0 +1,1 @@
+"""The web pages outside a browser: charts, static files."""
