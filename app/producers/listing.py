@@ -167,7 +167,7 @@ def _matches(search: str, *, phones: bool) -> ColumnElement[bool]:
     """Producers whose name contains `search` (any case), or, for staff who see phone numbers
     (viewers see them masked: a search would unmask them), whose phone contains its digits as
     written in any form: `09 250 123`, `+95 9 250 123`, Burmese digits, or whose Telegram
-    chat id contains those digits."""
+    chat id contains those digits (a number alone is looked for among numbers only)."""
     text = normalize_text(search, max_chars=120)
     name = col(Producer.name).ilike(f"%{_escape_like(text)}%", escape="\\")
     digits = re.sub(r"\D", "", to_ascii_digits(text))
@@ -182,7 +182,8 @@ def _matches(search: str, *, phones: bool) -> ColumnElement[bool]:
             col(Address.urn).like(f"telegram:%{digits}%"),
         )
     )
-    return or_(name, col(Producer.id).in_(urns))
+    # Text made only of a number's characters names no one: the name's scan is left out.
+    return col(Producer.id).in_(urns)
 
 
 def _escape_like(text: str) -> str:
