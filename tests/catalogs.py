@@ -103,7 +103,8 @@ def _check_domain(root: Path, domain: str, locales: tuple[str, ...], report: Rep
             if key not in in_code:
                 report.add(f"{locale}: {key!r} is no longer in the code (run make i18n)")
                 continue
-            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            raw = message.string
+            strings = tuple(str(part or "") for part in (raw if isinstance(raw, tuple) else (raw,)))
             if message.fuzzy:
                 report.add(f"{locale}: {key!r} is fuzzy")
             if not all(strings) or len(strings) != (

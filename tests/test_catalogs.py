@@ -82,3 +82,32 @@ def test_a_romanised_catalog_must_stay_plain_ascii(tree: Path, wrong: str, why: 
             f"km_Latn: 'no change' is not plain ASCII GSM-7: {wrong!r} "
             "(romanised catalogs are read on phones without the script)"
         ]
+
+
+def test_a_new_console_string_fails_in_the_five_console_catalogs_only(tree: Path) -> None:
+    page = tree / "app" / "web" / "templates" / "console" / "sign_in.html"
+    edit(page, "{% block content %}", '{% block content %}<p>{{ _("Welcome back") }}</p>')
+    problems = check(tree).problems
+    assert len(problems) == 5  # en, my, km, lo, vi: the console's languages, not zh or Latin
+    assert (
+        "km console: 'Welcome back' from app/web/templates/console/sign_in.html:3 "
+        "is missing (run make i18n)"
+    ) in problems
+    assert all("is missing (run make i18n)" in p for p in problems)
+
+
+def test_a_console_string_stays_out_of_the_producers_catalogs(tree: Path) -> None:
+    (tree / "app" / "console" / "extra.py").write_text(
+        'from app.core.i18n import N_\nHELLO = N_("Good morning, CDE")\n'
+    )
+    problems = check(tree).problems
+    assert len(problems) == 5
+    assert all(p.split(":")[0].endswith(" console") for p in problems)
+
+
+def test_a_lost_template_placeholder_fails(tree: Path) -> None:
+    my = tree / "locales" / "my" / "LC_MESSAGES" / "console.po"
+    edit(my, "အနည်းဆုံး စာလုံး %(count)s လုံး။", "အနည်းဆုံး စာလုံး ဆယ်လုံး။")
+    assert check(tree).problems == [
+        "my console: 'At least %(count)s characters.' has placeholders [], expected ['%(count)s']"
+    ]
