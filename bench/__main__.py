@@ -7,10 +7,21 @@ import asyncio
 import json
 import sys
 
-from bench import catalogue, dispatch, fanout, inbound, ingest, parse, price_import, zawgyi
+from bench import (
+    catalogue,
+    console_lists,
+    dispatch,
+    fanout,
+    inbound,
+    ingest,
+    parse,
+    price_import,
+    zawgyi,
+)
 
 BENCHMARKS = {
     "catalogue": catalogue.run,
+    "console_lists": console_lists.run,
     "crash": dispatch.run_crash,
     "dispatch": dispatch.run,
     "fanout": fanout.run,

@@ -49,8 +49,8 @@ def test_the_wheel_carries_catalogs_and_static_files_inside_the_app_package(tmp_
             assert mo in names, f"{mo} is not in the wheel"
             catalog = gettext.GNUTranslations(io.BytesIO(archive.read(mo)))
             assert catalog.gettext("Sign in") == console_translator(locale).gettext("Sign in")
-        # The console's pages and their stylesheet are read from the package at run time.
-        for page in ("base", "sign_in", "account", "error"):
+        # The console's pages and their static files are read from the package at run time.
+        for page in ("base", "sign_in", "account", "error", "producers", "deliveries"):
             assert f"app/web/templates/console/{page}.html" in names
         static = ROOT / "app" / "web" / "static"
         for path in static.rglob("*"):

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from app.alerts import overview, service
 from app.alerts import preview as previews
-from app.alerts import service
 from app.alerts.models import (
     BroadcastKind,
     BroadcastPublic,
@@ -16,6 +16,7 @@ from app.alerts.models import (
     DeliveryPublic,
     DeliverySelection,
     DeliveryStatus,
+    DeliverySummary,
     PreviewIn,
     PreviewOut,
 )
@@ -142,3 +143,18 @@ async def budgets(
 ) -> list[BudgetPublic]:
     """Today's SMS spend, budget and held deliveries per country (each country's local day)."""
     return await service.budgets(session, staff=staff, settings=settings, country=country)
+
+
+@router.get("/deliveries/summary")
+async def delivery_summary(
+    session: SessionDep,
+    staff: StaffDep,
+    settings: SettingsDep,
+    country: str | None = None,
+    days: Annotated[int, Query(ge=1, le=overview.MAX_DAYS)] = 7,
+) -> DeliverySummary:
+    """Deliveries of the last `days` days counted per status and channel, failures grouped by
+    reason (numbers masked for viewers), and SMS spend per day and country."""
+    return await overview.delivery_summary(
+        session, staff=staff, settings=settings, country=country, days=days
+    )

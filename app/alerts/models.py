@@ -293,3 +293,30 @@ class BudgetPublic(BaseModel):
     spent: Decimal
     currency: str
     held: int
+
+
+class DeliveryCount(BaseModel):
+    status: DeliveryStatus
+    channel: ChannelName
+    count: int
+
+
+class FailureReason(BaseModel):
+    reason: str  # numbers in it masked for viewers
+    channel: ChannelName
+    count: int
+    last_at: dt.datetime
+
+
+class DailyCost(BaseModel):
+    day: dt.date  # the country's local day
+    country: str
+    spent: Decimal
+    currency: str
+
+
+class DeliverySummary(BaseModel):
+    since: dt.datetime
+    counts: list[DeliveryCount]
+    failures: list[FailureReason]  # most frequent first
+    costs: list[DailyCost]  # newest day first

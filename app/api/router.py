@@ -8,6 +8,7 @@ from app.api.errors import ERROR_RESPONSES
 from app.api.strict import reject_unknown_query
 from app.api.text_input import refuse_control_characters
 from app.catalogue.api import router as catalogue_router
+from app.commands.api import router as commands_router
 from app.leads.api import router as leads_router
 from app.lifecycle.api import router as lifecycle_router
 from app.notices.api import router as notices_router
@@ -28,6 +29,7 @@ api_router.include_router(leads_router)
 api_router.include_router(notices_router)
 api_router.include_router(producers_router)
 api_router.include_router(lifecycle_router)
+api_router.include_router(commands_router)
 api_router.include_router(alerts_router)
 api_router.include_router(sources_router)
 api_router.include_router(accounts_router)

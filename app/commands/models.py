@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import BaseModel
 from sqlmodel import Field, SQLModel
 
 from app.core import clock
@@ -46,3 +49,36 @@ class ChatState(SQLModel, table=True):
     step: str = Field(max_length=32)
     data: dict[str, Any] = Field(default={}, sa_column=sa.Column(sa.JSON, nullable=False))
     updated_at: dt.datetime = Field(default_factory=clock.utcnow, sa_type=UTCDateTime)
+
+
+# --- responses ----------------------------------------------------------------------------------
+
+
+class MessageDirection(enum.StrEnum):
+    IN = "in"  # the producer wrote to MIC
+    OUT = "out"  # MIC sent (or is to send) to the producer
+
+
+class ProducerMessage(BaseModel):
+    """One message in or out of a producer's conversation with MIC. An inbound message has
+    its `intent` (what it was read as); an outbound one its delivery's status and reason."""
+
+    direction: MessageDirection
+    id: int  # the inbound message's or the delivery's
+    at: dt.datetime  # received, or queued
+    channel: str
+    text: str
+    intent: str | None = None
+    answered_at: dt.datetime | None = None
+    status: str | None = None
+    reason: str | None = None
+    sent_at: dt.datetime | None = None
+    delivered_at: dt.datetime | None = None
+    segments: int = 0
+    cost: Decimal = Decimal(0)
+
+
+class ProducerMessagePage(BaseModel):
+    items: list[ProducerMessage]
+    # Pass as ?cursor= for older messages; null when there are none.
+    next_cursor: str | None = None

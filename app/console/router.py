@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.console import account, audit, home, leads, notices, prices, sign_in, sources
+from app.console import (
+    account,
+    audit,
+    deliveries,
+    home,
+    leads,
+    notices,
+    prices,
+    producer_forms,
+    producer_import,
+    producers,
+    sign_in,
+    sources,
+)
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 router.include_router(sign_in.router)
@@ -15,3 +28,8 @@ router.include_router(sources.router)
 router.include_router(audit.router)
 router.include_router(notices.router)
 router.include_router(leads.router)
+# The fixed paths (/producers/new, /import, /export) before /producers/{producer_id}.
+router.include_router(producer_forms.router)
+router.include_router(producer_import.router)
+router.include_router(producers.router)
+router.include_router(deliveries.router)

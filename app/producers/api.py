@@ -10,7 +10,7 @@ from app.api.deps import SessionDep, StaffDep
 from app.api.imports import ImportResult, import_result
 from app.core.ids import Id
 from app.core.pagination import Page
-from app.producers import csv_import, listing, service, subscriptions
+from app.producers import csv_import, export, listing, service, subscriptions
 from app.producers.models import (
     ConsentIn,
     ProducerCreate,
@@ -51,20 +51,46 @@ async def list_producers(
         str | None,
         Query(max_length=120, description="Part of the name, or of the phone in any form"),
     ] = None,
+    commodity: Annotated[str | None, Query(max_length=120)] = None,
+    market: Annotated[str | None, Query(max_length=120)] = None,
     cursor: Id | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[ProducerPublic]:
     """Newest first. `q` finds producers by name (any case) or phone (`09 250 123`,
-    `+959250123`; not for viewers, who see phones masked)."""
+    `+959250123`; not for viewers, who see phones masked). `commodity` and `market` keep
+    those who subscribe to that commodity, or to anything at that market."""
+    filters = listing.ProducerFilter(
+        country=country, status=status, kind=kind, search=q, commodity=commodity, market=market
+    )
     return await listing.list_producers(
-        session,
-        staff=staff,
-        country=country,
-        status=status,
-        kind=kind,
-        search=q,
-        cursor=cursor,
-        limit=limit,
+        session, staff=staff, filters=filters, cursor=cursor, limit=limit
+    )
+
+
+@router.get(
+    "/producers/export",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "The producers as a CSV file"}},
+)
+async def export_producers(
+    session: SessionDep,
+    staff: StaffDep,
+    country: str | None = None,
+    status: ProducerStatus | None = None,
+    kind: ProducerKind | None = None,
+    q: Annotated[str | None, Query(max_length=120)] = None,
+    commodity: Annotated[str | None, Query(max_length=120)] = None,
+    market: Annotated[str | None, Query(max_length=120)] = None,
+) -> Response:
+    """The producers `GET /producers` lists with the same filters, every page, as CSV."""
+    filters = listing.ProducerFilter(
+        country=country, status=status, kind=kind, search=q, commodity=commodity, market=market
+    )
+    content = await export.export_producers(session, staff=staff, filters=filters)
+    return Response(
+        content,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="producers.csv"'},
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement
 from sqlmodel import col, or_, select
@@ -96,28 +97,44 @@ def _subscription_public(s: Subscription, index: CatalogueIndex) -> Subscription
     )
 
 
+@dataclass(frozen=True)
+class ProducerFilter:
+    """Which producers a list shows. `search` is part of a name, phone or Telegram chat id;
+    `commodity` and `market` (slugs or aliases) keep the producers who follow that commodity,
+    or a commodity at that market."""
+
+    country: str | None = None
+    status: ProducerStatus | None = None
+    kind: ProducerKind | None = None
+    search: str | None = None
+    commodity: str | None = None
+    market: str | None = None
+
+
 async def list_producers(
     session: AsyncSession,
     *,
     staff: Staff,
-    country: str | None = None,
-    status: ProducerStatus | None = None,
-    kind: ProducerKind | None = None,
-    search: str | None = None,
+    filters: ProducerFilter,
     cursor: int | None = None,
     limit: int = 50,
 ) -> Page[ProducerPublic]:
+    """Newest first, in the staff member's countries."""
     limit = max(1, min(limit, MAX_LIMIT))
     query = select(Producer).order_by(col(Producer.id).desc()).limit(limit + 1)
-    countries = staff.visible_countries(country)
+    countries = staff.visible_countries(filters.country)
     if countries is not None:
         query = query.where(col(Producer.country_code).in_(countries))
-    if search and search.strip():
-        query = query.where(_matches(search, phones=staff.role is not Role.VIEWER))
-    if status:
-        query = query.where(Producer.status == status)
-    if kind:
-        query = query.where(Producer.kind == kind)
+    if filters.search and filters.search.strip():
+        query = query.where(_matches(filters.search, phones=staff.role is not Role.VIEWER))
+    if filters.status:
+        query = query.where(Producer.status == filters.status)
+    if filters.kind:
+        query = query.where(Producer.kind == filters.kind)
+    if filters.commodity or filters.market:
+        query = query.where(
+            await _follows(session, commodity=filters.commodity, market=filters.market)
+        )
     if cursor is not None:
         query = query.where(col(Producer.id) < cursor)
     rows = list((await session.exec(query)).all())
@@ -129,13 +146,28 @@ async def list_producers(
     )
 
 
+async def _follows(
+    session: AsyncSession, *, commodity: str | None, market: str | None
+) -> ColumnElement[bool]:
+    """Producers with a subscription to `commodity` and/or at `market` (an unknown name is
+    refused, not read as "nobody")."""
+    index = await load_index(session)
+    followed = select(Subscription.producer_id)
+    if commodity:
+        followed = followed.where(Subscription.commodity_id == index.commodity(commodity).id)
+    if market:
+        followed = followed.where(Subscription.market_id == index.market(market).id)
+    return col(Producer.id).in_(followed)
+
+
 _PHONE_TEXT = re.compile(r"[+\d\s\-().]+")
 
 
 def _matches(search: str, *, phones: bool) -> ColumnElement[bool]:
     """Producers whose name contains `search` (any case), or, for staff who see phone numbers
     (viewers see them masked: a search would unmask them), whose phone contains its digits as
-    written in any form: `09 250 123`, `+95 9 250 123`, Burmese digits."""
+    written in any form: `09 250 123`, `+95 9 250 123`, Burmese digits, or whose Telegram
+    chat id contains those digits (a number alone is looked for among numbers only)."""
     text = normalize_text(search, max_chars=120)
     name = col(Producer.name).ilike(f"%{_escape_like(text)}%", escape="\\")
     digits = re.sub(r"\D", "", to_ascii_digits(text))
@@ -144,9 +176,14 @@ def _matches(search: str, *, phones: bool) -> ColumnElement[bool]:
     # National numbers start with a trunk 0 that E.164 drops: 09 250... is +959250...
     forms = {digits, digits[1:]} if digits.startswith("0") else {digits}
     urns = select(Address.producer_id).where(
-        or_(*(col(Address.urn).like(f"tel:%{form}%") for form in forms))
+        or_(
+            *(col(Address.urn).like(f"tel:%{form}%") for form in forms),
+            # A Telegram chat id is digits too, written whole or in part.
+            col(Address.urn).like(f"telegram:%{digits}%"),
+        )
     )
-    return or_(name, col(Producer.id).in_(urns))
+    # Text made only of a number's characters names no one: the name's scan is left out.
+    return col(Producer.id).in_(urns)
 
 
 def _escape_like(text: str) -> str:
