@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import socket
 import subprocess
 import sys
@@ -277,3 +278,16 @@ def _photograph(page: Page, nodeid: str, index: int) -> None:
         sys.stderr.write(f"screenshot of the failed page: {path}\n")
     if original is not None:
         page.set_viewport_size(original)
+
+
+@pytest.fixture
+def api(mic_server: MicServer) -> httpx.Client:
+    """The REST API as an admin's script uses it, to set up producers, prices and leads."""
+    name = f"setup-{secrets.token_hex(4)}"
+    issued = mic_server.mic("token", "create", "--name", name, "--role", "admin")
+    token = issued.stdout.strip().splitlines()[-1]
+    return httpx.Client(
+        base_url=mic_server.base_url + "/api/v1",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
+import httpx
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import MicServer
@@ -60,3 +61,27 @@ def sign_in_first_time(page: Page, server: MicServer, user: StaffUser) -> StaffU
     page.goto(server.url(ACCOUNT))
     expect(page.locator("p.notice")).to_have_count(0)  # no "choose a password" reminder left
     return own
+
+
+def add_follower(api: httpx.Client, *, leads: bool) -> int:
+    """A Burmese-reading producer at Muse, on SMS, following mango (and its buyer leads)."""
+    created = api.post(
+        "/producers",
+        json={
+            "name": "Daw Aye",
+            "country": "MM",
+            "locale": "my",
+            "kind": "farmer",
+            "phone": f"+95925{secrets.randbelow(10**7):07d}",
+            "quiet_hours": "00:00-00:00",
+            "consent": {"channel": "paper"},
+        },
+    )
+    assert created.status_code == 201, created.text
+    producer_id: int = created.json()["id"]
+    subscribed = api.post(
+        f"/producers/{producer_id}/subscriptions",
+        json={"commodity": "mango", "market": "muse", "rule": "every", "leads": leads},
+    )
+    assert subscribed.status_code == 201, subscribed.text
+    return producer_id
