@@ -49,9 +49,15 @@ def current_revision(url: DatabaseUrl) -> str | None:
 _MIGRATION_LOCK_KEY = 0x4D49_4301  # "MIC" + 1
 
 
+# How long a replica starting beside another one that is migrating an SQLite file waits for it
+# (PostgreSQL's advisory lock waits without limit): the whole chain on a new database takes
+# seconds, more on a busy machine, far longer than the busy timeout of an ordinary transaction.
+MIGRATION_WAIT_MS = 120_000
+
+
 def upgrade(url: DatabaseUrl, revision: str = "head") -> tuple[str | None, str | None]:
     """Migrate to `revision`; returns the revisions before and after. At head it is a no-op."""
-    engine = sync_engine(url)
+    engine = sync_engine(url, busy_timeout_ms=MIGRATION_WAIT_MS)
     try:
         with engine.connect() as connection:
             if not url.is_sqlite:  # SQLite's BEGIN IMMEDIATE already serialises migrations
