@@ -6,7 +6,7 @@ import datetime as dt
 from importlib import resources
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import Response
 
 from app.accounts import audit
@@ -53,10 +53,7 @@ async def create_price(
     return (await reads.to_public(session, [price]))[0]
 
 
-@router.get("/prices")
-async def list_prices(
-    session: SessionDep,
-    staff: StaffDep,
+def price_filter(
     commodity: str | None = None,
     variety: str | None = None,
     market: str | None = None,
@@ -71,11 +68,9 @@ async def list_prices(
     reports: Annotated[
         bool | None, Query(description="true: only field reporters' prices; false: none of them")
     ] = None,
-    cursor: Id | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> Page[PricePublic]:
-    """Newest first; pass `next_cursor` back as `cursor` for the next page."""
-    filters = reads.PriceFilter(
+) -> reads.PriceFilter:
+    """The filters GET /prices and its CSV export share."""
+    return reads.PriceFilter(
         commodity,
         variety,
         market,
@@ -87,6 +82,17 @@ async def list_prices(
         source,
         reports,
     )
+
+
+@router.get("/prices")
+async def list_prices(
+    session: SessionDep,
+    staff: StaffDep,
+    filters: Annotated[reads.PriceFilter, Depends(price_filter)],
+    cursor: Id | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Page[PricePublic]:
+    """Newest first; pass `next_cursor` back as `cursor` for the next page."""
     return await reads.list_prices(
         session, staff=staff, filters=filters, cursor=cursor, limit=limit
     )
@@ -100,31 +106,10 @@ async def list_prices(
 async def export_prices(
     session: SessionDep,
     staff: StaffDep,
-    commodity: str | None = None,
-    variety: str | None = None,
-    market: str | None = None,
-    country: str | None = None,
-    status: PriceStatus | None = None,
-    price_type: PriceType | None = None,
-    observed_from: FromQuery = None,
-    observed_to: ToQuery = None,
-    source: Annotated[str | None, Query(max_length=64)] = None,
-    reports: bool | None = None,
+    filters: Annotated[reads.PriceFilter, Depends(price_filter)],
 ) -> Response:
     """The prices GET /prices lists with the same filters, every page, as one CSV file (UTF-8
     with a BOM, so spreadsheets show Burmese, Khmer and Lao)."""
-    filters = reads.PriceFilter(
-        commodity,
-        variety,
-        market,
-        country,
-        status,
-        price_type,
-        observed_from,
-        observed_to,
-        source,
-        reports,
-    )
     content = await export.export_prices(session, staff=staff, filters=filters)
     return Response(
         content,

@@ -9,25 +9,14 @@ from app.accounts.service import Staff
 from app.core.errors import InvalidInput
 from app.core.pagination import MAX_LIMIT
 from app.producers import listing
+from app.producers.csv_import import CSV_OPTIONAL, CSV_REQUIRED
 from app.producers.models import ProducerPublic
 from app.text.csvfile import MAX_ROWS, write_csv
 
 # The import's columns first, so that an export (by a CDE or admin) reads back in.
 COLUMNS = (
-    "name",
-    "country",
-    "kind",
-    "phone",
-    "telegram_chat_id",
-    "locale",
-    "script",
-    "digits",
-    "plain_sms",
-    "roles",
-    "quiet_hours",
-    "daily_cap",
-    "consent_channel",
-    "consent_at",
+    *CSV_REQUIRED,
+    *CSV_OPTIONAL,
     "id",
     "status",
     "stopped_at",
