@@ -95,6 +95,10 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"  # how gateways reach this service (delivery reports)
     sms_replies_per_hour: int = Field(default=10, ge=0)  # per number: a looping phone stops here
     sms_replies_per_minute: int = Field(default=120, ge=0)  # all numbers: an inbound storm
+    # Inbound SMS answered at once by one process; the others wait their turn in arrival order.
+    # Fifty questions answered side by side share one event loop and each takes fifty times
+    # as long; a few at a time, in turn, answers the first ones first and the last no later.
+    sms_inbound_concurrency: int = Field(default=8, ge=1)
     kannel_sendsms_url: str = "http://127.0.0.1:13013/cgi-bin/sendsms"
     kannel_username: str = ""
     kannel_password: SecretStr = SecretStr("")

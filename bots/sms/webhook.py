@@ -7,6 +7,7 @@ the dispatcher is woken to send them at once."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from urllib.parse import parse_qsl
 
@@ -72,10 +73,17 @@ async def inbound(name: str, request: Request) -> Response:
         return _refused("inbound", name, exc)
     database: Database = request.app.state.database
     parsers: ParserCache = request.app.state.parsers
+    turns: asyncio.Semaphore = request.app.state.inbound_turns
     for sms in messages:
-        outcome = await receive_sms(
-            database, parsers, settings, sender=sms.sender, text=sms.text, gateway_id=sms.gateway_id
-        )
+        async with turns:  # FIFO: see Settings.sms_inbound_concurrency
+            outcome = await receive_sms(
+                database,
+                parsers,
+                settings,
+                sender=sms.sender,
+                text=sms.text,
+                gateway_id=sms.gateway_id,
+            )
         if outcome is None:
             continue  # delivered twice: the first delivery is (being) answered
         log.info("SMS from %s via %s: %s", sms.sender, name, outcome.status)

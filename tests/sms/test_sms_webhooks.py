@@ -284,3 +284,45 @@ async def test_genuine_but_malformed_kannel_callbacks_are_dropped_and_logged(
     assert "gateway message id of 101 characters" in caplog.text
     async with database.session() as s:
         assert (await s.exec(select(InboundMessage))).all() == []
+
+
+async def test_inbound_sms_are_answered_a_few_at_a_time_and_every_one_is_answered(
+    kannel_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Questions beyond sms_inbound_concurrency wait their turn instead of all sharing the
+    event loop at once; none is dropped while it waits."""
+    import asyncio
+
+    from bots.sms import webhook
+
+    inside: list[str] = []
+    most = 0
+    release, two_inside = asyncio.Event(), asyncio.Event()
+
+    async def answering(*_: object, sender: str, **__: object) -> None:
+        nonlocal most
+        inside.append(sender)
+        most = max(most, len(inside))
+        if len(inside) == 2:
+            two_inside.set()
+        await release.wait()
+        inside.remove(sender)
+
+    monkeypatch.setattr(webhook, "receive_sms", answering)
+    settings = kannel_settings.model_copy(update={"sms_inbound_concurrency": 2})
+    application: FastAPI = create_app(settings)
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://mic.test") as c:
+            asked = [
+                asyncio.create_task(mo(c, f"95925000010{i}", "mango muse", msg_id=f"q{i}"))
+                for i in range(5)
+            ]
+            await two_inside.wait()
+            for _ in range(50):  # every request has reached the webhook by now, or never will
+                await asyncio.sleep(0)
+            assert len(inside) == 2
+            release.set()
+            answered = await asyncio.gather(*asked)
+    assert [r.status_code for r in answered] == [200] * 5
+    assert most == 2 and inside == []
