@@ -104,6 +104,16 @@ async def list_audit(
     return Page(items=items, next_cursor=rows[-1].id if more and rows else None)
 
 
+async def latest_id(session: AsyncSession, *, entity: str, entity_id: int) -> int | None:
+    """The number of a record's newest audit entry: every change writes one, so it names the
+    version a reader saw, however the clock stood."""
+    query = select(sa.func.max(AuditLog.id)).where(
+        AuditLog.entity == entity, AuditLog.entity_id == entity_id
+    )
+    found: int | None = (await session.exec(query)).one()
+    return found
+
+
 async def save(
     session: AsyncSession,
     obj: SQLModel,

@@ -3,7 +3,7 @@ that store them, so a value the database would refuse or round to zero is a clea
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Final
 
 from app.core.errors import InvalidInput
@@ -13,6 +13,31 @@ from app.core.errors import InvalidInput
 AMOUNT_PLACES: Final = 4
 RATE_PLACES: Final = 10
 TOO_LARGE: Final = Decimal("1e14")
+
+
+class AmbiguousNumber(InvalidInput):
+    """A number written with a comma: a thousands separator or a decimal one, nobody can tell."""
+
+
+class NotANumber(InvalidInput):
+    """Text that is no number at all."""
+
+
+def read_amount(text: str, name: str) -> Decimal | None:
+    """An amount as a person typed it (a form field, a file's cell); empty text is no amount.
+    Plain numbers only: "1,500" could be fifteen hundred or one and a half, so no guessing."""
+    text = text.strip()
+    if not text:
+        return None
+    if "," in text:
+        raise AmbiguousNumber(
+            f"{name} {text!r}: write numbers without thousands separators, "
+            "with a point for decimals"
+        )
+    try:
+        return Decimal(text)
+    except InvalidOperation as exc:
+        raise NotANumber(f"{name} {text!r} is not a number") from exc
 
 
 def check_amount(name: str, value: Decimal | None, *, places: int = AMOUNT_PLACES) -> None:

@@ -9,13 +9,12 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import Response
 
-from app.accounts import audit
 from app.accounts.models import AuditPublic
 from app.api.deps import AlertsDep, SessionDep, StaffDep
 from app.api.imports import ImportResult, import_result
 from app.core.ids import Id
 from app.core.pagination import Page
-from app.prices import csv_import, curation, export, rates, reads, stale
+from app.prices import csv_import, curation, export, history, rates, reads, stale
 from app.prices.models import (
     FxRateIn,
     FxRatePublic,
@@ -263,11 +262,7 @@ async def reject_price(
 @router.get("/prices/{price_id}/history")
 async def price_history(session: SessionDep, staff: StaffDep, price_id: Id) -> list[AuditPublic]:
     """Every change of this price, newest first, with the values before and after."""
-    await curation.get_price(session, price_id=price_id, staff=staff)
-    page = await audit.list_audit(
-        session, staff=staff, entity="price", entity_id=price_id, limit=200
-    )
-    return page.items
+    return await history.price_history(session, price_id=price_id, staff=staff)
 
 
 @router.post("/fx-rates", status_code=201, tags=["exchange rates"])

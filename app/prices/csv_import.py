@@ -4,7 +4,7 @@ the rest reported by line."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
@@ -13,7 +13,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts.service import Staff
 from app.catalogue.service import load_index
-from app.core.errors import AppError, InvalidInput
+from app.core.amounts import read_amount
+from app.core.errors import AppError
 from app.prices import plausibility
 from app.prices.curation import build_price, store_prices, validate
 from app.prices.duplicates import exact_key, existing_twins
@@ -23,21 +24,6 @@ from app.text.csvfile import ImportReport, RowResult, first_error, read_csv
 
 CSV_REQUIRED = ("commodity", "market", "price", "currency", "unit", "price_type", "observed_on")
 CSV_OPTIONAL = ("variety", "price_min", "price_max", "note", "external_key")
-
-
-def _decimal(value: str, name: str) -> Decimal | None:
-    """Plain numbers only: "1,500" could be fifteen hundred or one and a half, so no guessing."""
-    if not value:
-        return None
-    if "," in value:
-        raise InvalidInput(
-            f"{name} {value!r}: write numbers without thousands separators, "
-            "with a point for decimals"
-        )
-    try:
-        return Decimal(value)
-    except InvalidOperation as exc:
-        raise InvalidInput(f"{name} {value!r} is not a number") from exc
 
 
 def _series(p: PriceObservation) -> tuple[Any, ...]:
@@ -110,9 +96,9 @@ async def import_prices_csv(
             data = PriceCreate.model_validate(
                 {
                     **{k: (value or None) for k, value in v.items() if k != "external_key"},
-                    "price": _decimal(v["price"], "price"),
-                    "price_min": _decimal(v.get("price_min", ""), "price_min"),
-                    "price_max": _decimal(v.get("price_max", ""), "price_max"),
+                    "price": read_amount(v["price"], "price"),
+                    "price_min": read_amount(v.get("price_min", ""), "price_min"),
+                    "price_max": read_amount(v.get("price_max", ""), "price_max"),
                 }
             )
             resolved = validate(data, index)

@@ -29,6 +29,20 @@ from app.text.normalize import normalize_text
 MAX_AGE_DAYS = 365
 
 
+class ImplausiblePrice(InvalidInput):
+    """A price far from its series that nobody confirmed, with what it was compared with."""
+
+    def __init__(self, detail: str, *, median: Decimal, prices: int) -> None:
+        super().__init__(detail)
+        self.median = median
+        self.prices = prices
+
+
+class ChangedMeanwhile(Conflict):
+    """The price changed after the corrector read it: applying their correction would overwrite
+    a change they have not seen."""
+
+
 @dataclass(frozen=True)
 class Resolved:
     """A submitted price with its catalogue references resolved and every value checked."""
@@ -95,9 +109,11 @@ def _refuse_unconfirmed_outlier(
 ) -> None:
     """422 for an implausible price nobody confirmed; `resend` says exactly what to send if it
     is right after all, for the request that was refused."""
-    raise InvalidInput(
+    raise ImplausiblePrice(
         f"implausible price: {plausibility.explain(Decimal(price.price), history)}. "
-        f"Check it; if it is right, {resend}"
+        f"Check it; if it is right, {resend}",
+        median=plausibility.median(history),
+        prices=len(history),
     )
 
 
@@ -300,14 +316,37 @@ async def reject_price(
     return price
 
 
+async def version_of(session: AsyncSession, *, price_id: int) -> int:
+    """The version of a price as a corrector reads it: the number of its newest audit entry
+    (every change writes one), 0 while it has none (a source's rows are inserted in bulk)."""
+    return await audit.latest_id(session, entity="price", entity_id=price_id) or 0
+
+
 async def correct_price(
-    session: AsyncSession, *, price_id: int, staff: Staff, data: PriceUpdate
+    session: AsyncSession,
+    *,
+    price_id: int,
+    staff: Staff,
+    data: PriceUpdate,
+    based_on: int | None = None,
 ) -> PriceObservation:
-    """Apply a correction. The audit log keeps every earlier version of a published price."""
+    """Apply a correction. The audit log keeps every earlier version of a published price.
+    `based_on`: the price's `version_of` when the corrector read it (the console's form carries
+    it); if the price changed since, the correction is refused, not applied over a change they
+    have not seen."""
     staff.require_writer()
     price = await get_price(session, price_id=price_id, staff=staff, for_update=True)
     if price.status is PriceStatus.REJECTED:
         raise Conflict(f"price {price_id} is rejected; submit a new price instead")
+    if based_on is not None:
+        # Read under the price's lock: a correction racing this one has either committed its
+        # audit entry already or waits for this transaction to end.
+        latest = await version_of(session, price_id=price_id)
+        if latest != based_on:
+            raise ChangedMeanwhile(
+                f"price {price_id} changed after it was read (version {based_on}, now {latest}); "
+                "read it again and correct what is still wrong"
+            )
     changes = data.model_dump(exclude_unset=True, exclude={"confirm_outlier"})
     if not changes:
         raise InvalidInput("nothing to change: send at least one field")
