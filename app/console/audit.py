@@ -12,12 +12,10 @@ from fastapi.responses import Response
 
 from app.accounts import audit
 from app.api.deps import SessionDep
-from app.catalogue.service import load_index
-from app.console.changes import Names, readable, references
+from app.console.changes import read_entries
 from app.console.deps import ConsoleStaff
 from app.core.i18n import N_
 from app.core.ids import Id
-from app.producers.listing import names_of
 from app.web.templates import render
 
 router = APIRouter()
@@ -90,28 +88,7 @@ async def audit_page(
         cursor=cursor,
         limit=PAGE_SIZE,
     )
-    wanted = references(page.items)
-    index = await load_index(session)
-    catalogue = {
-        "commodity": {
-            i: c.name for i, c in index.commodity_by_id.items() if i in wanted["commodity"]
-        },
-        "variety": {i: v.name for i, v in index.variety_by_id.items() if i in wanted["variety"]},
-        "market": {i: m.name for i, m in index.market_by_id.items() if i in wanted["market"]},
-        "unit": {i: u.code for i, u in index.unit_by_id.items() if i in wanted["unit"]},
-    }
-    producers = await names_of(session, wanted["producer"], staff=staff)
-    names = Names({**catalogue, "producer": producers})
-    entries = [
-        readable(
-            e,
-            names,
-            personal_data=staff.sees_personal_data(e.country)
-            if e.country
-            else staff.countries is None,
-        )
-        for e in page.items
-    ]
+    entries = await read_entries(session, page.items, staff=staff)
     query = {k: v for k, v in filters.items() if v}
     older = newest = None
     if page.next_cursor is not None:

@@ -1,19 +1,28 @@
 """An audit entry as a person reads it: the fields that changed, each as "before → after", with
 the catalogue entries and producers its ids point at named, and phone numbers masked for a
-reader who may not see them (as the API masks them)."""
+reader who may not see them (as the API masks them). The audit page and a price's history
+read entries through `read_entries`."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from app.accounts.models import AuditPublic
+from app.accounts.service import Staff
+from app.catalogue.service import load_index
 from app.core.masking import mask_numbers
+from app.producers.listing import names_of
 
 # Fields every update touches: listing them would bury the change a reader looks for.
 _NOISE: Final = frozenset({"updated_at"})
+# Amounts, stored with the places of their column (12000.0000): shown as people write them.
+_AMOUNTS: Final = frozenset({"price", "price_min", "price_max", "upstream_price", "quantity"})
 # Fields that name another record, and the kind of record (see Names).
 REFERENCES: Final = {
     "commodity_id": "commodity",
@@ -75,6 +84,14 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _amount(value: Any) -> str:
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return _text(value)
+    return f"{amount.normalize():f}" if amount.is_finite() else _text(value)
+
+
 def readable(
     entry: AuditPublic,
     names: Names,
@@ -89,7 +106,7 @@ def readable(
         return text if personal_data else mask(text)
 
     def value(field: str, raw: Any) -> str:
-        text = _text(raw)
+        text = _amount(raw) if field in _AMOUNTS else _text(raw)
         kind = REFERENCES.get(field)
         name = names.name(kind, raw) if kind else None
         return shown(f"{name} (#{text})" if name else text)
@@ -118,3 +135,32 @@ def readable(
         subject=None if subject is None else shown(subject),
         changes=changes,
     )
+
+
+async def read_entries(
+    session: AsyncSession, entries: list[AuditPublic], *, staff: Staff
+) -> list[ReadableEntry]:
+    """The entries as `staff` reads them: the catalogue entries and producers they point at
+    named (producers only of the reader's countries), personal data as the reader may see it."""
+    wanted = references(entries)
+    index = await load_index(session)
+    catalogue = {
+        "commodity": {
+            i: c.name for i, c in index.commodity_by_id.items() if i in wanted["commodity"]
+        },
+        "variety": {i: v.name for i, v in index.variety_by_id.items() if i in wanted["variety"]},
+        "market": {i: m.name for i, m in index.market_by_id.items() if i in wanted["market"]},
+        "unit": {i: u.code for i, u in index.unit_by_id.items() if i in wanted["unit"]},
+    }
+    producers = await names_of(session, wanted["producer"], staff=staff)
+    names = Names({**catalogue, "producer": producers})
+    return [
+        readable(
+            e,
+            names,
+            personal_data=staff.sees_personal_data(e.country)
+            if e.country
+            else staff.countries is None,
+        )
+        for e in entries
+    ]
