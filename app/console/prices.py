@@ -1,6 +1,6 @@
 """The price review pages: the queue with its filters and paging, a price's page with the alert
-publishing it will trigger, publishing and rejecting one price or several, and the filtered
-list as a CSV file.
+publishing it will trigger and its history, publishing and rejecting one price or several, and
+the filtered list as a CSV file. Correcting a price from its page is price_correction's.
 
 Every decision goes through app.prices.review.decide_many, which calls curation's own
 publish_price and reject_price: checked, locked and audited exactly as through the API."""
@@ -21,13 +21,16 @@ from app.accounts.service import Staff
 from app.alerts.preview import price_preview
 from app.api.deps import AlertsDep, SessionDep, SettingsDep
 from app.catalogue.service import CatalogueIndex, display_names, load_index, pick_name
+from app.console.changes import ReadableEntry, read_entries
 from app.console.deps import ConsoleStaff, CsrfChecked
-from app.console.labels import CHANNEL, PRICE_STATUS
+from app.console.labels import CHANNEL, PRICE_ACTION, PRICE_STATUS, PRICE_TYPE
+from app.console.price_correction_form import Correction, choices
 from app.core.config import Settings
-from app.core.errors import InvalidInput
+from app.core.errors import Forbidden, InvalidInput
 from app.core.i18n import N_
 from app.core.ids import Id
 from app.prices import curation, export, reads, review
+from app.prices.history import price_history
 from app.prices.models import PriceObservation, PricePublic, PriceStatus
 from app.prices.review import Decision, Outcome
 from app.web.page import locale_of
@@ -46,6 +49,7 @@ REASON_NEEDED: Final = N_("Give the reason for rejecting, in at most 500 charact
 DONE: Final = {
     "published": N_("The price is published; its alerts are queued."),
     "rejected": N_("The price is rejected."),
+    "corrected": N_("The price is corrected; the version before is in its history below."),
 }
 # Why a price was not published or rejected, by the error the service gave.
 REFUSED: Final = {
@@ -273,7 +277,7 @@ async def review_selected(
     return await _list_page(request, session, staff, params, outcomes=outcomes)
 
 
-async def _price_page(
+async def render_price(
     request: Request,
     session: AsyncSession,
     settings: Settings,
@@ -285,13 +289,17 @@ async def _price_page(
     error: str | None = None,
     detail: str | None = None,
     reason: str = "",
+    correction: Correction | None = None,
 ) -> Response:
+    """A price's page; `correction`: the correction form as sent, when it was not saved."""
     price = await curation.get_price(session, price_id=price_id, staff=staff)
     [shown] = await reads.to_public(session, [price])
     index = await load_index(session)
     preview = None
     if price.status is not PriceStatus.REJECTED:
         preview = await price_preview(session, price_id=price_id, staff=staff, settings=settings)
+    if correction is None:
+        correction = Correction.of(shown, await curation.version_of(session, price_id=price_id))
     return render(
         request,
         "console/price.html",
@@ -301,13 +309,31 @@ async def _price_page(
         comparison=(await review.compared_with(session, [price])).get(price_id),
         preview=preview,
         statuses=PRICE_STATUS,
+        price_types=PRICE_TYPE,
         channels=CHANNEL,
         notice=notice,
         error=error,
         detail=detail,
         reason=reason,
+        reason_refused=error == REASON_NEEDED,
         can_write=staff.can_write,
+        correction=correction,
+        choices=choices(index, shown),
+        history=await _history(session, staff, price_id),
+        actions=PRICE_ACTION,
     )
+
+
+async def _history(
+    session: AsyncSession, staff: Staff, price_id: int
+) -> list[ReadableEntry] | None:
+    """Every version of the price, read as the audit page reads it; None for a reader the
+    audit log is closed to (a viewer), as the API's history is."""
+    try:
+        entries = await price_history(session, price_id=price_id, staff=staff)
+    except Forbidden:
+        return None
+    return await read_entries(session, entries, staff=staff)
 
 
 @router.get("/prices/{price_id}")
@@ -319,7 +345,7 @@ async def price_page(
     price_id: Id,
     done: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
-    return await _price_page(request, session, settings, staff, price_id, notice=DONE.get(done))
+    return await render_price(request, session, settings, staff, price_id, notice=DONE.get(done))
 
 
 async def _decide_one(
@@ -346,7 +372,7 @@ async def _decide_one(
             confirm_outliers=confirm_outlier,
         )
     except InvalidInput:  # the reason: missing, or too long
-        return await _price_page(
+        return await render_price(
             request,
             session,
             settings,
@@ -358,7 +384,7 @@ async def _decide_one(
         )
     if not outcome.done:
         code = outcome.error or "conflict"
-        return await _price_page(
+        return await render_price(
             request,
             session,
             settings,

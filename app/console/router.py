@@ -11,6 +11,7 @@ from app.console import (
     home,
     leads,
     notices,
+    price_correction,
     prices,
     producer_forms,
     producer_import,
@@ -24,6 +25,7 @@ router.include_router(sign_in.router)
 router.include_router(account.router)
 router.include_router(home.router)
 router.include_router(prices.router)
+router.include_router(price_correction.router)
 router.include_router(sources.router)
 router.include_router(audit.router)
 router.include_router(notices.router)

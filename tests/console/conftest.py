@@ -4,10 +4,12 @@ the real form (CSRF token and all)."""
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlmodel import select
 
 from app.accounts.actor import Actor
@@ -41,6 +43,35 @@ async def sign_in(
             "csrf_token": csrf_of(page),
         },
     )
+
+
+class Consoles:
+    """Browsers of their own (one cookie jar each), each signed in through the real form."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+        self.clients: list[httpx.AsyncClient] = []
+
+    async def open(self, name: str, password: str = PASSWORD) -> httpx.AsyncClient:
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.app), base_url="http://mic.test"
+        )
+        self.clients.append(client)
+        signed = await sign_in(client, name, password)
+        assert signed.status_code == 303, signed.text
+        return client
+
+    async def aclose(self) -> None:
+        for client in self.clients:
+            await client.aclose()
+
+
+@pytest.fixture
+async def consoles(app: FastAPI) -> AsyncIterator[Consoles]:
+    """consoles.open(name): a browser signed in as that user, closed after the test."""
+    opened = Consoles(app)
+    yield opened
+    await opened.aclose()
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from app.accounts.models import Role, StaffUser
 from app.accounts.passwords import hash_password
 from app.accounts.users import create_user
 from app.core.db import Database
-from tests.console.conftest import PASSWORD, csrf_of, sign_in
+from tests.console.conftest import PASSWORD, Consoles, csrf_of
 
 __all__ = ["Browser", "browser", "csrf_of"]
 
@@ -33,7 +33,7 @@ USERS = {
 @pytest.fixture
 async def browser(app: FastAPI, database: Database, seeded: None) -> AsyncIterator[Browser]:
     """browser(name): a client signed in as that user (ana, thida, sokha or min)."""
-    clients: list[httpx.AsyncClient] = []
+    consoles = Consoles(app)
 
     async def open_as(name: str, locale: str = "en") -> httpx.AsyncClient:
         role, countries = USERS[name]
@@ -55,14 +55,7 @@ async def browser(app: FastAPI, database: Database, seeded: None) -> AsyncIterat
                 user.locale = locale
             user.password_is_temporary = False
             session.add(user)
-        client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://mic.test"
-        )
-        clients.append(client)
-        signed = await sign_in(client, name)
-        assert signed.status_code == 303, signed.text
-        return client
+        return await consoles.open(name)
 
     yield open_as
-    for client in clients:
-        await client.aclose()
+    await consoles.aclose()
