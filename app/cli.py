@@ -29,6 +29,7 @@ from app.core.errors import AppError
 from app.core.heap import freeze_startup_heap
 from app.core.i18n import require_catalogs
 from app.core.logging import configure_logging
+from app.core.metrics import Metrics
 
 cli = typer.Typer(
     name="mic",
@@ -147,7 +148,9 @@ def run(
 @cli.command()
 @one_line_errors
 def dispatcher() -> None:
-    """Run an outbox dispatcher alone (any number of them may share a PostgreSQL database)."""
+    """Run an outbox dispatcher alone (any number of them may share a PostgreSQL database);
+    its metrics are served on MIC_METRICS_PORT when that is set."""
+    from app.api.metrics import metrics_port
     from bots.sms.channel import build_gateway
     from bots.telegram.channel import build_telegram_channel
     from jobs.dispatcher import outbound_channels, run_dispatcher
@@ -156,24 +159,34 @@ def dispatcher() -> None:
     url = _require_ready_to_serve(settings)
     out.print(f"dispatcher on {url.display()}; Ctrl-C stops it", highlight=False)
     channels = outbound_channels(build_gateway(settings), build_telegram_channel(settings))
+    metrics = Metrics(settings.process_label)
+
+    async def go() -> None:
+        async with metrics_port(metrics, settings):
+            await run_dispatcher(settings, channels, metrics=metrics)
+
     freeze_startup_heap()
-    asyncio.run(run_dispatcher(settings, channels))
+    asyncio.run(go())
 
 
 @cli.command()
 @one_line_errors
 def scheduler() -> None:
-    """Run the scheduler alone (on PostgreSQL it waits its turn: one leader at a time)."""
+    """Run the scheduler alone (on PostgreSQL it waits its turn: one leader at a time); its
+    metrics, and while it leads the database's, are served on MIC_METRICS_PORT when set."""
+    from app.api.metrics import metrics_port
     from jobs.scheduler import run_scheduler
 
     settings = _settings()
     url = _require_ready_to_serve(settings)
     out.print(f"scheduler on {url.display()}; Ctrl-C stops it", highlight=False)
+    metrics = Metrics(settings.process_label)
 
     async def go() -> None:
         database = Database.from_settings(settings)
         try:
-            await run_scheduler(database, settings)
+            async with metrics_port(metrics, settings):
+                await run_scheduler(database, settings, metrics=metrics)
         finally:
             await database.dispose()
 
