@@ -194,6 +194,33 @@ def scheduler() -> None:
     asyncio.run(go())
 
 
+@cli.command()
+@one_line_errors
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the same facts as JSON")] = False,
+) -> None:
+    """One screen for the technician: the outbox, today's SMS against the budgets, inbound
+    messages, the jobs' last runs, who leads, and whether the schema is current."""
+    from app.ops.screen import status_screen
+    from app.ops.status import gather_status
+
+    settings = _settings()
+
+    async def go() -> Any:
+        database = Database.from_settings(settings)
+        try:
+            return await gather_status(database, settings)
+        finally:
+            await database.dispose()
+
+    report = asyncio.run(go())
+    if as_json:
+        print(report.model_dump_json(indent=2))
+        return
+    shown = parse_database_url(settings.database_url).display()
+    out.print(status_screen(report, database=shown))
+
+
 def _run_source(settings: Settings, ref: str, content_from: Path | None = None) -> None:
     """Run a source in this process with a progress display, then print its counts."""
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
