@@ -29,6 +29,7 @@ from app.core.errors import AppError
 from app.core.heap import freeze_startup_heap
 from app.core.i18n import require_catalogs
 from app.core.logging import configure_logging
+from app.core.metrics import Metrics
 
 cli = typer.Typer(
     name="mic",
@@ -147,7 +148,9 @@ def run(
 @cli.command()
 @one_line_errors
 def dispatcher() -> None:
-    """Run an outbox dispatcher alone (any number of them may share a PostgreSQL database)."""
+    """Run an outbox dispatcher alone (any number of them may share a PostgreSQL database);
+    its metrics are served on MIC_METRICS_PORT when that is set."""
+    from app.api.metrics import metrics_port
     from bots.sms.channel import build_gateway
     from bots.telegram.channel import build_telegram_channel
     from jobs.dispatcher import outbound_channels, run_dispatcher
@@ -156,29 +159,66 @@ def dispatcher() -> None:
     url = _require_ready_to_serve(settings)
     out.print(f"dispatcher on {url.display()}; Ctrl-C stops it", highlight=False)
     channels = outbound_channels(build_gateway(settings), build_telegram_channel(settings))
+    metrics = Metrics(settings.process_label)
+
+    async def go() -> None:
+        async with metrics_port(metrics, settings):
+            await run_dispatcher(settings, channels, metrics=metrics)
+
     freeze_startup_heap()
-    asyncio.run(run_dispatcher(settings, channels))
+    asyncio.run(go())
 
 
 @cli.command()
 @one_line_errors
 def scheduler() -> None:
-    """Run the scheduler alone (on PostgreSQL it waits its turn: one leader at a time)."""
+    """Run the scheduler alone (on PostgreSQL it waits its turn: one leader at a time); its
+    metrics, and while it leads the database's, are served on MIC_METRICS_PORT when set."""
+    from app.api.metrics import metrics_port
     from jobs.scheduler import run_scheduler
 
     settings = _settings()
     url = _require_ready_to_serve(settings)
     out.print(f"scheduler on {url.display()}; Ctrl-C stops it", highlight=False)
+    metrics = Metrics(settings.process_label)
 
     async def go() -> None:
         database = Database.from_settings(settings)
         try:
-            await run_scheduler(database, settings)
+            async with metrics_port(metrics, settings):
+                await run_scheduler(database, settings, metrics=metrics)
         finally:
             await database.dispose()
 
     freeze_startup_heap()
     asyncio.run(go())
+
+
+@cli.command()
+@one_line_errors
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the same facts as JSON")] = False,
+) -> None:
+    """One screen for the technician: the outbox, today's SMS against the budgets, inbound
+    messages, the jobs' last runs, who leads, and whether the schema is current."""
+    from app.ops.screen import status_screen
+    from app.ops.status import gather_status
+
+    settings = _settings()
+
+    async def go() -> Any:
+        database = Database.from_settings(settings)
+        try:
+            return await gather_status(database, settings)
+        finally:
+            await database.dispose()
+
+    report = asyncio.run(go())
+    if as_json:
+        print(report.model_dump_json(indent=2))
+        return
+    shown = parse_database_url(settings.database_url).display()
+    out.print(status_screen(report, database=shown))
 
 
 def _run_source(settings: Settings, ref: str, content_from: Path | None = None) -> None:

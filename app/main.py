@@ -14,6 +14,7 @@ from app.api.docs import install_docs
 from app.api.errors import install_error_handlers
 from app.api.headers import SecurityHeaders
 from app.api.limits import BodySizeLimit
+from app.api.metrics import install_metrics, metrics_port
 from app.api.router import api_router
 from app.commands.parse import ParserCache
 from app.console.errors import install_console_errors
@@ -23,6 +24,7 @@ from app.core.db import Database
 from app.core.errors import DatabaseUnavailable
 from app.core.heap import freeze_startup_heap
 from app.core.i18n import require_catalogs
+from app.core.metrics import Metrics
 from app.core.migrations import require_current_schema
 from app.core.readiness import readiness
 from app.text.formatting import load_locale_data
@@ -54,6 +56,7 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
 
     sms_gateway = build_gateway(settings)
     telegram = build_telegram_channel(settings)
+    metrics = Metrics(settings.process_label)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -63,20 +66,24 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
         dispatcher: asyncio.Task[None] | None = None
         if settings.dispatcher:
             channels = outbound_channels(sms_gateway, telegram)
-            app.state.dispatcher = Dispatcher(database, settings, channels)
+            app.state.dispatcher = Dispatcher(database, settings, channels, metrics=metrics)
             dispatcher = asyncio.create_task(app.state.dispatcher.run())
         scheduler: asyncio.Task[None] | None = None
         if settings.scheduler:
             dispatcher_wake = app.state.dispatcher.wake if settings.dispatcher else None
             app.state.scheduler = Scheduler(
-                database, settings, on_queued=dispatcher_wake, parsers=app.state.parsers
+                database,
+                settings,
+                on_queued=dispatcher_wake,
+                parsers=app.state.parsers,
+                metrics=metrics,
             )
             scheduler = asyncio.create_task(app.state.scheduler.run())
         if telegram is not None and settings.telegram_mode != "off":
             app.state.telegram = telegram_bot.build_application(
                 settings, database, app.state.parsers
             )
-            await telegram_bot.start(app.state.telegram, settings)
+            await telegram_bot.start(app.state.telegram, settings, metrics)
         if own_process:
             # The parser of the catalogue is built before the first message, not by it (while
             # it holds SQLite's write turn), and is frozen with the rest of the startup heap.
@@ -84,7 +91,8 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
                 await app.state.parsers.get(session)
             freeze_startup_heap()
         try:
-            yield
+            async with metrics_port(metrics, settings):
+                yield
         finally:
             if getattr(app.state, "telegram", None) is not None:
                 await telegram_bot.stop(app.state.telegram)
@@ -118,6 +126,7 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
     install_console_errors(app)
     app.add_middleware(BodySizeLimit)
     app.add_middleware(SecurityHeaders, https=settings.public_url.lower().startswith("https://"))
+    install_metrics(app, metrics, settings)
     install_docs(app)
     # Webhooks first: routes are matched in order, and a gateway's storm of inbound messages
     # should not be matched against every /api/v1 route before reaching its own.

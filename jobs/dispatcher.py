@@ -29,6 +29,7 @@ from app.channels.console import ConsoleChannel
 from app.core import clock
 from app.core.config import Settings
 from app.core.db import Database
+from app.core.metrics import Metrics
 
 log = logging.getLogger("mic.dispatcher")
 
@@ -46,10 +47,13 @@ class Dispatcher:
         channels: Mapping[ChannelName, Channel],
         *,
         worker: str | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.database = database
         self.settings = settings
         self.channels = dict(channels)
+        # The process's metrics; without them, a registry of its own that nobody scrapes.
+        self.metrics = metrics or Metrics(settings.process_label)
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.sent = 0
         self.in_flight_max = 0
@@ -155,11 +159,7 @@ class Dispatcher:
         except ChannelError as exc:
             outcome = Outcome(claimed, clock.utcnow(), error=exc)
             if exc.kind is ErrorKind.RATE_LIMITED:
-                loop = asyncio.get_running_loop()
-                until = loop.time() + (exc.retry_after or 1.0)
-                self._paused_until[claimed.channel] = max(
-                    until, self._paused_until.get(claimed.channel, 0.0)
-                )
+                self._pause(claimed.channel, exc.retry_after or 1.0)
         except TimeoutError:
             error = ChannelError(ErrorKind.TRANSIENT, f"no answer within {timeout:g} s")
             outcome = Outcome(claimed, clock.utcnow(), error=error)
@@ -170,8 +170,23 @@ class Dispatcher:
         finally:
             self._busy[claimed.channel] -= 1
             self._slot_freed.set()
+        kind = "sent" if outcome.error is None else outcome.error.kind.value
+        self.metrics.sends.labels(claimed.channel.value, kind).inc()
         self._outcomes.append(outcome)
         self._results_ready.set()
+
+    def _pause(self, channel: ChannelName, seconds: float) -> None:
+        """Stop claiming for the channel until `seconds` from now (a gateway's 429), unless a
+        pause already lasts longer."""
+        now = asyncio.get_running_loop().time()
+        paused_until = self._paused_until.get(channel, 0.0)
+        until = now + seconds
+        if until <= paused_until:
+            return
+        if paused_until <= now:
+            self.metrics.pauses.labels(channel.value).inc()
+        self.metrics.paused_seconds.labels(channel.value).inc(until - max(paused_until, now))
+        self._paused_until[channel] = until
 
     # --- recording ------------------------------------------------------------------------------
 
@@ -206,10 +221,12 @@ class Dispatcher:
             self.sent += sum(1 for o in batch if o.error is None)
 
 
-async def run_dispatcher(settings: Settings, channels: Mapping[ChannelName, Channel]) -> None:
+async def run_dispatcher(
+    settings: Settings, channels: Mapping[ChannelName, Channel], *, metrics: Metrics | None = None
+) -> None:
     """`mic dispatcher`: run until SIGINT or SIGTERM."""
     database = Database.from_settings(settings)
-    dispatcher = Dispatcher(database, settings, channels)
+    dispatcher = Dispatcher(database, settings, channels, metrics=metrics)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, dispatcher.stop)

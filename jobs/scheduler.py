@@ -29,6 +29,8 @@ from app.core.config import Settings
 from app.core.db import Database
 from app.core.errors import AppError, Conflict
 from app.core.leader import SCHEDULER_LOCK, Leadership
+from app.core.metrics import Metrics
+from app.ops.gauges import DatabaseGauges
 from app.sources import service as sources
 from app.sources.ingest import Counts
 from app.sources.models import RunStatus, RunTrigger, Source
@@ -55,13 +57,25 @@ class Scheduler:
         *,
         on_queued: Callable[[], None] | None = None,
         parsers: ParserCache | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.database = database
         self.settings = settings
         self.on_queued = on_queued  # wakes this process's dispatcher when messages are queued
         # The process's parser cache when it has one (mic run), for answering stored SMS.
         self.parsers = parsers or ParserCache(settings.default_locale)
-        self.leadership = Leadership(database, lock_id=SCHEDULER_LOCK, name="the scheduler")
+        self.leadership = Leadership(
+            database,
+            lock_id=SCHEDULER_LOCK,
+            name="the scheduler",
+            holder=settings.process_label,
+        )
+        # The process's metrics; without them, a registry of its own that nobody scrapes. The
+        # scheduler's leader is the one process that exports what the database holds.
+        self.metrics = metrics or Metrics(settings.process_label)
+        self.metrics.watch_leader("scheduler", self.leadership)
+        gauges = DatabaseGauges(database, settings, self.leadership)
+        self.metrics.register(gauges, refresh=gauges.refresh)
         self._scheduler: AsyncIOScheduler | None = None
         self._source_jobs: dict[str, str] = {}  # job id -> the schedule it was added with
 
@@ -214,9 +228,11 @@ class Scheduler:
         return {job.id: job.next_run_time for job in self._scheduler.get_jobs()}
 
 
-async def run_scheduler(database: Database, settings: Settings) -> None:
+async def run_scheduler(
+    database: Database, settings: Settings, *, metrics: Metrics | None = None
+) -> None:
     """`mic scheduler`: a process that only schedules (and leads when it can)."""
-    scheduler = Scheduler(database, settings)
+    scheduler = Scheduler(database, settings, metrics=metrics)
     try:
         await scheduler.run()
     except asyncio.CancelledError:

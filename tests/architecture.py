@@ -31,7 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # commands answers producers' messages using every domain; at the top, inbound receives
 # messages from the gateways and hands them to commands, and lifecycle changes or erases a
 # producer together with what alerts and commands keep of them. Above everything, today sums up
-# what every domain has waiting for a staff member.
+# what every domain has waiting for a staff member, and ops what the deployment's technician
+# watches (the outbox, SMS spend, inbound messages, job runs, leaders).
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"core"}),
     frozenset({"text"}),
@@ -42,7 +43,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"alerts", "sources"}),
     frozenset({"commands"}),
     frozenset({"inbound", "lifecycle"}),
-    frozenset({"today"}),
+    frozenset({"today", "ops"}),
 )
 
 # The HTTP edge of app/: the composition root, the CLI, the schema listing, each domain's api.py,

@@ -1,6 +1,6 @@
 """What `pip install .` installs: MIC's packages, with the compiled message catalogs (the
-producers' and the console's), the console's templates and the static files of the web pages
-(styles, web fonts and their licence) inside."""
+producers' and the console's), the console's templates, the static files of the web pages
+(styles, web fonts and their licence) and the monitoring samples inside."""
 
 from __future__ import annotations
 
@@ -58,5 +58,8 @@ def test_the_wheel_carries_catalogs_and_static_files_inside_the_app_package(tmp_
                 packaged = f"app/web/static/{path.relative_to(static).as_posix()}"
                 assert packaged in names, f"{packaged} is not in the wheel"
                 assert archive.read(packaged) == path.read_bytes()
+        # The sample dashboard and alerting rules travel with the metrics they read.
+        for name in ("grafana-dashboard.json", "prometheus-rules.yml"):
+            assert f"app/ops/monitoring/{name}" in names, f"{name} is not in the wheel"
     assert not any(name.startswith("locales/") for name in names)
     assert set(top_level.split()) == {"app", "bots", "jobs", "migrations"}

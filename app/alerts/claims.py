@@ -43,6 +43,20 @@ class Claim:
     wait_s: float  # when nothing was claimed: how long until it is worth asking again
 
 
+# Deliveries a dispatcher takes once their time comes: queued or retried, and those sending past
+# their lease (the dispatcher that claimed them died).
+DUE_STATUSES = (DeliveryStatus.QUEUED, DeliveryStatus.ERRORED, DeliveryStatus.SENDING)
+
+
+def due_now(now: dt.datetime) -> tuple[sa.ColumnElement[bool], ...]:
+    """What makes a delivery due at `now`, on any channel: what claim() takes, and what the
+    outbox's oldest due delivery is measured by (app.ops.facts)."""
+    return (
+        DELIVERY.c.status.in_([s.value for s in DUE_STATUSES]),
+        DELIVERY.c.next_attempt_at <= now,
+    )
+
+
 async def claim(
     session: AsyncSession,
     *,
@@ -57,17 +71,7 @@ async def claim(
     granted, wait = await take_tokens(session, channel, limit, rate, now)
     if not granted:
         return Claim([], wait)
-    due = (
-        DELIVERY.c.status.in_(
-            [
-                DeliveryStatus.QUEUED.value,
-                DeliveryStatus.ERRORED.value,
-                DeliveryStatus.SENDING.value,
-            ]
-        ),
-        DELIVERY.c.channel == channel.value,
-        DELIVERY.c.next_attempt_at <= now,
-    )
+    due = (*due_now(now), DELIVERY.c.channel == channel.value)
     columns = (
         DELIVERY.c.id,
         DELIVERY.c.address_id,

@@ -354,11 +354,24 @@ async def budgets(
     session: AsyncSession, *, staff: Staff, settings: Settings, country: str | None = None
 ) -> list[BudgetPublic]:
     """Today's SMS spend against the budget, and the held deliveries, per visible country."""
-    now = clock.utcnow()
-    visible = staff.visible_countries(country)
+    return await country_budgets(
+        session, countries=staff.visible_countries(country), settings=settings
+    )
+
+
+async def country_budgets(
+    session: AsyncSession,
+    *,
+    countries: frozenset[str] | None,
+    settings: Settings,
+    now: dt.datetime | None = None,
+) -> list[BudgetPublic]:
+    """Today's SMS spend against the budget, and the held deliveries, of `countries` (None:
+    every country), each on its own local day."""
+    now = now or clock.utcnow()
     out = []
     for c in (await session.exec(select(Country).order_by(col(Country.code)))).all():
-        if visible is not None and c.code not in visible:
+        if countries is not None and c.code not in countries:
             continue
         day = clock.local_date(now, c.timezone)
         spend = await session.get(SmsSpend, (c.code, day))

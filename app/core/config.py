@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -117,10 +119,28 @@ class Settings(BaseSettings):
     console_idle_minutes: int = Field(default=30, ge=1)
     console_session_hours: int = Field(default=12, ge=1)
 
+    # Prometheus metrics (app/api/metrics.py). With a token, /metrics asks for it as a Bearer
+    # token; with a port, they are served there (on metrics_host) and the API serves no
+    # /metrics; in production, without either, they are not served at all.
+    metrics_token: SecretStr | None = None
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_host: str = "127.0.0.1"
+    # How long the database facts behind the gauges are reused: a storm of scrapes queries the
+    # database at most once in this time.
+    metrics_cache_s: float = Field(default=10.0, ge=0)
+    # The `process` label of this process's series, and the name its database connections
+    # that lead show in pg_stat_activity; unset, host:pid.
+    process_name: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._:@-]{1,63}$")
+
     @property
     def https(self) -> bool:
         """MIC is reached over https (behind a proxy that ends TLS, its public URL says so)."""
         return self.public_url.lower().startswith("https://")
+
+    @property
+    def process_label(self) -> str:
+        """Who this process is among the deployment's processes: MIC_PROCESS_NAME or host:pid."""
+        return self.process_name or f"{socket.gethostname()}:{os.getpid()}"
 
     def channel_rate(self, channel: str) -> float:
         return self.telegram_rate if channel == "telegram" else self.sms_rate
@@ -129,6 +149,12 @@ class Settings(BaseSettings):
     @classmethod
     def _strip(cls, value: str) -> str:
         return value.strip()
+
+    @field_validator("metrics_token", "metrics_port", "process_name", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """`MIC_METRICS_TOKEN=` in a .env file or a compose file means no token, not ""."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("source_allowed_hosts", mode="before")
     @classmethod
@@ -151,6 +177,8 @@ class Settings(BaseSettings):
             secrets["MIC_TELEGRAM_WEBHOOK_SECRET"] = self.telegram_webhook_secret
         if self.sms_gateway == "kannel":
             secrets["MIC_SMS_WEBHOOK_SECRET"] = self.sms_webhook_secret
+        if self.metrics_token is not None:
+            secrets["MIC_METRICS_TOKEN"] = self.metrics_token
         for name, value in secrets.items():
             if value.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS:
                 raise ConfigurationError(

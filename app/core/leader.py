@@ -38,6 +38,8 @@ log = logging.getLogger("mic.leader")
 # process of an older release never shares a lock with this one.
 TELEGRAM_POLLING_LOCK = 0x6D6963_0002
 SCHEDULER_LOCK = 0x6D6963_0003
+# The roles by the name metrics and `mic status` give them.
+ROLES = {"scheduler": SCHEDULER_LOCK, "telegram": TELEGRAM_POLLING_LOCK}
 
 CONNECT_TIMEOUT_S = 5  # libpq's connect_timeout: whole seconds, at least 2
 ATTEMPT_TIMEOUT_S = 10.0  # connecting and asking for the lock, together
@@ -71,6 +73,7 @@ class Leadership:
         *,
         lock_id: int,
         name: str,
+        holder: str = "mic",
         retry_s: float = 2.0,
         heartbeat_s: float = 2.0,
     ) -> None:
@@ -81,6 +84,9 @@ class Leadership:
         self.database = database
         self.lock_id = lock_id
         self.name = name
+        # The lock's connection carries it as its application_name, so the database itself says
+        # which process leads (app/ops/leaders.py reads it beside the lock).
+        self.holder = holder
         self.retry_s = retry_s
         self.heartbeat_s = heartbeat_s
         # The server ends the leader's session after this long without a heartbeat; the leader
@@ -153,7 +159,10 @@ class Leadership:
         try:
             async with asyncio.timeout(ATTEMPT_TIMEOUT_S):
                 connection = await psycopg.AsyncConnection.connect(
-                    self._conninfo, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S
+                    self._conninfo,
+                    autocommit=True,
+                    connect_timeout=CONNECT_TIMEOUT_S,
+                    application_name=self.holder,
                 )
                 cursor = await connection.execute(
                     "SELECT pg_try_advisory_lock(%s::bigint), pg_backend_pid()", (self.lock_id,)

@@ -19,6 +19,7 @@ from app.commands.parse import ParserCache
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.leader import TELEGRAM_POLLING_LOCK, Leadership
+from app.core.metrics import Metrics
 from bots.telegram import handlers
 
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
@@ -60,7 +61,7 @@ def webhook_url(settings: Settings) -> str:
     return f"{settings.public_url.rstrip('/')}/webhooks/telegram"
 
 
-async def start(application: Application, settings: Settings) -> None:  # type: ignore[type-arg]
+async def start(application: Application, settings: Settings, metrics: Metrics) -> None:  # type: ignore[type-arg]
     await application.initialize()
     await application.start()
     if settings.telegram_mode == "webhook":
@@ -71,7 +72,13 @@ async def start(application: Application, settings: Settings) -> None:  # type: 
         )
     elif settings.telegram_mode == "polling":
         database: Database = application.bot_data["database"]
-        leadership = Leadership(database, lock_id=TELEGRAM_POLLING_LOCK, name="Telegram polling")
+        leadership = Leadership(
+            database,
+            lock_id=TELEGRAM_POLLING_LOCK,
+            name="Telegram polling",
+            holder=settings.process_label,
+        )
+        metrics.watch_leader("telegram", leadership)
         application.bot_data["leadership"] = leadership
         application.bot_data["leader"] = asyncio.create_task(
             _poll_as_leader(application, leadership)

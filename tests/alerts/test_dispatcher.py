@@ -28,6 +28,7 @@ from jobs.dispatcher import Dispatcher
 from tests.alerts.conftest import dispatch_until, publish, register
 from tests.conftest import Tokens
 from tests.fakes.channel import RecordingChannel
+from tests.ops.scrapes import scrape, value
 
 
 async def deliveries(database: Database) -> list[Delivery]:
@@ -84,7 +85,7 @@ async def test_a_429_pauses_the_whole_channel_and_costs_no_attempt(
     )
     await publish(client, tokens, "12600")
     started = dt.datetime.now(dt.UTC)
-    await dispatch_until(
+    dispatcher = await dispatch_until(
         database, fast, {ChannelName.TELEGRAM: telegram}, done(database, 1, DeliveryStatus.SENT)
     )
     [delivery] = await deliveries(database)
@@ -93,6 +94,13 @@ async def test_a_429_pauses_the_whole_channel_and_costs_no_attempt(
     async with database.session() as s:
         pace = await s.get(ChannelPace, "telegram")
     assert pace is not None
+    # The process's metrics count the 429, the send after it, and the pause it imposed.
+    counted = await scrape(dispatcher.metrics)
+    assert value(counted, "mic_dispatcher_sends_total", result="rate_limited") == 1
+    assert value(counted, "mic_dispatcher_sends_total", result="sent") == 1
+    assert value(counted, "mic_dispatcher_pauses_total", channel="telegram") == 1
+    paused = value(counted, "mic_dispatcher_paused_seconds_total", channel="telegram")
+    assert paused == pytest.approx(0.3)
 
 
 async def test_a_blocked_bot_fails_at_once_deactivates_the_chat_and_falls_back_to_sms(

@@ -21,7 +21,6 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -43,7 +42,7 @@ from tests.browser.chromium import (
     chromium_installed,
     new_context,
 )
-from tests.conftest import POSTGRES_URL, empty_postgres_database
+from tests.conftest import POSTGRES_URL, empty_postgres_database, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER_START_SECONDS = 60
@@ -98,12 +97,6 @@ def pytest_runtest_makereport(
 
 
 # --- a real MIC ------------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass(frozen=True)
@@ -162,7 +155,7 @@ def browser_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
 def mic_server(
     browser_database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[MicServer]:
-    port = _free_port()
+    port = free_port()
     env = _server_env(browser_database_url)
     server = MicServer(f"http://127.0.0.1:{port}", browser_database_url, env)
     server.mic("db", "upgrade")

@@ -5,7 +5,6 @@ and a bearerbox restart in the middle of a broadcast."""
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,18 +20,11 @@ from app.core.config import Settings
 from app.core.db import Database
 from app.main import create_app
 from tests.alerts.conftest import publish, register
-from tests.conftest import Tokens
+from tests.conftest import Tokens, free_port
 from tests.fakes.kannel import KannelHarness, MtMessage
 
 SECRET = "kannel-integration-secret"
 BURMESE_QUESTION = "မူဆယ် သရက်သီးဈေး"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @asynccontextmanager
