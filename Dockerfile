@@ -14,6 +14,11 @@ COPY locales ./locales
 RUN pip install .
 
 FROM python:3.11-slim
+# pg_dump and pg_restore, for `mic db backup` and `mic db restore` on PostgreSQL (Debian's client
+# matches the postgres:15 of compose.yaml).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin mic
 COPY --from=build /opt/mic /opt/mic
 WORKDIR /srv/mic

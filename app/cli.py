@@ -22,9 +22,10 @@ from app.accounts import users
 from app.accounts.actor import Actor
 from app.accounts.models import Role
 from app.catalogue import service as catalogue
-from app.core import migrations
+from app.core import backup, migrations
 from app.core.config import Settings
 from app.core.db import Database, DatabaseUrl, describe_connection_error, parse_database_url
+from app.core.db_contents import Contents
 from app.core.errors import AppError
 from app.core.heap import freeze_startup_heap
 from app.core.i18n import require_catalogs
@@ -347,6 +348,68 @@ def db_current() -> None:
     out.print(
         f"{url.display()}: {current or 'empty'} (code needs {head}; {state})", highlight=False
     )
+
+
+@db_cli.command("backup")
+@one_line_errors
+def db_backup(
+    path: Annotated[Path, typer.Argument(help="The backup file to write")],
+    force: Annotated[bool, typer.Option("--force", help="Replace a file already at PATH")] = False,
+) -> None:
+    """Back the database up to one file, safely while MIC runs: SQLite's online backup, or
+    pg_dump's custom format on PostgreSQL."""
+    url = parse_database_url(_settings().database_url)
+    report = backup.backup_database(url, path, force=force)
+    out.print(
+        f"backup of {url.display()} written to {report.path} "
+        f"({_size(report.size)}): {report.contents.summary()}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    _print_rows(report.contents)
+
+
+@db_cli.command("restore")
+@one_line_errors
+def db_restore(
+    path: Annotated[Path, typer.Argument(help="A file written by `mic db backup`")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace a database that already holds data")
+    ] = False,
+) -> None:
+    """Restore a backup into the database of MIC_DATABASE_URL (stop MIC first). A database
+    that holds anything is only replaced with --force."""
+    url = parse_database_url(_settings().database_url)
+    report = backup.restore_database(url, path, force=force)
+    out.print(
+        f"restored {report.source} into {url.display()}: {report.contents.summary()}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    _print_rows(report.contents)
+    out.print(f"schema: {report.schema}", highlight=False, soft_wrap=True)
+
+
+def _size(size: int) -> str:
+    if size < 1024:
+        return f"{size} bytes"
+    value, unit = size / 1024, "KB"
+    for bigger in ("MB", "GB"):
+        if value < 1024:
+            break
+        value, unit = value / 1024, bigger
+    return f"{value:.1f} {unit}"
+
+
+def _print_rows(contents: Contents) -> None:
+    """The tables that hold rows, largest first (a pg_dump archive counts none)."""
+    busiest = contents.busiest
+    if not busiest:
+        return
+    table = Table("table", "rows")
+    for name, rows in busiest:
+        table.add_row(name, str(rows))
+    out.print(table)
 
 
 @seed_cli.command("demo")

@@ -1,10 +1,12 @@
-"""Daily and hourly upkeep: expire leads, prune old job runs and ended console sessions,
-report stale series."""
+"""Daily and hourly upkeep: expire leads, apply the retention rules, prune ended console
+sessions, report stale series."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
+from collections.abc import Awaitable, Callable
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -15,11 +17,11 @@ from app.catalogue.models import Country
 from app.catalogue.service import country_today
 from app.core import clock
 from app.core.config import Settings
-from app.core.db import core_table, run_core
+from app.core.db import Database, core_table, run_core
 from app.leads.models import BuyerLead, LeadStatus
+from app.lifecycle import retention
 from app.prices import stale
 from app.sources.ingest import Counts
-from app.sources.models import JobRun, RunStatus
 from app.sources.records import RowProblem
 
 log = logging.getLogger(__name__)
@@ -43,16 +45,39 @@ async def expire_leads(session: AsyncSession, counts: Counts) -> None:
         counts.updated += done.rowcount
 
 
-async def prune_job_runs(session: AsyncSession, counts: Counts, *, keep_days: int) -> None:
-    runs = core_table(JobRun)
-    done = await run_core(
-        session,
-        runs.delete().where(
-            runs.c.status != RunStatus.RUNNING,
-            runs.c.started_at < clock.utcnow() - dt.timedelta(days=keep_days),
-        ),
-    )
-    counts.updated += done.rowcount
+# Between two batches of a retention rule: long enough for another process's writer (a `mic
+# dispatcher` waiting in SQLite's busy handler) to take the lock, short enough to go unnoticed.
+BATCH_PAUSE_S = 0.05
+
+
+async def _pause_between_batches() -> None:
+    await asyncio.sleep(BATCH_PAUSE_S)
+
+
+async def apply_retention(
+    database: Database,
+    counts: Counts,
+    *,
+    settings: Settings,
+    batch: int = retention.BATCH,
+    pause: Callable[[], Awaitable[None]] = _pause_between_batches,
+) -> None:
+    """Each retention rule (app.lifecycle.retention) in batches of `batch` rows, every batch a
+    transaction of its own with a pause after it: this job never holds the write lock for
+    longer than one batch, however much a first run after months has to do. `updated` counts
+    the rows deleted or anonymised."""
+    for rule in retention.rules(settings, clock.utcnow()):
+        done = 0
+        while True:
+            async with database.session() as session:
+                changed = await rule.apply(session, batch)
+            done += changed
+            if changed < batch:
+                break
+            await pause()
+        if done:
+            log.info("retention: %d %s", done, rule.done)
+        counts.updated += done
 
 
 async def prune_console_sessions(

@@ -41,10 +41,12 @@ log = logging.getLogger(__name__)
 JOB_DEFAULTS = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 15 * 60}
 SYNC_S = 30  # how soon a source added or changed through the API is scheduled
 STALE_JOB = "housekeeping.stale"  # one per country: "housekeeping.stale.MM", for its CDEs
+RETENTION_JOB = "housekeeping.retention"
 HOUSEKEEPING_SCHEDULE = {
     "housekeeping.leads": CronTrigger(minute=5, timezone=dt.UTC),  # hourly
     STALE_JOB: CronTrigger(hour=0, minute=30, timezone=dt.UTC),  # 07:00 in Yangon, 07:30 in Hanoi
-    "housekeeping.job_runs": CronTrigger(hour=1, minute=15, timezone=dt.UTC),
+    # Daily, at night in every CLMV country, when the fewest messages go out.
+    RETENTION_JOB: CronTrigger(hour=19, minute=15, timezone=dt.UTC),
     "housekeeping.console_sessions": CronTrigger(minute=35, timezone=dt.UTC),  # hourly
 }
 
@@ -194,9 +196,8 @@ class Scheduler:
             return
         counts, status, error = Counts(), RunStatus.SUCCEEDED, None
         try:
-            async with collect.heartbeat(self.database, run.id or 0), self.database.session() as s:
-                await work(s, counts)
-                await s.commit()
+            async with collect.heartbeat(self.database, run.id or 0):
+                await work(self.database, counts)
         except Exception as exc:  # recorded; the other jobs carry on
             log.exception("%s failed", job)
             status, error = RunStatus.FAILED, f"{type(exc).__name__}: {exc}"
@@ -207,18 +208,24 @@ class Scheduler:
 
     def _housekeeping_jobs(
         self, country: str | None
-    ) -> dict[str, Callable[[AsyncSession, Counts], Awaitable[None]]]:
-        keep_days = self.settings.job_run_retention_days
+    ) -> dict[str, Callable[[Database, Counts], Awaitable[None]]]:
+        """Each job, given the database: most do their work in one transaction; retention
+        takes a transaction per batch."""
+        settings = self.settings
         return {
-            "housekeeping.leads": housekeeping.expire_leads,
-            STALE_JOB: lambda session, counts: housekeeping.report_stale(
-                session, counts, country=country or "", settings=self.settings
+            "housekeeping.leads": _in_one_transaction(housekeeping.expire_leads),
+            STALE_JOB: _in_one_transaction(
+                lambda session, counts: housekeeping.report_stale(
+                    session, counts, country=country or "", settings=settings
+                )
             ),
-            "housekeeping.job_runs": lambda session, counts: housekeeping.prune_job_runs(
-                session, counts, keep_days=keep_days
+            RETENTION_JOB: lambda database, counts: housekeeping.apply_retention(
+                database, counts, settings=settings
             ),
-            "housekeeping.console_sessions": lambda session, counts: (
-                housekeeping.prune_console_sessions(session, counts, settings=self.settings)
+            "housekeeping.console_sessions": _in_one_transaction(
+                lambda session, counts: housekeeping.prune_console_sessions(
+                    session, counts, settings=settings
+                )
             ),
         }
 
@@ -226,6 +233,16 @@ class Scheduler:
         if self._scheduler is None:
             return {}
         return {job.id: job.next_run_time for job in self._scheduler.get_jobs()}
+
+
+def _in_one_transaction(
+    work: Callable[[AsyncSession, Counts], Awaitable[None]],
+) -> Callable[[Database, Counts], Awaitable[None]]:
+    async def run(database: Database, counts: Counts) -> None:
+        async with database.session() as session:
+            await work(session, counts)
+
+    return run
 
 
 async def run_scheduler(

@@ -30,9 +30,10 @@ ROOT = Path(__file__).resolve().parent.parent
 # sources beside it, which feeds prices and leads (the caller passes it the alerts to run);
 # commands answers producers' messages using every domain; at the top, inbound receives
 # messages from the gateways and hands them to commands, and lifecycle changes or erases a
-# producer together with what alerts and commands keep of them. Above everything, today sums up
-# what every domain has waiting for a staff member, and ops what the deployment's technician
-# watches (the outbox, SMS spend, inbound messages, job runs, leaders).
+# producer together with what alerts and commands keep of them, and decides how long that is
+# kept. Above everything, today sums up what every domain has waiting for a staff member, and
+# ops what the deployment's technician watches (the outbox, SMS spend, inbound messages, job
+# runs, leaders).
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"core"}),
     frozenset({"text"}),

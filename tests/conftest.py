@@ -48,12 +48,16 @@ def kannel_installed() -> bool:
     return all(os.access(binary, os.X_OK) for binary in KANNEL_BINARIES)
 
 
-def kannel_required() -> bool:
-    """CI runs the Kannel tests for real: there a missing Kannel fails them instead of skipping."""
+def required_in_ci(switch: str) -> bool:
+    """CI (CI=true), or the given MIC_REQUIRE_* switch, runs tests that need a tool for real:
+    there a missing tool fails them instead of skipping them."""
     return any(
-        os.environ.get(name, "").strip().lower() in {"1", "true", "yes"}
-        for name in ("CI", "MIC_REQUIRE_KANNEL")
+        os.environ.get(name, "").strip().lower() in {"1", "true", "yes"} for name in ("CI", switch)
     )
+
+
+def kannel_required() -> bool:
+    return required_in_ci("MIC_REQUIRE_KANNEL")
 
 
 def _needs_kannel(item: pytest.Item) -> bool:
@@ -134,13 +138,21 @@ def empty_postgres_database() -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@contextmanager
+def new_empty_database(sqlite_file: Path) -> Iterator[str]:
+    """A database with no schema at all, on the engine under test: an SQLite file not yet
+    created, or a new PostgreSQL database, dropped afterwards."""
+    if not POSTGRES_URL:
+        yield f"sqlite:///{sqlite_file}"
+        return
+    with empty_postgres_database() as url:
+        yield url
+
+
 @pytest.fixture
 def empty_database_url(tmp_path: Path) -> Iterator[str]:
     """A database with no schema at all, on the engine under test."""
-    if not POSTGRES_URL:
-        yield f"sqlite:///{tmp_path / 'var' / 'empty.db'}"
-        return
-    with empty_postgres_database() as url:
+    with new_empty_database(tmp_path / "var" / "empty.db") as url:
         yield url
 
 

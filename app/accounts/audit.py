@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -14,12 +13,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accounts.actor import Actor
 from app.accounts.models import AuditLog, AuditPublic, Role
+from app.core.erasure import Traces
 from app.core.pagination import MAX_LIMIT, Page
 
 if TYPE_CHECKING:  # the token service records its own changes here
     from app.accounts.service import Staff
-
-ERASED = "(erased)"
 
 
 def snapshot(obj: SQLModel | BaseModel | None) -> dict[str, Any] | None:
@@ -142,40 +140,32 @@ async def save(
 
 
 async def erase(
-    session: AsyncSession,
-    *,
-    entity: str,
-    entity_id: int,
-    names: Collection[str],
-    numbers: Collection[str],
-    actor: Actor,
+    session: AsyncSession, *, entity: str, entity_id: int, traces: Traces, actor: Actor
 ) -> int:
-    """Take a person out of every earlier entry: their entity's own entries lose `names`
-    wherever they appear, and any entry loses `names` where a field is exactly that name and
-    `numbers` (phones, chat ids, URNs) wherever they appear; an actor that was one of their
-    numbers becomes `actor`. A name inside someone else's text is left: "Aung" must not be cut
-    out of "Aung Aung". Returns how many entries changed."""
-    names = {n for n in names if n}
-    numbers = sorted({n for n in numbers if n}, key=len, reverse=True)
+    """Take a person out of every earlier entry: their entity's own entries lose their names
+    wherever they appear, and any entry loses their names where a field is exactly that name
+    and their numbers (phones, chat ids, URNs) wherever they appear; an actor that was one of
+    their numbers becomes `actor`. A name inside someone else's text is left: "Aung" must not
+    be cut out of "Aung Aung". Returns how many entries changed."""
     own = sa.and_(col(AuditLog.entity) == entity, col(AuditLog.entity_id) == entity_id)
     mentions: list[Any] = [own]
     for column in (col(AuditLog.before), col(AuditLog.after)):
         text = sa.cast(column, sa.Text)
         # As stored: JSON escapes non-ASCII characters unless the serializer was told not to.
-        for value in {json.dumps(n) for n in names} | {
-            json.dumps(n, ensure_ascii=False) for n in names
+        for value in {json.dumps(n) for n in traces.names} | {
+            json.dumps(n, ensure_ascii=False) for n in traces.names
         }:
             mentions.append(text.contains(value, autoescape=True))
-        for value in {json.dumps(n)[1:-1] for n in numbers} | set(numbers):
+        for value in {json.dumps(n)[1:-1] for n in traces.numbers} | set(traces.numbers):
             mentions.append(text.contains(value, autoescape=True))
-    for number in numbers:
+    for number in traces.numbers:
         mentions.append(col(AuditLog.actor).contains(number, autoescape=True))
     changed = 0
     for entry in (await session.exec(select(AuditLog).where(or_(*mentions)))).all():
         is_own = entry.entity == entity and entry.entity_id == entity_id
-        before = _scrub(entry.before, names, numbers, inside=is_own)
-        after = _scrub(entry.after, names, numbers, inside=is_own)
-        who = actor.name if any(n in entry.actor for n in numbers) else entry.actor
+        before = traces.scrub(entry.before, inside=is_own)
+        after = traces.scrub(entry.after, inside=is_own)
+        who = actor.name if any(n in entry.actor for n in traces.numbers) else entry.actor
         if (before, after, who) != (entry.before, entry.after, entry.actor):
             entry.before, entry.after, entry.actor = before, after, who
             session.add(entry)
@@ -184,18 +174,24 @@ async def erase(
     return changed
 
 
-def _scrub(value: Any, names: set[str], numbers: list[str], *, inside: bool) -> Any:
-    if isinstance(value, dict):
-        return {k: _scrub(v, names, numbers, inside=inside) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_scrub(v, names, numbers, inside=inside) for v in value]
-    if not isinstance(value, str):
-        return value
-    if value in names:
-        return ERASED
-    for number in numbers:
-        value = value.replace(number, ERASED)
-    if inside:
-        for name in sorted(names, key=len, reverse=True):
-            value = value.replace(name, ERASED)
-    return value
+async def recorded_values(
+    session: AsyncSession, *, entity: str, entity_id: int, field: str
+) -> set[str]:
+    """Every value `field` had in an entity's own entries: the names a producer went by."""
+    entries = await session.exec(
+        select(AuditLog).where(AuditLog.entity == entity, AuditLog.entity_id == entity_id)
+    )
+    return {
+        value
+        for entry in entries.all()
+        for state in (entry.before, entry.after)
+        if isinstance(state, dict) and isinstance(value := state.get(field), str)
+    }
+
+
+async def recorded_actors(session: AsyncSession, *, entity: str, entity_id: int) -> set[str]:
+    """Who acted on an entity, by the names its own entries give: a sign-up's URN among them."""
+    entries = await session.exec(
+        select(AuditLog.actor).where(AuditLog.entity == entity, AuditLog.entity_id == entity_id)
+    )
+    return set(entries.all())

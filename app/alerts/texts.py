@@ -7,8 +7,9 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.alerts.content import Variant, render
-from app.alerts.models import Broadcast, BroadcastKind, BroadcastText
+from app.alerts.models import Broadcast, BroadcastKind, BroadcastText, ChannelName
 from app.core.config import Settings
+from app.text.formatting import Script
 from app.text.sms import Splitting, splitting_for
 
 
@@ -56,3 +57,24 @@ async def text_for(
     session.add(text)
     await session.flush()
     return text
+
+
+async def rewrite_texts(session: AsyncSession, broadcast: Broadcast) -> None:
+    """Every stored text of `broadcast` rendered again from its payload, which changed (an
+    erased producer's offer lost their name and number): each in its own variant, so the
+    name and number go however that variant wrote them (Zawgyi, native digits, Latin
+    letters). Segments and encoding stay those of the text that was sent and billed."""
+    rows = await session.exec(
+        select(BroadcastText).where(BroadcastText.broadcast_id == broadcast.id)
+    )
+    for row in rows.all():
+        variant = Variant(
+            row.locale, Script(row.script), row.digits, row.plain_sms, ChannelName(row.channel)
+        )
+        # The splitting only counts segments, which are kept as they were.
+        rendered = render(
+            BroadcastKind(broadcast.kind), broadcast.payload, variant, splitting=Splitting.GRAPHEMES
+        )
+        row.text = rendered.text
+        session.add(row)
+    await session.flush()

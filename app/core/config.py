@@ -43,6 +43,10 @@ class Settings(BaseSettings):
 
     # Scheduled collection and housekeeping; on PostgreSQL one process at a time runs them.
     scheduler: bool = True
+    # Retention (app/lifecycle/retention.py, run daily): messages producers sent and unfinished
+    # conversations are deleted, deliveries lose whom they went to, job runs are deleted.
+    inbound_retention_days: int = Field(default=365, ge=1)
+    delivery_retention_days: int = Field(default=365, ge=1)
     job_run_retention_days: int = Field(default=90, ge=1)
     # Private hosts sources may fetch from (an on-premise portal), comma-separated; sources
     # fetch only public addresses otherwise.

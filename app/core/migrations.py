@@ -90,6 +90,26 @@ def downgrade(url: DatabaseUrl, revision: str) -> None:
         raise DatabaseUnavailable(describe_connection_error(exc, url)) from exc
 
 
+@cache
+def known_revisions() -> frozenset[str]:
+    return frozenset(s.revision for s in ScriptDirectory(str(SCRIPT_LOCATION)).walk_revisions())
+
+
+def schema_advice(current: str | None) -> str:
+    """What a database at revision `current` needs before this code can serve it, in words."""
+    head = head_revision()
+    if current == head:
+        return f"at {head}, the revision this code needs: ready to serve"
+    if current is None:
+        return "no schema yet: run `mic db upgrade`"
+    if current not in known_revisions():
+        return (
+            f"at {current}, which this version of MIC does not know (is it newer than this "
+            "code?): run it with the MIC version that wrote it"
+        )
+    return f"at {current}, this code needs {head}: run `mic db upgrade`"
+
+
 def require_current_schema(url: DatabaseUrl) -> None:
     """Refuse to serve a database whose schema is not the one this code was written for."""
     current, head = current_revision(url), head_revision()
@@ -99,8 +119,7 @@ def require_current_schema(url: DatabaseUrl) -> None:
         raise DatabaseUnavailable(
             f"the database {url.display()} has no schema yet; run `mic db upgrade`"
         )
-    known = {s.revision for s in ScriptDirectory(str(SCRIPT_LOCATION)).walk_revisions()}
-    if current not in known:
+    if current not in known_revisions():
         raise DatabaseUnavailable(
             f"the database {url.display()} is at revision {current}, which this version of MIC "
             "does not know (is it newer than this code?)"

@@ -31,12 +31,16 @@ from app.text.normalize import normalize_text
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 180
-_OPEN = (LeadStatus.PENDING, LeadStatus.VERIFIED)
+OPEN_STATUSES = (LeadStatus.PENDING, LeadStatus.VERIFIED)
 
 
 def _shown_status(lead: BuyerLead, today: dt.date) -> LeadStatus:
     """An open lead past its expiry shows as expired, whether or not housekeeping has run."""
-    return LeadStatus.EXPIRED if lead.status in _OPEN and lead.expires_on < today else lead.status
+    return (
+        LeadStatus.EXPIRED
+        if lead.status in OPEN_STATUSES and lead.expires_on < today
+        else lead.status
+    )
 
 
 def _check_terms(lead: BuyerLead, today: dt.date) -> None:
@@ -105,7 +109,7 @@ async def update_lead(
     staff.require_writer()
     lead = await get_lead(session, lead_id=lead_id, staff=staff)
     today = await country_today(session, lead.country_code)
-    if _shown_status(lead, today) not in _OPEN:
+    if _shown_status(lead, today) not in OPEN_STATUSES:
         raise Conflict(f"lead {lead_id} is {_shown_status(lead, today)}; it can no longer change")
     changes = data.model_dump(exclude_unset=True)
     if not changes:
@@ -221,7 +225,7 @@ async def close_lead(
         lead_id=lead_id,
         staff=staff,
         status=LeadStatus.CLOSED,
-        allowed_from=_OPEN,
+        allowed_from=OPEN_STATUSES,
         reason=reason,
     )
 
@@ -289,7 +293,7 @@ async def list_leads(
         query = query.where(
             or_(
                 BuyerLead.status == LeadStatus.EXPIRED,
-                col(BuyerLead.status).in_(_OPEN) & (col(BuyerLead.expires_on) <= utc_day),
+                col(BuyerLead.status).in_(OPEN_STATUSES) & (col(BuyerLead.expires_on) <= utc_day),
             )
         )
     elif status is not None:

@@ -11,6 +11,7 @@ from app.accounts.actor import Actor
 from app.accounts.service import Staff, get_in_scope
 from app.catalogue.models import Country
 from app.core import clock, i18n
+from app.core.erasure import Traces
 from app.core.errors import InvalidInput
 from app.producers.addresses import asked_urns, claim_urn, set_address, tel_urn, telegram_urn
 from app.producers.models import (
@@ -157,23 +158,21 @@ async def urns_of(session: AsyncSession, producer_id: int) -> list[str]:
     )
 
 
-async def delete_producer(session: AsyncSession, *, producer_id: int, staff: Staff) -> None:
+async def delete_producer(
+    session: AsyncSession, *, producer_id: int, staff: Staff, traces: Traces
+) -> None:
     """Erase a producer and everything of theirs this domain holds (the audit keeps the
     erasure). Call it through app.lifecycle.producers.erase_producer, which first frees or
-    deletes what other domains hold of theirs."""
+    deletes what other domains hold of theirs and gathers every name and number they had."""
     staff.require_writer()
     producer = await get_producer(session, producer_id=producer_id, staff=staff)
-    urns = await urns_of(session, producer_id)
-    # Earlier entries keep what happened, not who it happened to: their name, numbers and
-    # chats go (an SMS sign-up recorded the phone as the actor and as the name). A bare number
-    # too short to be anyone's alone (a test chat id) is only taken out in its URN form.
-    bare = [urn.split(":", 1)[1] for urn in urns]
+    # Earlier entries keep what happened, not who it happened to: their names, numbers and
+    # chats go (an SMS sign-up recorded the phone as the actor and as the name).
     await audit.erase(
         session,
         entity="producer",
         entity_id=producer_id,
-        names=[producer.name],
-        numbers=[*urns, *(b for b in bare if len(b.lstrip("+-")) >= 7)],
+        traces=traces,
         actor=Actor.producer(producer_id),
     )
     await session.exec(delete(Subscription).where(col(Subscription.producer_id) == producer_id))

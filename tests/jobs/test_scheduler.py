@@ -66,7 +66,7 @@ async def test_fixed_jobs_and_one_job_per_enabled_source(
 ) -> None:
     await wait_for(lambda: "sources.sync" in scheduler.next_run_times(), "sync job")
     jobs = set(scheduler.next_run_times())
-    assert {"housekeeping.leads", "housekeeping.job_runs", "alerts.due"} <= jobs
+    assert {"housekeeping.leads", "housekeeping.retention", "alerts.due"} <= jobs
     assert {f"{STALE_JOB}.{c}" for c in ("MM", "KH", "LA", "VN")} <= jobs  # one per country
     source_id = await add_source(database, "30 6 * * *")
     await scheduler.sync_sources()
@@ -121,7 +121,7 @@ async def test_a_failing_source_is_recorded_and_housekeeping_carries_on(
         session.add(old_run)
         await session.commit()
     await scheduler.run_housekeeping("housekeeping.leads")
-    await scheduler.run_housekeeping("housekeeping.job_runs")
+    await scheduler.run_housekeeping("housekeeping.retention")
     async with database.session() as session:
         runs = (await session.exec(select(JobRun).order_by(col(JobRun.id)))).all()
         lead = await session.get(BuyerLead, old_lead.id)
@@ -130,7 +130,7 @@ async def test_a_failing_source_is_recorded_and_housekeeping_carries_on(
     assert by_job[f"source:{source_id}"].status is RunStatus.FAILED
     assert by_job["housekeeping.leads"].status is RunStatus.SUCCEEDED
     assert by_job["housekeeping.leads"].updated == 1
-    assert by_job["housekeeping.job_runs"].updated == 1  # the 200-day-old run went
+    assert by_job["housekeeping.retention"].updated == 1  # the 200-day-old run went
     assert all(r.started_at > clock.utcnow() - dt.timedelta(days=1) for r in runs)
 
 
