@@ -6,7 +6,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,7 +17,7 @@ import pytest
 from app.core import clock
 from app.core.db import Database
 from app.prices.models import PriceStatus, PriceType
-from app.prices.published import FIELD_REPORT_SOURCE, MIC_SOURCE
+from app.prices.published import COLUMNS, FIELD_REPORT_SOURCE, MIC_SOURCE
 from app.sources.models import Source, SourceKind
 from tests.conftest import Tokens
 from tests.public.prices import add_prices, yesterday
@@ -82,6 +84,13 @@ async def test_the_dictionary_describes_every_column_in_the_openapi_too(
     assert dictionary["licence"] == "CC BY 4.0" and "Link" in dictionary["paging"]
     for path in ("/open/v1/prices.json", "/open/v1/prices.csv", "/open/v1/notices/{country}.atom"):
         assert path in spec["paths"]
+
+
+def test_the_readme_lists_the_columns_in_their_order() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("The columns of `prices.csv`", 1)[1].split("\n\n", 2)[1]
+    listed = re.findall(r"^\| `(\w+)` \|", table, flags=re.MULTILINE)
+    assert listed == list(COLUMNS)
 
 
 async def test_source_names_never_staff_names(
