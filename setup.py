@@ -1,5 +1,5 @@
-"""Build hook: a wheel carries MIC's message catalogs (the producers' and the console's) inside
-its own package, compiled.
+"""Build hook: a wheel carries MIC's message catalogs (the producers', the console's and the
+public board's) inside its own package, compiled.
 
 The catalogs live at the top of the repository (locales/, where translators and `make i18n`
 work); an installed MIC finds them in `app/locales`, next to the code, with no `make catalogs`

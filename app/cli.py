@@ -143,7 +143,17 @@ def run(
     out.print(
         "  Admin token: .venv/bin/mic token create --name YOUR-NAME --role admin", highlight=False
     )
-    uvicorn.run(app, host=host, port=port, log_config=None, proxy_headers=True)
+    uvicorn.run(app, host=host, port=port, log_config=None, **proxy_options(settings))
+
+
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn takes the client's address (and the scheme) from X-Forwarded-For (and -Proto)
+    only on requests from MIC_TRUSTED_PROXIES, so the address the public rate limits count by
+    cannot be forged from anywhere else."""
+    return {
+        "proxy_headers": bool(settings.trusted_proxies),
+        "forwarded_allow_ips": settings.trusted_proxies or None,
+    }
 
 
 @cli.command()

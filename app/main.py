@@ -27,6 +27,9 @@ from app.core.i18n import require_catalogs
 from app.core.metrics import Metrics
 from app.core.migrations import require_current_schema
 from app.core.readiness import readiness
+from app.public.feeds import router as public_feeds
+from app.public.limits import PublicLimits, buckets_for
+from app.public.open_data import router as open_data
 from app.text.formatting import load_locale_data
 from app.web.static import STATIC_PATH, static_files
 from bots.sms.channel import build_gateway
@@ -124,6 +127,13 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
     app.state.source_runner = SourceRunner(database, settings)
     install_error_handlers(app)
     install_console_errors(app)
+    # Inside the size limit and the security headers, so a refusal carries those headers too.
+    app.state.public_buckets = buckets_for(settings)
+    app.add_middleware(
+        PublicLimits,
+        buckets=app.state.public_buckets,
+        concurrency=settings.public_concurrency,
+    )
     app.add_middleware(BodySizeLimit)
     app.add_middleware(SecurityHeaders, https=settings.public_url.lower().startswith("https://"))
     install_metrics(app, metrics, settings)
@@ -133,6 +143,8 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
     app.include_router(sms_webhooks)
     app.include_router(telegram_webhook)
     app.include_router(api_router)
+    app.include_router(open_data)
+    app.include_router(public_feeds)
     app.include_router(console_router)
     app.mount(STATIC_PATH, static_files(), name="static")
 

@@ -111,3 +111,24 @@ def test_a_lost_template_placeholder_fails(tree: Path) -> None:
     assert check(tree).problems == [
         "my console: 'At least %(count)s characters.' has placeholders [], expected ['%(count)s']"
     ]
+
+
+def test_a_new_board_string_fails_in_the_six_board_catalogs_only(tree: Path) -> None:
+    (tree / "app" / "public" / "extra.py").write_text(
+        'from app.core.i18n import N_\nHELLO = N_("Prices for everyone")\n'
+    )
+    problems = check(tree).problems
+    assert len(problems) == 6  # the six languages; no romanised catalog, no console
+    assert all(p.split(":")[0].endswith(" board") for p in problems), problems
+    assert (
+        "zh board: 'Prices for everyone' from app/public/extra.py:2 is missing (run make i18n)"
+    ) in problems
+
+
+def test_a_public_template_string_stays_out_of_the_console_catalogs(tree: Path) -> None:
+    page = tree / "app" / "web" / "templates" / "public" / "extra.html"
+    page.parent.mkdir(parents=True, exist_ok=True)
+    page.write_text('<p>{{ _("Latest prices") }}</p>\n', encoding="utf-8")
+    problems = check(tree).problems
+    assert len(problems) == 6
+    assert all(p.split(":")[0].endswith(" board") for p in problems), problems

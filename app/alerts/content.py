@@ -26,6 +26,7 @@ from app.alerts.templates import (
 )
 from app.catalogue.service import display_names
 from app.leads.models import BuyerLead, LeadKind
+from app.notices.languages import text_locale
 from app.notices.models import Notice
 from app.prices.models import PriceObservation, PriceStatus
 from app.text import sms
@@ -99,10 +100,7 @@ def notice_wanted_locale(variant: Variant) -> str:
 def notice_text_locale(texts: dict[str, str], variant: Variant) -> str:
     """Which of a notice's texts a reader gets: the one they want, else English, else the
     first written."""
-    wanted = notice_wanted_locale(variant)
-    if wanted in texts:
-        return wanted
-    return "en" if "en" in texts else next(iter(texts))
+    return text_locale(texts, notice_wanted_locale(variant))
 
 
 def contact_forms(kind: BroadcastKind, payload: Payload, variant: Variant) -> tuple[str, ...]:

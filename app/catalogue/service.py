@@ -80,6 +80,15 @@ async def list_countries(
     ]
 
 
+async def check_country(session: AsyncSession, code: str) -> str:
+    """A country code as stored (upper case), or InvalidInput naming it and the known ones."""
+    known = sorted((await session.exec(select(Country.code))).all())
+    wanted = code.strip().upper()
+    if wanted not in known:
+        raise InvalidInput(f"unknown country {code!r}; use one of {', '.join(known)}")
+    return wanted
+
+
 async def country_zones(session: AsyncSession) -> dict[str, str]:
     """Each country's IANA time zone by code: where its "today" is read on the clock."""
     return {c.code: c.timezone for c in (await session.exec(select(Country))).all()}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import ipaddress
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -135,6 +136,24 @@ class Settings(BaseSettings):
     # The `process` label of this process's series, and the name its database connections
     # that lead show in pg_stat_activity; unset, host:pid.
     process_name: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._:@-]{1,63}$")
+    # What anyone reads without signing in (/, /board/, /cards/, /open/). Open data is published
+    # under this licence, named in every download.
+    open_data_licence: str = Field(default="CC BY 4.0", min_length=1, max_length=100)
+    open_data_licence_url: str = Field(
+        default="https://creativecommons.org/licenses/by/4.0/", max_length=300
+    )
+    # Each client (an IP address; an IPv6 /64) gets a bucket of public_burst requests, refilled
+    # at public_rate a second (0: no limit). These buckets are the public routes' alone: the API,
+    # the console and the webhooks neither count in them nor wait for them.
+    public_rate: float = Field(default=1.0, ge=0)
+    public_burst: int = Field(default=60, ge=1)
+    public_clients: int = Field(default=10_000, ge=1)  # buckets kept; the least recent go first
+    # Public requests one process serves at once: many clients together cannot take every
+    # worker and database connection from the console and the API.
+    public_concurrency: int = Field(default=8, ge=1)
+    # Proxies whose X-Forwarded-For names the client (addresses or networks, comma-separated;
+    # empty: none). A request from anywhere else is the client itself, whatever it claims.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["127.0.0.1"])
 
     @property
     def https(self) -> bool:
@@ -165,6 +184,36 @@ class Settings(BaseSettings):
     def _split_hosts(cls, value: object) -> object:
         if isinstance(value, str):
             return [h.strip() for h in value.split(",") if h.strip()]
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [p.strip() for p in value.split(",") if p.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: list[str]) -> list[str]:
+        for proxy in value:
+            if proxy == "*":  # every peer: only behind a load balancer nothing else can reach
+                continue
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{proxy!r} is not an IP address or network (e.g. 10.0.0.5, 10.0.0.0/8)"
+                ) from None
+        return value
+
+    @field_validator("open_data_licence", "open_data_licence_url")
+    @classmethod
+    def _header_safe(cls, value: str) -> str:
+        # Both travel in HTTP headers, which carry printable ASCII only.
+        value = value.strip()
+        if not all(" " <= c <= "~" for c in value):
+            raise ValueError("use printable ASCII only: it is sent in HTTP headers")
         return value
 
     @property

@@ -8,7 +8,8 @@ from app.accounts.service import Staff
 from app.core.errors import InvalidInput
 from app.core.pagination import MAX_LIMIT
 from app.prices import reads
-from app.text.csvfile import MAX_ROWS, write_csv
+from app.prices.models import PricePublic
+from app.text.csvfile import MAX_ROWS, write_records
 
 COLUMNS = (
     "id",
@@ -38,18 +39,17 @@ async def export_prices(
 ) -> bytes:
     """The prices the filters select, newest first, as a CSV file; refused when they select
     more than `max_rows` (as many as an import accepts), so the file always opens whole."""
-    rows: list[list[object]] = []
+    rows: list[PricePublic] = []
     cursor = None
     while True:
         page = await reads.list_prices(
             session, staff=staff, filters=filters, cursor=cursor, limit=MAX_LIMIT
         )
-        for p in page.items:
-            rows.append([getattr(p, column) for column in COLUMNS])
+        rows.extend(page.items)
         if len(rows) > max_rows:
             raise InvalidInput(
                 f"more than {max_rows} prices match; narrow the filters (country, dates) to export"
             )
         if page.next_cursor is None:
-            return write_csv(COLUMNS, rows)
+            return write_records(COLUMNS, rows)
         cursor = page.next_cursor

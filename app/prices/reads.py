@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.accounts.actor import ActorKind
 from app.accounts.service import Staff
@@ -33,6 +34,7 @@ from app.prices.models import (
 )
 
 _FOUR_PLACES = Decimal("0.0001")
+PriceQuery = SelectOfScalar[PriceObservation]
 
 
 async def to_public(
@@ -115,10 +117,18 @@ def equivalents(
     return result
 
 
+_REPORTER = f"{ActorKind.PRODUCER.value}:"
+
+
 def field_reports() -> Any:
     """The prices field reporters sent themselves (by SMS or Telegram): their actor is a
     producer (app.commands files them with Actor.producer)."""
-    return col(PriceObservation.created_by).like(f"{ActorKind.PRODUCER.value}:%")
+    return col(PriceObservation.created_by).like(f"{_REPORTER}%")
+
+
+def is_field_report(price: PriceObservation) -> bool:
+    """What field_reports() selects, for one price already read."""
+    return price.created_by.startswith(_REPORTER)
 
 
 @dataclass
@@ -149,6 +159,21 @@ async def list_prices(
     countries = staff.visible_countries(filters.country)
     if countries is not None:
         query = query.where(col(PriceObservation.country_code).in_(countries))
+    query = filtered(query, index, filters)
+    if cursor is not None:
+        query = query.where(col(PriceObservation.id) < cursor)
+    rows = list((await session.exec(query)).all())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(
+        items=await to_public(session, rows),
+        next_cursor=rows[-1].id if more and rows else None,
+    )
+
+
+def filtered(query: PriceQuery, index: CatalogueIndex, filters: PriceFilter) -> PriceQuery:
+    """`query` narrowed to the prices `filters` select, but for their country, which each caller
+    scopes its own way (a staff member's countries, or anyone's). Unknown names are refused."""
     if filters.commodity:
         commodity = index.commodity(filters.commodity)
         query = query.where(PriceObservation.commodity_id == commodity.id)
@@ -171,15 +196,7 @@ async def list_prices(
         query = query.where(PriceObservation.source == filters.source.strip())
     if filters.reports is not None:
         query = query.where(field_reports() if filters.reports else ~field_reports())
-    if cursor is not None:
-        query = query.where(col(PriceObservation.id) < cursor)
-    rows = list((await session.exec(query)).all())
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(
-        items=await to_public(session, rows),
-        next_cursor=rows[-1].id if more and rows else None,
-    )
+    return query
 
 
 def _change(latest: Decimal, previous: Decimal | None) -> Decimal | None:

@@ -184,6 +184,14 @@ async def find_source(session: AsyncSession, ref: str) -> Source:
     return source
 
 
+async def source_names(session: AsyncSession, ids: Collection[int]) -> dict[int, str]:
+    """Sources' names by id: anyone may read where a published price came from, by name."""
+    if not ids:
+        return {}
+    rows = await session.exec(select(Source.id, Source.name).where(col(Source.id).in_(ids)))
+    return {source_id: name for source_id, name in rows if source_id is not None}
+
+
 async def list_sources(session: AsyncSession, *, staff: Staff) -> list[Source]:
     rows = (await session.exec(select(Source).order_by(col(Source.id)))).all()
     return [s for s in rows if s.country_code is None or staff.can_see(s.country_code)]

@@ -196,7 +196,9 @@ def quiet_logs() -> Iterator[None]:
 def test_every_operation_answers_as_documented(
     settings: Settings, tokens: Tokens, quiet_logs: None, request: pytest.FixtureRequest
 ) -> None:
-    app = create_app(settings)
+    # Thousands of requests from one client: the public rate limit would answer most of the
+    # open data's with a (documented) 429 and leave them unchecked.
+    app = create_app(settings.model_copy(update={"public_rate": 0}))
     app.state.source_runner = RecordedRuns()
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     tally = Tally()

@@ -1,0 +1,1 @@
+"""What anyone may read without signing in: the price board, share cards, open data and feeds."""

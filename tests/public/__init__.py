@@ -1,0 +1,1 @@
+"""Tests of what anyone reads without signing in: open data, feeds, rate limits, privacy."""
