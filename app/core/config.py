@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import socket
-import ipaddress
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
