@@ -1,6 +1,6 @@
 """The words a staff member reads for the states and kinds MIC stores as codes: a price's
-status, a delivery's status and channel, a job run's status. One table each, shared by every
-page that shows them."""
+status and type, a delivery's status and channel, a job run's status. One table each, shared
+by every page that shows them."""
 
 from __future__ import annotations
 
@@ -8,13 +8,20 @@ from typing import Final
 
 from app.alerts.models import ChannelName, DeliveryStatus
 from app.core.i18n import N_
-from app.prices.models import PriceStatus
+from app.prices.models import PriceStatus, PriceType
 from app.sources.models import RunStatus
 
 PRICE_STATUS: Final = {
     PriceStatus.PENDING: N_("Pending"),
     PriceStatus.PUBLISHED: N_("Published"),
     PriceStatus.REJECTED: N_("Rejected"),
+}
+PRICE_TYPE: Final = {
+    PriceType.FARMGATE: N_("Farm gate"),
+    PriceType.WHOLESALE: N_("Wholesale"),
+    PriceType.RETAIL: N_("Retail"),
+    PriceType.BORDER: N_("Border"),
+    PriceType.EXPORT: N_("Export"),
 }
 DELIVERY_STATUS: Final = {
     DeliveryStatus.QUEUED: N_("Queued"),
