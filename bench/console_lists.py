@@ -1,8 +1,10 @@
 """The console's long lists through the whole app, signed in as a browser is: the producers
-list, a search by phone, and the price review list (its first page and a deep one), against
-/healthz in the same process.
+list, a search by phone, the price review list (its first page and a deep one) and the
+comparison of two markets' prices over 90 days, against /healthz in the same process.
 
-10 000 producers (each with a phone and a subscription) and 10 000 pending prices on SQLite.
+10 000 producers (each with a phone and a subscription), 10 000 pending prices, and a published
+price a day at Muse (yuan per tonne) and Mandalay (kyat per viss) with the dollar rates that
+compare them.
 Each page must render in under 300 ms (p95); the ratios to /healthz are what to compare between
 runs, as machine noise cancels out.
 """
@@ -15,17 +17,17 @@ from decimal import Decimal
 from typing import Any, Final
 
 import httpx
-from sqlmodel import select
+from sqlmodel import SQLModel, select
 
 from app.accounts.actor import Actor
 from app.accounts.models import Role, StaffUser
 from app.accounts.users import create_user
-from app.catalogue.service import load_index
+from app.catalogue.service import CatalogueIndex, load_index
 from app.core import clock
 from app.core.config import Settings
 from app.core.db import Database
 from app.main import create_app
-from app.prices.models import PriceObservation, PriceStatus, PriceType
+from app.prices.models import FxRate, PriceObservation, PriceStatus, PriceType
 from bench.population import add_producers, bench_database
 from bench.timing import sample, summary
 
@@ -33,6 +35,8 @@ PRODUCERS: Final = 10_000
 PRICES: Final = 10_000
 TARGET_MS: Final = 300.0
 PRICE_REVIEW: Final = "/console/prices"
+COMPARE: Final = "/console/prices/compare"
+COMPARED_DAYS: Final = 90
 NAME: Final = "bench-admin"
 PASSWORD: Final = "a long bench password"  # noqa: S105 - a throwaway database's user
 _CSRF: Final = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -64,6 +68,7 @@ async def _populate(url: str) -> int:
                 for i in range(PRICES)
             ]
             session.add_all(prices)
+            session.add_all(_published(index, day))
             await session.flush()
             await create_user(
                 session,
@@ -82,6 +87,42 @@ async def _populate(url: str) -> int:
             return ids[len(ids) // 10]  # nine tenths of the list lie above it
     finally:
         await database.dispose()
+
+
+def _published(index: CatalogueIndex, day: dt.date) -> list[SQLModel]:
+    """A published price a day at Muse and Mandalay, and the rates that convert them to kyat
+    per kg, for the comparison page."""
+    mango = index.commodity("mango").id or 0
+    rows: list[SQLModel] = [
+        FxRate(
+            base="USD",
+            quote=quote,
+            rate=Decimal(rate),
+            on_date=day - dt.timedelta(days=100),
+            source="bench",
+        )
+        for quote, rate in (("MMK", "2100"), ("CNY", "7.2"))
+    ]
+    for market, country, currency, unit, base in (
+        ("muse", "MM", "CNY", "tonne", 12000),
+        ("mandalay", "MM", "MMK", "viss", 6500),
+    ):
+        rows += [
+            PriceObservation(
+                commodity_id=mango,
+                market_id=index.market(market).id or 0,
+                country_code=country,
+                price=Decimal(base + 10 * i),
+                currency=currency,
+                unit_id=index.unit(unit).id or 0,
+                price_type=PriceType.WHOLESALE,
+                observed_on=day - dt.timedelta(days=i),
+                status=PriceStatus.PUBLISHED,
+                created_by="bench",
+            )
+            for i in range(COMPARED_DAYS)
+        ]
+    return rows
 
 
 async def _sign_in(client: httpx.AsyncClient) -> None:
@@ -111,7 +152,7 @@ async def run(*, requests: int, database: str | None = None, **_: Any) -> dict[s
             async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
                 await _sign_in(client)
 
-                def page(path: str, **params: str | int) -> Any:
+                def page(path: str, **params: str | int | list[str]) -> Any:
                     async def call() -> None:
                         answer = await client.get(path, params=params)
                         if answer.status_code != 200:
@@ -132,6 +173,15 @@ async def run(*, requests: int, database: str | None = None, **_: Any) -> dict[s
                 timings["prices_review_deep_page"] = _timed(
                     await sample(page(PRICE_REVIEW, cursor=deep_cursor), n=requests)
                 )
+                compared = page(
+                    COMPARE,
+                    commodity="mango",
+                    market=["muse", "mandalay"],
+                    unit="kg",
+                    currency="MMK",
+                    days=COMPARED_DAYS,
+                )
+                timings["prices_compare_two_markets"] = _timed(await sample(compared, n=requests))
     result: dict[str, Any] = {
         "benchmark": "console_lists",
         "engine": "postgresql" if database else "sqlite",

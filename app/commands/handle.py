@@ -37,7 +37,7 @@ from app.prices.curation import report_price
 from app.prices.duplicates import DuplicatePrice
 from app.prices.models import PriceCreate, PriceObservation, PricePublic, PriceStatus, PriceType
 from app.prices.reads import to_public
-from app.prices.stale import FRESH_DAYS
+from app.prices.stale import FRESH_DAYS, is_old
 from app.producers import self_service, subscriptions
 from app.producers.addresses import country_of_phone, find_by_urn
 from app.producers.models import Digits, Producer, ProducerRole, ProducerStatus, Rule, Subscription
@@ -399,8 +399,7 @@ def _price_line(
         change = (latest.price - previous.price) / previous.price * 100
         parts.append(f.change(change))
     source = turn.say(replies.REPORTER) if latest.source in ("sms", "telegram") else "MIC"
-    today = clock.today(index.market_by_id[key[2]].timezone)
-    stale = latest.observed_on < today - dt.timedelta(days=FRESH_DAYS)
+    stale = is_old(latest.observed_on, index.market_by_id[key[2]].timezone)
     as_of = turn.say(replies.AS_OF, date=f.date(latest.observed_on), source=source)
     if stale:
         as_of = f"{as_of} ({turn.say(replies.STALE)})"

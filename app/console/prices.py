@@ -20,7 +20,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.accounts.service import Staff
 from app.alerts.preview import price_preview
 from app.api.deps import AlertsDep, SessionDep, SettingsDep
-from app.catalogue.service import CatalogueIndex, display_names, load_index, pick_name
+from app.catalogue.service import CatalogueIndex, load_index
+from app.console.catalogue_names import catalogue_names
 from app.console.changes import ReadableEntry, read_entries
 from app.console.deps import ConsoleStaff, CsrfChecked
 from app.console.labels import CHANNEL, PRICE_ACTION, PRICE_STATUS, PRICE_TYPE
@@ -39,6 +40,7 @@ from app.web.templates import render
 router = APIRouter()
 
 LIST: Final = "/console/prices"
+COMPARE: Final = "/console/prices/compare"
 PAGE_SIZE: Final = 50
 # The filters the list understands, in the order its links write them.
 FILTERS: Final = ("country", "market", "commodity", "status", "source", "reports", "from", "to")
@@ -118,6 +120,13 @@ def list_url(values: Mapping[str, str], **extra: str) -> str:
     return f"{LIST}?{urlencode({**query, **extra})}"
 
 
+def compare_url(commodity: str | None, market: str | None, variety: str | None = None) -> str:
+    """The comparison page for a commodity with a market ticked, as far as they are known."""
+    given = {"commodity": commodity, "variety": variety, "market": market}
+    query = urlencode({k: v for k, v in given.items() if v})
+    return f"{COMPARE}?{query}" if query else COMPARE
+
+
 def _back_params(back: str) -> dict[str, str]:
     """The filters of the list a form was posted from (its own URL, sent along); anything that
     is not a link to the list itself counts as the plain queue."""
@@ -125,33 +134,6 @@ def _back_params(back: str) -> dict[str, str]:
     if parts.scheme or parts.netloc or parts.path != LIST:
         return {}
     return dict(parse_qsl(parts.query, keep_blank_values=True))
-
-
-@dataclass(frozen=True)
-class Names:
-    """Display names, in the reader's language, of the catalogue entries a page shows."""
-
-    commodity: dict[str, str]
-    variety: dict[str, str]
-    market: dict[str, str]
-
-
-async def _names(session: AsyncSession, index: CatalogueIndex, locale: str) -> Names:
-    commodities = await display_names(session, "commodity_id", index.commodity_by_id)
-    varieties = await display_names(session, "variety_id", index.variety_by_id)
-    markets = await display_names(session, "market_id", index.market_by_id)
-    return Names(
-        commodity={
-            c.slug: pick_name(commodities[i], locale, c.slug)
-            for i, c in index.commodity_by_id.items()
-        },
-        variety={
-            v.slug: pick_name(varieties[i], locale, v.slug) for i, v in index.variety_by_id.items()
-        },
-        market={
-            m.slug: pick_name(markets[i], locale, m.slug) for i, m in index.market_by_id.items()
-        },
-    )
 
 
 def _choices(index: CatalogueIndex, staff: Staff) -> dict[str, list[str]]:
@@ -207,11 +189,12 @@ async def _list_page(
         choices=_choices(index, staff),
         statuses=PRICE_STATUS,
         items=items,
-        names=await _names(session, index, locale_of(request)),
+        names=await catalogue_names(session, index, locale_of(request)),
         comparisons=await _comparisons(session, items),
         next_url=list_url(query.values, cursor=str(next_cursor)) if next_cursor else None,
         first_url=list_url(query.values) if query.cursor else None,
         csv_url="/console/prices.csv?" + urlencode({k: v for k, v in query.values.items() if v}),
+        compare_url=compare_url(query.values["commodity"], query.values["market"]),
         here=here,
         error=error,
         detail=detail,
@@ -305,8 +288,9 @@ async def render_price(
         "console/price.html",
         status_code=status_code,
         price=shown,
-        names=await _names(session, index, locale_of(request)),
+        names=await catalogue_names(session, index, locale_of(request)),
         comparison=(await review.compared_with(session, [price])).get(price_id),
+        compare_url=compare_url(shown.commodity, shown.market, shown.variety),
         preview=preview,
         statuses=PRICE_STATUS,
         price_types=PRICE_TYPE,

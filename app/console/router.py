@@ -7,6 +7,8 @@ from fastapi import APIRouter
 from app.console import (
     account,
     audit,
+    boards,
+    compare,
     deliveries,
     home,
     leads,
@@ -24,8 +26,11 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 router.include_router(sign_in.router)
 router.include_router(account.router)
 router.include_router(home.router)
+# /prices/compare before /prices/{price_id}, which would take "compare" for an id.
+router.include_router(compare.router)
 router.include_router(prices.router)
 router.include_router(price_correction.router)
+router.include_router(boards.router)
 router.include_router(sources.router)
 router.include_router(audit.router)
 router.include_router(notices.router)

@@ -14,11 +14,13 @@ from app.api.deps import AlertsDep, SessionDep, StaffDep
 from app.api.imports import ImportResult, import_result
 from app.core.ids import Id
 from app.core.pagination import Page
-from app.prices import csv_import, curation, export, history, rates, reads, stale
+from app.prices import board, compare, csv_import, curation, export, history, rates, reads, stale
 from app.prices.models import (
+    Comparison,
     FxRateIn,
     FxRatePublic,
     LatestPrice,
+    MarketBoard,
     PriceCreate,
     PricePublic,
     PriceStatus,
@@ -152,6 +154,54 @@ async def price_series(
         observed_from=observed_from,
         observed_to=observed_to,
     )
+
+
+@router.get("/prices/compare")
+async def compare_prices(
+    session: SessionDep,
+    staff: StaffDep,
+    commodity: str,
+    market: Annotated[
+        list[str] | None,
+        Query(
+            description=f"A market to compare (repeat it, at most {compare.MAX_MARKETS}); none:"
+            " the markets of your countries with the most prices in these days"
+        ),
+    ] = None,
+    variety: str | None = None,
+    unit: Annotated[str | None, Query(description="None: the unit most prices use")] = None,
+    currency: Annotated[str | None, Query(description="None: the currency most prices use")] = None,
+    price_type: PriceType | None = None,
+    days: Annotated[
+        str,
+        Query(
+            max_length=4,
+            description=f"Up to today: 1 to {compare.MAX_DAYS} days, or `all` for the whole"
+            f" series (at most {compare.MAX_DAYS} days of it)",
+        ),
+    ] = str(compare.DEFAULT_DAYS),
+) -> Comparison:
+    """A commodity's published prices at several markets over the same days, each converted
+    to one unit and currency, with the exchange rates used and the prices that could not be
+    converted (with the reason)."""
+    return await compare.compare_markets(
+        session,
+        staff=staff,
+        commodity=commodity,
+        markets=market or [],
+        variety=variety,
+        unit=unit,
+        currency=currency,
+        price_type=price_type,
+        days=compare.days_of(days),
+    )
+
+
+@router.get("/prices/board")
+async def market_board(session: SessionDep, staff: StaffDep, market: str) -> MarketBoard:
+    """The newest published price of every commodity, variety and price type at a market,
+    with the change since the one before; prices producers read as old are marked."""
+    return await board.market_board(session, staff=staff, market=market)
 
 
 @router.get("/prices/import/example", response_class=Response)

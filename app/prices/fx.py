@@ -8,6 +8,7 @@ import bisect
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
@@ -17,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.catalogue.models import Unit
 from app.core.db import core_table, run_core
-from app.prices.models import FxRate
+from app.prices.models import FxRate, NotConverted
 
 PIVOT = "USD"
 
@@ -98,14 +99,36 @@ WHERE fx_rate.on_date > :since AND fx_rate.on_date <= :until
 )
 
 
+@dataclass(frozen=True)
+class Route:
+    """How one currency becomes another on a date: the rate, the date of the oldest published
+    rate it took, and those rates (one, or two across a third currency), to name them."""
+
+    rate: Decimal
+    on: dt.date
+    rate_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Converted:
+    """A price in another unit and currency."""
+
+    amount: Decimal
+    converted: bool  # whether the unit or the currency changed at all
+    rate_ids: tuple[int, ...]  # the exchange rates used, as stored (FxRate ids)
+
+
 class FxBook:
     def __init__(self, rates: Iterable[_Rate]) -> None:
         # (base, quote) -> dates ascending, with the rate on each (one per date: the last loaded)
         by_pair: dict[tuple[str, str], dict[dt.date, Decimal]] = defaultdict(dict)
+        ids: dict[tuple[str, str], dict[dt.date, int]] = defaultdict(dict)
         for r in sorted(rates, key=lambda r: (r.on_date, r.id or 0)):
             by_pair[(r.base, r.quote)][r.on_date] = Decimal(r.rate)
+            ids[(r.base, r.quote)][r.on_date] = r.id or 0
         self._dates = {pair: sorted(values) for pair, values in by_pair.items()}
         self._rates = by_pair
+        self._ids = ids
         self._currencies = {code for pair in by_pair for code in pair}
 
     @classmethod
@@ -129,44 +152,53 @@ class FxBook:
             )
         return cls(rows.all())
 
-    def _direct(self, base: str, quote: str, on: dt.date) -> tuple[Decimal, dt.date] | None:
+    def _direct(self, base: str, quote: str, on: dt.date) -> Route | None:
         dates = self._dates.get((base, quote))
         if dates:
             i = bisect.bisect_right(dates, on)
             if i:
-                return self._rates[(base, quote)][dates[i - 1]], dates[i - 1]
+                day = dates[i - 1]
+                return Route(self._rates[(base, quote)][day], day, (self._ids[(base, quote)][day],))
         return None
 
-    def _pair(self, base: str, quote: str, on: dt.date) -> tuple[Decimal, dt.date] | None:
+    def _pair(self, base: str, quote: str, on: dt.date) -> Route | None:
         direct = self._direct(base, quote, on)
         inverse = self._direct(quote, base, on)
-        if inverse and (not direct or inverse[1] > direct[1]):  # the fresher one wins
-            return Decimal(1) / inverse[0], inverse[1]
+        if inverse and (not direct or inverse.on > direct.on):  # the fresher one wins
+            return Route(Decimal(1) / inverse.rate, inverse.on, inverse.rate_ids)
         return direct
 
-    def rate(self, base: str, quote: str, on: dt.date) -> tuple[Decimal, dt.date] | None:
-        """The rate in force on `on` (the latest published on or before it) and its date."""
+    def route(self, base: str, quote: str, on: dt.date) -> Route | None:
+        """The rate in force on `on` (the latest published on or before it), with the rates
+        it was taken from."""
         if base == quote:
-            return Decimal(1), on
+            return Route(Decimal(1), on, ())
         found = self._pair(base, quote, on)
         if found:
             return found
         # One hop through a currency both are quoted against: the freshest such route, USD
         # first among equals.
-        best: tuple[tuple[dt.date, bool], Decimal] | None = None
+        best: tuple[tuple[dt.date, bool], Route] | None = None
         for via in self._currencies - {base, quote}:
             first, second = self._pair(base, via, on), self._pair(via, quote, on)
             if first and second:
-                rank = (min(first[1], second[1]), via == PIVOT)
+                on_date = min(first.on, second.on)
+                rank = (on_date, via == PIVOT)
                 if best is None or rank > best[0]:
-                    best = (rank, first[0] * second[0])
-        return None if best is None else (best[1], best[0][0])
+                    hop = Route(first.rate * second.rate, on_date, first.rate_ids + second.rate_ids)
+                    best = (rank, hop)
+        return None if best is None else best[1]
+
+    def rate(self, base: str, quote: str, on: dt.date) -> tuple[Decimal, dt.date] | None:
+        """The rate in force on `on` (the latest published on or before it) and its date."""
+        found = self.route(base, quote, on)
+        return None if found is None else (found.rate, found.on)
 
     def convert(
         self, amount: Decimal, base: str, quote: str, on: dt.date
     ) -> tuple[Decimal, dt.date] | None:
-        found = self.rate(base, quote, on)
-        return None if found is None else (amount * found[0], found[1])
+        found = self.route(base, quote, on)
+        return None if found is None else (amount * found.rate, found.on)
 
 
 def convert_price(
@@ -177,17 +209,18 @@ def convert_price(
     to_currency: str,
     on: dt.date,
     book: FxBook,
-) -> tuple[Decimal, bool] | None:
+) -> Converted | NotConverted:
     """A price per `unit` in `currency` as a price per `to_unit` in `to_currency`, with the
-    rate in force on `on`; the flag says whether anything was converted. None when it cannot
-    be: a unit without a kg factor (piece) or no exchange rate."""
+    rate in force on `on`; or why it cannot be: a unit without a kg factor (piece), or no
+    exchange rate."""
     if unit.id != to_unit.id:
         if not unit.kg_factor or not to_unit.kg_factor:
-            return None
+            return NotConverted.UNIT
         amount = amount / Decimal(unit.kg_factor) * Decimal(to_unit.kg_factor)
+    rate_ids: tuple[int, ...] = ()
     if currency != to_currency:
-        found = book.convert(amount, currency, to_currency, on)
+        found = book.route(currency, to_currency, on)
         if found is None:
-            return None
-        amount = found[0]
-    return amount, unit.id != to_unit.id or currency != to_currency
+            return NotConverted.RATE
+        amount, rate_ids = amount * found.rate, found.rate_ids
+    return Converted(amount, unit.id != to_unit.id or currency != to_currency, rate_ids)

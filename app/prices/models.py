@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from decimal import Decimal
 from typing import Annotated
 
@@ -26,6 +27,13 @@ class PriceType(CaseInsensitiveEnum):
     RETAIL = "retail"
     BORDER = "border"
     EXPORT = "export"
+
+
+class NotConverted(enum.StrEnum):
+    """Why a price cannot be shown in another unit and currency."""
+
+    UNIT = "unit"  # its unit or the other has no weight in kg (a piece)
+    RATE = "rate"  # no exchange rate between the two currencies in force on its date
 
 
 class PriceStatus(CaseInsensitiveEnum):
@@ -301,6 +309,64 @@ class Series(SQLModel):
     unconverted_price_ids: list[int] = Field(default_factory=list)
 
 
+class FxRatePublic(SQLModel):
+    id: int
+    base: str
+    quote: str
+    rate: Decimal
+    on_date: dt.date
+    source: str
+
+
+class Unconvertible(SQLModel):
+    """A published price that cannot be shown in a comparison's unit and currency, and why."""
+
+    price_id: int
+    market: str
+    observed_on: dt.date
+    price: Decimal
+    currency: str
+    unit: str
+    reason: NotConverted
+
+
+class Comparison(SQLModel):
+    """One commodity at several markets over the same days, every price in one unit and
+    currency, with the exchange rates that made them comparable."""
+
+    commodity: str
+    variety: str | None  # null: every variety of the commodity
+    price_type: PriceType | None  # null: every price type
+    unit: str | None  # null only when there is no price at all
+    currency: str | None
+    observed_from: dt.date
+    observed_to: dt.date
+    # The whole series was asked for and it reaches back further than a comparison shows.
+    clipped: bool
+    series: list[Series]  # one per market
+    # Markets with prices in these days that were left out, when no market was named.
+    more_markets: list[str]
+    rates: list[FxRatePublic]  # every exchange rate a converted price was converted with
+    unconverted: list[Unconvertible]
+
+
+class BoardRow(LatestPrice):
+    commodity: str
+    # Older than producers' answers call fresh (app.prices.stale.FRESH_DAYS), in the market's
+    # today: they read it marked as old.
+    old: bool
+
+
+class MarketBoard(SQLModel):
+    """The newest published price of every series at one market."""
+
+    market: str
+    country: str
+    today: dt.date  # the market's today, by which a price is old
+    fresh_days: int
+    rows: list[BoardRow]
+
+
 class WatchCreate(StrictInput):
     model_config = ConfigDict(
         json_schema_extra={
@@ -334,12 +400,3 @@ class SilentSeries(SQLModel):
     country: str
     last_published: dt.date
     days: int  # since the last published price, in the market country's today
-
-
-class FxRatePublic(SQLModel):
-    id: int
-    base: str
-    quote: str
-    rate: Decimal
-    on_date: dt.date
-    source: str

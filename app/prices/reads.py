@@ -6,17 +6,18 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from app.accounts.actor import ActorKind
 from app.accounts.service import Staff
-from app.catalogue.models import Unit
+from app.catalogue.models import Commodity, Market, Unit, Variety
 from app.catalogue.service import CatalogueIndex, load_index
 from app.core.errors import InvalidInput
 from app.core.pagination import MAX_LIMIT, Page
@@ -25,6 +26,7 @@ from app.prices.fx import PIVOT, FxBook, convert_price
 from app.prices.models import (
     Equivalents,
     LatestPrice,
+    NotConverted,
     PriceObservation,
     PricePublic,
     PriceStatus,
@@ -205,38 +207,77 @@ def _change(latest: Decimal, previous: Decimal | None) -> Decimal | None:
     return ((latest - previous) / previous * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
-async def latest_prices(
-    session: AsyncSession, *, staff: Staff | None, commodity: str, market: str
+def published_prices(
+    commodity_id: int,
+    *,
+    variety_id: int | None = None,
+    price_type: PriceType | None = None,
+    observed_from: dt.date | None = None,
+    observed_to: dt.date | None = None,
+) -> SelectOfScalar[PriceObservation]:
+    """The published prices of a commodity (one variety of it, one price type, between two
+    days), as a query to narrow further: what every chart and comparison reads."""
+    query = select(PriceObservation).where(
+        PriceObservation.commodity_id == commodity_id,
+        PriceObservation.status == PriceStatus.PUBLISHED,
+    )
+    if variety_id is not None:
+        query = query.where(PriceObservation.variety_id == variety_id)
+    if price_type:
+        query = query.where(PriceObservation.price_type == price_type)
+    if observed_from:
+        query = query.where(col(PriceObservation.observed_on) >= observed_from)
+    if observed_to:
+        query = query.where(col(PriceObservation.observed_on) <= observed_to)
+    return query
+
+
+async def latest_series(
+    session: AsyncSession, *, index: CatalogueIndex, market: Market, commodity: Commodity | None
 ) -> list[LatestPrice]:
-    """Per variety, price type, unit and currency: the newest published price and the one before."""
-    index = await load_index(session)
-    c, m = index.commodity(commodity), index.market(market)
-    if staff is not None:
-        staff.check_country(m.country_code, f"market {m.slug}")
+    """Per commodity (or for one), variety, price type, unit and currency at a market: the
+    newest published price and the one before, with the change. The database picks the two
+    of each series, so a market's years of history are never read."""
+    p = PriceObservation
+    rank = (
+        sa.func.row_number()
+        .over(
+            partition_by=(
+                col(p.commodity_id),
+                col(p.variety_id),
+                col(p.price_type),
+                col(p.unit_id),
+                col(p.currency),
+            ),
+            order_by=(col(p.observed_on).desc(), col(p.id).desc()),
+        )
+        .label("rank")
+    )
+    ranked = sa.select(col(p.id).label("id"), rank).where(
+        col(p.market_id) == market.id, col(p.status) == PriceStatus.PUBLISHED
+    )
+    if commodity is not None:
+        ranked = ranked.where(col(p.commodity_id) == commodity.id)
+    two = ranked.subquery()
     rows = (
         await session.exec(
-            select(PriceObservation)
-            .where(
-                PriceObservation.commodity_id == c.id,
-                PriceObservation.market_id == m.id,
-                PriceObservation.status == PriceStatus.PUBLISHED,
-            )
-            .order_by(col(PriceObservation.observed_on).desc(), col(PriceObservation.id).desc())
+            select(p)
+            .join(two, two.c.id == p.id)
+            .where(two.c.rank <= 2)
+            .order_by(col(p.observed_on).desc(), col(p.id).desc())
         )
     ).all()
     series: dict[tuple[Any, ...], list[PriceObservation]] = defaultdict(list)
-    for p in rows:
-        key = (p.variety_id, p.price_type, p.unit_id, p.currency)
-        if len(series[key]) < 2:
-            series[key].append(p)
-    shown = await to_public(session, [p for pair in series.values() for p in pair])
-    by_id = {p.id: p for p in shown}
+    for row in rows:
+        series[
+            (row.commodity_id, row.variety_id, row.price_type, row.unit_id, row.currency)
+        ].append(row)
+    shown = await to_public(session, list(rows), index=index)
+    by_id = {price.id: price for price in shown}
     result = []
     for pair in series.values():
-        latest, previous = (
-            by_id[pair[0].id or 0],
-            (by_id[pair[1].id or 0] if len(pair) > 1 else None),
-        )
+        latest = by_id[pair[0].id or 0]
+        previous = by_id[pair[1].id or 0] if len(pair) > 1 else None
         result.append(
             LatestPrice(
                 variety=latest.variety,
@@ -248,7 +289,88 @@ async def latest_prices(
                 change_percent=_change(latest.price, previous.price if previous else None),
             )
         )
+    return result
+
+
+async def latest_prices(
+    session: AsyncSession, *, staff: Staff | None, commodity: str, market: str
+) -> list[LatestPrice]:
+    """Per variety, price type, unit and currency: the newest published price and the one before."""
+    index = await load_index(session)
+    c, m = index.commodity(commodity), index.market(market)
+    if staff is not None:
+        staff.check_country(m.country_code, f"market {m.slug}")
+    result = await latest_series(session, index=index, market=m, commodity=c)
     return sorted(result, key=lambda r: (r.variety or "", r.price_type, r.unit, r.currency))
+
+
+@dataclass
+class ConvertedPrices:
+    """Prices as points of one series in one unit and currency."""
+
+    points: list[SeriesPoint] = field(default_factory=list)
+    # Those that cannot be, and why.
+    unconverted: list[tuple[PriceObservation, NotConverted]] = field(default_factory=list)
+    rate_ids: set[int] = field(default_factory=set)  # the exchange rates used
+
+    def series(
+        self,
+        *,
+        commodity: Commodity,
+        variety: Variety | None,
+        market: Market,
+        unit: Unit | None,
+        currency: str | None,
+        price_type: PriceType | None,
+    ) -> Series:
+        return Series(
+            commodity=commodity.slug,
+            variety=variety.slug if variety else None,
+            market=market.slug,
+            unit=unit.code if unit else None,
+            currency=currency,
+            price_type=price_type,
+            points=self.points,
+            unconverted_price_ids=[p.id or 0 for p, _ in self.unconverted],
+        )
+
+
+def convert_series(
+    rows: Sequence[PriceObservation],
+    *,
+    index: CatalogueIndex,
+    unit: Unit,
+    currency: str,
+    book: FxBook,
+) -> ConvertedPrices:
+    """Each price, in the order given, as a point in `unit` and `currency`: prices quoted
+    otherwise are converted (kg factors, the FX rate in force on their date)."""
+    found = ConvertedPrices()
+    for p in rows:
+        value = convert_price(
+            Decimal(p.price),
+            index.unit_by_id[p.unit_id],
+            p.currency,
+            unit,
+            currency,
+            p.observed_on,
+            book,
+        )
+        if isinstance(value, NotConverted):
+            found.unconverted.append((p, value))
+            continue
+        found.rate_ids.update(value.rate_ids)
+        found.points.append(
+            SeriesPoint(
+                observed_on=p.observed_on,
+                price=_q(value.amount) if value.converted else Decimal(p.price),
+                price_id=p.id or 0,
+                variety=index.variety_by_id[p.variety_id].slug if p.variety_id else None,
+                price_type=p.price_type,
+                converted=value.converted,
+            )
+        )
+    return found
 
 
 async def price_series(
@@ -273,61 +395,29 @@ async def price_series(
     v = index.variety(c, variety) if variety else None
     target_unit = index.unit(unit) if unit else None
     target_currency = currency_code(currency) if currency else None
-    query = select(PriceObservation).where(
-        PriceObservation.commodity_id == c.id,
-        PriceObservation.market_id == m.id,
-        PriceObservation.status == PriceStatus.PUBLISHED,
-    )
-    if v is not None:
-        query = query.where(PriceObservation.variety_id == v.id)
-    if price_type:
-        query = query.where(PriceObservation.price_type == price_type)
-    if observed_from:
-        query = query.where(col(PriceObservation.observed_on) >= observed_from)
-    if observed_to:
-        query = query.where(col(PriceObservation.observed_on) <= observed_to)
+    query = published_prices(
+        c.id or 0,
+        variety_id=v.id if v else None,
+        price_type=price_type,
+        observed_from=observed_from,
+        observed_to=observed_to,
+    ).where(PriceObservation.market_id == m.id)
     order = (col(PriceObservation.observed_on), col(PriceObservation.id))
     rows = list((await session.exec(query.order_by(*order))).all())
     if not rows:
-        return Series(
-            commodity=c.slug,
-            variety=v.slug if v else None,
-            market=m.slug,
-            unit=target_unit.code if target_unit else None,
+        return ConvertedPrices().series(
+            commodity=c,
+            variety=v,
+            market=m,
+            unit=target_unit,
             currency=target_currency,
             price_type=price_type,
-            points=[],
         )
-    # One chart has one unit and currency: the one asked for, else the most recent one used;
-    # prices quoted otherwise are converted (kg factors, the FX rate in force on their date).
+    # One chart has one unit and currency: the one asked for, else the most recent one used.
     u = target_unit or index.unit_by_id[rows[-1].unit_id]
     cur = target_currency or rows[-1].currency
     book = await FxBook.load(session, {p.currency for p in rows} | {cur}, rows[-1].observed_on)
-    points, unconverted = [], []
-    for p in rows:
-        value = convert_price(
-            Decimal(p.price), index.unit_by_id[p.unit_id], p.currency, u, cur, p.observed_on, book
-        )
-        if value is None:
-            unconverted.append(p.id or 0)
-            continue
-        points.append(
-            SeriesPoint(
-                observed_on=p.observed_on,
-                price=_q(value[0]) if value[1] else Decimal(p.price),
-                price_id=p.id or 0,
-                variety=index.variety_by_id[p.variety_id].slug if p.variety_id else None,
-                price_type=p.price_type,
-                converted=value[1],
-            )
-        )
-    return Series(
-        commodity=c.slug,
-        variety=v.slug if v else None,
-        market=m.slug,
-        unit=u.code,
-        currency=cur,
-        price_type=price_type,
-        points=points,
-        unconverted_price_ids=unconverted,
+    found = convert_series(rows, index=index, unit=u, currency=cur, book=book)
+    return found.series(
+        commodity=c, variety=v, market=m, unit=u, currency=cur, price_type=price_type
     )

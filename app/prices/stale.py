@@ -34,6 +34,12 @@ FRESH_DAYS = 14
 ENDED_DAYS = 365
 
 
+def is_old(observed_on: dt.date, timezone: str) -> bool:
+    """A published price older than FRESH_DAYS in the market's today (`timezone` is the
+    market's): what producers' answers and the market boards mark as old."""
+    return observed_on < clock.today(timezone) - dt.timedelta(days=FRESH_DAYS)
+
+
 async def watch(session: AsyncSession, *, data: WatchCreate, staff: Staff) -> SeriesWatch:
     staff.require_writer()
     index = await load_index(session)

@@ -164,6 +164,12 @@ class Formatter:
             return f"{day.day}/{day.month}"  # the base language's month names are in its script
         return format_skeleton("MMMd", day, locale=self._babel)
 
+    def full_date(self, day: dt.date) -> str:
+        """Day, month and year: for lists and tables that reach back over years."""
+        if self.latin:
+            return f"{day.day}/{day.month}/{day.year}"
+        return format_skeleton("yMMMd", day, locale=self._babel)
+
     def datetime(self, moment: dt.datetime, timezone: str) -> str:
         """A moment in the given IANA zone (Asia/Yangon is UTC+06:30)."""
         if self.latin:

@@ -15,11 +15,7 @@ from tests.browser.console import (
     submit_sign_in,
 )
 from tests.browser.fonts import fonts_drawing
-from tests.browser.weight import first_load
-
-# A first load on a phone over a weak connection; the web fonts are cached for a year and
-# counted apart.
-PAGE_BUDGET = 150_000
+from tests.browser.weight import PAGE_BUDGET, first_load
 
 
 def test_a_cde_signs_in_at_phone_width(open_page: OpenPage, mic_server: MicServer) -> None:

@@ -17,8 +17,9 @@ from app.accounts.passwords import hash_password
 from app.accounts.users import create_user
 from app.core.db import Database
 from tests.console.conftest import PASSWORD, Consoles, csrf_of
+from tests.prices.conftest import price_ids
 
-__all__ = ["Browser", "browser", "csrf_of"]
+__all__ = ["Browser", "browser", "csrf_of", "price_ids"]
 
 Browser = Callable[..., Awaitable[httpx.AsyncClient]]
 

@@ -51,6 +51,8 @@ def test_dates_in_each_locale() -> None:
     assert Formatter("en").date(day) == "Nov 27"
     assert Formatter("km").date(day) == "27 វិច្ឆិកា"
     assert Formatter("zh").date(day) == "11月27日"
+    assert Formatter("en").full_date(day) == "Nov 27, 2026"
+    assert Formatter("vi").full_date(day) == "27 thg 11, 2026"
 
 
 def test_price_per_localised_unit() -> None:
@@ -128,6 +130,7 @@ def test_romanised_dates_are_numeric_and_numbers_follow_the_base_language() -> N
     day = dt.date(2026, 11, 27)
     khmer = Formatter("km_Latn")
     assert (khmer.locale, khmer.date(day)) == ("km_Latn", "27/11")
+    assert khmer.full_date(day) == "27/11/2026"
     moment = dt.datetime(2026, 11, 27, 0, 30, tzinfo=dt.UTC)
     assert Formatter("my_Latn").datetime(moment, "Asia/Yangon") == "27/11/2026 07:00"
     assert Formatter("lo_Latn").number(Decimal("1234.5")) == "1.234,5"
