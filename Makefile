@@ -6,6 +6,8 @@ LOCALES_PO := $(wildcard locales/*/LC_MESSAGES/messages.po)
 LOCALES_MO := $(LOCALES_PO:.po=.mo)
 CONSOLE_PO := $(wildcard locales/*/LC_MESSAGES/console.po)
 CONSOLE_MO := $(CONSOLE_PO:.po=.mo)
+BOARD_PO   := $(wildcard locales/*/LC_MESSAGES/board.po)
+BOARD_MO   := $(BOARD_PO:.po=.mo)
 EXTRACT    := $(BIN)/pybabel extract -k _ -k gettext -k ngettext:1,2 -k N_ \
 	--project=MIC --copyright-holder="MIC contributors" --no-location --sort-output
 
@@ -45,16 +47,19 @@ pytest: $(VENV)/.installed-dev catalogs
 i18n-check: $(VENV)/.installed-dev
 	$(BIN)/python -m tests.catalogs
 
-# Extract marked strings, merge them into every catalog, compile: the producers' messages, and
-# the console's pages (en, my, km, lo, vi) in a domain of their own.
+# Extract marked strings, merge them into every catalog, compile: the producers' messages, the
+# console's pages (en, my, km, lo, vi) and the public board (its pages, share cards and open
+# data, in the six languages), each in a domain of its own.
 i18n: $(VENV)/.installed
 	$(EXTRACT) -F babel.cfg -o locales/messages.pot .
 	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete
 	$(EXTRACT) -F babel-console.cfg -o locales/console.pot .
 	$(BIN)/pybabel update -i locales/console.pot -d locales -D console --no-fuzzy-matching --ignore-obsolete
+	$(EXTRACT) -F babel-board.cfg -o locales/board.pot .
+	$(BIN)/pybabel update -i locales/board.pot -d locales -D board --no-fuzzy-matching --ignore-obsolete
 	$(MAKE) catalogs
 
-catalogs: $(LOCALES_MO) $(CONSOLE_MO)
+catalogs: $(LOCALES_MO) $(CONSOLE_MO) $(BOARD_MO)
 
 locales/%.mo: locales/%.po $(VENV)/.installed
 	$(BIN)/pybabel compile --statistics -i $< -o $@
@@ -72,4 +77,4 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 	@touch $@
 
 clean:
-	rm -rf $(VENV) var build dist *.egg-info locales/*/LC_MESSAGES/*.mo locales/messages.pot locales/console.pot
+	rm -rf $(VENV) var build dist *.egg-info locales/*/LC_MESSAGES/*.mo locales/messages.pot locales/console.pot locales/board.pot

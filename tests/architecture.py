@@ -46,11 +46,12 @@ LAYERS: tuple[frozenset[str], ...] = (
 )
 
 # The HTTP edge of app/: the composition root, the CLI, the schema listing, each domain's api.py,
-# app/api/ (the JSON API), app/web/ (HTML pages: templates, static files) and app/console/ (the
-# staff console's pages). It wires the domains together, so it may import any of them.
+# app/api/ (the JSON API), app/web/ (HTML pages: templates, static files), app/console/ (the
+# staff console's pages) and app/public/ (the public board: pages, share cards, open data). It
+# wires the domains together, so it may import any of them.
 HTTP_EDGE_FILES = frozenset({"__init__.py", "__main__.py", "main.py", "cli.py", "schema.py"})
 DOMAIN_API_FILE = "api.py"
-HTTP_EDGE_PACKAGES = frozenset({"api", "console", "web"})
+HTTP_EDGE_PACKAGES = frozenset({"api", "console", "public", "web"})
 
 # What the domain (app/ except its HTTP edge) never imports: web frameworks, transports, the
 # scheduler's jobs, and HTTP clients (fetching belongs to jobs/collectors and the gateways).

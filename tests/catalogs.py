@@ -3,7 +3,8 @@ catalogs and the three romanised ones (km_Latn, lo_Latn, my_Latn), translated (n
 fuzzy), with the same placeholders, and nothing stale is left behind; a romanised catalog is
 plain ASCII, so its messages stay GSM-7. The web console's strings (app/console, app/web and
 its templates) are checked the same way in their own domain, console.po, in the five console
-languages. Run alone with `python -m tests.catalogs`."""
+languages, and the public board's (app/public and the templates under web/templates/public) in
+board.po, in the six languages. Run alone with `python -m tests.catalogs`."""
 
 from __future__ import annotations
 
@@ -17,7 +18,15 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from babel.plural import to_gettext
 
-from app.core.i18n import CONSOLE_DOMAIN, CONSOLE_LOCALES, DOMAIN, MESSAGE_LOCALES, ROMANISED
+from app.core.i18n import (
+    BOARD_DOMAIN,
+    BOARD_LOCALES,
+    CONSOLE_DOMAIN,
+    CONSOLE_LOCALES,
+    DOMAIN,
+    MESSAGE_LOCALES,
+    ROMANISED,
+)
 from app.text.sms import is_gsm7
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,13 +34,21 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
 _PLACEHOLDER = re.compile(r"\{(\w*)[^{}]*\}")
 # Jinja's newstyle gettext in the console's templates: _("%(count)s prices", count=n).
 _PERCENT_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
-# The console's code and templates: extracted into console.po, never into messages.po.
+# The console's code and templates: extracted into console.po, never into messages.po; the
+# public board's, into board.po only. The first pattern that matches a file decides.
 CONSOLE_TREES = ("console", "web")
+BOARD_TEMPLATES = "web/templates/public"
 _CONSOLE_METHODS = [
+    (f"{BOARD_TEMPLATES}/**", "ignore"),
     *((f"{tree}/**.py", "python") for tree in CONSOLE_TREES),
     ("web/templates/**.html", "jinja2"),
 ]
-_MESSAGE_METHODS = [*((f"{tree}/**", "ignore") for tree in CONSOLE_TREES), ("**.py", "python")]
+_BOARD_METHODS = [("public/**.py", "python"), (f"{BOARD_TEMPLATES}/**.html", "jinja2")]
+_MESSAGE_METHODS = [
+    *((f"{tree}/**", "ignore") for tree in (*CONSOLE_TREES, "public")),
+    ("**.py", "python"),
+]
+_APP_METHODS = {CONSOLE_DOMAIN: _CONSOLE_METHODS, BOARD_DOMAIN: _BOARD_METHODS}
 
 MessageId = str | tuple[str, ...]
 
@@ -46,11 +63,12 @@ class Report:
 
 def code_messages(root: Path = ROOT, domain: str = DOMAIN) -> dict[MessageId, str]:
     """Every marked string of a domain, with where it first appears: for the producers'
-    messages app/ (but its console), bots/ and jobs/; for the console, its code and templates."""
+    messages app/ (but its console and public board), bots/ and jobs/; for the console and the
+    board, their code and templates."""
     found: dict[MessageId, str] = {}
     trees: dict[str, list[tuple[str, str]]] = (
-        {"app": _CONSOLE_METHODS}
-        if domain == CONSOLE_DOMAIN
+        {"app": _APP_METHODS[domain]}
+        if domain in _APP_METHODS
         else {"app": _MESSAGE_METHODS, "bots": [("**.py", "python")], "jobs": [("**.py", "python")]}
     )
     for tree, methods in trees.items():
@@ -75,6 +93,7 @@ def check(root: Path = ROOT) -> Report:
     report = Report()
     _check_domain(root, DOMAIN, MESSAGE_LOCALES, report)
     _check_domain(root, CONSOLE_DOMAIN, CONSOLE_LOCALES, report)
+    _check_domain(root, BOARD_DOMAIN, BOARD_LOCALES, report)
     return report
 
 
@@ -82,7 +101,7 @@ def _check_domain(root: Path, domain: str, locales: tuple[str, ...], report: Rep
     in_code = code_messages(root, domain)
     for catalog_locale in locales:
         path = root / "locales" / catalog_locale / "LC_MESSAGES" / f"{domain}.po"
-        # The producers' catalogs keep their plain names in the report; the console's say so.
+        # The producers' catalogs keep their plain names in the report; the others say theirs.
         locale = catalog_locale if domain == DOMAIN else f"{catalog_locale} {domain}"
         if not path.is_file():
             report.add(f"{locale}: no catalog at {path.relative_to(root)}")
@@ -142,7 +161,9 @@ def main() -> int:
         f"catalog check: {len(code_messages())} messages translated in "
         f"{len(MESSAGE_LOCALES)} locales ({', '.join(MESSAGE_LOCALES)}); "
         f"{len(code_messages(domain=CONSOLE_DOMAIN))} console messages in "
-        f"{len(CONSOLE_LOCALES)} locales ({', '.join(CONSOLE_LOCALES)})"
+        f"{len(CONSOLE_LOCALES)} locales ({', '.join(CONSOLE_LOCALES)}); "
+        f"{len(code_messages(domain=BOARD_DOMAIN))} board messages in "
+        f"{len(BOARD_LOCALES)} locales ({', '.join(BOARD_LOCALES)})"
     )
     return 0
 

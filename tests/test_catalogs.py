@@ -111,3 +111,27 @@ def test_a_lost_template_placeholder_fails(tree: Path) -> None:
     assert check(tree).problems == [
         "my console: 'At least %(count)s characters.' has placeholders [], expected ['%(count)s']"
     ]
+
+
+def test_a_new_board_string_fails_in_the_six_board_catalogs_only(tree: Path) -> None:
+    (tree / "app" / "public" / "extra.py").write_text(
+        'from app.core.i18n import N_\nTODAY = N_("Prices today")\n'
+    )
+    problems = check(tree).problems
+    assert len(problems) == 6  # the six languages: the public reads Chinese too, and no Latin
+    assert "zh board: 'Prices today' from app/public/extra.py:2 is missing (run make i18n)" in (
+        problems
+    )
+    assert all(p.split(":")[0].endswith(" board") for p in problems)
+
+
+def test_a_board_template_stays_out_of_the_console_catalogs(tree: Path) -> None:
+    page = tree / "app" / "web" / "templates" / "public" / "extra.html"
+    page.parent.mkdir(parents=True, exist_ok=True)
+    page.write_text('<p>{{ _("Latest prices") }}</p>\n', encoding="utf-8")
+    problems = check(tree).problems
+    assert len(problems) == 6
+    assert (
+        "my board: 'Latest prices' from app/web/templates/public/extra.html:1 "
+        "is missing (run make i18n)"
+    ) in problems

@@ -1,6 +1,6 @@
 """What `pip install .` installs: MIC's packages, with the compiled message catalogs (the
-producers' and the console's), the console's templates and the static files of the web pages
-(styles, web fonts and their licence) inside."""
+producers', the console's and the public board's), the console's templates and the static files
+of the web pages (styles, web fonts and their licence) inside."""
 
 from __future__ import annotations
 
@@ -12,7 +12,15 @@ import sys
 import zipfile
 from pathlib import Path
 
-from app.core.i18n import CONSOLE_LOCALES, MESSAGE_LOCALES, console_translator, translator
+from app.core.i18n import (
+    BOARD_LOCALES,
+    CONSOLE_LOCALES,
+    MESSAGE_LOCALES,
+    board_translator,
+    console_translator,
+    translator,
+)
+from app.public.brand import MIC_NAME
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = (
@@ -49,6 +57,11 @@ def test_the_wheel_carries_catalogs_and_static_files_inside_the_app_package(tmp_
             assert mo in names, f"{mo} is not in the wheel"
             catalog = gettext.GNUTranslations(io.BytesIO(archive.read(mo)))
             assert catalog.gettext("Sign in") == console_translator(locale).gettext("Sign in")
+        for locale in BOARD_LOCALES:
+            mo = f"app/locales/{locale}/LC_MESSAGES/board.mo"
+            assert mo in names, f"{mo} is not in the wheel"
+            catalog = gettext.GNUTranslations(io.BytesIO(archive.read(mo)))
+            assert catalog.gettext(MIC_NAME) == board_translator(locale).gettext(MIC_NAME)
         # The console's pages and their static files are read from the package at run time.
         for page in ("base", "sign_in", "account", "error", "producers", "deliveries"):
             assert f"app/web/templates/console/{page}.html" in names

@@ -33,6 +33,10 @@ DOMAIN: Final = "messages"
 # The web console speaks to staff, in a catalog of its own (console.po) and fewer languages.
 CONSOLE_DOMAIN: Final = "console"
 CONSOLE_LOCALES: Final[tuple[str, ...]] = ("en", "my", "km", "lo", "vi")
+# The public board (pages, share cards, open data) speaks to producers and anyone else without a
+# sign-in, in the six languages, in a catalog of its own (board.po).
+BOARD_DOMAIN: Final = "board"
+BOARD_LOCALES: Final[tuple[str, ...]] = LOCALES
 # A wheel carries the catalogs inside the package (app/locales, see setup.py); a checkout keeps
 # them at the top of the repository. MIC_LOCALES_DIR points anywhere else.
 _PACKAGED_LOCALES: Final = Path(__file__).resolve().parents[1] / "locales"
@@ -85,8 +89,16 @@ class Translator:
 
 
 CatalogOrigin = Literal[
-    "compiled", "compiled at start from messages.po", "compiled at start from console.po"
+    "compiled",
+    "compiled at start from messages.po",
+    "compiled at start from console.po",
+    "compiled at start from board.po",
 ]
+_COMPILED_AT_START: Final[dict[str, CatalogOrigin]] = {
+    DOMAIN: "compiled at start from messages.po",
+    CONSOLE_DOMAIN: "compiled at start from console.po",
+    BOARD_DOMAIN: "compiled at start from board.po",
+}
 
 
 @dataclass(frozen=True)
@@ -134,40 +146,36 @@ def _load(
         compiled = compile_po(po)
     except Exception as exc:
         raise ConfigurationError(f"message catalog {po} cannot be compiled: {exc}") from exc
-    origin: CatalogOrigin = (
-        "compiled at start from console.po"
-        if domain == CONSOLE_DOMAIN
-        else "compiled at start from messages.po"
-    )
-    return gettext.GNUTranslations(io.BytesIO(compiled)), origin
+    return gettext.GNUTranslations(io.BytesIO(compiled)), _COMPILED_AT_START[domain]
 
 
-@lru_cache(maxsize=32)
-def load_catalogs(directory: Path) -> LoadedCatalogs:
-    english, english_origin = _load(directory, FALLBACK_LOCALE)
+def _load_domain(directory: Path, domain: str, locales: tuple[str, ...]) -> LoadedCatalogs:
+    """A domain's catalogs in `locales`, each falling back to English for a missing string."""
+    english, english_origin = _load(directory, FALLBACK_LOCALE, domain)
     loaded = LoadedCatalogs({FALLBACK_LOCALE: english}, {FALLBACK_LOCALE: english_origin})
-    for locale in MESSAGE_LOCALES:
+    for locale in locales:
         if locale == FALLBACK_LOCALE:
             continue
-        catalog, origin = _load(directory, locale)
-        catalog.add_fallback(english)  # a string missing in one locale shows in English
-        loaded.catalogs[locale] = catalog
-        loaded.origins[locale] = origin
-    return loaded
-
-
-@lru_cache(maxsize=32)
-def load_console_catalogs(directory: Path) -> LoadedCatalogs:
-    english, english_origin = _load(directory, FALLBACK_LOCALE, CONSOLE_DOMAIN)
-    loaded = LoadedCatalogs({FALLBACK_LOCALE: english}, {FALLBACK_LOCALE: english_origin})
-    for locale in CONSOLE_LOCALES:
-        if locale == FALLBACK_LOCALE:
-            continue
-        catalog, origin = _load(directory, locale, CONSOLE_DOMAIN)
+        catalog, origin = _load(directory, locale, domain)
         catalog.add_fallback(english)
         loaded.catalogs[locale] = catalog
         loaded.origins[locale] = origin
     return loaded
+
+
+@lru_cache(maxsize=32)
+def load_catalogs(directory: Path) -> LoadedCatalogs:
+    return _load_domain(directory, DOMAIN, MESSAGE_LOCALES)
+
+
+@lru_cache(maxsize=32)
+def load_console_catalogs(directory: Path) -> LoadedCatalogs:
+    return _load_domain(directory, CONSOLE_DOMAIN, CONSOLE_LOCALES)
+
+
+@lru_cache(maxsize=32)
+def load_board_catalogs(directory: Path) -> LoadedCatalogs:
+    return _load_domain(directory, BOARD_DOMAIN, BOARD_LOCALES)
 
 
 def catalogs_dir(directory: Path | None = None) -> Path:
@@ -183,8 +191,9 @@ def _resolved(directory: Path) -> Path:
 
 def require_catalogs(directory: Path | None = None) -> LoadedCatalogs:
     """Load every locale's catalog now, so a process that cannot speak a language never starts
-    (the console's catalogs too)."""
+    (the console's and the public board's catalogs too)."""
     load_console_catalogs(catalogs_dir(directory))
+    load_board_catalogs(catalogs_dir(directory))
     return load_catalogs(catalogs_dir(directory))
 
 
@@ -213,5 +222,12 @@ def check_console_locale(locale: str) -> str:
 def console_translator(locale: str, *, directory: Path | None = None) -> Translator:
     """The console's translator for a staff member's `locale` (English for any other)."""
     catalogs = load_console_catalogs(catalogs_dir(directory)).catalogs
+    chosen = locale if locale in catalogs else FALLBACK_LOCALE
+    return Translator(chosen, catalogs[chosen])
+
+
+def board_translator(locale: str, *, directory: Path | None = None) -> Translator:
+    """The public board's translator for `locale` (English for any other)."""
+    catalogs = load_board_catalogs(catalogs_dir(directory)).catalogs
     chosen = locale if locale in catalogs else FALLBACK_LOCALE
     return Translator(chosen, catalogs[chosen])
