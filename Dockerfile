@@ -14,6 +14,14 @@ COPY locales ./locales
 RUN pip install .
 
 FROM python:3.11-slim
+# Share cards: FriBiDi, which the libraqm in Pillow's wheels loads to shape Burmese, Khmer and
+# Lao, and Noto Sans CJK for Chinese cards. The package's serif and bold collections go (cards
+# use the sans regular face only): they would add some 70 MB to the image.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libfribidi0 fonts-noto-cjk \
+    && rm -f /usr/share/fonts/opentype/noto/NotoSerifCJK-*.ttc \
+        /usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin mic
 COPY --from=build /opt/mic /opt/mic
 WORKDIR /srv/mic

@@ -117,6 +117,10 @@ class Settings(BaseSettings):
     console_idle_minutes: int = Field(default=30, ge=1)
     console_session_hours: int = Field(default=12, ge=1)
 
+    # The public board's share cards draw Chinese with this Noto Sans CJK font (Debian's
+    # fonts-noto-cjk); its Simplified Chinese face is used.
+    card_cjk_font: Path = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+
     @property
     def https(self) -> bool:
         """MIC is reached over https (behind a proxy that ends TLS, its public URL says so)."""
