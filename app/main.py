@@ -116,6 +116,7 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
     app.state.sms_gateway = sms_gateway
     app.state.parsers = ParserCache(settings.default_locale)
     app.state.inbound_turns = asyncio.Semaphore(settings.sms_inbound_concurrency)
+    app.state.card_turns = asyncio.Semaphore(1)  # share cards: one drawn at a time
     app.state.source_runner = SourceRunner(database, settings)
     install_error_handlers(app)
     install_console_errors(app)

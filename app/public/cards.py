@@ -86,9 +86,13 @@ async def _respond(request: Request, settings: Settings, card: Card, filename: s
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
     if _matches(request, etag):
         return Response(status_code=304, headers=headers)
+    # Drawing is a burst of CPU, done off the event loop so other requests are served meanwhile.
+    # Cards wait their turn here rather than in threads of their own: a burst of card requests
+    # must not fill the thread pool that password checks and readiness probes also use.
+    turns: asyncio.Semaphore = request.app.state.card_turns
     try:
-        # Drawing is a burst of CPU: off the event loop, so other requests are served meanwhile.
-        png = await asyncio.to_thread(card_drawing.draw, card, settings.card_cjk_font)
+        async with turns:
+            png = await asyncio.to_thread(card_drawing.draw, card, settings.card_cjk_font)
     except CardsUnavailable as exc:
         raise Unavailable(str(exc)) from exc
     headers["Content-Disposition"] = f'inline; filename="{filename}"'

@@ -3,8 +3,11 @@ in, what they are refused and how, and how a card is cached."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
+import logging
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,13 +18,16 @@ from PIL import Image
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.ids import MAX_ID
+from app.main import create_app
 from app.notices.models import NoticeStatus
 from app.prices.models import PriceStatus
 from app.public import card_drawing
 from app.public.card_content import Reading, notice_card, price_card
-from app.public.cards import CACHE_CONTROL
+from app.public.card_drawing import Trend
+from app.public.cards import CACHE_CONTROL, log_cards_status
 from app.text.myanmar import unicode_to_zawgyi
 from tests.conftest import Tokens
+from tests.leads.test_leads_api import offer
 from tests.public.references import CARD_TOLERANCE, differing_pixels, reference
 from tests.public.samples import NOTICE, PRICES
 from tests.public.seed import Quote, add_price, add_sent_notice
@@ -192,20 +198,7 @@ async def test_only_published_prices_and_sent_notices_have_cards(
     rejected = await add_price(
         database, Quote(**{**quote.__dict__, "price": "270000", "status": PriceStatus.REJECTED})
     )
-    lead = await client.post(
-        "/api/v1/leads",
-        headers=tokens.cde_mm,
-        json={
-            "kind": "buy",
-            "commodity": "mango",
-            "quantity": "20",
-            "unit": "tonne",
-            "negotiable": True,
-            "country": "MM",
-            "buyer_name": "Ruili Fruit Trading Co.",
-            "contact": "+86 692 000 0000",
-        },
-    )
+    lead = await client.post("/api/v1/leads", headers=tokens.cde_mm, json=offer())
     assert lead.status_code == 201, lead.text
     lead_id = lead.json()["id"]  # an id of a buyer lead, never of a card
     draft = await seed_notice(database, status=NoticeStatus.DRAFT)
@@ -277,10 +270,8 @@ async def test_without_the_shaper_cards_are_a_503_that_says_why(
 
 @pytest.mark.usefixtures("drawable")
 async def test_without_the_cjk_font_chinese_cards_are_a_503_and_others_drawn(
-    settings: Settings, database: Database, tmp_path: Any
+    settings: Settings, database: Database, tmp_path: Path
 ) -> None:
-    from app.main import create_app
-
     missing = settings.model_copy(update={"card_cjk_font": tmp_path / "none.ttc"})
     notice_id = await seed_notice(database)
     price_id = await seed_price(database, "vi")
@@ -318,3 +309,34 @@ async def test_a_card_measures_the_change_against_the_price_before_it_not_a_newe
     async with database.read_session() as session:
         card = await price_card(session, price_id=price_id, reading=Reading("my", True))
     assert card == sample.card
+
+
+async def test_a_change_too_small_for_a_percentage_shows_its_amount(database: Database) -> None:
+    sample = PRICES["vi"]
+    await add_price(database, sample.earlier[0])
+    price_id = await add_price(database, Quote(**{**sample.quote.__dict__, "price": "250010"}))
+    async with database.read_session() as session:
+        card = await price_card(session, price_id=price_id, reading=Reading("vi"))
+    assert (card.change, card.trend) == ("+10\N{NO-BREAK SPACE}₫ so với 12 thg 11", Trend.RISE)
+
+
+def test_the_start_says_why_cards_cannot_be_drawn(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(card_drawing.features, "check", lambda feature: False)
+    with caplog.at_level(logging.WARNING, logger="app.public.cards"):
+        log_cards_status(settings)
+    assert "share cards are off" in caplog.text and "install libfribidi0" in caplog.text
+
+
+@pytest.mark.usefixtures("drawable")
+async def test_cards_asked_for_at_once_are_drawn_in_turn_and_all_served(
+    client: httpx.AsyncClient, database: Database
+) -> None:
+    price_id = await seed_price(database, "km")
+    urls = [f"/cards/price/{price_id}.png?lang={lang}" for lang in ("en", "my", "km", "lo", "vi")]
+    answers = await asyncio.gather(*(client.get(url) for url in urls * 2))
+    assert [a.status_code for a in answers] == [200] * 10
+    assert len({a.headers["etag"] for a in answers}) == 5
+    for first, second in zip(answers[:5], answers[5:], strict=True):
+        assert first.content == second.content
