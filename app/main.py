@@ -27,6 +27,8 @@ from app.core.i18n import require_catalogs
 from app.core.metrics import Metrics
 from app.core.migrations import require_current_schema
 from app.core.readiness import readiness
+from app.public.cards import cards_status, log_cards_status
+from app.public.cards import router as cards_router
 from app.public.feeds import router as public_feeds
 from app.public.limits import PublicLimits, buckets_for
 from app.public.open_data import router as open_data
@@ -66,6 +68,7 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
         await asyncio.to_thread(require_current_schema, database.url)
         await asyncio.to_thread(require_catalogs, settings.locales_dir)
         await asyncio.to_thread(load_locale_data)
+        await asyncio.to_thread(log_cards_status, settings)
         dispatcher: asyncio.Task[None] | None = None
         if settings.dispatcher:
             channels = outbound_channels(sms_gateway, telegram)
@@ -124,6 +127,7 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
     app.state.sms_gateway = sms_gateway
     app.state.parsers = ParserCache(settings.default_locale)
     app.state.inbound_turns = asyncio.Semaphore(settings.sms_inbound_concurrency)
+    app.state.card_turns = asyncio.Semaphore(1)  # share cards: one drawn at a time
     app.state.source_runner = SourceRunner(database, settings)
     install_error_handlers(app)
     install_console_errors(app)
@@ -145,6 +149,8 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
     app.include_router(api_router)
     app.include_router(open_data)
     app.include_router(public_feeds)
+    # The public board: no sign-in, before the console's pages.
+    app.include_router(cards_router)
     app.include_router(console_router)
     app.mount(STATIC_PATH, static_files(), name="static")
 
@@ -166,9 +172,12 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
     @app.get("/readyz", tags=["operations"])
     async def readyz() -> JSONResponse:
         """Readiness: the database answers, its schema is the one this code needs, and every
-        locale's message catalog loads. 503 names what is wrong."""
+        locale's message catalog loads. 503 names what is wrong. `cards` says whether share
+        cards can be drawn here, and why not: a process without them still serves everything
+        else, so it does not make the process unready."""
         report = await readiness(database, settings)
         body = {"status": "ok" if report.ready else "error", "version": app.version}
-        return JSONResponse(status_code=200 if report.ready else 503, content=body | report.checks)
+        checks = report.checks | {"cards": await asyncio.to_thread(cards_status, settings)}
+        return JSONResponse(status_code=200 if report.ready else 503, content=body | checks)
 
     return app

@@ -20,6 +20,7 @@ from app.core.i18n import (
     console_translator,
     translator,
 )
+from app.public.brand import MIC_NAME
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = (
@@ -61,6 +62,7 @@ def test_the_wheel_carries_catalogs_and_static_files_inside_the_app_package(tmp_
             assert mo in names, f"{mo} is not in the wheel"
             catalog = gettext.GNUTranslations(io.BytesIO(archive.read(mo)))
             assert catalog.gettext("Urgent") == board_translator(locale).gettext("Urgent")
+            assert catalog.gettext(MIC_NAME) == board_translator(locale).gettext(MIC_NAME)
         # The console's pages and their static files are read from the package at run time.
         for page in ("base", "sign_in", "account", "error", "producers", "deliveries"):
             assert f"app/web/templates/console/{page}.html" in names

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.alerts.models import BroadcastKind, ChannelName
@@ -28,7 +27,8 @@ from app.catalogue.service import display_names
 from app.leads.models import BuyerLead, LeadKind
 from app.notices.languages import text_locale
 from app.notices.models import Notice
-from app.prices.models import PriceObservation, PriceStatus
+from app.prices.models import PriceObservation
+from app.prices.reads import previous_published
 from app.text import sms
 from app.text.formatting import Reader, Script, present, reading_locale
 
@@ -158,28 +158,8 @@ def alert_from_payload(payload: Payload) -> PriceAlert:
 
 async def previous_price(session: AsyncSession, price: PriceObservation) -> Decimal | None:
     """The last published price of the same series (place, thing, unit, currency) before it."""
-    query = (
-        select(col(PriceObservation.price))
-        .where(
-            PriceObservation.commodity_id == price.commodity_id,
-            PriceObservation.market_id == price.market_id,
-            PriceObservation.unit_id == price.unit_id,
-            PriceObservation.currency == price.currency,
-            PriceObservation.price_type == price.price_type,
-            PriceObservation.status == PriceStatus.PUBLISHED,
-            PriceObservation.id != price.id,
-            col(PriceObservation.observed_on) <= price.observed_on,
-        )
-        .order_by(col(PriceObservation.observed_on).desc(), col(PriceObservation.id).desc())
-        .limit(1)
-    )
-    query = query.where(
-        col(PriceObservation.variety_id).is_(None)
-        if price.variety_id is None
-        else PriceObservation.variety_id == price.variety_id
-    )
-    found = (await session.exec(query)).first()
-    return None if found is None else Decimal(found)
+    found = await previous_published(session, price)
+    return None if found is None else Decimal(found.price)
 
 
 async def _names(session: AsyncSession, column: str, key: Any) -> Names:

@@ -4,6 +4,7 @@ reading or steering broadcasts and deliveries."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -113,6 +114,29 @@ async def send_due_notices(
     for notice in due:
         await _send_notice(session, notice, actor=SCHEDULER, settings=settings)
     return len(due)
+
+
+@dataclass(frozen=True)
+class SentNotice:
+    notice: Notice
+    sent_at: dt.datetime  # when its broadcast was created: the moment it went out
+
+
+async def sent_notice(session: AsyncSession, *, notice_id: int) -> SentNotice:
+    """A notice that went out, for anyone to read. An unknown id and a draft, scheduled or
+    cancelled notice are the same NotFound, so a reader cannot learn that an unsent one exists."""
+    found = (
+        await session.exec(
+            select(Notice, Broadcast.created_at)
+            .join(Broadcast, col(Broadcast.notice_id) == col(Notice.id))
+            .where(Notice.id == notice_id, Notice.status == NoticeStatus.SENT)
+            .order_by(col(Broadcast.id))
+            .limit(1)
+        )
+    ).first()
+    if found is None:
+        raise NotFound(f"no sent notice {notice_id}")
+    return SentNotice(notice=found[0], sent_at=found[1])
 
 
 # --- broadcasts ---------------------------------------------------------------------------------

@@ -154,6 +154,9 @@ class Settings(BaseSettings):
     # Proxies whose X-Forwarded-For names the client (addresses or networks, comma-separated;
     # empty: none). A request from anywhere else is the client itself, whatever it claims.
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["127.0.0.1"])
+    # The public board's share cards draw Chinese with this Noto Sans CJK font (Debian's
+    # fonts-noto-cjk); its Simplified Chinese face is used.
+    card_cjk_font: Path = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 
     @property
     def https(self) -> bool:

@@ -53,6 +53,14 @@ class ConfigurationError(AppError):
     status_code = 500
 
 
+class Unavailable(AppError):
+    """This process cannot do it as installed (a library or font it needs is missing); the
+    detail names what to install. Other requests are served as usual."""
+
+    code = "unavailable"
+    status_code = 503
+
+
 class DatabaseUnavailable(AppError):
     """The database cannot be reached or is not at the schema this code expects."""
 

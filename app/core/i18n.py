@@ -94,6 +94,11 @@ CatalogOrigin = Literal[
     "compiled at start from console.po",
     "compiled at start from board.po",
 ]
+_COMPILED_AT_START: Final[dict[str, CatalogOrigin]] = {
+    DOMAIN: "compiled at start from messages.po",
+    CONSOLE_DOMAIN: "compiled at start from console.po",
+    BOARD_DOMAIN: "compiled at start from board.po",
+}
 
 
 @dataclass(frozen=True)
@@ -149,31 +154,23 @@ def _load(
     return gettext.GNUTranslations(io.BytesIO(compiled)), origin
 
 
-@lru_cache(maxsize=32)
-def load_catalogs(directory: Path) -> LoadedCatalogs:
-    english, english_origin = _load(directory, FALLBACK_LOCALE)
-    loaded = LoadedCatalogs({FALLBACK_LOCALE: english}, {FALLBACK_LOCALE: english_origin})
-    for locale in MESSAGE_LOCALES:
-        if locale == FALLBACK_LOCALE:
-            continue
-        catalog, origin = _load(directory, locale)
-        catalog.add_fallback(english)  # a string missing in one locale shows in English
-        loaded.catalogs[locale] = catalog
-        loaded.origins[locale] = origin
-    return loaded
-
-
 def _load_domain(directory: Path, domain: str, locales: tuple[str, ...]) -> LoadedCatalogs:
+    """A domain's catalogs in `locales`, each falling back to English for a missing string."""
     english, english_origin = _load(directory, FALLBACK_LOCALE, domain)
     loaded = LoadedCatalogs({FALLBACK_LOCALE: english}, {FALLBACK_LOCALE: english_origin})
     for locale in locales:
         if locale == FALLBACK_LOCALE:
             continue
         catalog, origin = _load(directory, locale, domain)
-        catalog.add_fallback(english)
+        catalog.add_fallback(english)  # a string missing in one locale shows in English
         loaded.catalogs[locale] = catalog
         loaded.origins[locale] = origin
     return loaded
+
+
+@lru_cache(maxsize=32)
+def load_catalogs(directory: Path) -> LoadedCatalogs:
+    return _load_domain(directory, DOMAIN, MESSAGE_LOCALES)
 
 
 @lru_cache(maxsize=32)

@@ -19,7 +19,7 @@ from app.accounts.actor import ActorKind
 from app.accounts.service import Staff
 from app.catalogue.models import Commodity, Market, Unit, Variety
 from app.catalogue.service import CatalogueIndex, load_index
-from app.core.errors import InvalidInput
+from app.core.errors import InvalidInput, NotFound
 from app.core.pagination import MAX_LIMIT, Page
 from app.prices.currencies import currency_code
 from app.prices.fx import PIVOT, FxBook, convert_price
@@ -199,6 +199,43 @@ def filtered(query: PriceQuery, index: CatalogueIndex, filters: PriceFilter) -> 
     if filters.reports is not None:
         query = query.where(field_reports() if filters.reports else ~field_reports())
     return query
+
+
+async def published_price(session: AsyncSession, price_id: int) -> PriceObservation:
+    """A price anyone may read. An unknown id and a price not published (pending, rejected)
+    are the same NotFound, so a reader cannot learn that an unpublished price exists."""
+    price = await session.get(PriceObservation, price_id)
+    if price is None or price.status is not PriceStatus.PUBLISHED:
+        raise NotFound(f"no published price {price_id}")
+    return price
+
+
+async def previous_published(
+    session: AsyncSession, price: PriceObservation
+) -> PriceObservation | None:
+    """The last published price of the same series (place, thing, unit, currency, price type)
+    before `price`: what its change is measured against."""
+    query = (
+        select(PriceObservation)
+        .where(
+            PriceObservation.commodity_id == price.commodity_id,
+            PriceObservation.market_id == price.market_id,
+            PriceObservation.unit_id == price.unit_id,
+            PriceObservation.currency == price.currency,
+            PriceObservation.price_type == price.price_type,
+            PriceObservation.status == PriceStatus.PUBLISHED,
+            PriceObservation.id != price.id,
+            col(PriceObservation.observed_on) <= price.observed_on,
+        )
+        .order_by(col(PriceObservation.observed_on).desc(), col(PriceObservation.id).desc())
+        .limit(1)
+    )
+    query = query.where(
+        col(PriceObservation.variety_id).is_(None)
+        if price.variety_id is None
+        else PriceObservation.variety_id == price.variety_id
+    )
+    return (await session.exec(query)).first()
 
 
 def _change(latest: Decimal, previous: Decimal | None) -> Decimal | None:

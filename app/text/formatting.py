@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
@@ -23,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_datetime, format_skeleton
+from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal, get_currency_precision
 
 from app.core.errors import InvalidInput
@@ -158,6 +160,14 @@ class Formatter:
             price=self.money(amount, currency), unit=unit
         )
 
+    def names(self, names: Sequence[str]) -> str:
+        """Names listed the way the locale writes a list ("Muse, Mandalay, and Yangon",
+        "木姐、曼德勒和仰光"); commas alone in a romanised locale, whose base language's word
+        for "and" is in that language's script."""
+        if self.latin:
+            return ", ".join(names)
+        return format_list(list(names), style="standard", locale=self._babel)
+
     def date(self, day: dt.date) -> str:
         """Day and month, short: the year is obvious in a price alert."""
         if self.latin:
@@ -165,7 +175,8 @@ class Formatter:
         return format_skeleton("MMMd", day, locale=self._babel)
 
     def full_date(self, day: dt.date) -> str:
-        """Day, month and year: for lists and tables that reach back over years."""
+        """Day, month and year: for lists and tables that reach back over years, and for what is
+        read long after, such as a share card forwarded from chat to chat."""
         if self.latin:
             return f"{day.day}/{day.month}/{day.year}"
         return format_skeleton("yMMMd", day, locale=self._babel)

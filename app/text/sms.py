@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Final
 
-import regex
+from app.text.lines import graphemes
 
 GSM7_BASIC: Final = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -59,8 +59,6 @@ _TRANSLITERATE: Final = str.maketrans(
 )
 # Direction arrows: the sign beside them says the same, and they alone would force UCS-2.
 _ARROWS = re.compile(r"[▲▼↑↓]\s?")
-# One extended grapheme cluster (UAX #29), with the `regex` package's Unicode data.
-_CLUSTER: Final = regex.compile(r"\X")
 
 
 class Encoding(enum.StrEnum):
@@ -137,7 +135,7 @@ def analyse(text: str, splitting: Splitting = Splitting.GRAPHEMES) -> SmsInfo:
 def _pieces(text: str, encoding: Encoding, splitting: Splitting) -> list[str]:
     """The smallest runs a part boundary may not cut: characters, or whole clusters."""
     if encoding is Encoding.UCS2 and splitting is Splitting.GRAPHEMES:
-        return _CLUSTER.findall(text)
+        return graphemes(text)
     return list(text)
 
 

@@ -10,14 +10,18 @@ import pytest
 from app.core import i18n
 from app.core.errors import ConfigurationError, InvalidInput
 from app.core.i18n import (
+    BOARD_LOCALES,
     DEFAULT_LOCALES_DIR,
     LOCALES,
+    board_translator,
     check_locale,
     compile_po,
+    load_board_catalogs,
     load_catalogs,
     require_catalogs,
     translator,
 )
+from app.public.brand import MIC_NAME
 
 
 def test_each_locale_has_its_own_catalog() -> None:
@@ -131,3 +135,19 @@ def test_an_installed_packages_compiled_catalogs_are_trusted_whatever_their_file
         assert load_catalogs(directory).origins["my"] == "compiled"
     finally:
         load_catalogs.cache_clear()
+
+
+def test_the_public_board_speaks_six_languages_from_its_own_catalog(tmp_path: Path) -> None:
+    assert BOARD_LOCALES == LOCALES
+    assert board_translator("zh").gettext(MIC_NAME) == "湄公河市场信息中心"
+    assert board_translator("fr").locale == "en"
+    directory = _copy_catalogs(tmp_path)
+    (directory / "km" / "LC_MESSAGES" / "board.mo").unlink(missing_ok=True)
+    assert load_board_catalogs(directory).origins["km"] == "compiled at start from board.po"
+    (directory / "km" / "LC_MESSAGES" / "board.po").unlink()
+    load_board_catalogs.cache_clear()
+    try:
+        with pytest.raises(ConfigurationError, match=r"km/LC_MESSAGES/board.mo is missing"):
+            require_catalogs(directory)
+    finally:
+        load_board_catalogs.cache_clear()

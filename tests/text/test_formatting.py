@@ -55,6 +55,24 @@ def test_dates_in_each_locale() -> None:
     assert Formatter("vi").full_date(day) == "27 thg 11, 2026"
 
 
+def test_dates_with_their_year_for_what_is_read_long_after() -> None:
+    day = dt.date(2026, 11, 27)
+    assert Formatter("en").full_date(day) == "Nov 27, 2026"
+    assert Formatter("my").full_date(day) == "2026 နို 27"
+    assert Formatter("zh").full_date(day) == "2026年11月27日"
+    assert Formatter("km_Latn").full_date(day) == "27/11/2026"
+
+
+def test_names_are_listed_the_way_each_language_lists() -> None:
+    markets = ["Muse", "Mandalay", "Yangon"]
+    assert Formatter("en").names(markets) == "Muse, Mandalay, and Yangon"
+    assert Formatter("my").names(["မူဆယ်", "မန္တလေး"]) == "မူဆယ် နှင့် မန္တလေး"
+    assert Formatter("zh").names(["木姐", "曼德勒", "仰光"]) == "木姐、曼德勒和仰光"
+    assert Formatter("km_Latn").names(["Phnom Srok", "Siem Reap"]) == "Phnom Srok, Siem Reap"
+    assert Formatter("vi").names(["Hà Nội"]) == "Hà Nội"
+    assert Formatter("vi").names([]) == ""
+
+
 def test_price_per_localised_unit() -> None:
     assert Formatter("my").price(Decimal("15000"), "MMK", "ပိဿာ") == "15,000\u00a0K/ပိဿာ"
     assert Formatter("en").price(Decimal("75"), "USD", "kg") == "$75/kg"
