@@ -29,18 +29,14 @@ async def sent_notices(session: AsyncSession, *, country: str, limit: int) -> li
     sent_at = sa.func.coalesce(
         Broadcast.created_at, Notice.send_at, Notice.created_at, type_=UTCDateTime
     )
+    # Target countries are a JSON list of codes: its text holds "KH" (quoted) exactly when KH
+    # is one of them, which both engines can match without reading every notice ever sent.
+    named = sa.cast(col(Notice.countries), sa.String).like(f'%"{country}"%')
     rows = await session.exec(
         select(Notice, sent_at)
         .join(Broadcast, col(Broadcast.notice_id) == col(Notice.id), isouter=True)
-        .where(Notice.status == NoticeStatus.SENT)
+        .where(Notice.status == NoticeStatus.SENT, named)
         .order_by(sent_at.desc(), col(Notice.id).desc())
+        .limit(limit)
     )
-    found: list[SentNotice] = []
-    # Target countries are a JSON list, read here on both engines; sent notices are few, and
-    # the scan stops at the page.
-    for notice, moment in rows:
-        if country in notice.countries:
-            found.append(SentNotice(notice, moment))
-            if len(found) == limit:
-                break
-    return found
+    return [SentNotice(notice, moment) for notice, moment in rows if country in notice.countries]

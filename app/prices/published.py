@@ -184,7 +184,11 @@ def date_range(
     # No market's calendar runs more than a day ahead of UTC, and no price is dated later than
     # its market's today: the day after UTC's today is the last one that may hold prices.
     last = observed_to or clock.utcnow().date() + dt.timedelta(days=1)
-    first = observed_from or last - dt.timedelta(days=DEFAULT_DAYS - 1)
+    # The calendar begins at 0001-01-01: a default range ending near it starts there.
+    earliest = dt.date.min + dt.timedelta(days=DEFAULT_DAYS - 1)
+    first = observed_from or (
+        last - dt.timedelta(days=DEFAULT_DAYS - 1) if last >= earliest else dt.date.min
+    )
     if first > last:
         raise InvalidInput(
             f"from ({first.isoformat()}) is after to ({last.isoformat()}); "

@@ -151,14 +151,13 @@ def _refusal(scope: Scope, status: int, retry_after: int) -> Response:
     # A refusal is of this moment: no cache may serve it later in place of the page.
     headers = {"Retry-After": str(retry_after), "Cache-Control": "no-store"}
     if scope["path"].startswith(OPEN_DATA_PREFIX):
-        if status == 429:
-            code, detail = (
-                "too_many_requests",
-                (f"too many requests from your address; try again in {retry_after} s"),
-            )
-        else:
-            code, detail = "busy", f"too many requests at once; try again in {retry_after} s"
-        response = error_response(status, code, detail)
+        limited = status == 429
+        response = error_response(
+            status,
+            "too_many_requests" if limited else "busy",
+            f"too many requests {'from your address' if limited else 'at once'}; "
+            f"try again in {retry_after} s",
+        )
         response.headers.update(headers)
         return response
     query = parse_qs(scope.get("query_string", b"").decode("latin-1"))

@@ -195,6 +195,9 @@ async def test_a_process_serves_so_many_public_requests_at_once_then_queues_then
         await until(lambda: len(started) == 2 and limits.waiting == 16)  # 2 x 8 wait
         busy = await http.get("/board/MM")
         assert busy.status_code == 503 and busy.headers["retry-after"] == "1"
+        assert busy.text == "The price board is busy. Please try again in a moment."
+        busy_data = await http.get("/open/v1/prices.json")
+        assert busy_data.status_code == 503 and busy_data.json()["error"] == "busy"
         # The API does not queue behind the public.
         assert (await http.get("/api/v1/countries")).text == "ok"
         release.set()

@@ -149,6 +149,8 @@ async def test_filters(client: httpx.AsyncClient, database: Database) -> None:
     assert ids["old"] not in await selected(**{"from": yesterday().isoformat()})
     assert await selected(**{"to": week_ago.isoformat()}) == {ids["old"]}
     assert await selected(country="LA") == set()
+    assert await selected(to="0001-01-01") == set()  # the calendar's first day: nothing
+    assert await selected(**{"from": "9998-12-31", "to": "9999-12-31"}) == set()
 
 
 async def test_a_large_download_page_by_page_finds_every_row_once(
