@@ -88,5 +88,7 @@ def test_a_shaped_line_matches_its_reference_and_not_the_unshaped_drawing(locale
     assert differing_pixels(shaped, wanted) <= LINE_TOLERANCE, (
         f"{SHAPING[locale]!r} no longer draws as tests/public/cards/shaping-{locale}.png"
     )
+    # Unshaped, the line is far from it: Lao, whose shaping only lifts tone marks, by some
+    # 1 200 pixels, Khmer by 6 000, Burmese by 9 000.
     unshaped = shaped_line(locale, BASIC)
-    assert differing_pixels(unshaped, wanted) > 10 * LINE_TOLERANCE
+    assert differing_pixels(unshaped, wanted) > 4 * LINE_TOLERANCE
