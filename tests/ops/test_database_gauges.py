@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -61,9 +62,9 @@ async def test_the_outbox_gauges_follow_queued_deliveries(
     tokens: Tokens,
     database: Database,
     settings: Settings,
-    stand_at: object,
+    stand_at: Callable[[dt.datetime], None],
 ) -> None:
-    stand_at(NOW)  # type: ignore[operator]
+    stand_at(NOW)
     metrics = exported(database, settings, Lead())
     before = await scrape(metrics)
     assert value(before, "mic_outbox_deliveries", channel="sms", status="queued") == 0
@@ -72,7 +73,7 @@ async def test_the_outbox_gauges_follow_queued_deliveries(
 
     await follow_mango(client, tokens, 3)
     await publish(client, tokens, "12600")
-    stand_at(NOW + dt.timedelta(minutes=5))  # type: ignore[operator]
+    stand_at(NOW + dt.timedelta(minutes=5))
     after = await scrape(metrics)
     assert value(after, "mic_outbox_deliveries", channel="sms", status="queued") == 3
     assert value(after, "mic_outbox_deliveries", channel="telegram", status="queued") == 0
@@ -152,9 +153,9 @@ async def test_sms_today_counts_segments_sent_and_the_spend_against_the_budget(
 
 
 async def test_inbound_messages_by_outcome_and_job_runs_with_their_failures(
-    database: Database, settings: Settings, seeded: None, stand_at: object
+    database: Database, settings: Settings, seeded: None, stand_at: Callable[[dt.datetime], None]
 ) -> None:
-    stand_at(NOW)  # type: ignore[operator]
+    stand_at(NOW)
     async with database.session() as s:
         for intent, answered in (
             ("price", NOW - dt.timedelta(hours=2)),
