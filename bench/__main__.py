@@ -16,6 +16,7 @@ from bench import (
     ingest,
     parse,
     price_import,
+    survival,
     zawgyi,
 )
 
@@ -29,6 +30,7 @@ BENCHMARKS = {
     "ingest": ingest.run,
     "parse": parse.run,
     "price_import": price_import.run,
+    "survival": survival.run,
     "zawgyi": zawgyi.run,
 }
 
@@ -43,6 +45,8 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=100, help="dispatch: messages/s, 0 = none")
     parser.add_argument("--dispatchers", type=int, default=1, help="dispatch: worker processes")
     parser.add_argument("--concurrency", type=int, default=50, help="inbound: requests in flight")
+    parser.add_argument("--scenario", choices=survival.SCENARIOS, help="survival: only this one")
+    parser.add_argument("--short", action="store_true", help="survival: the short form (CI)")
     parser.add_argument(
         "--database",
         "--database-url",
@@ -52,6 +56,10 @@ def main() -> int:
     args = parser.parse_args()
     options = {k: v for k, v in vars(args).items() if k not in ("name", "json")}
     result = asyncio.run(BENCHMARKS[args.name](**options))
+    if "scenarios" in result:  # one object per scenario; failing if any failed
+        for scenario in result["scenarios"]:
+            print(json.dumps(scenario, indent=2) if args.json else scenario)
+        return 0 if all(s["passed"] for s in result["scenarios"]) else 1
     if args.json:
         print(json.dumps(result, indent=2))
     else:

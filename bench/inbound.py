@@ -67,11 +67,12 @@ SERIES = [
 USD_RATES = {"MMK": 2100, "KHR": 4100, "LAK": 21000, "VND": 25400, "CNY": 7.2, "THB": 35}
 
 
-def questions(count: int) -> list[tuple[str, str]]:
-    """(phone, text): the corpus's price questions in turn, each from a new number."""
+def questions(count: int, first: int = 0) -> list[tuple[str, str]]:
+    """(phone, text): the corpus's price questions in turn, each from a new number (numbered
+    from `first`, so that another bench's questions come from other numbers)."""
     asked = [(lang, text) for lang, text, intent, _ in CORPUS if intent == "price"]
     return [
-        (f"{PREFIX[lang]}{i:06d}", text)
+        (f"{PREFIX[lang]}{first + i:06d}", text)
         for i, (lang, text) in enumerate(asked[i % len(asked)] for i in range(count))
     ]
 

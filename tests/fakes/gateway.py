@@ -1,11 +1,18 @@
-"""A fake SMS gateway over HTTP on loopback, for the dispatch benchmarks.
+"""A fake SMS gateway over HTTP on loopback, for the dispatch and survival benchmarks.
 
 POST /send with JSON {"id": delivery id, "to": urn, "text": ...}. It enforces a global rate
-(a token bucket of one second's capacity) and at most one message per recipient per second,
+(a token bucket of one second's capacity) and at most one message per recipient per interval,
 answering 429 with Retry-After when either is exceeded, and counts every accepted id so that
 duplicates and losses can be measured. GET /stats returns the counts; anything else is a 404.
 
-Run: python -m tests.fakes.gateway PORT RATE   (RATE 0: no global limit)
+It also speaks Kannel's sendsms, so that real `mic run` processes (MIC_SMS_GATEWAY=kannel,
+MIC_KANNEL_SENDSMS_URL=http://127.0.0.1:PORT/cgi-bin/sendsms) send to it: GET /cgi-bin/sendsms,
+the delivery id read from the dlr-url MIC gives each message, answered "0: Accepted for
+delivery". POST /down makes every send answer 503 (a gateway that is down) until POST /up.
+GET /arrivals?from=N lists the accepted messages from the N-th on, in arrival order, as
+[delivery id, recipient], so that a bench can tell which kind of message went first.
+
+Run: python -m tests.fakes.gateway PORT RATE [RECIPIENT_INTERVAL]   (RATE 0: no global limit)
 """
 
 from __future__ import annotations
@@ -15,6 +22,15 @@ import json
 import sys
 import time
 from collections import Counter
+from urllib.parse import parse_qs, urlsplit
+
+REASONS = {
+    200: "OK",
+    202: "Accepted",
+    404: "Not Found",
+    429: "Too Many Requests",
+    503: "Service Unavailable",
+}
 
 
 class Gateway:
@@ -25,13 +41,19 @@ class Gateway:
         self.refreshed = time.monotonic()
         self.last_to: dict[str, float] = {}
         self.accepted: Counter[int] = Counter()
+        self.arrivals: list[tuple[int, str]] = []  # every accepted message, in order
         self.violations = 0
+        self.down = False
+        self.refused = 0  # sends answered 503 while down
         self.first: float | None = None
         self.last: float | None = None
 
     def send(self, body: dict[str, object]) -> tuple[int, dict[str, object]]:
         now = time.monotonic()
         to = str(body["to"])
+        if self.down:
+            self.refused += 1
+            return 503, {"error": "gateway down"}
         if self.rate > 0:
             self.tokens = min(self.rate, self.tokens + (now - self.refreshed) * self.rate)
             self.refreshed = now
@@ -44,10 +66,21 @@ class Gateway:
         if self.rate > 0:
             self.tokens -= 1
         self.last_to[to] = now
-        self.accepted[int(str(body["id"]))] += 1
+        delivery = int(str(body["id"]))
+        self.accepted[delivery] += 1
+        self.arrivals.append((delivery, to))
         self.first = self.first or now
         self.last = now
         return 200, {"message_id": f"fake-{body['id']}"}
+
+    def kannel_send(self, target: str) -> tuple[int, bytes]:
+        """Kannel's sendsms: the delivery id is the `delivery` of the dlr-url MIC sends."""
+        query = parse_qs(urlsplit(target).query)
+        report = parse_qs(urlsplit(query["dlr-url"][0]).query)
+        status, payload = self.send({"id": report["delivery"][0], "to": query["to"][0]})
+        if status == 200:
+            return 202, b"0: Accepted for delivery"
+        return status, json.dumps(payload).encode()
 
     def stats(self) -> dict[str, object]:
         span = (self.last or 0) - (self.first or 0)
@@ -56,9 +89,27 @@ class Gateway:
             "distinct": len(self.accepted),
             "duplicates": sum(n - 1 for n in self.accepted.values() if n > 1),
             "violations": self.violations,
+            "refused": self.refused,
+            "down": self.down,
             "span_s": span,
             "ids": sorted(self.accepted),
         }
+
+    def answer(self, method: str, path: str, body: bytes) -> tuple[int, bytes]:
+        if method == "POST" and path == "/send":
+            status, payload = self.send(json.loads(body))
+            return status, json.dumps(payload).encode()
+        if method == "GET" and path.startswith("/cgi-bin/sendsms?"):
+            return self.kannel_send(path)
+        if method == "GET" and path.startswith("/arrivals?from="):
+            start = int(path.removeprefix("/arrivals?from="))
+            return 200, json.dumps(self.arrivals[start:]).encode()
+        if method == "GET" and path == "/stats":
+            return 200, json.dumps(self.stats()).encode()
+        if method == "POST" and path in ("/down", "/up"):
+            self.down = path == "/down"
+            return 200, json.dumps({"down": self.down}).encode()
+        return 404, json.dumps({"error": f"unexpected {method} {path}"}).encode()
 
 
 async def serve(port: int, gateway: Gateway) -> None:
@@ -73,18 +124,11 @@ async def serve(port: int, gateway: Gateway) -> None:
                     for k, v in (h.split(":", 1) for h in lines[1:] if h)
                 }
                 body = await reader.readexactly(int(headers.get("content-length", "0")))
-                if method == "POST" and path == "/send":
-                    status, payload = gateway.send(json.loads(body))
-                elif method == "GET" and path == "/stats":
-                    status, payload = 200, gateway.stats()
-                else:
-                    status, payload = 404, {"error": f"unexpected {method} {path}"}
-                data = json.dumps(payload).encode()
-                reason = {200: "OK", 404: "Not Found", 429: "Too Many Requests"}[status]
+                status, data = gateway.answer(method, path, body)
                 extra = "Retry-After: 1\r\n" if status == 429 else ""
                 writer.write(
-                    f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\n{extra}"
-                    f"Content-Length: {len(data)}\r\n\r\n".encode()
+                    f"HTTP/1.1 {status} {REASONS[status]}\r\nContent-Type: application/json\r\n"
+                    f"{extra}Content-Length: {len(data)}\r\n\r\n".encode()
                     + data
                 )
                 await writer.drain()
@@ -99,4 +143,5 @@ async def serve(port: int, gateway: Gateway) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(serve(int(sys.argv[1]), Gateway(float(sys.argv[2]))))
+    interval = float(sys.argv[3]) if len(sys.argv) > 3 else 1.0
+    asyncio.run(serve(int(sys.argv[1]), Gateway(float(sys.argv[2]), interval)))
