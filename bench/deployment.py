@@ -27,9 +27,7 @@ SECRET = "survival-kannel-secret"  # noqa: S105 - a throwaway deployment of the 
 MIC = [sys.executable, "-c", "from app.cli import cli; cli()"]
 
 
-def environment(
-    database_url: str, gateway_url: str, *, rate: float, backoff_s: float
-) -> dict[str, str]:
+def environment(database_url: str, gateway_url: str) -> dict[str, str]:
     """What every process of the deployment is configured with. A short lease, so that what a
     killed dispatcher held goes out again within seconds rather than two minutes."""
     return {
@@ -39,13 +37,11 @@ def environment(
         "MIC_KANNEL_SENDSMS_URL": f"{gateway_url}/cgi-bin/sendsms",
         "MIC_KANNEL_USERNAME": "mic",
         "MIC_SMS_WEBHOOK_SECRET": SECRET,
-        "MIC_SMS_RATE": str(rate),
         # Every question comes from a new number; the storm brake is not what is measured.
         "MIC_SMS_REPLIES_PER_MINUTE": "1000000",
         "MIC_SMS_DAILY_BUDGET": '{"MM": 100000, "KH": 100000, "LA": 100000, "VN": 100000}',
         "MIC_DISPATCH_LEASE_S": "5",
         "MIC_DISPATCH_POLL_S": "0.2",
-        "MIC_DISPATCH_BACKOFF_S": str(backoff_s),
         "MIC_SOURCE_ALLOWED_HOSTS": "127.0.0.1",
         "MIC_TELEGRAM_MODE": "off",
     }
@@ -202,9 +198,11 @@ class Deployment:
 
 @contextlib.asynccontextmanager
 async def deployment(
-    database_url: str, gateway: Gateway, logs: Path, *, rate: float, backoff_s: float
+    database_url: str, gateway: Gateway, logs: Path, settings: dict[str, str]
 ) -> AsyncIterator[Deployment]:
-    env = environment(database_url, gateway.url, rate=rate, backoff_s=backoff_s)
+    """The three processes started and ready, configured with `settings` (MIC_ variables)
+    besides what every deployment of the bench is."""
+    env = environment(database_url, gateway.url) | settings
     running = Deployment(database_url, env, logs)
     try:
         await running.start()

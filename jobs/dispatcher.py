@@ -24,14 +24,18 @@ from app.alerts.claims import Claimed, claim
 from app.alerts.fallback import fall_back_to_sms
 from app.alerts.models import ChannelName
 from app.alerts.results import Outcome, record
-from app.channels.base import Channel, ChannelError, ErrorKind, OutboundMessage
+from app.channels.base import Channel, ChannelError, ErrorKind, OutboundMessage, SendResult
 from app.channels.console import ConsoleChannel
+from app.channels.outage import OutageWatch
 from app.core import clock
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.metrics import Metrics
 
 log = logging.getLogger("mic.dispatcher")
+
+# Errors after which the whole channel waits: a 429, or a channel that is down.
+PAUSING = (ErrorKind.RATE_LIMITED, ErrorKind.UNAVAILABLE)
 
 
 def outbound_channels(sms: Channel, telegram: Channel | None) -> dict[ChannelName, Channel]:
@@ -63,6 +67,12 @@ class Dispatcher:
         self._results_ready = asyncio.Event()
         self._busy: dict[ChannelName, int] = dict.fromkeys(self.channels, 0)
         self._paused_until: dict[ChannelName, float] = {}
+        self._outages = {
+            name: OutageWatch(
+                after=settings.dispatch_outage_after, probe_s=settings.dispatch_outage_probe_s
+            )
+            for name in self.channels
+        }
         self._outcomes: list[Outcome] = []
         self._sends: set[asyncio.Task[None]] = set()
 
@@ -152,24 +162,31 @@ class Dispatcher:
             text=claimed.text,
             silent=claimed.silent,
         )
+        result: SendResult | None = None
+        error: ChannelError | None = None
         try:
             timeout = self.settings.dispatch_send_timeout_s
             result = await asyncio.wait_for(channel.send(message), timeout)
-            outcome = Outcome(claimed, clock.utcnow(), result=result)
         except ChannelError as exc:
-            outcome = Outcome(claimed, clock.utcnow(), error=exc)
-            if exc.kind is ErrorKind.RATE_LIMITED:
-                self._pause(claimed.channel, exc.retry_after or 1.0)
+            error = exc
         except TimeoutError:
             error = ChannelError(ErrorKind.TRANSIENT, f"no answer within {timeout:g} s")
-            outcome = Outcome(claimed, clock.utcnow(), error=error)
         except Exception as exc:  # a channel bug must cost one retry, not the dispatcher
             log.exception("channel %s raised unexpectedly", claimed.channel)
             error = ChannelError(ErrorKind.TRANSIENT, f"{type(exc).__name__}: {exc}")
-            outcome = Outcome(claimed, clock.utcnow(), error=error)
         finally:
             self._busy[claimed.channel] -= 1
             self._slot_freed.set()
+        watch = self._outages[claimed.channel]
+        was_down = watch.down
+        error = watch.judge(claimed.delivery_id, error)
+        if watch.down and not was_down:
+            log.warning("%s is down: held, tried every %g s", claimed.channel, watch.probe_s)
+        elif was_down and not watch.down:
+            log.warning("%s answers again", claimed.channel)
+        if error is not None and error.kind in PAUSING:
+            self._pause(claimed.channel, error.retry_after or 1.0)
+        outcome = Outcome(claimed, clock.utcnow(), result=result, error=error)
         kind = "sent" if outcome.error is None else outcome.error.kind.value
         self.metrics.sends.labels(claimed.channel.value, kind).inc()
         self._outcomes.append(outcome)

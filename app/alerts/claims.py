@@ -80,36 +80,38 @@ async def claim(
         DELIVERY.c.cost,
         DELIVERY.c.country_code,
     )
-    query = (
-        sa.select(*columns, ADDRESS.c.active, PRODUCER.c.status, ADDRESS.c.urn)
-        .join(ADDRESS, ADDRESS.c.id == DELIVERY.c.address_id)
-        .join(PRODUCER, PRODUCER.c.id == DELIVERY.c.producer_id)
-        .where(
-            *due,
-            sa.or_(ADDRESS.c.next_send_at.is_(None), ADDRESS.c.next_send_at <= now),
+    # Answers first: someone who just asked waits for no broadcast, however long. They are
+    # the deliveries without an address row (app/alerts/direct.py), so nothing to lock or pace
+    # but the delivery; alerts fill what tokens they leave.
+    answers = (
+        sa.select(
+            *columns,
+            sa.true().label("active"),
+            sa.literal(ProducerStatus.ACTIVE.value).label("status"),
+            DELIVERY.c.to_urn.label("urn"),
         )
+        .where(*due, DELIVERY.c.address_id.is_(None))
         .order_by(DELIVERY.c.next_attempt_at, DELIVERY.c.id)
-        .limit(granted * 2)
+        .limit(granted)
     )
     if is_postgres(session):
-        query = query.with_for_update(of=[DELIVERY, ADDRESS], skip_locked=True)
-    rows = list((await run_core(session, query)).all())
+        answers = answers.with_for_update(of=[DELIVERY], skip_locked=True)
+    rows = list((await run_core(session, answers)).all())
     if len(rows) < granted:
-        # Replies to numbers that belong to no producer have no address row to lock or pace.
-        strangers = (
-            sa.select(
-                *columns,
-                sa.true().label("active"),
-                sa.literal(ProducerStatus.ACTIVE.value).label("status"),
-                DELIVERY.c.to_urn.label("urn"),
+        alerts = (
+            sa.select(*columns, ADDRESS.c.active, PRODUCER.c.status, ADDRESS.c.urn)
+            .join(ADDRESS, ADDRESS.c.id == DELIVERY.c.address_id)
+            .join(PRODUCER, PRODUCER.c.id == DELIVERY.c.producer_id)
+            .where(
+                *due,
+                sa.or_(ADDRESS.c.next_send_at.is_(None), ADDRESS.c.next_send_at <= now),
             )
-            .where(*due, DELIVERY.c.address_id.is_(None))
             .order_by(DELIVERY.c.next_attempt_at, DELIVERY.c.id)
-            .limit(granted)
+            .limit((granted - len(rows)) * 2)
         )
         if is_postgres(session):
-            strangers = strangers.with_for_update(of=[DELIVERY], skip_locked=True)
-        rows += (await run_core(session, strangers)).all()
+            alerts = alerts.with_for_update(of=[DELIVERY, ADDRESS], skip_locked=True)
+        rows += (await run_core(session, alerts)).all()
     chosen: list[Any] = []
     seen: set[str] = set()
     dead: list[int] = []

@@ -1,5 +1,5 @@
 """Recording what sending claimed deliveries did, in batches: sent, retried later with backoff,
-paused with the whole channel after a 429, or failed for good."""
+paused with the whole channel after a 429 or while it is down, or failed for good."""
 
 from __future__ import annotations
 
@@ -69,10 +69,11 @@ async def record(
                 "reason": None,
                 "attempts": claimed.attempts,
             }
-        elif error.kind is ErrorKind.RATE_LIMITED:
+        elif error.kind in (ErrorKind.RATE_LIMITED, ErrorKind.UNAVAILABLE):
             pause = outcome.at + dt.timedelta(seconds=error.retry_after or 1.0)
             await pause_channel(session, claimed.channel, pause)
-            # A 429 is the channel's state, not this message's fault: the attempt is given back.
+            # A 429, or a gateway that is down, is the channel's state, not this message's
+            # fault: the attempt is given back.
             values |= {
                 "status": DeliveryStatus.QUEUED.value,
                 "next_attempt_at": pause,

@@ -14,6 +14,9 @@ from typing import Protocol, runtime_checkable
 class ErrorKind(enum.StrEnum):
     TRANSIENT = "transient"  # network trouble, 5xx, timeouts: retry with backoff
     RATE_LIMITED = "rate_limited"  # 429: pause the whole channel for retry_after seconds
+    # The channel itself is down (app/channels/outage.py): paused like RATE_LIMITED, the
+    # attempt given back. The dispatcher says so, never a channel.
+    UNAVAILABLE = "unavailable"
     PERMANENT = "permanent"  # will never work (bad number, bot blocked): fail at once
 
 

@@ -86,6 +86,10 @@ class Settings(BaseSettings):
     dispatch_backoff_s: float = Field(default=30.0, gt=0)  # first retry; doubles each time
     dispatch_poll_s: float = Field(default=1.0, gt=0)
     dispatch_send_timeout_s: float = Field(default=30.0, gt=0)  # a gateway that never answers
+    # This many different messages failing in a row (nothing sent between) mean the channel is
+    # down: it is held and tried again every dispatch_outage_probe_s, costing no attempts.
+    dispatch_outage_after: int = Field(default=5, ge=2)
+    dispatch_outage_probe_s: float = Field(default=10.0, gt=0)
 
     # Telegram: with a token, alerts go out through the bot; without one they are printed.
     telegram_token: SecretStr | None = None
