@@ -102,6 +102,16 @@ class Delivery(SQLModel, table=True):
         # The idempotency key: one delivery per broadcast, producer and channel.
         sa.UniqueConstraint("broadcast_id", "producer_id", "channel", name="uq_delivery_key"),
         sa.Index("ix_delivery_due", "status", "channel", "next_attempt_at"),
+        # Answers (no address row) are claimed before alerts: found without reading past the
+        # thousands of a broadcast's deliveries that are due too.
+        sa.Index(
+            "ix_delivery_answers_due",
+            "status",
+            "channel",
+            "next_attempt_at",
+            sqlite_where=sa.text("address_id IS NULL"),
+            postgresql_where=sa.text("address_id IS NULL"),
+        ),
         sa.Index("ix_delivery_producer_day", "producer_id", "created_at"),
         # The last day's deliveries, counted on the Today page.
         sa.Index("ix_delivery_created", "created_at"),
