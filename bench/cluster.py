@@ -33,7 +33,7 @@ class Cluster:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
     def restart(self) -> None:
-        _run("pg_ctlcluster", self.version, NAME, "restart")
+        _run("pg_ctlcluster", "--skip-systemctl-redirect", self.version, NAME, "restart")
 
 
 def _run(*command: str) -> str:
@@ -86,7 +86,7 @@ def private_cluster() -> Iterator[Cluster]:
             "--auth-host=trust",
             "--auth-local=trust",
         )
-        _run("pg_ctlcluster", version, NAME, "start")
+        _run("pg_ctlcluster", "--skip-systemctl-redirect", version, NAME, "start")
         yield cluster
     finally:
         _drop(version)
