@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 
+from app.core.config import Settings
 from app.core.db import Database
 from app.ops.leaders import current_leaders
 from bench.dispatch import _free_port
@@ -40,6 +41,8 @@ def environment(database_url: str, gateway_url: str) -> dict[str, str]:
         # Every question comes from a new number; the storm brake is not what is measured.
         "MIC_SMS_REPLIES_PER_MINUTE": "1000000",
         "MIC_SMS_DAILY_BUDGET": '{"MM": 100000, "KH": 100000, "LA": 100000, "VN": 100000}',
+        # Stated here, as the in-flight window a killed dispatcher may repeat is counted by it.
+        "MIC_DISPATCH_CONCURRENCY": str(Settings.model_fields["dispatch_concurrency"].default),
         "MIC_DISPATCH_LEASE_S": "5",
         "MIC_DISPATCH_POLL_S": "0.2",
         "MIC_SOURCE_ALLOWED_HOSTS": "127.0.0.1",
@@ -146,6 +149,7 @@ class Gateway:
 
 class Deployment:
     def __init__(self, database_url: str, env: dict[str, str], logs: Path) -> None:
+        self.env = env
         self.database = Database(database_url)
         self.processes = [
             Process("run-a", "run", env, logs),

@@ -67,7 +67,8 @@ class Metrics:
         self.sends = Counter(
             "mic_dispatcher_sends",
             "Messages this process's dispatcher tried to send, by channel and result: sent, "
-            "rate_limited (the gateway answered 429), transient (retried later), permanent.",
+            "rate_limited (the gateway answered 429), unavailable (the channel is down: held), "
+            "transient (retried later), permanent.",
             ["channel", "result"],
             registry=own,
         )
