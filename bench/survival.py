@@ -293,16 +293,23 @@ async def kill(bench: Bench) -> dict[str, Any]:
         bench.ask("kill", sizes.questions, sizes.kills * sizes.kill_every_s)
     )
     killed: Counter[str] = Counter()
+    crashed: Counter[str] = Counter()  # found dead without being killed: a bug
+    readiness = []
     chooser = random.Random(19)  # noqa: S311 - which process dies, not a secret
     for _ in range(sizes.kills):
         await asyncio.sleep(sizes.kill_every_s)
+        for process in bench.running.processes:
+            if process.exited() is not None:
+                crashed[process.name] += 1
+                process.start()
         victim = chooser.choice(bench.running.processes)
-        if victim.exited() is None:
-            victim.kill()
-            killed[victim.name] += 1
+        victim.kill()
+        killed[victim.name] += 1
         victim.start()
+        readiness.append(asyncio.create_task(_time_to_ready(bench, victim)))
     asked = await asking
     await bench.running.wait_ready(bench.running.processes, within=60)
+    ready_s = [s for s in await asyncio.gather(*readiness) if s is not None]
     dispatcher_kills = sum(
         n for name, n in killed.items() if bench.running.by_name(name).dispatches
     )
@@ -314,7 +321,26 @@ async def kill(bench: Bench) -> dict[str, Any]:
         killed_dispatchers=dispatcher_kills,
         settle_within=60 + 2 * bench.expected_s(len(broadcast)),
     )
-    return result | {"kills": dict(killed), "kill_every_s": sizes.kill_every_s}
+    return result | {
+        "kills": dict(killed),
+        "kill_every_s": sizes.kill_every_s,
+        "exited_by_themselves": dict(crashed),
+        # From a restart until the process was ready again (not counting one killed again first).
+        "recovery_s": {"restart_to_ready_max": max(ready_s, default=None)},
+        "passed": result["passed"] and not crashed,
+    }
+
+
+async def _time_to_ready(bench: Bench, process: Process) -> float | None:
+    """Seconds until `process`, just started, is ready; None if it died first."""
+    started, start = time.monotonic(), process.starts
+    for _ in range(600):  # a minute
+        if process.starts != start or process.exited() is not None:
+            return None
+        if await process.ready(bench.running.client):
+            return round(time.monotonic() - started, 2)
+        await asyncio.sleep(0.1)
+    return None
 
 
 async def db_restart(bench: Bench) -> dict[str, Any]:
@@ -398,7 +424,7 @@ async def gateway_down(bench: Bench) -> dict[str, Any]:
         "outage": f"real seconds; MIC_DISPATCH_BACKOFF_S={sizes.backoff_s:g} (default 30), "
         f"MIC_DISPATCH_OUTAGE_PROBE_S={sizes.probe_s:g} (default 10)",
         "pending_when_back": pending,
-        "delivered_within_s": result["drain_s"],
+        "recovery_s": {"delivered_after_return": result["drain_s"]},
         "budget_s": round(budget_s, 1),
         "broadcasts_before_last_reply": broadcasts_before,
         "allowed_before_last_reply": allowed_before,
