@@ -88,11 +88,15 @@ class Process:
         os.kill(self.popen.pid, signal.SIGKILL)
         self.popen.wait()
 
-    def stop(self) -> None:
+    def terminate(self) -> None:
         if self.popen is not None and self.popen.poll() is None:
             self.popen.send_signal(signal.SIGTERM)
+
+    def wait_stopped(self, timeout: float) -> None:
+        """After terminate(): a process that takes longer than `timeout` is killed."""
+        if self.popen is not None:
             try:
-                self.popen.wait(timeout=30)
+                self.popen.wait(timeout=max(0.1, timeout))
             except subprocess.TimeoutExpired:
                 self.kill()
 
@@ -194,10 +198,14 @@ class Deployment:
         return next((leader.holder for leader in leaders if leader.role == "scheduler"), None)
 
     async def close(self) -> None:
-        for process in self.processes:
-            process.stop()
+        # Our connections first: a server stopping gracefully waits for its open connections.
         await self.client.aclose()
         await self.database.dispose()
+        for process in self.processes:
+            process.terminate()
+        deadline = time.monotonic() + 20
+        for process in self.processes:
+            process.wait_stopped(deadline - time.monotonic())
 
 
 @contextlib.asynccontextmanager

@@ -23,6 +23,7 @@ import contextlib
 import datetime as dt
 import random
 import shutil
+import signal
 import tempfile
 import time
 from collections import Counter
@@ -222,8 +223,9 @@ class Bench:
         await self.gateway.refresh()
         return len(ids & self.gateway.counts.keys())
 
-    async def wait_delivered(self, ids: set[int], share: float, within: float = 120) -> None:
+    async def wait_delivered(self, ids: set[int], share: float) -> None:
         """Until `share` of `ids` went out: the disruption lands mid-broadcast."""
+        within = 60 + 3 * self.expected_s(round(share * len(ids)))
         started = time.monotonic()
         while await self.delivered(ids) < share * len(ids):
             if time.monotonic() - started > within:
@@ -508,6 +510,11 @@ async def _scenario(bench: Bench, name: str) -> dict[str, Any]:
 
 
 async def run(*, scenario: str | None = None, short: bool = False, **_: Any) -> dict[str, Any]:
+    # SIGTERM (a test's timeout, a CI job stopped) ends it like Ctrl-C: through every finally,
+    # so that no process of the deployment and no cluster outlives it.
+    main = asyncio.current_task()
+    assert main is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main.cancel)
     sizes = SHORT if short else FULL
     chosen = [scenario] if scenario else list(SCENARIOS)
     logs = Path(tempfile.mkdtemp(prefix="mic-survival-"))
