@@ -26,7 +26,10 @@ class OutageWatch:
     def __init__(self, *, after: int, probe_s: float) -> None:
         self.after = after
         self.probe_s = probe_s
+        # The messages failing since the last one went through, until they are enough: a
+        # gateway down for days adds no more.
         self._failing: set[int] = set()
+        self._failures = 0  # failures since the last message went through
 
     @property
     def down(self) -> bool:
@@ -36,14 +39,17 @@ class OutageWatch:
         """The error to record for this send (None: it went through)."""
         if error is None:
             self._failing.clear()
+            self._failures = 0
             return None
         if error.kind is not ErrorKind.TRANSIENT:
             return error
-        self._failing.add(delivery_id)
+        self._failures += 1
+        if not self.down:
+            self._failing.add(delivery_id)
         if not self.down:
             return error
         return ChannelError(
             ErrorKind.UNAVAILABLE,
-            f"channel down ({len(self._failing)} messages failed in a row): {error.reason}",
+            f"channel down ({self._failures} failures in a row): {error.reason}",
             retry_after=self.probe_s,
         )

@@ -104,7 +104,7 @@ def test_an_outage_is_several_messages_failing_in_a_row_and_ends_with_one_sent()
     assert watch.judge(2, DOWN) is DOWN
     held = watch.judge(3, DOWN)
     assert held is not None and held.kind is ErrorKind.UNAVAILABLE and held.retry_after == 7
-    assert held.reason.startswith("channel down (3 messages failed in a row): Kannel 503")
+    assert held.reason.startswith("channel down (7 failures in a row): Kannel 503")
     # A 429 or a permanent failure says nothing about an outage, and passes as it is.
     permanent = ChannelError(ErrorKind.PERMANENT, "bad number")
     assert watch.judge(4, permanent) is permanent and watch.down
