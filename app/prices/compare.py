@@ -40,6 +40,8 @@ MAX_DAYS: Final = 730
 # Lines a chart keeps apart (app.web.charts gives each a colour and a dash of its own).
 MAX_MARKETS: Final = 8
 WHOLE_SERIES: Final = "all"
+# The lengths a page offers to choose from, up to the longest a comparison covers.
+DAY_CHOICES: Final = ("30", "90", "180", "365", str(MAX_DAYS), WHOLE_SERIES)
 
 K = TypeVar("K", bound=Hashable)
 
@@ -111,11 +113,13 @@ async def compare_markets(
     currency: str | None = None,
     price_type: PriceType | None = None,
     days: int | None = DEFAULT_DAYS,
+    country: str | None = None,
     index: CatalogueIndex | None = None,
 ) -> Comparison:
     """The published prices of `commodity` at `markets` over the last `days` (None: the whole
     series, at most MAX_DAYS), in `unit` and `currency`. Without markets: every market in
-    the staff member's countries with prices in those days, the MAX_MARKETS with the most.
+    the staff member's countries (in `country`, a code as stored, when given) with prices in
+    those days, the MAX_MARKETS with the most.
     Without a unit or currency: the one most of the prices are quoted in. A caller holding an
     index of the catalogue passes it."""
     if days is not None and not 1 <= days <= MAX_DAYS:
@@ -127,7 +131,10 @@ async def compare_markets(
     target_currency = currency_code(currency) if currency else None
     asked = _asked_markets(index, staff, markets)
     scope = asked or [
-        m for m in index.market_by_id.values() if staff is None or staff.can_see(m.country_code)
+        m
+        for m in index.market_by_id.values()
+        if (staff is None or staff.can_see(m.country_code))
+        and (country is None or m.country_code == country)
     ]
     # Up to the newest "today" among the markets: none of their prices of today is left out.
     last = max((clock.today(m.timezone) for m in scope), default=clock.today("UTC"))

@@ -270,16 +270,21 @@ def published_prices(
 
 
 async def latest_series(
-    session: AsyncSession, *, index: CatalogueIndex, market: Market, commodity: Commodity | None
+    session: AsyncSession,
+    *,
+    index: CatalogueIndex,
+    markets: Sequence[Market],
+    commodity: Commodity | None,
 ) -> list[LatestPrice]:
-    """Per commodity (or for one), variety, price type, unit and currency at a market: the
-    newest published price and the one before, with the change. The database picks the two
-    of each series, so a market's years of history are never read."""
+    """Per market, commodity (or for one), variety, price type, unit and currency: the newest
+    published price and the one before, with the change. The database picks the two of each
+    series, so the markets' years of history are never read."""
     p = PriceObservation
     rank = (
         sa.func.row_number()
         .over(
             partition_by=(
+                col(p.market_id),
                 col(p.commodity_id),
                 col(p.variety_id),
                 col(p.price_type),
@@ -291,7 +296,7 @@ async def latest_series(
         .label("rank")
     )
     ranked = sa.select(col(p.id).label("id"), rank).where(
-        col(p.market_id) == market.id, col(p.status) == PriceStatus.PUBLISHED
+        col(p.market_id).in_([m.id for m in markets]), col(p.status) == PriceStatus.PUBLISHED
     )
     if commodity is not None:
         ranked = ranked.where(col(p.commodity_id) == commodity.id)
@@ -307,7 +312,14 @@ async def latest_series(
     series: dict[tuple[Any, ...], list[PriceObservation]] = defaultdict(list)
     for row in rows:
         series[
-            (row.commodity_id, row.variety_id, row.price_type, row.unit_id, row.currency)
+            (
+                row.market_id,
+                row.commodity_id,
+                row.variety_id,
+                row.price_type,
+                row.unit_id,
+                row.currency,
+            )
         ].append(row)
     shown = await to_public(session, list(rows), index=index)
     by_id = {price.id: price for price in shown}
@@ -337,7 +349,7 @@ async def latest_prices(
     c, m = index.commodity(commodity), index.market(market)
     if staff is not None:
         staff.check_country(m.country_code, f"market {m.slug}")
-    result = await latest_series(session, index=index, market=m, commodity=c)
+    result = await latest_series(session, index=index, markets=[m], commodity=c)
     return sorted(result, key=lambda r: (r.variety or "", r.price_type, r.unit, r.currency))
 
 
