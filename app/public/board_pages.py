@@ -23,6 +23,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from typing import Annotated, Any, Final
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -39,7 +40,7 @@ from app.notices.languages import text_locale
 from app.prices import compare
 from app.prices.board import country_board, market_board
 from app.prices.currencies import CURRENCY_WORDS, currency_code
-from app.prices.models import BoardRow, Comparison, MarketBoard
+from app.prices.models import BoardRow, Comparison, MarketBoard, PriceType
 from app.prices.published import MAX_DAYS as OPEN_DATA_DAYS
 from app.prices.published import source_labels
 from app.prices.stale import FRESH_DAYS
@@ -68,6 +69,14 @@ CHART_SUMMARY: Final = N_(
     "Published prices by market, converted to one unit and currency; where a market has "
     "several prices on a day, the line goes through their average."
 )
+CHART_SUMMARY_WEEKLY: Final = N_(
+    "Published prices by market, converted to one unit and currency; the line goes through "
+    "each week's average."
+)
+# A chart over longer than this (or the whole series) draws a value a week: a year of daily
+# values at a few markets would weigh more than the rest of the page and take longer to read
+# than the 100 ms a page may, and a phone's screen cannot show them apart.
+DAILY_UP_TO_DAYS: Final = 180
 
 
 def _switch(request: Request, reader: BoardReader) -> Any:
@@ -241,12 +250,19 @@ def _currency(text: str | None) -> str | None:
         raise BadOption("currency") from exc
 
 
-def _download_range(comparison: Comparison) -> dict[str, str]:
-    """The comparison's days as the open data takes them: at most a year a download, so the
-    longest comparisons link to their last year."""
+def _download_query(country: str, comparison: Comparison) -> str:
+    """The open data's query for the comparison's prices: its country, commodity and days, at
+    most a year (the most one download covers: the longest comparisons link to their last)."""
     last = comparison.observed_to
     first = max(comparison.observed_from, last - dt.timedelta(days=OPEN_DATA_DAYS - 1))
-    return {"from": first.isoformat(), "to": last.isoformat()}
+    return urlencode(
+        {
+            "country": country,
+            "commodity": comparison.commodity,
+            "from": first.isoformat(),
+            "to": last.isoformat(),
+        }
+    )
 
 
 @router.get("/board/{country}/commodities/{commodity}")
@@ -261,6 +277,7 @@ async def commodity_page(
     ),
     unit: Annotated[str | None, Query(max_length=32)] = None,
     currency: Annotated[str | None, Query(max_length=16)] = None,
+    price_type: Annotated[PriceType | None, Query(alias="type")] = None,
 ) -> Response:
     found = await _country(session, country, reader.locale)
     index = await load_index(session)
@@ -268,14 +285,18 @@ async def commodity_page(
         c = index.commodity(commodity)
     except InvalidInput as exc:
         raise NotFound(str(exc.detail)) from exc
+    asked_days = _days(days)
+    by_week = asked_days is None or asked_days > DAILY_UP_TO_DAYS
     comparison = await compare.compare_markets(
         session,
         staff=None,
         commodity=c.slug,
         unit=_unit(index, unit),
         currency=_currency(currency),
-        days=_days(days),
+        price_type=price_type,
+        days=asked_days,
         country=found.code,
+        by_week=by_week,
         index=index,
     )
     names = await catalogue_names(session, index, reader.locale)
@@ -287,16 +308,26 @@ async def commodity_page(
         comparison=comparison,
         names=names,
         chart=comparison_chart(
-            comparison, names, reader.translator, title=CHART_TITLE, summary=CHART_SUMMARY
+            comparison,
+            names,
+            reader.translator,
+            title=CHART_TITLE,
+            summary=CHART_SUMMARY_WEEKLY if by_week else CHART_SUMMARY,
         ),
         more_markets=[names.market[m] for m in comparison.more_markets],
         rates=rates_by_pair(comparison.rates),
         rate_number=rate_number,
-        download=_download_range(comparison),
+        download=_download_query(found.code, comparison),
         choices={
             "days": list(compare.DAY_CHOICES),
             "unit": sorted(names.unit),
             "currency": sorted({*index.currency_of_country.values(), *CURRENCY_WORDS}),
+            "type": list(PriceType),
         },
-        picked={"days": days, "unit": unit or "", "currency": currency or ""},
+        picked={
+            "days": days,
+            "unit": unit or "",
+            "currency": currency or "",
+            "type": price_type or "",
+        },
     )

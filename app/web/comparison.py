@@ -37,7 +37,12 @@ def daily(points: Sequence[SeriesPoint]) -> list[Point]:
 
 
 def comparison_chart(
-    comparison: Comparison, names: Names, translator: Translator, *, title: str, summary: str
+    comparison: Comparison,
+    names: Names,
+    translator: Translator,
+    *,
+    title: str,
+    summary: str,
 ) -> Markup | None:
     """The comparison as an SVG line chart, a line per market that has prices; None when no
     market has any. `title` and `summary` are messages of `translator`'s catalog, the title
