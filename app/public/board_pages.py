@@ -59,6 +59,9 @@ ReaderDep = Annotated[BoardReader, Depends(board_reader)]
 CountryPath = Annotated[str, Path(max_length=8)]
 SlugPath = Annotated[str, Path(max_length=120)]
 
+# What a page's own address may choose, kept when the reader switches language or digits
+# (anything else, such as a tracking parameter a link came back with, is dropped).
+PAGE_OPTIONS: Final = ("days", "unit", "currency", "type")
 # A page differs by the reader's language, which may come from these two headers.
 VARY: Final = "Accept-Language, Cookie"
 # Notices sent to a market this recently are its news: as long as a price stays fresh.
@@ -82,7 +85,7 @@ DAILY_UP_TO_DAYS: Final = 180
 def _switch(request: Request, reader: BoardReader) -> Any:
     """For the templates: this page's address read another way (`switch(locale="km")`,
     `switch(native_digits=True)`), keeping the page's own options (days, unit, currency)."""
-    kept = {k: v for k, v in request.query_params.items() if k not in ("lang", "digits", "zawgyi")}
+    kept = {k: v for k, v in request.query_params.items() if k in PAGE_OPTIONS}
 
     def switch(**changes: Any) -> str:
         return dataclasses.replace(reader, **changes).link(request.url.path, **kept)
