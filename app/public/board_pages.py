@@ -253,6 +253,16 @@ def _currency(text: str | None) -> str | None:
         raise BadOption("currency") from exc
 
 
+def _price_type(text: str | None) -> PriceType | None:
+    """The form's "All" sends an empty type: every price type."""
+    if not text:
+        return None
+    try:
+        return PriceType(text)
+    except ValueError as exc:
+        raise BadOption("type") from exc
+
+
 def _download_query(country: str, comparison: Comparison) -> str:
     """The open data's query for the comparison's prices: its country, commodity and days, at
     most a year (the most one download covers: the longest comparisons link to their last)."""
@@ -280,7 +290,7 @@ async def commodity_page(
     ),
     unit: Annotated[str | None, Query(max_length=32)] = None,
     currency: Annotated[str | None, Query(max_length=16)] = None,
-    price_type: Annotated[PriceType | None, Query(alias="type")] = None,
+    price_type: Annotated[str | None, Query(alias="type", max_length=16)] = None,
 ) -> Response:
     found = await _country(session, country, reader.locale)
     index = await load_index(session)
@@ -296,7 +306,7 @@ async def commodity_page(
         commodity=c.slug,
         unit=_unit(index, unit),
         currency=_currency(currency),
-        price_type=price_type,
+        price_type=_price_type(price_type),
         days=asked_days,
         country=found.code,
         by_week=by_week,

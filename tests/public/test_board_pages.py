@@ -240,6 +240,9 @@ async def test_a_commodity_page_compares_the_countrys_markets_in_the_readers_uni
     assert '<option value="kg" selected>' in html and "<option selected>MMK</option>" in html
     download = "country=MM&amp;commodity=mango&amp;from=2026-10-22&amp;to=2026-11-20"
     assert f'href="/open/v1/prices.csv?{download}"' in html
+    # The form's "All" (an empty type, unit or currency) is every one of them.
+    every = await client.get("/board/MM/commodities/mango?lang=en&unit=&currency=&type=&days=90")
+    assert every.status_code == 200, every.text
     # Held to one price type.
     border = await client.get("/board/MM/commodities/mango?lang=en&type=border")
     legend = re.findall(r'class="legend-label"[^>]*>([^<]+)</text>', border.text)
