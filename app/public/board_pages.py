@@ -35,7 +35,7 @@ from app.catalogue.models import CountryPublic, Market
 from app.catalogue.service import CatalogueIndex, list_countries, load_index
 from app.core import clock
 from app.core.errors import InvalidInput, NotFound
-from app.core.i18n import N_
+from app.core.i18n import BOARD_LOCALES, ENDONYMS, N_
 from app.notices.languages import text_locale
 from app.prices import compare
 from app.prices.board import country_board, market_board
@@ -45,7 +45,7 @@ from app.prices.published import MAX_DAYS as OPEN_DATA_DAYS
 from app.prices.published import source_labels
 from app.prices.stale import FRESH_DAYS
 from app.public.board_errors import BadOption
-from app.public.board_reader import LANGUAGE_NAMES, BoardReader, board_reader
+from app.public.board_reader import BoardReader, board_reader
 from app.public.card_content import PRICE_TYPES
 from app.public.conditional import conditional_response
 from app.sources.service import source_names
@@ -106,7 +106,7 @@ def _page(
         reader.translator,
         reader=reader,
         switch=_switch(request, reader),
-        languages=LANGUAGE_NAMES,
+        languages={code: ENDONYMS[code] for code in BOARD_LOCALES},
         price_types=PRICE_TYPES,
         **context,
     )

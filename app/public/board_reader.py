@@ -28,15 +28,6 @@ LANGUAGE_COOKIE_AGE: Final = 365 * 24 * 3600
 # Scripts with digits of their own (app.text.digits); the option is offered only to them.
 NATIVE_DIGIT_LOCALES: Final = ("my", "km", "lo")
 ZAWGYI_LOCALE: Final = "my"
-# Each language named in itself: a reader who cannot read the page's language finds their own.
-LANGUAGE_NAMES: Final = {
-    "en": "English",
-    "my": "မြန်မာ",
-    "km": "ខ្មែរ",
-    "lo": "ລາວ",
-    "vi": "Tiếng Việt",
-    "zh": "中文",
-}
 
 # A tag or an entity; what lies between them is text.
 _MARKUP = re.compile(r"(<[^>]*>|&#?\w+;)")
