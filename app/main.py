@@ -27,6 +27,8 @@ from app.core.i18n import require_catalogs
 from app.core.metrics import Metrics
 from app.core.migrations import require_current_schema
 from app.core.readiness import readiness
+from app.public.board_errors import install_board_errors
+from app.public.board_pages import router as board_pages
 from app.public.cards import cards_status, log_cards_status
 from app.public.cards import router as cards_router
 from app.public.feeds import router as public_feeds
@@ -131,6 +133,7 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
     app.state.source_runner = SourceRunner(database, settings)
     install_error_handlers(app)
     install_console_errors(app)
+    install_board_errors(app)
     # Inside the size limit and the security headers, so a refusal carries those headers too.
     app.state.public_buckets = buckets_for(settings)
     app.add_middleware(
@@ -150,6 +153,7 @@ def create_app(settings: Settings | None = None, *, own_process: bool = False) -
     app.include_router(open_data)
     app.include_router(public_feeds)
     # The public board: no sign-in, before the console's pages.
+    app.include_router(board_pages)
     app.include_router(cards_router)
     app.include_router(console_router)
     app.mount(STATIC_PATH, static_files(), name="static")

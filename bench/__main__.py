@@ -8,6 +8,7 @@ import json
 import sys
 
 from bench import (
+    board,
     catalogue,
     console_lists,
     dispatch,
@@ -21,6 +22,7 @@ from bench import (
 )
 
 BENCHMARKS = {
+    "board": board.run,
     "catalogue": catalogue.run,
     "console_lists": console_lists.run,
     "crash": dispatch.run_crash,

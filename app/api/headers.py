@@ -16,13 +16,15 @@ HEADERS = {
 # inline script or style, and forms posted back to MIC only. A signed-in page may show
 # personal data: no cache, shared or private, keeps a copy after sign-out.
 PAGE_PREFIXES = ("/console",)
-PAGE_HEADERS = HEADERS | {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-    ),
-    "Cache-Control": "no-store",
-}
+PAGE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+PAGE_HEADERS = HEADERS | {"Content-Security-Policy": PAGE_POLICY, "Cache-Control": "no-store"}
+# The public board's pages load as little as the console's, but show nothing personal: shared
+# caches may keep them (each page sets its own Cache-Control).
+BOARD_PREFIX = "/board/"
+BOARD_HEADERS = HEADERS | {"Content-Security-Policy": PAGE_POLICY}
 # Browsers keep to https for a year once they saw this over https; never sent over plain http,
 # where it would pin a deployment that has no certificate.
 HSTS = "max-age=31536000; includeSubDomains"
@@ -34,6 +36,7 @@ class SecurityHeaders:
         transport = {"Strict-Transport-Security": HSTS} if https else {}
         self.headers = HEADERS | transport
         self.page_headers = PAGE_HEADERS | transport
+        self.board_headers = BOARD_HEADERS | transport
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -42,7 +45,8 @@ class SecurityHeaders:
 
         path: str = scope.get("path", "")
         page = any(path == p or path.startswith(p + "/") for p in PAGE_PREFIXES)
-        chosen = self.page_headers if page else self.headers
+        board = path == "/" or path.startswith(BOARD_PREFIX)
+        chosen = self.page_headers if page else self.board_headers if board else self.headers
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

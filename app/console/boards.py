@@ -12,12 +12,12 @@ from fastapi.responses import Response
 
 from app.api.deps import SessionDep
 from app.catalogue.service import load_index
-from app.console.catalogue_names import catalogue_names
 from app.console.deps import ConsoleStaff
 from app.console.labels import PRICE_TYPE
 from app.core.errors import InvalidInput
 from app.core.i18n import N_
 from app.prices.board import market_board
+from app.web.catalogue_names import catalogue_names
 from app.web.page import locale_of
 from app.web.templates import render
 

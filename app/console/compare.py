@@ -7,11 +7,8 @@ page's address is the comparison to share."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
 
 from fastapi import APIRouter, Request
@@ -21,7 +18,6 @@ from starlette.datastructures import QueryParams
 
 from app.api.deps import SessionDep
 from app.catalogue.service import CatalogueIndex, load_index
-from app.console.catalogue_names import Names, catalogue_names
 from app.console.deps import ConsoleStaff
 from app.console.filters import chosen
 from app.console.labels import PRICE_TYPE
@@ -29,16 +25,15 @@ from app.core.errors import InvalidInput
 from app.core.i18n import N_, console_translator
 from app.prices import compare
 from app.prices.currencies import CURRENCY_WORDS
-from app.prices.models import Comparison, FxRatePublic, PriceType, SeriesPoint
-from app.text.formatting import Formatter
-from app.web.charts import Point, Series, line_chart
+from app.prices.models import Comparison, PriceType, SeriesPoint
+from app.web.catalogue_names import Names, catalogue_names
+from app.web.comparison import comparison_chart, rate_number, rates_by_pair
 from app.web.page import locale_of
 from app.web.templates import render
 
 router = APIRouter()
 
-# Choices of the days field, up to the longest a comparison covers.
-DAYS: Final = ("30", "90", "180", "365", str(compare.MAX_DAYS), compare.WHOLE_SERIES)
+DAYS: Final = compare.DAY_CHOICES
 # A value no catalogue name or code comes near; anything longer is refused before a look-up.
 LONGEST: Final = 120
 
@@ -80,45 +75,9 @@ def read_form(params: QueryParams) -> CompareForm:
     return form
 
 
-def rate_number(fmt: Formatter, rate: Decimal) -> str:
-    """An exchange rate to four significant digits, or to two places when it is larger, with
-    no trailing zeros: 2,100.5 kyat, 7.2 yuan, 0.0016 baht."""
-    places = max(2, 3 - rate.adjusted())
-    value = rate.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP).normalize()
-    exponent = value.as_tuple().exponent
-    return fmt.number(value, decimals=max(0, -exponent) if isinstance(exponent, int) else 0)
-
-
-def daily(points: Sequence[SeriesPoint]) -> list[Point]:
-    """A market's line: one value a day, the average of that day's prices."""
-    by_day: dict[dt.date, list[Decimal]] = defaultdict(list)
-    for point in points:
-        by_day[point.observed_on].append(point.price)
-    return [Point(day, sum(values) / len(values)) for day, values in sorted(by_day.items())]
-
-
 def chart(comparison: Comparison, names: Names, locale: str) -> Markup | None:
-    """The comparison as an SVG line chart, a line per market that has prices; None when no
-    market has any."""
-    drawn = [s for s in comparison.series if s.points]
-    if not drawn or comparison.unit is None or comparison.currency is None:
-        return None
-    translator = console_translator(locale)
-    fmt = Formatter(translator.locale)
-    title = translator.gettext(CHART_TITLE) % {
-        "commodity": names.commodity[comparison.commodity],
-        "currency": comparison.currency,
-        "unit": names.unit[comparison.unit],
-    }
-    return Markup(  # noqa: S704 - the chart's XML serialiser escaped every text in it
-        line_chart(
-            title=title,
-            summary=translator.gettext(CHART_SUMMARY),
-            series=[Series(names.market[s.market], daily(s.points)) for s in drawn],
-            format_value=fmt.number,
-            # Every market's line lists the same days: each is formatted once (Babel is slow).
-            format_day=functools.cache(fmt.date),
-        )
+    return comparison_chart(
+        comparison, names, console_translator(locale), title=CHART_TITLE, summary=CHART_SUMMARY
     )
 
 
@@ -156,17 +115,6 @@ def table(comparison: Comparison) -> tuple[list[Column], list[Row]]:
         for point in series.points:
             days[point.observed_on][series.market].append(point)
     return columns, [Row(day, dict(days[day])) for day in sorted(days, reverse=True)]
-
-
-def rates_by_pair(rates: Sequence[FxRatePublic]) -> list[list[FxRatePublic]]:
-    """The rates used, a list per currency pair, newest first."""
-    pairs: dict[tuple[str, str], list[FxRatePublic]] = defaultdict(list)
-    for rate in rates:
-        pairs[(rate.base, rate.quote)].append(rate)
-    return [
-        sorted(found, key=lambda r: (r.on_date, r.id), reverse=True)
-        for _, found in sorted(pairs.items())
-    ]
 
 
 @dataclass(frozen=True)

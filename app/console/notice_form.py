@@ -13,18 +13,11 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from app.core.i18n import LOCALES, N_
+from app.core.i18n import ENDONYMS, LOCALES, N_
 from app.notices.models import MAX_TEXT, Notice, NoticeCreate
 
 # Each language named in itself, so that a CDE finds the one they write in.
-TEXT_LANGUAGES: Final[dict[str, str]] = {
-    "en": "English",
-    "my": "မြန်မာ",
-    "km": "ខ្មែរ",
-    "lo": "ລາວ",
-    "vi": "Tiếng Việt",
-    "zh": "中文",
-}
+TEXT_LANGUAGES: Final[dict[str, str]] = {code: ENDONYMS[code] for code in LOCALES}
 assert set(TEXT_LANGUAGES) == set(LOCALES), "a notice may be written in each producer locale"
 
 NO_TEXT: Final = N_("Write the notice in at least one language.")

@@ -21,7 +21,6 @@ from app.accounts.service import Staff
 from app.alerts.preview import price_preview
 from app.api.deps import AlertsDep, SessionDep, SettingsDep
 from app.catalogue.service import CatalogueIndex, load_index
-from app.console.catalogue_names import catalogue_names
 from app.console.changes import ReadableEntry, read_entries
 from app.console.deps import ConsoleStaff, CsrfChecked
 from app.console.labels import CHANNEL, PRICE_ACTION, PRICE_STATUS, PRICE_TYPE
@@ -34,6 +33,7 @@ from app.prices import curation, export, reads, review
 from app.prices.history import price_history
 from app.prices.models import PriceObservation, PricePublic, PriceStatus
 from app.prices.review import Decision, Outcome
+from app.web.catalogue_names import catalogue_names
 from app.web.page import locale_of
 from app.web.templates import render
 

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Dialect, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.util import await_only
@@ -438,3 +439,29 @@ async def run_core(
     session's transaction; sqlmodel's session.exec() is for ORM selects."""
     connection = await session.connection()
     return await connection.execute(statement, parameters)
+
+
+# The Monday weeks are counted from: a date's week is its DayNumber // 7.
+WEEKS_FROM: Final = dt.date(1970, 1, 5)
+
+
+class DayNumber(sa.sql.functions.FunctionElement[int]):
+    """Days from WEEKS_FROM to a date column, as an integer, on either engine: what grouping
+    prices by week needs and SQL spells differently on each."""
+
+    type = sa.Integer()
+    inherit_cache = True
+    name = "day_number"
+
+
+@compiles(DayNumber, "sqlite")
+def _day_number_sqlite(element: DayNumber, compiler: Any, **kw: Any) -> str:
+    (day,) = element.clauses
+    start = f"julianday('{WEEKS_FROM.isoformat()}')"
+    return f"CAST(julianday({compiler.process(day, **kw)}) - {start} AS INTEGER)"
+
+
+@compiles(DayNumber, "postgresql")
+def _day_number_postgresql(element: DayNumber, compiler: Any, **kw: Any) -> str:
+    (day,) = element.clauses
+    return f"({compiler.process(day, **kw)} - DATE '{WEEKS_FROM.isoformat()}')"

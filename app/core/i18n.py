@@ -29,6 +29,16 @@ LOCALES: Final[tuple[str, ...]] = get_args(Locale)
 ROMANISED: Final[dict[str, str]] = {"my": "my_Latn", "km": "km_Latn", "lo": "lo_Latn"}
 MESSAGE_LOCALES: Final[tuple[str, ...]] = LOCALES + tuple(ROMANISED.values())
 FALLBACK_LOCALE: Final = "en"
+# Each language named in itself, for a choice of language: whoever cannot read the page's
+# language still finds their own.
+ENDONYMS: Final[dict[str, str]] = {
+    "en": "English",
+    "my": "မြန်မာ",
+    "km": "ខ្មែរ",
+    "lo": "ລາວ",
+    "vi": "Tiếng Việt",
+    "zh": "中文",
+}
 DOMAIN: Final = "messages"
 # The web console speaks to staff, in a catalog of its own (console.po) and fewer languages.
 CONSOLE_DOMAIN: Final = "console"

@@ -5,9 +5,12 @@ not be converted counted with the reason. Staff see their countries; without a s
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Final, TypeVar
 
 import sqlalchemy as sa
@@ -19,7 +22,7 @@ from app.accounts.service import Staff
 from app.catalogue.models import Market, Unit
 from app.catalogue.service import CatalogueIndex, load_index
 from app.core import clock
-from app.core.db import run_core
+from app.core.db import WEEKS_FROM, DayNumber, run_core
 from app.core.errors import InvalidInput
 from app.prices.currencies import currency_code
 from app.prices.fx import FxBook
@@ -40,8 +43,11 @@ MAX_DAYS: Final = 730
 # Lines a chart keeps apart (app.web.charts gives each a colour and a dash of its own).
 MAX_MARKETS: Final = 8
 WHOLE_SERIES: Final = "all"
+# The lengths a page offers to choose from, up to the longest a comparison covers.
+DAY_CHOICES: Final = ("30", "90", "180", "365", str(MAX_DAYS), WHOLE_SERIES)
 
 K = TypeVar("K", bound=Hashable)
+_FOUR_PLACES: Final = Decimal("0.0001")
 
 
 def days_of(text: str) -> int | None:
@@ -111,11 +117,16 @@ async def compare_markets(
     currency: str | None = None,
     price_type: PriceType | None = None,
     days: int | None = DEFAULT_DAYS,
+    country: str | None = None,
+    by_week: bool = False,
     index: CatalogueIndex | None = None,
 ) -> Comparison:
     """The published prices of `commodity` at `markets` over the last `days` (None: the whole
     series, at most MAX_DAYS), in `unit` and `currency`. Without markets: every market in
-    the staff member's countries with prices in those days, the MAX_MARKETS with the most.
+    the staff member's countries (in `country`, a code as stored, when given) with prices in
+    those days, the MAX_MARKETS with the most. With `by_week`, a market's prices of a week in
+    one unit, currency, variety and price type are averaged into one point, dated the week's
+    Monday and converted at that day's rates: a chart over years reads and sends a seventh.
     Without a unit or currency: the one most of the prices are quoted in. A caller holding an
     index of the catalogue passes it."""
     if days is not None and not 1 <= days <= MAX_DAYS:
@@ -127,7 +138,10 @@ async def compare_markets(
     target_currency = currency_code(currency) if currency else None
     asked = _asked_markets(index, staff, markets)
     scope = asked or [
-        m for m in index.market_by_id.values() if staff is None or staff.can_see(m.country_code)
+        m
+        for m in index.market_by_id.values()
+        if (staff is None or staff.can_see(m.country_code))
+        and (country is None or m.country_code == country)
     ]
     # Up to the newest "today" among the markets: none of their prices of today is left out.
     last = max((clock.today(m.timezone) for m in scope), default=clock.today("UTC"))
@@ -142,9 +156,9 @@ async def compare_markets(
         clipped = started is not None and started < earliest
     query = query.where(col(PriceObservation.observed_on) >= first)
     chosen, more = (asked, []) if asked else await _busiest_markets(session, query, index)
-    order = (col(PriceObservation.observed_on), col(PriceObservation.id))
     in_chosen = col(PriceObservation.market_id).in_([m.id for m in chosen])
-    rows = list((await session.exec(query.where(in_chosen).order_by(*order))).all())
+    chosen_prices = query.where(in_chosen)
+    rows = await (_weekly(session, chosen_prices) if by_week else _daily(session, chosen_prices))
     u = target_unit or (index.unit_by_id[_most_common(p.unit_id for p in rows)] if rows else None)
     cur = target_currency or (_most_common(p.currency for p in rows) if rows else None)
     converted = await _convert(session, index, rows, u, cur)
@@ -182,10 +196,60 @@ async def compare_markets(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Quote:
+    """The columns of a price a comparison reads (whole rows cost five times as much to load)."""
+
+    id: int
+    market_id: int
+    variety_id: int | None
+    price_type: PriceType
+    unit_id: int
+    currency: str
+    observed_on: dt.date
+    price: Decimal
+
+
+_QUOTED = tuple(getattr(PriceObservation, f.name) for f in dataclasses.fields(_Quote))
+
+
+async def _daily(session: AsyncSession, prices: SelectOfScalar[PriceObservation]) -> list[_Quote]:
+    order = (col(PriceObservation.observed_on), col(PriceObservation.id))
+    found = await run_core(session, prices.order_by(*order).with_only_columns(*_QUOTED))
+    return [_Quote(*row) for row in found.all()]
+
+
+async def _weekly(session: AsyncSession, prices: SelectOfScalar[PriceObservation]) -> list[_Quote]:
+    """Each week's prices of a series averaged by the database, dated the week's Monday, oldest
+    first; a point keeps the id of the newest price it averages."""
+    p = PriceObservation
+    week = DayNumber(col(p.observed_on)) // 7
+    series = (col(p.market_id), col(p.variety_id), col(p.price_type), col(p.unit_id))
+    averaged = prices.with_only_columns(
+        sa.func.max(col(p.id)), *series, col(p.currency), week, sa.func.avg(col(p.price))
+    ).group_by(*series, col(p.currency), week)
+    found = (await run_core(session, averaged)).all()
+    rows = [
+        _Quote(
+            id=newest,
+            market_id=market_id,
+            variety_id=variety_id,
+            price_type=PriceType(price_type),
+            unit_id=unit_id,
+            currency=currency,
+            observed_on=WEEKS_FROM + dt.timedelta(weeks=number),
+            # SQLite's average is a float: rounded as prices are stored, to four places.
+            price=Decimal(str(average)).quantize(_FOUR_PLACES),
+        )
+        for newest, market_id, variety_id, price_type, unit_id, currency, number, average in found
+    ]
+    return sorted(rows, key=lambda q: (q.observed_on, q.id))
+
+
 async def _convert(
     session: AsyncSession,
     index: CatalogueIndex,
-    rows: list[PriceObservation],
+    rows: list[_Quote],
     unit: Unit | None,
     currency: str | None,
 ) -> dict[int | None, ConvertedPrices]:
@@ -199,7 +263,7 @@ async def _convert(
         rows[-1].observed_on,
         since=rows[0].observed_on,
     )
-    by_market: dict[int | None, list[PriceObservation]] = defaultdict(list)
+    by_market: dict[int | None, list[_Quote]] = defaultdict(list)
     for p in rows:
         by_market[p.market_id].append(p)
     return {

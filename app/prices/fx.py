@@ -130,6 +130,8 @@ class FxBook:
         self._rates = by_pair
         self._ids = ids
         self._currencies = {code for pair in by_pair for code in pair}
+        # A series converts many prices of the same days: each route is found once per book.
+        self._routes: dict[tuple[str, str, dt.date], Route | None] = {}
 
     @classmethod
     async def load(
@@ -171,6 +173,12 @@ class FxBook:
     def route(self, base: str, quote: str, on: dt.date) -> Route | None:
         """The rate in force on `on` (the latest published on or before it), with the rates
         it was taken from."""
+        key = (base, quote, on)
+        if key not in self._routes:
+            self._routes[key] = self._route(base, quote, on)
+        return self._routes[key]
+
+    def _route(self, base: str, quote: str, on: dt.date) -> Route | None:
         if base == quote:
             return Route(Decimal(1), on, ())
         found = self._pair(base, quote, on)

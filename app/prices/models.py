@@ -50,6 +50,20 @@ class PriceObservation(SQLModel, table=True):
         sa.Index(
             "ix_price_series", "commodity_id", "market_id", "variety_id", "status", "observed_on"
         ),
+        # app.prices.reads.latest_series: a market's series in order, each one's newest last,
+        # so the boards find every series and its newest prices without reading the rest.
+        sa.Index(
+            "ix_price_latest",
+            "status",
+            "market_id",
+            "commodity_id",
+            "variety_id",
+            "price_type",
+            "unit_id",
+            "currency",
+            "observed_on",
+            "id",
+        ),
         sa.CheckConstraint("price > 0", name="price_positive"),
         # app.prices.duplicates: an unkeyed observation is stored once (a missing variety
         # counts as one value, not as NULLs that never collide).

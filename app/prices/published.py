@@ -289,3 +289,22 @@ def _source_name(price: PriceObservation, sources: Mapping[int, str]) -> str:
     if price.source_id is not None and price.source_id in sources:
         return sources[price.source_id]
     return FIELD_REPORT_SOURCE if reads.is_field_report(price) else MIC_SOURCE
+
+
+async def source_labels(
+    session: AsyncSession, price_ids: Collection[int], source_names: SourceNames
+) -> dict[int, str]:
+    """What the `source` column says of each of these published prices, by id: the board shows
+    where a price came from in the same words as the downloads."""
+    if not price_ids:
+        return {}
+    rows = (
+        await session.exec(
+            select(PriceObservation).where(
+                col(PriceObservation.id).in_(sorted(price_ids)),
+                PriceObservation.status == PriceStatus.PUBLISHED,
+            )
+        )
+    ).all()
+    sources = await source_names(session, {p.source_id for p in rows if p.source_id})
+    return {p.id or 0: _source_name(p, sources) for p in rows}

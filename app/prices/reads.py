@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlmodel import col, select
@@ -270,44 +270,69 @@ def published_prices(
 
 
 async def latest_series(
-    session: AsyncSession, *, index: CatalogueIndex, market: Market, commodity: Commodity | None
+    session: AsyncSession,
+    *,
+    index: CatalogueIndex,
+    markets: Sequence[Market],
+    commodity: Commodity | None,
 ) -> list[LatestPrice]:
-    """Per commodity (or for one), variety, price type, unit and currency at a market: the
-    newest published price and the one before, with the change. The database picks the two
-    of each series, so a market's years of history are never read."""
+    """Per market, commodity (or for one), variety, price type, unit and currency: the newest
+    published price and the one before, with the change. The database picks the two of each
+    series, so the markets' years of history are never read."""
     p = PriceObservation
-    rank = (
-        sa.func.row_number()
-        .over(
-            partition_by=(
-                col(p.commodity_id),
-                col(p.variety_id),
-                col(p.price_type),
-                col(p.unit_id),
-                col(p.currency),
-            ),
-            order_by=(col(p.observed_on).desc(), col(p.id).desc()),
-        )
-        .label("rank")
+    key = (
+        col(p.market_id),
+        col(p.commodity_id),
+        col(p.variety_id),
+        col(p.price_type),
+        col(p.unit_id),
+        col(p.currency),
     )
-    ranked = sa.select(col(p.id).label("id"), rank).where(
-        col(p.market_id) == market.id, col(p.status) == PriceStatus.PUBLISHED
+    # The series, then the two newest prices of each, both read along ix_price_latest: its
+    # entries for a market are in series order, so the distinct series are found by skipping
+    # from one to the next and each one's newest prices are at the end of its run. (A window
+    # over every published price of a country's markets read and sorted all of them.)
+    found = sa.select(*key).where(
+        col(p.status) == PriceStatus.PUBLISHED, col(p.market_id).in_([m.id for m in markets])
     )
     if commodity is not None:
-        ranked = ranked.where(col(p.commodity_id) == commodity.id)
-    two = ranked.subquery()
+        found = found.where(col(p.commodity_id) == commodity.id)
+    series_of = found.distinct().subquery("series_of")
+    q = sa.orm.aliased(p, name="newest")
+    newest_two = (
+        sa.select(col(q.id))
+        .where(
+            col(q.status) == PriceStatus.PUBLISHED,
+            col(q.market_id) == series_of.c.market_id,
+            col(q.commodity_id) == series_of.c.commodity_id,
+            col(q.variety_id).is_not_distinct_from(series_of.c.variety_id),
+            col(q.price_type) == series_of.c.price_type,
+            col(q.unit_id) == series_of.c.unit_id,
+            col(q.currency) == series_of.c.currency,
+        )
+        .order_by(col(q.observed_on).desc(), col(q.id).desc())
+        .limit(2)
+        .correlate(series_of)
+    )
     rows = (
         await session.exec(
             select(p)
-            .join(two, two.c.id == p.id)
-            .where(two.c.rank <= 2)
+            .select_from(series_of)
+            .join(p, col(p.id).in_(newest_two.scalar_subquery()))
             .order_by(col(p.observed_on).desc(), col(p.id).desc())
         )
     ).all()
     series: dict[tuple[Any, ...], list[PriceObservation]] = defaultdict(list)
     for row in rows:
         series[
-            (row.commodity_id, row.variety_id, row.price_type, row.unit_id, row.currency)
+            (
+                row.market_id,
+                row.commodity_id,
+                row.variety_id,
+                row.price_type,
+                row.unit_id,
+                row.currency,
+            )
         ].append(row)
     shown = await to_public(session, list(rows), index=index)
     by_id = {price.id: price for price in shown}
@@ -337,8 +362,27 @@ async def latest_prices(
     c, m = index.commodity(commodity), index.market(market)
     if staff is not None:
         staff.check_country(m.country_code, f"market {m.slug}")
-    result = await latest_series(session, index=index, market=m, commodity=c)
+    result = await latest_series(session, index=index, markets=[m], commodity=c)
     return sorted(result, key=lambda r: (r.variety or "", r.price_type, r.unit, r.currency))
+
+
+class Quoted(Protocol):
+    """A price as a series reads it: a stored PriceObservation, or a few of its columns."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def variety_id(self) -> int | None: ...
+    @property
+    def price_type(self) -> PriceType: ...
+    @property
+    def unit_id(self) -> int: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def observed_on(self) -> dt.date: ...
+    @property
+    def price(self) -> Decimal: ...
 
 
 @dataclass
@@ -347,7 +391,7 @@ class ConvertedPrices:
 
     points: list[SeriesPoint] = field(default_factory=list)
     # Those that cannot be, and why.
-    unconverted: list[tuple[PriceObservation, NotConverted]] = field(default_factory=list)
+    unconverted: list[tuple[Quoted, NotConverted]] = field(default_factory=list)
     rate_ids: set[int] = field(default_factory=set)  # the exchange rates used
 
     def series(
@@ -373,7 +417,7 @@ class ConvertedPrices:
 
 
 def convert_series(
-    rows: Sequence[PriceObservation],
+    rows: Sequence[Quoted],
     *,
     index: CatalogueIndex,
     unit: Unit,

@@ -48,6 +48,10 @@ LINE_HEIGHT = ASCENT + DESCENT + 2
 # A label's baseline sits this far under the line it labels, so its digits are centred on it.
 MIDLINE = FONT_SIZE / 3
 BAR_HEIGHT = 12
+# A line of more points than this is drawn without a marker on each: they would touch and hide
+# the line, and each costs some 50 bytes of a page read over 2G. A lone point between two gaps
+# keeps its marker, as it has no line.
+MARKERS_UP_TO = 40
 
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -212,7 +216,8 @@ def line_chart(
         )
         if path:
             ET.SubElement(group, "path", {"d": path} | stroke)
-        for run in runs:
+        marked = runs if len(one.points) <= MARKERS_UP_TO else [r for r in runs if len(r) == 1]
+        for run in marked:
             for point in run:
                 ET.SubElement(
                     group,

@@ -68,6 +68,18 @@ def https(request: Request) -> bool:
     return request.url.scheme == "https" or bool(settings.https)
 
 
+def render_html(name: str, translator: Translator, **context: Any) -> str:
+    """The template `name` in `translator`'s language, with its number and date formats: the
+    console's pages and the public board's (each with its own catalogs) render through it."""
+    return environment.get_template(name).render(
+        lang=translator.locale,
+        gettext=_gettext(translator),
+        ngettext=_ngettext(translator),
+        fmt=Formatter(translator.locale),
+        **context,
+    )
+
+
 def render(
     request: Request,
     name: str,
@@ -86,14 +98,12 @@ def render(
     def csrf_input() -> Markup:
         return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, token)
 
-    html = environment.get_template(name).render(
+    html = render_html(
+        name,
+        translator,
         request=request,
         staff=staff or (reader.staff if reader is not None else None),
-        lang=translator.locale,
-        gettext=_gettext(translator),
-        ngettext=_ngettext(translator),
         csrf_input=csrf_input,
-        fmt=Formatter(translator.locale),
         **context,
     )
     response = HTMLResponse(html, status_code=status_code)

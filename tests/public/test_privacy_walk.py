@@ -38,7 +38,7 @@ from app.core.config import Settings
 from app.core.db import Database
 from app.core.i18n import LOCALES
 from app.main import create_app
-from app.prices.models import PriceStatus
+from app.prices.models import PriceStatus, PriceType
 from tests.conftest import ENGINE
 from tests.public.prices import add_prices, yesterday
 
@@ -325,6 +325,13 @@ def _query_values(name: str, seeded: Seeded) -> list[str]:
         "market": seeded.markets,
         "commodity": seeded.commodities,
         "variety": seeded.varieties,
+        # The board's options: how a page reads, and a comparison's days, unit, currency, type.
+        "digits": ["native"],
+        "zawgyi": ["1"],
+        "days": ["30", "all"],
+        "unit": ["kg"],
+        "currency": ["USD"],
+        "type": [t.value for t in PriceType],
     }
     if name == "id" or name.endswith("_id") or name == "cursor":
         return [str(i) for i in seeded.ids]
@@ -432,6 +439,11 @@ async def test_no_public_route_shows_anything_private(
             walk = Walk()
             routes = public_routes(app)
             assert any(r.path == "/open/v1/prices.json" for r in routes)
+            # The board's pages are walked like the data: every country, market and commodity.
+            assert {"/", "/board/{country}", "/board/{country}/markets/{market}"} <= {
+                r.path for r in routes
+            }
+            assert "/board/{country}/commodities/{commodity}" in {r.path for r in routes}
             for route in routes:
                 asked = 0
                 for method, url in requests_for(route, seeded, walk):

@@ -1,5 +1,6 @@
-"""The names, in the reader's language, of the catalogue entries console pages show: each
-page looks them up once, by slug, for every commodity, variety, market and unit."""
+"""The names, in the reader's language, of the catalogue entries pages show (the console's and
+the public board's): each page looks them up once, by slug, for every commodity, variety, market
+and unit."""
 
 from __future__ import annotations
 
