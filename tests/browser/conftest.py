@@ -30,7 +30,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
 from tests.browser.chromium import (
     BROWSER_INSTALL,
@@ -43,6 +43,11 @@ from tests.browser.chromium import (
     new_context,
 )
 from tests.conftest import POSTGRES_URL, empty_postgres_database, free_port
+
+# Playwright's 5 s default for an expectation is shorter than one request of the shared server
+# takes on a loaded two-core machine (a notice's preview under a parallel run timed out so);
+# an expectation still returns the moment it holds.
+expect.set_options(timeout=15_000)
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER_START_SECONDS = 60
