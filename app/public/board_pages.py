@@ -41,8 +41,8 @@ from app.prices import compare
 from app.prices.board import country_board, market_board
 from app.prices.currencies import CURRENCY_WORDS, currency_code
 from app.prices.models import BoardRow, Comparison, MarketBoard, PriceType
+from app.prices.published import FIELD_REPORT_SOURCE, source_labels
 from app.prices.published import MAX_DAYS as OPEN_DATA_DAYS
-from app.prices.published import source_labels
 from app.prices.stale import FRESH_DAYS
 from app.public.board_errors import BadOption
 from app.public.board_reader import BoardReader, board_reader
@@ -67,6 +67,8 @@ VARY: Final = "Accept-Language, Cookie"
 # Notices sent to a market this recently are its news: as long as a price stays fresh.
 ACTIVE_NOTICE_DAYS: Final = FRESH_DAYS
 NOTICES_READ: Final = 50
+# The open data's FIELD_REPORT_SOURCE, for a reader of the board.
+FIELD_REPORTER: Final = N_("MIC field reporter")
 CHART_TITLE: Final = N_("%(commodity)s, %(currency)s per %(unit)s")
 CHART_SUMMARY: Final = N_(
     "Published prices by market, converted to one unit and currency; where a market has "
@@ -145,9 +147,15 @@ def _last_change(rows: Sequence[BoardRow]) -> dt.datetime | None:
     return max((r.latest.updated_at for r in rows), default=None)
 
 
-async def _sources(session: AsyncSession, boards: Sequence[MarketBoard]) -> dict[int, str]:
+async def _sources(
+    session: AsyncSession, boards: Sequence[MarketBoard], reader: BoardReader
+) -> dict[int, str]:
+    """Where each price shown came from, as the downloads name it; a field report's words in
+    the reader's language (a configured source's name, and MIC's, are names)."""
     ids = {r.latest.id for board in boards for r in board.rows}
-    return await source_labels(session, ids, source_names)
+    labels = await source_labels(session, ids, source_names)
+    reporter = reader.translator.gettext(FIELD_REPORTER)
+    return {i: reporter if label == FIELD_REPORT_SOURCE else label for i, label in labels.items()}
 
 
 @router.get("/")
@@ -172,7 +180,7 @@ async def country_page(
         country=found,
         boards=boards,
         commodities=commodities,
-        sources=await _sources(session, boards),
+        sources=await _sources(session, boards, reader),
         names=await catalogue_names(session, index, reader.locale),
         fresh_days=FRESH_DAYS,
     )
@@ -199,7 +207,7 @@ async def market_page(
         ),
         country=found,
         board=board,
-        sources=await _sources(session, [board]),
+        sources=await _sources(session, [board], reader),
         notices=[
             (
                 n,

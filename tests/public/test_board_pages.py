@@ -305,3 +305,13 @@ async def test_a_link_shared_with_a_tracking_parameter_still_opens(
     assert "fbclid" not in page.text
     chart = await client.get("/board/MM/commodities/mango?lang=en&days=30&fbclid=IwAR0abc")
     assert 'href="/board/MM/commodities/mango?lang=km&amp;days=30"' in chart.text
+
+
+async def test_a_field_reports_source_is_named_in_the_readers_language(
+    client: httpx.AsyncClient, database: Database, prices: dict[str, int]
+) -> None:
+    await add_prices(database, {"market": "pyapon", "created_by": "producer:7"})
+    page = await client.get("/board/MM?lang=vi")
+    (row,) = rows_of(page.text, "pyapon")
+    assert "Cộng tác viên thực địa của MIC" in row
+    assert "MIC ·" in rows_of(page.text, "muse")[0]  # MIC's own officers: its name
