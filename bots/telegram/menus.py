@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.commands import replies
 from app.commands.own_alerts import describe_rule, view_alert, view_alerts
 from app.commands.parse import Parser
-from app.core.i18n import LOCALES
+from app.core.i18n import ENDONYMS, LOCALES
 from app.producers import subscriptions
 from app.producers.models import Producer, Rule
 from app.producers.subscriptions import AlertRule
@@ -24,15 +24,8 @@ from bots.telegram import texts
 from bots.telegram.registration import native_name
 from bots.telegram.screens import Screen, rows
 
-# What app.commands' LANGUAGE understands for each locale.
-LANGUAGE_WORDS = {
-    "en": "English",
-    "my": "မြန်မာ",
-    "km": "ខ្មែរ",
-    "lo": "ລາວ",
-    "vi": "Tiếng Việt",
-    "zh": "中文",
-}
+# What app.commands' LANGUAGE understands for each locale: each language named in itself.
+LANGUAGE_WORDS = ENDONYMS
 
 
 def _locale(producer: Producer) -> str:
